@@ -1,0 +1,100 @@
+/* analyzer: the French analyzer, the one tokenizer used for indexing and for querying. */
+#ifndef KIOSQUE_ANALYZER_H
+#define KIOSQUE_ANALYZER_H
+
+#include <stddef.h>
+#include "status.h"
+
+/* The analyzer turns UTF-8 text into a sequence of tokens, each reported to a
+ * callback with its forms, its word position and the byte offsets of the text
+ * a reader sees (for highlighting).  The same code serves documents and
+ * queries, so index-time and query-time analysis cannot drift apart.
+ *
+ * What it does, in order:
+ *  - Unicode: NFKC normalisation (ligature ﬁ → fi, full-width forms), case
+ *    folding, all through utf8proc.  Invalid UTF-8 bytes are treated as
+ *    separators, never emitted inside a token.
+ *  - Splitting: words are runs of letters and digits.  Elision is split for
+ *    ', ’ and ʼ after l d j m n s t c qu jusqu lorsqu puisqu quoiqu: the
+ *    elided article is dropped and takes no position, so "l'intelligence
+ *    artificielle" gives intelligence(p) artificielle(p+1).  Lexicalised words
+ *    stay whole (aujourd'hui, presqu'île, quelqu'un, prud'homme).
+ *  - Hyphens: "porte-parole" gives the parts porte(p) parole(p+1), both flagged
+ *    TOKEN_PART, and the joined form porteparole(p) flagged TOKEN_COMPOUND.
+ *  - Numbers: "30 000" (space, NBSP or narrow NBSP between groups of three
+ *    digits) is one token 30000; "1,5" and "3.14" stay one number; "1er",
+ *    "XXIe" are kept as words.
+ *  - Dots: "domestique.Consternant" (a glued sentence) is two words;
+ *    "S.N.C.F." is the acronym sncf; "www.exemple.fr" stays one token.
+ *  - Forms: `term` is the folded form (lower case, accents removed, œ → oe,
+ *    æ → ae); `exact` is the lower-case form with accents kept; `stem` is the
+ *    Snowball French stem (libstemmer) of `term`.
+ *  - Stop words are reported (with TOKEN_STOPWORD) and keep their positions,
+ *    so phrases such as "Le Monde" still match; callers decide what to skip.
+ *
+ * An analyzer owns a libstemmer handle and scratch buffers: one per thread. */
+
+typedef struct analyzer analyzer;
+
+enum analyzer_mode {
+    ANALYZER_DOCUMENT = 0, /* text of an article being indexed */
+    ANALYZER_QUERY = 1,    /* words typed by a reader */
+};
+
+enum analyzer_token_flags {
+    TOKEN_STOPWORD = 1u << 0,    /* a French function word (le, de, et, ...) */
+    TOKEN_CAPITALISED = 1u << 1, /* the surface form starts with an upper-case letter */
+    TOKEN_NUMBER = 1u << 2,      /* a number: digits, joined groups, a decimal */
+    TOKEN_PART = 1u << 3,        /* one part of a hyphenated word */
+    TOKEN_COMPOUND = 1u << 4,    /* the joined form of a hyphenated word; same position as its first part */
+    TOKEN_SENTENCE_START = 1u << 5, /* the first word of the text or of a sentence */
+    TOKEN_ACRONYM = 1u << 6,     /* written in capitals or with dots (SNCF, S.N.C.F.) */
+};
+
+typedef struct analyzer_token {
+    const char *term;  /* folded form, NUL-terminated; valid only during the callback */
+    size_t term_len;   /* bytes, without the NUL */
+    const char *exact; /* lower case with accents kept, NUL-terminated; equals term when unaccented */
+    size_t exact_len;
+    const char *stem;  /* Snowball French stem of term, NUL-terminated; equals term for numbers */
+    size_t stem_len;
+    unsigned position; /* word position, counted from the caller's first_position */
+    size_t start;      /* byte offset of the first byte of the surface form in the input */
+    size_t end;        /* byte offset one past its last byte */
+    unsigned flags;    /* enum analyzer_token_flags */
+} analyzer_token;
+
+/* Called once per token, in text order (a TOKEN_COMPOUND comes right after
+ * its last part).  Return 0 to go on, nonzero to stop the run early. */
+typedef int (*analyzer_callback)(void *ctx, const analyzer_token *token);
+
+/* Creates an analyzer.  Returns NULL when memory or the French stemmer is
+ * unavailable.  The caller owns the result and frees it with analyzer_free. */
+analyzer *analyzer_new(void);
+
+/* Frees an analyzer; analyzer_free(NULL) does nothing. */
+void analyzer_free(analyzer *a);
+
+/* Analyses `len` bytes of `text`, numbering word positions from
+ * `first_position`, and calls `callback` for each token.  On return
+ * *next_position (when not NULL) holds the position after the last token, so
+ * fields can be analysed one after the other.  Returns KQ_OK, or KQ_ERR_NOMEM.
+ * A callback that stops the run early still gives KQ_OK. */
+kq_status analyzer_run(analyzer *a, const char *text, size_t len, unsigned first_position,
+                       enum analyzer_mode mode, analyzer_callback callback, void *ctx,
+                       unsigned *next_position);
+
+/* Writes the Snowball French stem of a folded word into out (NUL-terminated,
+ * truncated to out_size).  Returns the stem length. */
+size_t analyzer_stem(analyzer *a, const char *term, size_t term_len, char *out, size_t out_size);
+
+/* Folds `len` bytes of UTF-8 text the way tokens are folded (NFKC, lower case,
+ * accents removed, ligatures expanded), keeping non-letters as they are.
+ * Returns a NUL-terminated string the caller frees with free(), or NULL when
+ * out of memory.  Used for author and section names, facets and suggestions. */
+char *analyzer_fold(const char *text, size_t len);
+
+/* Returns 1 when the folded word is a French stop word, else 0. */
+int analyzer_is_stopword(const char *term);
+
+#endif

@@ -1,0 +1,230 @@
+/* index: the Xapian boundary, the only C++ of Kiosque, as a C API whose every call returns a kq_status. */
+#ifndef KIOSQUE_INDEX_H
+#define KIOSQUE_INDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Every function catches every Xapian and C++ exception and turns it into a
+ * status: DatabaseModifiedError → KQ_ERR_MODIFIED (reopen and retry),
+ * DatabaseLockError → KQ_ERR_LOCKED, DatabaseNotFoundError/DocNotFoundError →
+ * KQ_ERR_NOT_FOUND, DatabaseCorruptError → KQ_ERR_CORRUPT, ENOSPC →
+ * KQ_ERR_FULL, EROFS/EACCES → KQ_ERR_READONLY, std::bad_alloc → KQ_ERR_NOMEM,
+ * anything else → KQ_ERR_XAPIAN.  The message of the last failure is kept in
+ * the handle (index_last_error).
+ *
+ * What the index holds (terms, values, data) is decided by document.h; this
+ * module knows nothing of articles.  A handle is used by one thread at a time. */
+
+typedef struct index_db index_db;
+typedef struct index_doc index_doc;
+typedef struct index_query index_query;
+
+enum index_mode {
+    INDEX_READ = 0,  /* a reader: sees the last committed revision until index_reopen */
+    INDEX_WRITE = 1, /* the single writer; creates the database when missing */
+};
+
+/* Opens the Xapian database at `path` (a directory, or for readers a Xapian
+ * stub file listing local or remote shards).  Returns NULL on failure with
+ * *status set and the reason written into err.  The caller owns the handle
+ * and frees it with index_close; closing a writer cancels an open batch. */
+index_db *index_open(const char *path, enum index_mode mode, kq_status *status, char *err,
+                     size_t err_size);
+
+/* Closes the database; index_close(NULL) does nothing. */
+void index_close(index_db *db);
+
+/* The detailed message of the last failure on this handle; "" when none. */
+const char *index_last_error(const index_db *db);
+
+/* Readers: moves to the latest committed revision. */
+kq_status index_reopen(index_db *db);
+
+/* --- Writing: one atomic batch at a time ------------------------------- */
+
+/* Starts a batch.  Nothing written until index_commit is visible to readers,
+ * and a crash before the commit leaves the previous revision intact. */
+kq_status index_begin(index_db *db);
+/* Makes the whole batch visible at once (one new revision). */
+kq_status index_commit(index_db *db);
+/* Throws the batch away. */
+kq_status index_cancel(index_db *db);
+
+/* Adds the document, or replaces the one indexed under `unique_term` (such as
+ * "Q1234").  *docid, when not NULL, receives its document id. */
+kq_status index_replace(index_db *db, const char *unique_term, const index_doc *doc,
+                        unsigned *docid);
+/* Deletes the document indexed under `unique_term`; KQ_ERR_NOT_FOUND when none. */
+kq_status index_delete(index_db *db, const char *unique_term);
+
+/* User metadata of the database (key → value), committed with the batch. */
+kq_status index_set_metadata(index_db *db, const char *key, const char *value);
+/* Returns a copy of the value the caller frees with free(), "" when the key is
+ * unset, or NULL on failure. */
+char *index_get_metadata(index_db *db, const char *key);
+
+/* --- Documents under construction -------------------------------------- */
+
+/* Creates an empty document; the caller frees it with index_doc_free. */
+index_doc *index_doc_new(void);
+void index_doc_free(index_doc *doc);
+/* Empties the document so it can be reused for the next article. */
+void index_doc_clear(index_doc *doc);
+/* A term at a word position (for phrases), its wdf raised by wdf_inc. */
+kq_status index_doc_add_posting(index_doc *doc, const char *term, unsigned position,
+                                unsigned wdf_inc);
+/* A term without position, its wdf raised by wdf_inc. */
+kq_status index_doc_add_term(index_doc *doc, const char *term, unsigned wdf_inc);
+/* A filter term (wdf 0): does not change document length or ranking. */
+kq_status index_doc_add_boolean_term(index_doc *doc, const char *term);
+kq_status index_doc_set_value(index_doc *doc, unsigned slot, const char *bytes, size_t len);
+kq_status index_doc_set_data(index_doc *doc, const char *data, size_t len);
+
+/* Encodes a number so that byte order is numeric order (Xapian's
+ * sortable_serialise), for values used in ranges and sorting.  Writes at most
+ * 18 bytes into out and returns the length. */
+size_t index_serialise_number(double value, char out[18]);
+
+/* --- Reading ----------------------------------------------------------- */
+
+typedef struct index_stats {
+    uint64_t documents;      /* number of documents */
+    uint64_t last_docid;     /* highest document id used */
+    double average_length;   /* mean document length, in words (wdf sum) */
+    uint64_t revision;       /* committed revision number */
+    uint64_t size_bytes;     /* bytes on disk of the database files */
+} index_stats;
+
+kq_status index_get_stats(index_db *db, index_stats *out);
+
+/* Number of distinct terms (walks the term list: cost grows with the index). */
+kq_status index_count_terms(index_db *db, uint64_t *out);
+
+/* Number of documents indexed by `term` (0 when none). */
+kq_status index_term_freq(index_db *db, const char *term, uint64_t *out);
+
+/* Calls cb for each term starting with `prefix` in byte order, with its
+ * document frequency, until cb returns nonzero or `max` terms were seen. */
+kq_status index_terms_with_prefix(index_db *db, const char *prefix, size_t max,
+                                  int (*cb)(void *ctx, const char *term, uint64_t freq),
+                                  void *ctx);
+
+/* The data of the document indexed under `unique_term`: a copy the caller
+ * frees with free(), its length in *len.  KQ_ERR_NOT_FOUND when none. */
+kq_status index_get_data(index_db *db, const char *unique_term, char **data, size_t *len,
+                         unsigned *docid);
+
+/* Calls cb with each document's id and data, in docid order, until cb
+ * returns nonzero.  Used by checks and repairs. */
+kq_status index_foreach_document(index_db *db,
+                                 int (*cb)(void *ctx, unsigned docid, const char *data,
+                                           size_t len),
+                                 void *ctx);
+
+/* --- Queries: immutable trees ------------------------------------------ */
+
+/* Every constructor returns a new query the caller frees with
+ * index_query_free, or NULL when out of memory.  Combining copies its
+ * arguments (Xapian queries are reference-counted), so they may be freed
+ * right after. */
+
+enum index_op {
+    INDEX_OP_AND,
+    INDEX_OP_OR,
+    INDEX_OP_AND_NOT,   /* first minus the others */
+    INDEX_OP_AND_MAYBE, /* first, ranked up by the others */
+    INDEX_OP_FILTER,    /* first, restricted to the others, which add no weight */
+    INDEX_OP_SYNONYM,   /* one term for ranking: the union weighted as one */
+    INDEX_OP_PHRASE,    /* in order, adjacent (window = number of terms) */
+    INDEX_OP_NEAR,      /* within a window, any order */
+    INDEX_OP_MAX,
+    INDEX_OP_ELITE_SET,
+};
+
+index_query *index_query_term(const char *term, unsigned wqf);
+index_query *index_query_combine(enum index_op op, index_query *const *subs, size_t n,
+                                 unsigned window);
+index_query *index_query_scale(const index_query *q, double factor);
+/* Documents whose value in `slot` lies in [lo, hi]; lo or hi NULL means unbounded. */
+index_query *index_query_value_range(unsigned slot, const char *lo, size_t lo_len,
+                                     const char *hi, size_t hi_len);
+/* Terms starting with `prefix`, at most max_expansion of them (the most
+ * frequent are kept), as a synonym. */
+index_query *index_query_wildcard(const char *prefix, unsigned max_expansion);
+index_query *index_query_match_all(void);
+index_query *index_query_match_nothing(void);
+/* Xapian's description of the query, for debugging; the caller frees it. */
+char *index_query_describe(const index_query *q);
+void index_query_free(index_query *q);
+
+/* --- Searching --------------------------------------------------------- */
+
+enum index_order {
+    INDEX_ORDER_RELEVANCE = 0,
+    INDEX_ORDER_VALUE_DESC, /* by the value in sort_slot, highest first, then relevance */
+    INDEX_ORDER_VALUE_ASC,
+};
+
+typedef struct index_search_options {
+    unsigned offset;          /* hits to skip */
+    unsigned limit;           /* hits to return */
+    enum index_order order;
+    unsigned sort_slot;       /* for INDEX_ORDER_VALUE_* */
+    int collapse_slot;        /* collapse hits sharing this value into one; -1 for none */
+    double bm25_k1, bm25_k2, bm25_k3, bm25_b, bm25_min_normlen; /* all 0: Xapian's defaults */
+    unsigned check_at_least;  /* examine at least this many matches (exact totals and facets) */
+    const unsigned *facet_slots; /* count the values of these slots over every match */
+    size_t n_facet_slots;
+} index_search_options;
+
+typedef struct index_hit {
+    unsigned docid;
+    double weight;            /* BM25 score */
+    char *data;               /* the document's data (owned by the results) */
+    size_t data_len;
+    unsigned collapsed;       /* other matches collapsed into this one */
+} index_hit;
+
+typedef struct index_facet_value {
+    char *value;              /* the value bytes, NUL-terminated */
+    uint64_t count;           /* matches having it */
+} index_facet_value;
+
+typedef struct index_facet {
+    unsigned slot;
+    index_facet_value *values; /* by descending count, then value */
+    size_t n_values;
+} index_facet;
+
+typedef struct index_results {
+    index_hit *hits;
+    size_t n_hits;
+    uint64_t matches_lower, matches_estimated, matches_upper; /* equal when exact */
+    index_facet *facets;      /* one per requested facet slot, in request order */
+    size_t n_facets;
+} index_results;
+
+/* Runs a query.  *out is filled (the caller clears it with
+ * index_results_clear, also after a failure). */
+kq_status index_search(index_db *db, const index_query *query, const index_search_options *opts,
+                       index_results *out);
+void index_results_clear(index_results *r);
+
+/* --- Maintenance ------------------------------------------------------- */
+
+/* Merges the databases at sources[0..n) into a new compacted database at
+ * dest (for sharded builds). */
+kq_status index_compact(const char *const *sources, size_t n, const char *dest, char *err,
+                        size_t err_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,99 @@
+/* search: a reader's query in, ranked hits with highlighted snippets out; used by search, searchd and tests. */
+#ifndef KIOSQUE_SEARCH_H
+#define KIOSQUE_SEARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "status.h"
+
+/* A search engine handle owns its own French analyzer, Xapian reader and
+ * SQLite store: open one per thread (a worker of searchd, the search
+ * command).  Before each query it moves to the latest committed revision, and
+ * it reopens and retries when a commit lands during a query, so callers never
+ * see KQ_ERR_MODIFIED.  Everything a hit displays comes from the Xapian
+ * documents themselves (see document.h), so the same code serves remote or
+ * sharded indexes. */
+
+typedef struct search_engine search_engine;
+
+/* Opens the Kiosque database directory `db_dir` (see dbpath.h) for reading.
+ * Returns NULL on failure with *status set and the reason in err (for a
+ * missing index: what to run to create one).  The caller owns the handle
+ * and frees it with search_close. */
+search_engine *search_open(const char *db_dir, kq_status *status, char *err, size_t err_size);
+
+/* Closes the engine; search_close(NULL) does nothing. */
+void search_close(search_engine *e);
+
+/* The detailed message of the last failure on this handle; "" when none. */
+const char *search_last_error(const search_engine *e);
+
+enum search_sort {
+    SEARCH_SORT_RELEVANCE = 0,
+    SEARCH_SORT_DATE,     /* newest first */
+    SEARCH_SORT_DATE_ASC, /* oldest first */
+};
+
+/* Limits applied to every request, whoever sends it. */
+#define SEARCH_MAX_QUERY_BYTES 1024u
+#define SEARCH_MAX_LIMIT 100u
+#define SEARCH_MAX_OFFSET 10000u
+
+typedef struct search_request {
+    const char *query;        /* UTF-8, as the reader typed it; at most SEARCH_MAX_QUERY_BYTES */
+    unsigned offset;          /* hits to skip, at most SEARCH_MAX_OFFSET */
+    unsigned limit;           /* hits to return, 1..SEARCH_MAX_LIMIT; 0 means 10 */
+    enum search_sort sort;
+    const char *section;      /* only this section (NULL: any) */
+    const char *author;       /* only this author (NULL: any) */
+    int64_t since;            /* published at or after, seconds since the epoch (0: no bound) */
+    int64_t until;            /* published at or before (0: no bound) */
+    unsigned snippet_bytes;   /* target snippet length in bytes; 0 means 220 */
+} search_request;
+
+/* A highlighted stretch of a snippet: bytes [start, end) of the snippet text. */
+typedef struct search_mark {
+    size_t start, end;
+} search_mark;
+
+typedef struct search_hit {
+    char *id;
+    char *url;       /* may be "" */
+    char *title;
+    char *date;      /* ISO 8601 UTC, or "" */
+    char *author;    /* authors joined with ", ", or "" */
+    char *section;   /* sections joined with " / ", or "" */
+    char *snippet;   /* plain UTF-8 text, with "…" where it was cut */
+    search_mark *marks; /* the words matching the query, in order, not overlapping */
+    size_t n_marks;
+    double score;
+    unsigned duplicates; /* near-identical articles collapsed into this hit */
+} search_hit;
+
+typedef struct search_result {
+    char *query;          /* the query as received */
+    uint64_t total;       /* matching articles (exact when the count is cheap, else Xapian's estimate) */
+    unsigned offset, limit;
+    double took_ms;       /* wall-clock time of search_run */
+    int partial;          /* 1 when no article had every word and partial matching was used */
+    search_hit *hits;
+    size_t n_hits;
+} search_result;
+
+/* Runs a request.  *out is filled and must be cleared with
+ * search_result_clear, also after a failure.  A request that breaks the
+ * limits above gives KQ_ERR_INVALID with the reason in search_last_error. */
+kq_status search_run(search_engine *e, const search_request *req, search_result *out);
+
+void search_result_clear(search_result *r);
+
+/* The JSON form of a result, the shape of both `search --json` and
+ * /api/search: {"query","total","offset","limit","took_ms","hits":[{"id",
+ * "url","title","date","author","section","snippet","score"}]}, with
+ * snippets HTML-escaped and matches in <mark>.  The caller frees it. */
+char *search_result_to_json(const search_result *r);
+
+/* A hit's snippet HTML-escaped with its marks in <mark>…</mark>; the caller frees it. */
+char *search_snippet_html(const search_hit *hit);
+
+#endif

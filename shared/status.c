@@ -1,0 +1,25 @@
+#include "status.h"
+
+static const char *const messages[KQ_STATUS_COUNT] = {
+    [KQ_OK] = "success",
+    [KQ_END] = "end of input",
+    [KQ_ERR_NOMEM] = "out of memory",
+    [KQ_ERR_IO] = "input/output error",
+    [KQ_ERR_INVALID] = "invalid input",
+    [KQ_ERR_NOT_FOUND] = "not found",
+    [KQ_ERR_LOCKED] = "the index is locked by another writer",
+    [KQ_ERR_MODIFIED] = "the database was modified while reading; reopen and retry",
+    [KQ_ERR_CORRUPT] = "the index or the store is damaged",
+    [KQ_ERR_FULL] = "the disk is full",
+    [KQ_ERR_READONLY] = "the index is read-only",
+    [KQ_ERR_XAPIAN] = "Xapian error",
+    [KQ_ERR_SQLITE] = "SQLite error",
+    [KQ_ERR_INTERNAL] = "internal error",
+};
+
+const char *status_to_string(kq_status status)
+{
+    if ((int)status < 0 || status >= KQ_STATUS_COUNT || !messages[status])
+        return "unknown status";
+    return messages[status];
+}

@@ -1,0 +1,29 @@
+/* status: the one status type of Kiosque, its codes and their messages. */
+#ifndef KIOSQUE_STATUS_H
+#define KIOSQUE_STATUS_H
+
+/* Every fallible function of the project returns a kq_status; zero is success.
+ * Handles that fail also keep a detailed message of their last failure
+ * (see each module's *_last_error). */
+typedef enum kq_status {
+    KQ_OK = 0,
+    KQ_END,           /* no more items: end of an input or an iteration; not a failure */
+    KQ_ERR_NOMEM,     /* out of memory */
+    KQ_ERR_IO,        /* a file could not be opened, read or written */
+    KQ_ERR_INVALID,   /* bad input or argument; the detailed message says which */
+    KQ_ERR_NOT_FOUND, /* no such article, file or database */
+    KQ_ERR_LOCKED,    /* another writer holds the index */
+    KQ_ERR_MODIFIED,  /* the database changed under a reader: reopen and retry */
+    KQ_ERR_CORRUPT,   /* the index or the store is damaged */
+    KQ_ERR_FULL,      /* the disk is full */
+    KQ_ERR_READONLY,  /* the index is on a read-only file system or not writable */
+    KQ_ERR_XAPIAN,    /* any other Xapian error */
+    KQ_ERR_SQLITE,    /* any other SQLite error */
+    KQ_ERR_INTERNAL,  /* a bug: an invariant did not hold */
+    KQ_STATUS_COUNT
+} kq_status;
+
+/* Returns a short English description of a status; never NULL, static storage. */
+const char *status_to_string(kq_status status);
+
+#endif

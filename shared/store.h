@@ -1,0 +1,71 @@
+/* store: the SQLite metadata store, one row per indexed article, kept in step with the Xapian index. */
+#ifndef KIOSQUE_STORE_H
+#define KIOSQUE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "article.h"
+#include "status.h"
+
+/* The store holds, for every indexed article, its metadata (everything of
+ * article.h but the body), its content hash and its Xapian document id, plus
+ * a small key/value table (revision, last update).  It answers "is this
+ * article unchanged?" and "show article X" without touching the index, and it
+ * is what facet counts are checked against.  The Xapian index holds all that a
+ * hit displays too (see document.h), so the store can be rebuilt from it.
+ *
+ * The database runs in WAL mode: readers never block the writer and never see
+ * half a transaction.  A handle is used by one thread at a time. */
+
+typedef struct store store;
+
+/* Opens (and for writers creates) the store at `path`.  Returns NULL on
+ * failure with the reason in err.  The caller owns the handle and frees it
+ * with store_close. */
+store *store_open(const char *path, int writable, kq_status *status, char *err, size_t err_size);
+
+/* Closes the store, rolling back an open transaction; store_close(NULL) does nothing. */
+void store_close(store *s);
+
+/* The detailed message of the last failure on this handle; "" when none. */
+const char *store_last_error(const store *s);
+
+kq_status store_begin(store *s);
+kq_status store_commit(store *s);
+kq_status store_rollback(store *s);
+
+/* Writes the content hash of article `id` into hash (16 hex digits and a NUL).
+ * KQ_ERR_NOT_FOUND when the article is not stored. */
+kq_status store_get_hash(store *s, const char *id, char hash[17]);
+
+/* Inserts or replaces the article's row (its body is not stored). */
+kq_status store_put(store *s, const article *a, unsigned docid);
+
+/* Deletes article `id`; KQ_ERR_NOT_FOUND when it is not stored. */
+kq_status store_delete(store *s, const char *id);
+
+/* Reads article `id` into *out (cleared first; body left NULL); *docid, when
+ * not NULL, receives its Xapian document id.  KQ_ERR_NOT_FOUND when absent. */
+kq_status store_get(store *s, const char *id, article *out, unsigned *docid);
+
+/* Number of stored articles. */
+kq_status store_count(store *s, uint64_t *out);
+
+/* Calls cb with the id, docid and hash of every article, in id order, until
+ * cb returns nonzero. */
+kq_status store_foreach(store *s,
+                        int (*cb)(void *ctx, const char *id, unsigned docid, const char *hash),
+                        void *ctx);
+
+/* Key/value metadata, written inside the current transaction when one is open. */
+kq_status store_meta_set(store *s, const char *key, const char *value);
+/* Returns a copy the caller frees with free(); NULL with KQ_ERR_NOT_FOUND in
+ * *status when the key is unset. */
+char *store_meta_get(store *s, const char *key, kq_status *status);
+
+/* Runs a read-only SQL query returning one integer (for tests and checks,
+ * e.g. brute-force facet counts).  Parameters are bound as text. */
+kq_status store_query_int(store *s, const char *sql, const char *const *params, size_t n_params,
+                          int64_t *out);
+
+#endif
