@@ -93,6 +93,28 @@ void search_result_clear(search_result *r);
  * snippets HTML-escaped and matches in <mark>.  The caller frees it. */
 char *search_result_to_json(const search_result *r);
 
+/* Completions for the word or headline a reader is typing (`prefix`, as
+ * typed): up to `max` suggestions, most popular first, as display strings
+ * (words with their accents, or headlines).  *out is an array of *n strings
+ * the caller frees with search_strings_free. */
+kq_status search_suggest(search_engine *e, const char *prefix, size_t max, char ***out, size_t *n);
+void search_strings_free(char **strings, size_t n);
+
+/* The stored metadata of article `id` as a JSON object {"id","url","title",
+ * "description","date","date_modified","author","authors","section",
+ * "sections","keywords","language"}; the caller frees it.
+ * KQ_ERR_NOT_FOUND when no such article is indexed. */
+kq_status search_article_json(search_engine *e, const char *id, char **json);
+
+typedef struct search_status {
+    uint64_t documents;  /* articles in the index */
+    uint64_t revision;   /* committed revision of the Xapian index */
+    char last_update[32]; /* ISO 8601 UTC time of the last commit, or "" */
+} search_status;
+
+/* The state of the index as this engine sees it now (after a reopen). */
+kq_status search_get_status(search_engine *e, search_status *out);
+
 /* A hit's snippet HTML-escaped with its marks in <mark>…</mark>; the caller frees it. */
 char *search_snippet_html(const search_hit *hit);
 
