@@ -1,0 +1,203 @@
+/* indexer: adds, replaces and deletes articles of a Kiosque database, one atomic batch per run. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "dbpath.h"
+#include "index.h"
+#include "store.h"
+
+/* Exit statuses, documented in the README. */
+enum {
+    EXIT_OK = 0,       /* everything went in */
+    EXIT_REJECTED = 1, /* the batch was committed, but some lines (or ids to delete) were rejected */
+    EXIT_FAILED = 2,   /* nothing was committed: bad usage, unreadable input, full disk... */
+    EXIT_LOCKED = 3,   /* another indexer is writing this database */
+};
+
+static void usage(FILE *f)
+{
+    fputs("usage: indexer [--db PATH] [--quiet] COMMAND ...\n"
+          "\n"
+          "commands:\n"
+          "  add FILE|DIR|- ...   add new and changed articles (.jsonl, .jsonl.gz, .json; - for stdin)\n"
+          "  delete ID ...        remove articles from the index and the store\n"
+          "  stats                articles, terms, index size, last update\n"
+          "\n"
+          "The database is --db PATH, else $KIOSQUE_DB, else ~/.local/share/kiosque.\n"
+          "Exit status: 0 all went in, 1 some lines were rejected, 2 failure (nothing\n"
+          "committed), 3 another indexer holds the database.\n",
+          f);
+}
+
+static int exit_for(kq_status st)
+{
+    return st == KQ_ERR_LOCKED ? EXIT_LOCKED : EXIT_FAILED;
+}
+
+static void print_summary(const batch_counts *c, int deleting)
+{
+    if (deleting)
+        fprintf(stderr, "deleted %llu, not found %llu\n", (unsigned long long)c->deleted,
+                (unsigned long long)c->missing);
+    else {
+        fprintf(stderr, "added %llu, updated %llu, unchanged %llu, rejected %llu",
+                (unsigned long long)c->added, (unsigned long long)c->updated,
+                (unsigned long long)c->unchanged, (unsigned long long)c->rejected);
+        if (c->repeated)
+            fprintf(stderr, ", repeated in this batch %llu (the last copy wins)",
+                    (unsigned long long)c->repeated);
+        fputc('\n', stderr);
+    }
+}
+
+static int run_batch(const char *db, int argc, char **argv, int deleting, int quiet)
+{
+    char err[1024];
+    kq_status st;
+    int failed_inputs = 0;
+    batch *b = batch_open(db, &st, err, sizeof err);
+    if (!b) {
+        fprintf(stderr, "indexer: %s\n", err);
+        return exit_for(st);
+    }
+    for (int i = 0; i < argc; i++) {
+        if (deleting) {
+            st = batch_delete(b, argv[i]);
+            if (st == KQ_ERR_NOT_FOUND) {
+                fprintf(stderr, "indexer: no article %s in the index\n", argv[i]);
+                continue;
+            }
+        } else {
+            st = batch_add_path(b, argv[i], !quiet);
+            if (st == KQ_ERR_IO) {
+                /* An unreadable input does not stop the others from going in. */
+                fprintf(stderr, "indexer: %s\n", batch_last_error(b));
+                failed_inputs++;
+                continue;
+            }
+        }
+        if (st != KQ_OK) {
+            fprintf(stderr, "indexer: %s; nothing of this batch was committed\n",
+                    batch_last_error(b));
+            batch_close(b);
+            return exit_for(st);
+        }
+    }
+    st = batch_commit(b);
+    if (st != KQ_OK) {
+        fprintf(stderr, "indexer: %s\n", batch_last_error(b));
+        batch_close(b);
+        return exit_for(st);
+    }
+    const batch_counts *c = batch_get_counts(b);
+    if (!quiet)
+        print_summary(c, deleting);
+    int code = failed_inputs ? EXIT_FAILED
+               : (c->rejected || c->missing) ? EXIT_REJECTED
+                                             : EXIT_OK;
+    batch_close(b);
+    return code;
+}
+
+static uint64_t dir_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+}
+
+static int run_stats(const char *db)
+{
+    char path[PATH_MAX], err[1024];
+    kq_status st;
+    index_stats is;
+    uint64_t terms = 0, stored = 0;
+    int code = EXIT_FAILED;
+    char *last = NULL;
+
+    dbpath_join(db, DBPATH_XAPIAN, path, sizeof path);
+    index_db *idx = index_open(path, INDEX_READ, &st, err, sizeof err);
+    if (!idx) {
+        fprintf(stderr, "indexer: no index at %s (%s); create one with: indexer add FILE\n", db,
+                err);
+        return EXIT_FAILED;
+    }
+    dbpath_join(db, DBPATH_STORE, path, sizeof path);
+    store *s = store_open(path, 0, &st, err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "indexer: cannot open the store of %s: %s\n", db, err);
+        goto out;
+    }
+    if ((st = index_get_stats(idx, &is)) != KQ_OK || (st = index_count_terms(idx, &terms)) != KQ_OK ||
+        (st = store_count(s, &stored)) != KQ_OK) {
+        fprintf(stderr, "indexer: cannot read statistics: %s\n", status_to_string(st));
+        goto out;
+    }
+    last = index_get_metadata(idx, "kiosque.last_update");
+    uint64_t store_bytes = dir_size(path);
+    printf("database     %s\n", db);
+    printf("articles     %llu", (unsigned long long)is.documents);
+    if (stored != is.documents)
+        printf("  (the store has %llu: run indexer add to repair)", (unsigned long long)stored);
+    printf("\nterms        %llu\n", (unsigned long long)terms);
+    printf("index size   %.1f MB (Xapian %.1f MB, store %.1f MB)\n",
+           (is.size_bytes + store_bytes) / 1e6, is.size_bytes / 1e6, store_bytes / 1e6);
+    printf("revision     %llu\n", (unsigned long long)is.revision);
+    printf("last update  %s\n", last && *last ? last : "never");
+    code = EXIT_OK;
+out:
+    free(last);
+    store_close(s);
+    index_close(idx);
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    const char *db_arg = NULL;
+    char db[PATH_MAX];
+    int quiet = 0, i = 1;
+
+    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+        if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
+            db_arg = argv[++i];
+        else if (strncmp(argv[i], "--db=", 5) == 0)
+            db_arg = argv[i] + 5;
+        else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
+            quiet = 1;
+        else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return EXIT_OK;
+        } else {
+            fprintf(stderr, "indexer: unknown option %s\n", argv[i]);
+            usage(stderr);
+            return EXIT_FAILED;
+        }
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return EXIT_FAILED;
+    }
+    if (dbpath_resolve(db_arg, db, sizeof db) != 0) {
+        fprintf(stderr, "indexer: no database location: give --db PATH or set KIOSQUE_DB\n");
+        return EXIT_FAILED;
+    }
+    const char *cmd = argv[i++];
+    if (strcmp(cmd, "add") == 0 || strcmp(cmd, "delete") == 0) {
+        if (i >= argc) {
+            fprintf(stderr, "indexer: %s needs at least one %s\n", cmd,
+                    cmd[0] == 'a' ? "file" : "identifier");
+            return EXIT_FAILED;
+        }
+        return run_batch(db, argc - i, argv + i, cmd[0] == 'd', quiet);
+    }
+    if (strcmp(cmd, "stats") == 0)
+        return run_stats(db);
+    fprintf(stderr, "indexer: unknown command %s\n", cmd);
+    usage(stderr);
+    return EXIT_FAILED;
+}

@@ -1,0 +1,102 @@
+/* document: how an article is laid out in the Xapian index (terms, positions, values, data), in one place. */
+#ifndef KIOSQUE_DOCUMENT_H
+#define KIOSQUE_DOCUMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "analyzer.h"
+#include "article.h"
+#include "index.h"
+#include "status.h"
+
+/* Every term and value of an indexed article is decided here, and search.c
+ * builds its queries with the same prefixes, so indexing and querying cannot
+ * drift apart.  Term conventions follow Xapian's omega:
+ *
+ *   (none)  folded word, with positions: every word of headline, chapô and
+ *           body, stop words included (so "Le Monde" matches as a phrase);
+ *           parts and joined form of hyphenated words
+ *   Z       Snowball stem of a folded word (no positions; stop words skipped)
+ *   E       exact form of an accented word: "E" folded ":" accented
+ *           (Eecole:école), to rank a match of the accents typed a little
+ *           higher and to show suggestions with their accents
+ *   S, ZS   headline word and its stem (titre:)
+ *   A       author name word (auteur:)          XA  whole author name (filter)
+ *   K       keyword word (motcle:)              XK  whole keyword (filter)
+ *   XS      section (rubrique:, filter)         L   language
+ *   Y, M, D year, month, day published: Y2024, M202403, D20240305
+ *   Q       the article's identifier: the unique term
+ *
+ * Field weights (BM25 over one text with per-field term frequencies): a word
+ * of the headline counts DOCUMENT_WEIGHT_TITLE times, of the chapô
+ * DOCUMENT_WEIGHT_DESCRIPTION times, of the body once.  Fields are separated
+ * by a gap of DOCUMENT_FIELD_GAP positions so phrases do not straddle them.
+ *
+ * The document data is the article itself as a normalised schema.org
+ * NewsArticle (JSON: identifier, headline, description, articleBody, url,
+ * datePublished, dateModified, author[], articleSection[], keywords[],
+ * inLanguage, plus kiosqueHash), which article_from_json reads back.  It holds
+ * everything a hit displays and snippets are cut from, so a remote or sharded
+ * index serves complete hits on its own, and the store can be rebuilt from
+ * the index. */
+
+#define DOCUMENT_PREFIX_ID "Q"
+#define DOCUMENT_PREFIX_STEM "Z"
+#define DOCUMENT_PREFIX_EXACT "E"
+#define DOCUMENT_PREFIX_TITLE "S"
+#define DOCUMENT_PREFIX_AUTHOR "A"
+#define DOCUMENT_PREFIX_AUTHOR_FULL "XA"
+#define DOCUMENT_PREFIX_KEYWORD "K"
+#define DOCUMENT_PREFIX_KEYWORD_FULL "XK"
+#define DOCUMENT_PREFIX_SECTION "XS"
+#define DOCUMENT_PREFIX_LANGUAGE "L"
+#define DOCUMENT_PREFIX_YEAR "Y"
+#define DOCUMENT_PREFIX_MONTH "M"
+#define DOCUMENT_PREFIX_DAY "D"
+
+#define DOCUMENT_WEIGHT_TITLE 5
+#define DOCUMENT_WEIGHT_DESCRIPTION 2
+#define DOCUMENT_WEIGHT_BODY 1
+#define DOCUMENT_FIELD_GAP 100
+
+/* Value slots. */
+enum document_slot {
+    DOCUMENT_SLOT_PUBLISHED = 0, /* publication time, index_serialise_number(seconds) */
+    DOCUMENT_SLOT_HASH = 1,      /* content hash, 16 hex digits */
+    DOCUMENT_SLOT_COLLAPSE = 2,  /* near-duplicate key: same key, same wire copy */
+    DOCUMENT_SLOT_SECTION = 3,   /* first (most general) section, as written */
+    DOCUMENT_SLOT_AUTHOR = 4,    /* authors as written, separated by DOCUMENT_VALUE_SEPARATOR */
+    DOCUMENT_SLOT_YEAR = 5,      /* "2024" */
+    DOCUMENT_SLOT_MONTH = 6,     /* "2024-03" */
+};
+
+/* Separates several values in one slot (authors). */
+#define DOCUMENT_VALUE_SEPARATOR '\x1f'
+
+/* Longest term Xapian accepts is 245 bytes; longer words are skipped. */
+#define DOCUMENT_MAX_TERM 240
+
+/* Fills `doc` (cleared first) with the terms, values and data of `art`,
+ * analysed by `a`.  Returns KQ_OK or KQ_ERR_NOMEM. */
+kq_status document_build(analyzer *a, const article *art, index_doc *doc);
+
+/* Writes the unique term of an article identifier ("Q" + id) into out.
+ * Returns 0, or -1 when it does not fit. */
+int document_unique_term(const char *id, char *out, size_t out_size);
+
+/* What a hit displays, read back from the document data.  All strings are
+ * owned by the view and never NULL ("" when absent). */
+typedef struct document_view {
+    char *id, *url, *title, *description, *date, *language, *body, *hash;
+    char *author;  /* authors joined with ", " */
+    char *section; /* sections joined with " / " */
+    char *data;    /* the raw JSON (for search_article_json) */
+} document_view;
+
+/* Parses document data into *out.  Returns KQ_OK, KQ_ERR_CORRUPT for data
+ * that is not Kiosque's JSON, or KQ_ERR_NOMEM.  The caller clears the view
+ * with document_view_clear, also after a failure. */
+kq_status document_view_parse(const char *data, size_t len, document_view *out);
+void document_view_clear(document_view *v);
+
+#endif
