@@ -1,0 +1,931 @@
+#include "search.h"
+
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "analyzer.h"
+#include "dbpath.h"
+#include "document.h"
+#include "index.h"
+#include "query.h"
+#include "snippet.h"
+
+/* Ranking: a query word matches its stem (économiques for économie); the
+ * word exactly as typed and its accents as typed add a little on top. */
+#define WEIGHT_STEM 1.0
+#define WEIGHT_SURFACE 0.35
+#define WEIGHT_EXACT 0.15
+/* A query with more content words than this is read as a pasted sentence
+ * or a question: ranked partial matching from the start. */
+#define LONG_QUERY_WORDS 4
+/* Prefix searches expand to at most this many words, the most frequent. */
+#define PREFIX_EXPANSION 64
+/* Matches examined: totals are exact below this many. */
+#define CHECK_AT_LEAST 2000
+#define MAX_RETRIES 5
+
+struct search_engine {
+    index_db *index;
+    analyzer *analyzer;
+    char error[1024];
+};
+
+static void set_error(search_engine *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->error, sizeof e->error, fmt, ap);
+    va_end(ap);
+}
+
+search_engine *search_open(const char *db_dir, kq_status *status, char *err, size_t err_size)
+{
+    char path[PATH_MAX];
+    search_engine *e = calloc(1, sizeof *e);
+    if (!e) {
+        *status = KQ_ERR_NOMEM;
+        snprintf(err, err_size, "out of memory");
+        return NULL;
+    }
+    if (dbpath_join(db_dir, DBPATH_XAPIAN, path, sizeof path) != 0) {
+        *status = KQ_ERR_INVALID;
+        snprintf(err, err_size, "database path too long: %s", db_dir);
+        goto fail;
+    }
+    e->index = index_open(path, INDEX_READ, status, err, err_size);
+    if (!e->index) {
+        if (*status == KQ_ERR_NOT_FOUND)
+            snprintf(err, err_size,
+                     "no index at %s; create one with: indexer --db %s add ARTICLES.jsonl",
+                     db_dir, db_dir);
+        goto fail;
+    }
+    e->analyzer = analyzer_new();
+    if (!e->analyzer) {
+        *status = KQ_ERR_NOMEM;
+        snprintf(err, err_size, "cannot create the French analyzer");
+        goto fail;
+    }
+    *status = KQ_OK;
+    return e;
+fail:
+    search_close(e);
+    return NULL;
+}
+
+void search_close(search_engine *e)
+{
+    if (!e)
+        return;
+    index_close(e->index);
+    analyzer_free(e->analyzer);
+    free(e);
+}
+
+const char *search_last_error(const search_engine *e)
+{
+    return e->error;
+}
+
+/* ---- From the query tree to a Xapian query ---------------------------- */
+
+/* One analysed token of a query word. */
+struct qtoken {
+    char term[DOCUMENT_MAX_TERM + 1];
+    char exact[DOCUMENT_MAX_TERM + 1];
+    char stem[DOCUMENT_MAX_TERM + 1];
+    unsigned flags;
+};
+
+#define MAX_WORD_TOKENS 16
+
+struct qtokens {
+    struct qtoken t[MAX_WORD_TOKENS];
+    size_t n;
+};
+
+static int collect_token(void *ctx, const analyzer_token *tok)
+{
+    struct qtokens *q = ctx;
+    if (tok->term_len > DOCUMENT_MAX_TERM || tok->exact_len > DOCUMENT_MAX_TERM ||
+        tok->stem_len > DOCUMENT_MAX_TERM)
+        return 0;
+    if (q->n == MAX_WORD_TOKENS)
+        return 1;
+    struct qtoken *t = &q->t[q->n++];
+    memcpy(t->term, tok->term, tok->term_len + 1);
+    memcpy(t->exact, tok->exact, tok->exact_len + 1);
+    memcpy(t->stem, tok->stem, tok->stem_len + 1);
+    t->flags = tok->flags;
+    return 0;
+}
+
+struct builder {
+    search_engine *e;
+    snippet_terms *marks;
+    int partial;     /* words are alternatives (OR) instead of all required */
+    int keep_stops;  /* the query has nothing but stop words: search them */
+    kq_status status;
+};
+
+static index_query *term_with_prefix(const char *prefix, const char *term, double scale)
+{
+    char buf[DOCUMENT_MAX_TERM * 2 + 8];
+    snprintf(buf, sizeof buf, "%s%s", prefix, term);
+    index_query *q = index_query_term(buf, 1);
+    if (q && scale != 1.0) {
+        index_query *s = index_query_scale(q, scale);
+        index_query_free(q);
+        q = s;
+    }
+    return q;
+}
+
+static index_query *combine_free(enum index_op op, index_query **subs, size_t n, unsigned window)
+{
+    index_query *q = NULL;
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (subs[i])
+            subs[kept++] = subs[i];
+    if (kept == 1 && op != INDEX_OP_PHRASE)
+        return subs[0];
+    if (kept)
+        q = index_query_combine(op, subs, kept, window);
+    for (size_t i = 0; i < kept; i++)
+        index_query_free(subs[i]);
+    return q;
+}
+
+/* The query of one analysed token searched anywhere in the text. */
+static index_query *token_query(struct builder *b, const struct qtoken *t)
+{
+    if (t->flags & TOKEN_NUMBER) {
+        snippet_terms_add(b->marks, t->term, NULL);
+        return index_query_term(t->term, 1);
+    }
+    snippet_terms_add(b->marks, t->term, t->stem);
+    index_query *alt[3] = {
+        term_with_prefix(DOCUMENT_PREFIX_STEM, t->stem, WEIGHT_STEM),
+        term_with_prefix("", t->term, WEIGHT_SURFACE),
+        NULL,
+    };
+    if (strcmp(t->exact, t->term) != 0) {
+        char buf[DOCUMENT_MAX_TERM * 2 + 2];
+        snprintf(buf, sizeof buf, "%s:%s", t->term, t->exact);
+        alt[2] = term_with_prefix(DOCUMENT_PREFIX_EXACT, buf, WEIGHT_EXACT);
+    }
+    return combine_free(INDEX_OP_OR, alt, 3, 0);
+}
+
+static index_query *field_token_query(struct builder *b, const struct qtoken *t,
+                                      enum query_field field)
+{
+    switch (field) {
+    case QUERY_FIELD_TITLE: {
+        snippet_terms_add(b->marks, t->term, t->stem);
+        index_query *alt[2] = {term_with_prefix("Z" DOCUMENT_PREFIX_TITLE, t->stem, 1.0),
+                               term_with_prefix(DOCUMENT_PREFIX_TITLE, t->term, WEIGHT_SURFACE)};
+        return combine_free(INDEX_OP_OR, alt, 2, 0);
+    }
+    case QUERY_FIELD_AUTHOR:
+        return term_with_prefix(DOCUMENT_PREFIX_AUTHOR, t->term, 1.0);
+    case QUERY_FIELD_KEYWORD:
+        return term_with_prefix(DOCUMENT_PREFIX_KEYWORD, t->term, 1.0);
+    default:
+        return token_query(b, t);
+    }
+}
+
+/* Analyses `text` as a query; returns the tokens, compound forms included. */
+static void analyse_words(struct builder *b, const char *text, struct qtokens *out)
+{
+    out->n = 0;
+    kq_status st = analyzer_run(b->e->analyzer, text, strlen(text), 1, ANALYZER_QUERY,
+                                collect_token, out, NULL);
+    if (st != KQ_OK)
+        b->status = st;
+}
+
+static index_query *section_query(const char *text)
+{
+    char *folded = analyzer_fold(text, strlen(text));
+    index_query *q = folded ? term_with_prefix(DOCUMENT_PREFIX_SECTION, folded, 1.0) : NULL;
+    free(folded);
+    return q;
+}
+
+/* A phrase of the unprefixed word terms (stop words included: they are
+ * indexed with positions); for fields without positions, all the words. */
+static index_query *phrase_query(struct builder *b, const char *text, enum query_field field)
+{
+    struct qtokens tk;
+    index_query *subs[MAX_WORD_TOKENS];
+    size_t n = 0;
+    if (field == QUERY_FIELD_SECTION)
+        return section_query(text);
+    analyse_words(b, text, &tk);
+    for (size_t i = 0; i < tk.n; i++) {
+        const struct qtoken *t = &tk.t[i];
+        if (t->flags & TOKEN_COMPOUND)
+            continue;
+        if (field == QUERY_FIELD_ANY) {
+            snippet_terms_add(b->marks, t->term, NULL);
+            subs[n++] = index_query_term(t->term, 1);
+        } else {
+            subs[n++] = field_token_query(b, t, field);
+        }
+    }
+    if (n == 0)
+        return NULL;
+    if (n == 1)
+        return subs[0];
+    return combine_free(field == QUERY_FIELD_ANY ? INDEX_OP_PHRASE : INDEX_OP_AND, subs, n,
+                        (unsigned)n);
+}
+
+/* A word as typed: one token, or the tokens of a hyphenated word or of a
+ * glued form, matched as a phrase or as the joined compound. */
+static index_query *word_query(struct builder *b, const char *text, enum query_field field)
+{
+    struct qtokens tk;
+    index_query *parts[MAX_WORD_TOKENS];
+    size_t n = 0;
+    const struct qtoken *compound = NULL;
+    int content = 0;
+
+    if (field == QUERY_FIELD_SECTION)
+        return section_query(text);
+    analyse_words(b, text, &tk);
+    for (size_t i = 0; i < tk.n; i++)
+        if (!(tk.t[i].flags & TOKEN_STOPWORD))
+            content = 1;
+    if (!content && !b->keep_stops && field == QUERY_FIELD_ANY)
+        return NULL; /* function words do not drive ranking */
+    for (size_t i = 0; i < tk.n; i++) {
+        if (tk.t[i].flags & TOKEN_COMPOUND)
+            compound = &tk.t[i];
+        else
+            parts[n++] = field_token_query(b, &tk.t[i], field);
+    }
+    if (n == 0)
+        return compound ? field_token_query(b, compound, field) : NULL;
+    if (n == 1 && !compound)
+        return parts[0];
+    /* Several tokens: all of them near each other (as typed), or the compound. */
+    index_query *together = combine_free(field == QUERY_FIELD_ANY ? INDEX_OP_NEAR : INDEX_OP_AND,
+                                         parts, n, (unsigned)n + 1);
+    if (!compound)
+        return together;
+    index_query *alt[2] = {together, field_token_query(b, compound, field)};
+    return combine_free(INDEX_OP_OR, alt, 2, 0);
+}
+
+static index_query *prefix_query(struct builder *b, const char *text, enum query_field field)
+{
+    char *folded = analyzer_fold(text, strlen(text));
+    index_query *q = NULL;
+    if (!folded)
+        return NULL;
+    const char *prefix = field == QUERY_FIELD_TITLE    ? DOCUMENT_PREFIX_TITLE
+                         : field == QUERY_FIELD_AUTHOR  ? DOCUMENT_PREFIX_AUTHOR
+                         : field == QUERY_FIELD_KEYWORD ? DOCUMENT_PREFIX_KEYWORD
+                         : field == QUERY_FIELD_SECTION ? DOCUMENT_PREFIX_SECTION
+                                                        : "";
+    char buf[DOCUMENT_MAX_TERM + 8];
+    if (strlen(folded) <= DOCUMENT_MAX_TERM) {
+        snprintf(buf, sizeof buf, "%s%s", prefix, folded);
+        q = index_query_wildcard(buf, PREFIX_EXPANSION);
+        snippet_terms_add_prefix(b->marks, folded);
+    }
+    free(folded);
+    return q;
+}
+
+static index_query *date_query(int64_t from, int64_t to)
+{
+    char lo[18], hi[18];
+    size_t lo_len = from ? index_serialise_number((double)from, lo) : 0;
+    size_t hi_len = to ? index_serialise_number((double)to, hi) : 0;
+    return index_query_value_range(DOCUMENT_SLOT_PUBLISHED, from ? lo : NULL, lo_len,
+                                   to ? hi : NULL, hi_len);
+}
+
+static index_query *build(struct builder *b, const query_node *node);
+
+static index_query *build_group(struct builder *b, const query_node *node)
+{
+    size_t n = node->n_children;
+    index_query **pos = calloc(n ? n : 1, sizeof *pos);
+    index_query **neg = calloc(n ? n : 1, sizeof *neg);
+    index_query **filters = calloc(n ? n : 1, sizeof *filters);
+    size_t np = 0, nn = 0, nf = 0;
+    index_query *q = NULL;
+    if (!pos || !neg || !filters) {
+        b->status = KQ_ERR_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const query_node *c = node->children[i];
+        index_query *sub = build(b, c);
+        if (!sub)
+            continue;
+        if (c->negated)
+            neg[nn++] = sub;
+        else if (c->kind == QUERY_DATE && node->kind == QUERY_AND)
+            filters[nf++] = sub;
+        else
+            pos[np++] = sub;
+    }
+    enum index_op op = node->kind == QUERY_OR || b->partial ? INDEX_OP_OR : INDEX_OP_AND;
+    q = np ? combine_free(op, pos, np, 0) : NULL;
+    if (nf) {
+        index_query *f = combine_free(INDEX_OP_AND, filters, nf, 0);
+        if (!q)
+            q = f;
+        else {
+            index_query *pair[2] = {q, f};
+            q = combine_free(INDEX_OP_FILTER, pair, 2, 0);
+        }
+    }
+    if (nn) {
+        if (!q)
+            q = index_query_match_all();
+        index_query *excluded = combine_free(INDEX_OP_OR, neg, nn, 0);
+        index_query *pair[2] = {q, excluded};
+        q = combine_free(INDEX_OP_AND_NOT, pair, 2, 0);
+    }
+out:
+    free(pos);
+    free(neg);
+    free(filters);
+    return q;
+}
+
+static index_query *build(struct builder *b, const query_node *node)
+{
+    switch (node->kind) {
+    case QUERY_AND:
+    case QUERY_OR:
+        return build_group(b, node);
+    case QUERY_WORD:
+        return word_query(b, node->text, node->field);
+    case QUERY_PHRASE:
+        return phrase_query(b, node->text, node->field);
+    case QUERY_PREFIX:
+        return prefix_query(b, node->text, node->field);
+    case QUERY_DATE:
+        return date_query(node->date_from, node->date_to);
+    }
+    return NULL;
+}
+
+/* Counts the content words of the top level, to tell a question from a few keywords. */
+static size_t content_words(search_engine *e, const query_node *root, int *only_stops)
+{
+    size_t words = 0, stops = 0;
+    for (size_t i = 0; i < root->n_children; i++) {
+        const query_node *c = root->children[i];
+        if (c->kind != QUERY_WORD || c->negated || c->field != QUERY_FIELD_ANY)
+            continue;
+        struct qtokens tk;
+        struct builder tmp = {.e = e};
+        analyse_words(&tmp, c->text, &tk);
+        int content = 0;
+        for (size_t k = 0; k < tk.n; k++)
+            content |= !(tk.t[k].flags & TOKEN_STOPWORD);
+        if (content)
+            words++;
+        else if (tk.n)
+            stops++;
+    }
+    *only_stops = words == 0 && stops > 0;
+    return words;
+}
+
+static int has_positive_terms(const query_node *node)
+{
+    if (node->negated)
+        return 0;
+    if (node->kind == QUERY_WORD || node->kind == QUERY_PHRASE || node->kind == QUERY_PREFIX)
+        return 1;
+    for (size_t i = 0; i < node->n_children; i++)
+        if (has_positive_terms(node->children[i]))
+            return 1;
+    return 0;
+}
+
+/* Adds the reader's filters (section, author, dates) to q. */
+static index_query *add_filters(const search_request *req, index_query *q)
+{
+    index_query *f[4];
+    size_t n = 0;
+    if (req->section && *req->section)
+        f[n++] = section_query(req->section);
+    if (req->author && *req->author) {
+        char *folded = analyzer_fold(req->author, strlen(req->author));
+        if (folded)
+            f[n++] = term_with_prefix(DOCUMENT_PREFIX_AUTHOR_FULL, folded, 1.0);
+        free(folded);
+    }
+    if (req->since || req->until)
+        f[n++] = date_query(req->since, req->until);
+    if (n == 0)
+        return q;
+    index_query *all = combine_free(INDEX_OP_AND, f, n, 0);
+    if (!q)
+        return all;
+    index_query *pair[2] = {q, all};
+    return combine_free(INDEX_OP_FILTER, pair, 2, 0);
+}
+
+/* ---- Running a request ------------------------------------------------- */
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static kq_status fill_hit(search_engine *e, const snippet_terms *marks, const index_hit *h,
+                          unsigned snippet_bytes, search_hit *out)
+{
+    document_view v;
+    kq_status st = document_view_parse(h->data, h->data_len, &v);
+    if (st != KQ_OK) {
+        document_view_clear(&v);
+        return st;
+    }
+    out->id = v.id, v.id = NULL;
+    out->url = v.url, v.url = NULL;
+    out->title = v.title, v.title = NULL;
+    out->date = v.date, v.date = NULL;
+    out->author = v.author, v.author = NULL;
+    out->section = v.section, v.section = NULL;
+    out->score = h->weight;
+    out->duplicates = h->collapsed;
+
+    /* Cut the snippet from the chapô and the body as one text. */
+    size_t dl = strlen(v.description), bl = strlen(v.body);
+    char *text = malloc(dl + bl + 3);
+    if (!text) {
+        document_view_clear(&v);
+        return KQ_ERR_NOMEM;
+    }
+    memcpy(text, v.description, dl);
+    size_t at = dl;
+    if (dl && bl)
+        text[at++] = '\n', text[at++] = '\n';
+    memcpy(text + at, v.body, bl);
+    at += bl;
+    text[at] = '\0';
+    st = snippet_make(e->analyzer, marks, text, at, snippet_bytes, &out->snippet, &out->marks,
+                      &out->n_marks);
+    free(text);
+    document_view_clear(&v);
+    return st;
+}
+
+static kq_status check_request(search_engine *e, const search_request *req)
+{
+    if (!req->query) {
+        set_error(e, "a query is required");
+        return KQ_ERR_INVALID;
+    }
+    if (strlen(req->query) > SEARCH_MAX_QUERY_BYTES) {
+        set_error(e, "the query is longer than %u bytes", SEARCH_MAX_QUERY_BYTES);
+        return KQ_ERR_INVALID;
+    }
+    if (req->limit > SEARCH_MAX_LIMIT) {
+        set_error(e, "limit must be between 1 and %u", SEARCH_MAX_LIMIT);
+        return KQ_ERR_INVALID;
+    }
+    if (req->offset > SEARCH_MAX_OFFSET) {
+        set_error(e, "offset must be at most %u", SEARCH_MAX_OFFSET);
+        return KQ_ERR_INVALID;
+    }
+    if (req->since && req->until && req->since > req->until) {
+        set_error(e, "since is after until");
+        return KQ_ERR_INVALID;
+    }
+    return KQ_OK;
+}
+
+/* Runs one Xapian query and fills the hits; KQ_ERR_MODIFIED means retry. */
+static kq_status execute(search_engine *e, const search_request *req, const index_query *q,
+                         const snippet_terms *marks, search_result *out)
+{
+    index_search_options opts = {0};
+    index_results r = {0};
+    opts.offset = req->offset;
+    opts.limit = req->limit ? req->limit : 10;
+    opts.collapse_slot = -1;
+    opts.check_at_least = CHECK_AT_LEAST;
+    if (req->sort != SEARCH_SORT_RELEVANCE) {
+        opts.order = req->sort == SEARCH_SORT_DATE ? INDEX_ORDER_VALUE_DESC : INDEX_ORDER_VALUE_ASC;
+        opts.sort_slot = DOCUMENT_SLOT_PUBLISHED;
+    }
+    kq_status st = index_search(e->index, q, &opts, &r);
+    if (st != KQ_OK) {
+        set_error(e, "search failed: %s", index_last_error(e->index));
+        goto out;
+    }
+    out->total = r.matches_estimated;
+    out->hits = calloc(r.n_hits ? r.n_hits : 1, sizeof *out->hits);
+    if (!out->hits) {
+        st = KQ_ERR_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < r.n_hits && st == KQ_OK; i++) {
+        unsigned bytes = req->snippet_bytes ? req->snippet_bytes : 220;
+        st = fill_hit(e, marks, &r.hits[i], bytes, &out->hits[i]);
+        out->n_hits = i + 1;
+        if (st == KQ_ERR_CORRUPT) {
+            set_error(e, "document %u has unreadable data", r.hits[i].docid);
+        }
+    }
+out:
+    index_results_clear(&r);
+    return st;
+}
+
+static void clear_hits(search_result *out)
+{
+    for (size_t i = 0; i < out->n_hits; i++) {
+        search_hit *h = &out->hits[i];
+        free(h->id);
+        free(h->url);
+        free(h->title);
+        free(h->date);
+        free(h->author);
+        free(h->section);
+        free(h->snippet);
+        free(h->marks);
+    }
+    free(out->hits);
+    out->hits = NULL;
+    out->n_hits = 0;
+}
+
+kq_status search_run(search_engine *e, const search_request *req, search_result *out)
+{
+    double started = now_ms();
+    query_node *tree = NULL;
+    index_query *q = NULL;
+    snippet_terms *marks = NULL;
+    kq_status st;
+
+    memset(out, 0, sizeof *out);
+    e->error[0] = '\0';
+    if ((st = check_request(e, req)) != KQ_OK)
+        return st;
+    out->query = strdup(req->query);
+    out->offset = req->offset;
+    out->limit = req->limit ? req->limit : 10;
+    tree = query_parse(req->query, strlen(req->query));
+    if (!out->query || !tree) {
+        st = KQ_ERR_NOMEM;
+        goto out;
+    }
+    int only_stops = 0;
+    size_t words = content_words(e, tree, &only_stops);
+    int partial = words > LONG_QUERY_WORDS;
+
+    for (int attempt = 0;; attempt++) {
+        index_query_free(q);
+        snippet_terms_free(marks);
+        q = NULL;
+        marks = snippet_terms_new();
+        if (!marks) {
+            st = KQ_ERR_NOMEM;
+            goto out;
+        }
+        struct builder b = {.e = e, .marks = marks, .partial = partial, .keep_stops = only_stops,
+                            .status = KQ_OK};
+        q = build(&b, tree);
+        if (b.status != KQ_OK) {
+            st = b.status;
+            goto out;
+        }
+        if (!q && has_positive_terms(tree)) {
+            /* Nothing searchable was typed (only punctuation, say). */
+            q = index_query_match_nothing();
+        }
+        q = add_filters(req, q);
+        if (!q)
+            q = index_query_match_all(); /* filters alone, or an empty query: browse */
+        if (!q) {
+            st = KQ_ERR_NOMEM;
+            goto out;
+        }
+        st = index_reopen(e->index);
+        if (st == KQ_OK)
+            st = execute(e, req, q, marks, out);
+        if (st == KQ_ERR_MODIFIED && attempt < MAX_RETRIES) {
+            clear_hits(out);
+            continue; /* a commit landed during the query: read the new revision */
+        }
+        if (st != KQ_OK)
+            goto out;
+        if (out->total == 0 && !partial && words > 1) {
+            /* No article has every word: ranked partial matching instead. */
+            partial = 1;
+            clear_hits(out);
+            continue;
+        }
+        break;
+    }
+    out->partial = partial;
+out:
+    if (st != KQ_OK && !e->error[0])
+        set_error(e, "%s", status_to_string(st));
+    out->took_ms = now_ms() - started;
+    index_query_free(q);
+    snippet_terms_free(marks);
+    query_free(tree);
+    return st;
+}
+
+void search_result_clear(search_result *r)
+{
+    if (!r)
+        return;
+    clear_hits(r);
+    free(r->query);
+    memset(r, 0, sizeof *r);
+}
+
+/* ---- Rendering ---------------------------------------------------------- */
+
+static void append_escaped(char **p, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *rep = NULL;
+        switch (s[i]) {
+        case '&': rep = "&amp;"; break;
+        case '<': rep = "&lt;"; break;
+        case '>': rep = "&gt;"; break;
+        case '"': rep = "&quot;"; break;
+        case '\'': rep = "&#39;"; break;
+        }
+        if (rep) {
+            size_t m = strlen(rep);
+            memcpy(*p, rep, m);
+            *p += m;
+        } else {
+            *(*p)++ = s[i];
+        }
+    }
+}
+
+char *search_snippet_html(const search_hit *hit)
+{
+    size_t len = strlen(hit->snippet);
+    char *out = malloc(len * 6 + hit->n_marks * 13 + 1);
+    char *p = out;
+    size_t at = 0;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < hit->n_marks; i++) {
+        const search_mark *m = &hit->marks[i];
+        if (m->start < at || m->end > len || m->start >= m->end)
+            continue;
+        append_escaped(&p, hit->snippet + at, m->start - at);
+        memcpy(p, "<mark>", 6), p += 6;
+        append_escaped(&p, hit->snippet + m->start, m->end - m->start);
+        memcpy(p, "</mark>", 7), p += 7;
+        at = m->end;
+    }
+    append_escaped(&p, hit->snippet + at, len - at);
+    *p = '\0';
+    return out;
+}
+
+char *search_result_to_json(const search_result *r)
+{
+    json_t *o = json_object(), *hits = json_array();
+    char *out = NULL;
+    if (!o || !hits)
+        goto out;
+    json_object_set_new(o, "query", json_string(r->query ? r->query : ""));
+    json_object_set_new(o, "total", json_integer((json_int_t)r->total));
+    json_object_set_new(o, "offset", json_integer(r->offset));
+    json_object_set_new(o, "limit", json_integer(r->limit));
+    json_object_set_new(o, "took_ms", json_real(round(r->took_ms * 1000) / 1000));
+    json_object_set_new(o, "partial", json_boolean(r->partial));
+    for (size_t i = 0; i < r->n_hits; i++) {
+        const search_hit *h = &r->hits[i];
+        char *snippet = search_snippet_html(h);
+        json_t *jh = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:f}", "id", h->id, "url",
+                               h->url, "title", h->title, "date", h->date, "author", h->author,
+                               "section", h->section, "snippet", snippet ? snippet : "", "score",
+                               round(h->score * 1000) / 1000);
+        free(snippet);
+        if (jh && h->duplicates)
+            json_object_set_new(jh, "duplicates", json_integer(h->duplicates));
+        json_array_append_new(hits, jh);
+    }
+    json_object_set(o, "hits", hits);
+    out = json_dumps(o, JSON_COMPACT);
+out:
+    json_decref(hits);
+    json_decref(o);
+    return out;
+}
+
+/* ---- Suggestions, articles, status ------------------------------------ */
+
+struct candidate {
+    char *word;
+    uint64_t freq;
+};
+
+struct candidates {
+    struct candidate *c;
+    size_t n, cap;
+    size_t prefix_len;
+};
+
+static int collect_candidate(void *ctx, const char *term, uint64_t freq)
+{
+    struct candidates *cs = ctx;
+    if (cs->n == cs->cap) {
+        size_t cap = cs->cap ? cs->cap * 2 : 64;
+        struct candidate *c = realloc(cs->c, cap * sizeof *c);
+        if (!c)
+            return 1;
+        cs->c = c;
+        cs->cap = cap;
+    }
+    cs->c[cs->n].word = strdup(term + cs->prefix_len);
+    cs->c[cs->n].freq = freq;
+    if (cs->c[cs->n].word)
+        cs->n++;
+    return 0;
+}
+
+static int by_freq(const void *a, const void *b)
+{
+    const struct candidate *x = a, *y = b;
+    return x->freq < y->freq ? 1 : x->freq > y->freq ? -1 : strcmp(x->word, y->word);
+}
+
+static void free_candidates(struct candidates *cs)
+{
+    for (size_t i = 0; i < cs->n; i++)
+        free(cs->c[i].word);
+    free(cs->c);
+}
+
+/* The accented spelling most used for a folded word, or NULL. */
+static char *accented_form(search_engine *e, const char *folded, uint64_t freq)
+{
+    char prefix[DOCUMENT_MAX_TERM + 8];
+    struct candidates cs = {.prefix_len = strlen(DOCUMENT_PREFIX_EXACT) + strlen(folded) + 1};
+    char *best = NULL;
+    snprintf(prefix, sizeof prefix, "%s%s:", DOCUMENT_PREFIX_EXACT, folded);
+    if (index_terms_with_prefix(e->index, prefix, 16, collect_candidate, &cs) == KQ_OK && cs.n) {
+        qsort(cs.c, cs.n, sizeof *cs.c, by_freq);
+        if (cs.c[0].freq * 2 >= freq)
+            best = strdup(cs.c[0].word);
+    }
+    free_candidates(&cs);
+    return best;
+}
+
+kq_status search_suggest(search_engine *e, const char *prefix, size_t max, char ***out, size_t *n)
+{
+    struct candidates cs = {0};
+    kq_status st = KQ_OK;
+    *out = NULL;
+    *n = 0;
+    if (strlen(prefix) > SEARCH_MAX_QUERY_BYTES)
+        return KQ_ERR_INVALID;
+    /* Complete the last word typed; keep what comes before it. */
+    const char *last = prefix + strlen(prefix);
+    while (last > prefix && last[-1] != ' ')
+        last--;
+    char *folded = analyzer_fold(last, strlen(last));
+    if (!folded)
+        return KQ_ERR_NOMEM;
+    if (strlen(folded) < 2 || strlen(folded) > DOCUMENT_MAX_TERM || strchr(folded, ':'))
+        goto out;
+    if ((st = index_reopen(e->index)) != KQ_OK)
+        goto out;
+    st = index_terms_with_prefix(e->index, folded, 5000, collect_candidate, &cs);
+    if (st != KQ_OK)
+        goto out;
+    qsort(cs.c, cs.n, sizeof *cs.c, by_freq);
+    *out = calloc(max ? max : 1, sizeof **out);
+    if (!*out) {
+        st = KQ_ERR_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < cs.n && *n < max; i++) {
+        const char *word = cs.c[i].word;
+        if (analyzer_is_stopword(word) && strlen(word) < 4)
+            continue;
+        char *accented = accented_form(e, word, cs.c[i].freq);
+        const char *shown = accented ? accented : word;
+        size_t before = (size_t)(last - prefix);
+        char *s = malloc(before + strlen(shown) + 1);
+        if (s) {
+            memcpy(s, prefix, before);
+            strcpy(s + before, shown);
+            (*out)[(*n)++] = s;
+        }
+        free(accented);
+    }
+out:
+    free_candidates(&cs);
+    free(folded);
+    return st;
+}
+
+void search_strings_free(char **strings, size_t n)
+{
+    for (size_t i = 0; strings && i < n; i++)
+        free(strings[i]);
+    free(strings);
+}
+
+kq_status search_article_json(search_engine *e, const char *id, char **json)
+{
+    char term[512];
+    char *data = NULL;
+    size_t len = 0;
+    json_error_t jerr;
+    *json = NULL;
+    if (document_unique_term(id, term, sizeof term) != 0)
+        return KQ_ERR_NOT_FOUND;
+    kq_status st = index_reopen(e->index);
+    if (st == KQ_OK)
+        st = index_get_data(e->index, term, &data, &len, NULL);
+    if (st != KQ_OK) {
+        if (st != KQ_ERR_NOT_FOUND)
+            set_error(e, "%s", index_last_error(e->index));
+        return st;
+    }
+    json_t *d = json_loadb(data, len, 0, &jerr);
+    free(data);
+    document_view v;
+    if (!d) {
+        set_error(e, "article %s has unreadable data", id);
+        return KQ_ERR_CORRUPT;
+    }
+    json_t *o = json_object();
+    const char *s;
+#define COPY(from, to)                                                                             \
+    s = json_string_value(json_object_get(d, from));                                              \
+    json_object_set_new(o, to, json_string(s ? s : ""));
+    COPY("identifier", "id");
+    COPY("url", "url");
+    COPY("headline", "title");
+    COPY("description", "description");
+    COPY("datePublished", "date");
+    COPY("dateModified", "date_modified");
+    COPY("inLanguage", "language");
+#undef COPY
+    json_object_set(o, "authors", json_object_get(d, "author"));
+    json_object_set(o, "sections", json_object_get(d, "articleSection"));
+    json_object_set(o, "keywords", json_object_get(d, "keywords"));
+    (void)v;
+    char *raw = json_dumps(d, JSON_COMPACT);
+    if (raw && document_view_parse(raw, strlen(raw), &v) == KQ_OK) {
+        json_object_set_new(o, "author", json_string(v.author));
+        json_object_set_new(o, "section", json_string(v.section));
+    }
+    document_view_clear(&v);
+    free(raw);
+    *json = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    json_decref(d);
+    return *json ? KQ_OK : KQ_ERR_NOMEM;
+}
+
+kq_status search_get_status(search_engine *e, search_status *out)
+{
+    index_stats s;
+    memset(out, 0, sizeof *out);
+    kq_status st = index_reopen(e->index);
+    if (st == KQ_OK)
+        st = index_get_stats(e->index, &s);
+    if (st != KQ_OK) {
+        set_error(e, "%s", index_last_error(e->index));
+        return st;
+    }
+    out->documents = s.documents;
+    out->revision = s.revision;
+    char *last = index_get_metadata(e->index, "kiosque.last_update");
+    if (last)
+        snprintf(out->last_update, sizeof out->last_update, "%s", last);
+    free(last);
+    return KQ_OK;
+}
