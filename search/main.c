@@ -1,0 +1,223 @@
+/* search: the command line of Kiosque: ranked articles with highlighted snippets. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "article.h"
+#include "dbpath.h"
+#include "search.h"
+
+enum { EXIT_FOUND = 0, EXIT_NONE = 1, EXIT_FAILED = 2 };
+
+static void usage(FILE *f)
+{
+    fputs("usage: search [--db PATH] [-n N] [--offset K] [--json] [--sort relevance|date|date_asc]\n"
+          "              [--section S] [--author A] [--since DATE] [--until DATE] QUERY...\n"
+          "\n"
+          "Prints the best-matching articles: headline, date, section, author, URL and a\n"
+          "snippet with the matched words highlighted.  The database is --db PATH, else\n"
+          "$KIOSQUE_DB, else ~/.local/share/kiosque.  Exit status: 0 articles found, 1 none,\n"
+          "2 error.\n",
+          f);
+}
+
+/* Prints text without control characters, so an article cannot drive the terminal. */
+static void put_clean(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        putchar(c < 0x20 || c == 0x7f ? ' ' : c);
+    }
+}
+
+static void print_hit(const search_hit *h, unsigned rank, int tty)
+{
+    const char *bold = tty ? "\033[1m" : "", *plain = tty ? "\033[0m" : "";
+    const char *dim = tty ? "\033[2m" : "";
+    printf("%u. %s", rank, bold);
+    put_clean(h->title, strlen(h->title));
+    printf("%s\n   %s", plain, dim);
+    if (*h->date)
+        put_clean(h->date, strlen(h->date) >= 10 ? 10 : strlen(h->date));
+    if (*h->section)
+        fputs(" · ", stdout), put_clean(h->section, strlen(h->section));
+    if (*h->author)
+        fputs(" · ", stdout), put_clean(h->author, strlen(h->author));
+    if (h->duplicates)
+        printf(" · +%u reprise%s", h->duplicates, h->duplicates > 1 ? "s" : "");
+    printf("%s\n", plain);
+    if (*h->url) {
+        fputs("   ", stdout);
+        put_clean(h->url, strlen(h->url));
+        putchar('\n');
+    }
+    fputs("   ", stdout);
+    size_t at = 0, len = strlen(h->snippet);
+    for (size_t i = 0; i < h->n_marks; i++) {
+        const search_mark *m = &h->marks[i];
+        if (m->start < at || m->end > len)
+            continue;
+        put_clean(h->snippet + at, m->start - at);
+        fputs(tty ? "\033[1m" : "", stdout);
+        put_clean(h->snippet + m->start, m->end - m->start);
+        fputs(tty ? "\033[0m" : "", stdout);
+        at = m->end;
+    }
+    put_clean(h->snippet + at, len - at);
+    fputs("\n\n", stdout);
+}
+
+static int parse_unsigned(const char *s, unsigned max, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-' || v > max)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *db_arg = NULL;
+    char db[PATH_MAX], err[1024];
+    int json = 0, i;
+    search_request req = {0};
+    req.limit = 10;
+
+    for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+        const char *opt = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(opt, "--") == 0) {
+            i++;
+            break;
+        } else if (strcmp(opt, "--json") == 0) {
+            json = 1;
+            continue;
+        } else if (strcmp(opt, "-h") == 0 || strcmp(opt, "--help") == 0) {
+            usage(stdout);
+            return EXIT_FOUND;
+        }
+        if (!val) {
+            fprintf(stderr, "search: %s needs a value\n", opt);
+            return EXIT_FAILED;
+        }
+        i++;
+        if (strcmp(opt, "--db") == 0)
+            db_arg = val;
+        else if (strcmp(opt, "-n") == 0 || strcmp(opt, "--limit") == 0) {
+            if (parse_unsigned(val, SEARCH_MAX_LIMIT, &req.limit) != 0 || req.limit == 0) {
+                fprintf(stderr, "search: -n must be between 1 and %u\n", SEARCH_MAX_LIMIT);
+                return EXIT_FAILED;
+            }
+        } else if (strcmp(opt, "--offset") == 0) {
+            if (parse_unsigned(val, SEARCH_MAX_OFFSET, &req.offset) != 0) {
+                fprintf(stderr, "search: --offset must be between 0 and %u\n", SEARCH_MAX_OFFSET);
+                return EXIT_FAILED;
+            }
+        } else if (strcmp(opt, "--sort") == 0) {
+            if (strcmp(val, "relevance") == 0)
+                req.sort = SEARCH_SORT_RELEVANCE;
+            else if (strcmp(val, "date") == 0)
+                req.sort = SEARCH_SORT_DATE;
+            else if (strcmp(val, "date_asc") == 0)
+                req.sort = SEARCH_SORT_DATE_ASC;
+            else {
+                fprintf(stderr, "search: --sort must be relevance, date or date_asc\n");
+                return EXIT_FAILED;
+            }
+        } else if (strcmp(opt, "--section") == 0)
+            req.section = val;
+        else if (strcmp(opt, "--author") == 0)
+            req.author = val;
+        else if (strcmp(opt, "--since") == 0 || strcmp(opt, "--until") == 0) {
+            int64_t t;
+            if (article_parse_date(val, &t) != KQ_OK) {
+                fprintf(stderr, "search: %s wants a date such as 2025-01-31, not %s\n", opt, val);
+                return EXIT_FAILED;
+            }
+            if (opt[2] == 's')
+                req.since = t;
+            else
+                req.until = t;
+        } else {
+            fprintf(stderr, "search: unknown option %s\n", opt);
+            usage(stderr);
+            return EXIT_FAILED;
+        }
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return EXIT_FAILED;
+    }
+    /* The words of the query, as one string. */
+    size_t total = 1;
+    for (int k = i; k < argc; k++)
+        total += strlen(argv[k]) + 1;
+    char *query = calloc(1, total);
+    if (!query)
+        return EXIT_FAILED;
+    for (int k = i; k < argc; k++) {
+        if (k > i)
+            strcat(query, " ");
+        strcat(query, argv[k]);
+    }
+    req.query = query;
+
+    if (dbpath_resolve(db_arg, db, sizeof db) != 0) {
+        fprintf(stderr, "search: no database location: give --db PATH or set KIOSQUE_DB\n");
+        free(query);
+        return EXIT_FAILED;
+    }
+    kq_status st;
+    int code = EXIT_FAILED;
+    search_result r = {0};
+    search_engine *e = search_open(db, &st, err, sizeof err);
+    if (!e) {
+        fprintf(stderr, "search: %s\n", err);
+        goto out;
+    }
+    st = search_run(e, &req, &r);
+    if (st != KQ_OK) {
+        fprintf(stderr, "search: %s\n", search_last_error(e));
+        goto out;
+    }
+    code = r.n_hits ? EXIT_FOUND : EXIT_NONE;
+    if (json) {
+        char *s = search_result_to_json(&r);
+        if (!s) {
+            code = EXIT_FAILED;
+            goto out;
+        }
+        puts(s);
+        free(s);
+        goto out;
+    }
+    int tty = isatty(1);
+    if (r.total == 0) {
+        printf("Aucun article ne correspond à « ");
+        put_clean(query, strlen(query));
+        printf(" ».\nEssayez d'autres mots, moins de mots, ou sans filtre.\n");
+        goto out;
+    }
+    if (r.partial)
+        printf("Aucun article ne contient tous les mots : voici les plus proches.\n");
+    printf("%llu article%s pour « ", (unsigned long long)r.total, r.total > 1 ? "s" : "");
+    put_clean(query, strlen(query));
+    printf(" » (%.1f ms)\n\n", r.took_ms);
+    for (size_t k = 0; k < r.n_hits; k++)
+        print_hit(&r.hits[k], req.offset + (unsigned)k + 1, tty);
+    if (r.n_hits == 0)
+        printf("Pas d'autres résultats après le %u%s.\n", req.offset, req.offset == 1 ? "er" : "e");
+    else if (req.offset + r.n_hits < r.total)
+        printf("Suite : search --offset %u ...\n", req.offset + (unsigned)r.n_hits);
+out:
+    search_result_clear(&r);
+    search_close(e);
+    free(query);
+    return code;
+}

@@ -861,7 +861,8 @@ kq_status search_article_json(search_engine *e, const char *id, char **json)
     char term[512];
     char *data = NULL;
     size_t len = 0;
-    json_error_t jerr;
+    document_view v;
+    json_t *d = NULL, *o = NULL;
     *json = NULL;
     if (document_unique_term(id, term, sizeof term) != 0)
         return KQ_ERR_NOT_FOUND;
@@ -873,41 +874,37 @@ kq_status search_article_json(search_engine *e, const char *id, char **json)
             set_error(e, "%s", index_last_error(e->index));
         return st;
     }
-    json_t *d = json_loadb(data, len, 0, &jerr);
-    free(data);
-    document_view v;
-    if (!d) {
+    st = document_view_parse(data, len, &v);
+    d = json_loadb(data, len, 0, NULL);
+    o = json_object();
+    if (st == KQ_OK && (!d || !o))
+        st = d ? KQ_ERR_NOMEM : KQ_ERR_CORRUPT;
+    if (st != KQ_OK) {
         set_error(e, "article %s has unreadable data", id);
-        return KQ_ERR_CORRUPT;
+        goto out;
     }
-    json_t *o = json_object();
-    const char *s;
-#define COPY(from, to)                                                                             \
-    s = json_string_value(json_object_get(d, from));                                              \
-    json_object_set_new(o, to, json_string(s ? s : ""));
-    COPY("identifier", "id");
-    COPY("url", "url");
-    COPY("headline", "title");
-    COPY("description", "description");
-    COPY("datePublished", "date");
-    COPY("dateModified", "date_modified");
-    COPY("inLanguage", "language");
-#undef COPY
+    json_object_set_new(o, "id", json_string(v.id));
+    json_object_set_new(o, "url", json_string(v.url));
+    json_object_set_new(o, "title", json_string(v.title));
+    json_object_set_new(o, "description", json_string(v.description));
+    json_object_set_new(o, "date", json_string(v.date));
+    const char *modified = json_string_value(json_object_get(d, "dateModified"));
+    json_object_set_new(o, "date_modified", json_string(modified ? modified : ""));
+    json_object_set_new(o, "author", json_string(v.author));
     json_object_set(o, "authors", json_object_get(d, "author"));
+    json_object_set_new(o, "section", json_string(v.section));
     json_object_set(o, "sections", json_object_get(d, "articleSection"));
     json_object_set(o, "keywords", json_object_get(d, "keywords"));
-    (void)v;
-    char *raw = json_dumps(d, JSON_COMPACT);
-    if (raw && document_view_parse(raw, strlen(raw), &v) == KQ_OK) {
-        json_object_set_new(o, "author", json_string(v.author));
-        json_object_set_new(o, "section", json_string(v.section));
-    }
-    document_view_clear(&v);
-    free(raw);
+    json_object_set_new(o, "language", json_string(v.language));
     *json = json_dumps(o, JSON_COMPACT);
+    if (!*json)
+        st = KQ_ERR_NOMEM;
+out:
+    document_view_clear(&v);
     json_decref(o);
     json_decref(d);
-    return *json ? KQ_OK : KQ_ERR_NOMEM;
+    free(data);
+    return st;
 }
 
 kq_status search_get_status(search_engine *e, search_status *out)
