@@ -1,0 +1,927 @@
+/* index: the Xapian boundary (see index.h), the only C++ of Kiosque.
+ *
+ * Every exported function is extern "C", catches every exception (Xapian
+ * errors, std::bad_alloc, other std::exception, and anything else) and turns
+ * it into a kq_status, keeping the message in the handle, as notmuch's lib
+ * does.  No C++ type crosses the header.
+ *
+ * Batches and flushing (checked in Xapian 1.4's sources, and proved by
+ * tests/test_index.c, test_batch_spills):
+ *
+ *  - Database::Internal::begin_transaction(flushed) calls commit() first only
+ *    when `flushed` is true, and commit_transaction() calls commit() after
+ *    only when the transaction was flushed.  With begin_transaction(false),
+ *    commit_transaction() therefore makes *nothing* visible: the batch just
+ *    becomes ordinary pending changes, published by some later commit, by
+ *    the next flush threshold or at close, and cancel_transaction() would
+ *    also throw away whatever was pending before the batch.  That does not
+ *    fit index_commit's contract ("one new revision, now"), so a batch is
+ *    begin_transaction(true) ... commit_transaction(): changes pending before
+ *    the batch are committed first (in practice there are none; the commit
+ *    is skipped by glass when nothing changed), and the batch becomes exactly
+ *    one revision.
+ *
+ *  - Inside a transaction, GlassWritableDatabase::check_flush_threshold()
+ *    still calls flush_postlist_changes() every XAPIAN_FLUSH_THRESHOLD
+ *    changes (default 10000), writing the buffered postings into the tables,
+ *    but it skips apply() while transaction_active().  Glass tables are
+ *    copy-on-write: modified blocks go to blocks unused by the committed
+ *    revision, and only apply() writes the new roots into the version file,
+ *    which is what readers open.  So a batch of 36k or 1M documents spills
+ *    to disk and keeps memory bounded, yet readers (and a process restarted
+ *    after a crash) still see the previous revision until commit_transaction;
+ *    cancel_transaction() (or closing a writer mid-batch) discards it all. */
+
+#include "index.h"
+
+#include <xapian.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <dirent.h>
+#include <memory>
+#include <new>
+#include <string>
+#include <sys/stat.h>
+#include <vector>
+
+struct index_db {
+    Xapian::Database *db;          /* the reader, or the writer seen as a Database */
+    Xapian::WritableDatabase *wdb; /* the same object when writing, else NULL */
+    std::string path;
+    std::string last_error;
+    bool in_batch;
+};
+
+struct index_doc {
+    Xapian::Document doc;
+};
+
+struct index_query {
+    Xapian::Query q;
+};
+
+/* --- Errors ---------------------------------------------------------------- */
+
+/* Whether the Xapian error carries the errno `err`: Xapian keeps it privately
+ * and exposes only its strerror text, which some messages also embed. */
+static bool error_has_errno(const Xapian::Error &e, int err)
+{
+    const char *want = strerror(err);
+    const char *got = e.get_error_string();
+    if (got && strcmp(got, want) == 0)
+        return true;
+    return e.get_msg().find(want) != std::string::npos;
+}
+
+static std::string message_of_xapian(const Xapian::Error &e)
+{
+    std::string msg = e.get_type();
+    msg += ": ";
+    msg += e.get_msg();
+    const char *es = e.get_error_string();
+    if (es && e.get_msg().find(es) == std::string::npos) {
+        msg += " (";
+        msg += es;
+        msg += ")";
+    }
+    return msg;
+}
+
+/* Records a failure in the handle; the message is best effort (it may itself
+ * run out of memory, in which case the handle keeps its previous one). */
+static kq_status fail(index_db *db, kq_status st, const char *msg)
+{
+    if (db) {
+        try {
+            db->last_error = msg;
+        } catch (...) {
+        }
+    }
+    return st;
+}
+
+/* The status of a Xapian error whose type alone gives `by_type`: a disk
+ * full or a read-only file system wins over the type (a glass write failing
+ * with ENOSPC is a plain DatabaseError; a lock file that cannot be created on
+ * a read-only mount is a DatabaseLockError). */
+static kq_status fail_xapian(index_db *db, const Xapian::Error &e, kq_status by_type)
+{
+    kq_status st = by_type;
+    if (by_type != KQ_ERR_MODIFIED && by_type != KQ_ERR_NOT_FOUND) {
+        if (error_has_errno(e, ENOSPC))
+            st = KQ_ERR_FULL;
+        else if (error_has_errno(e, EROFS) || error_has_errno(e, EACCES) ||
+                 error_has_errno(e, EPERM))
+            st = KQ_ERR_READONLY;
+    }
+    try {
+        return fail(db, st, message_of_xapian(e).c_str());
+    } catch (...) {
+        return st;
+    }
+}
+
+/* Opening or creating a database under a missing path is "not found". */
+static kq_status fail_opening(index_db *db, const Xapian::Error &e)
+{
+    return fail_xapian(db, e, error_has_errno(e, ENOENT) ? KQ_ERR_NOT_FOUND : KQ_ERR_XAPIAN);
+}
+
+/* Maps the exception being handled to a status recorded in db (may be NULL).
+ * Xapian::Error is not polymorphic, so the type is found by rethrowing it
+ * into an ordered list of handlers, most derived first. */
+static kq_status fail_current(index_db *db) noexcept
+{
+    try {
+        throw;
+    } catch (const Xapian::DatabaseModifiedError &e) {
+        return fail_xapian(db, e, KQ_ERR_MODIFIED);
+    } catch (const Xapian::DatabaseLockError &e) {
+        return fail_xapian(db, e, KQ_ERR_LOCKED);
+    } catch (const Xapian::DatabaseNotFoundError &e) {
+        return fail_xapian(db, e, KQ_ERR_NOT_FOUND);
+    } catch (const Xapian::DocNotFoundError &e) {
+        return fail_xapian(db, e, KQ_ERR_NOT_FOUND);
+    } catch (const Xapian::DatabaseCorruptError &e) {
+        return fail_xapian(db, e, KQ_ERR_CORRUPT);
+    } catch (const Xapian::DatabaseOpeningError &e) {
+        return fail_opening(db, e);
+    } catch (const Xapian::DatabaseCreateError &e) {
+        return fail_opening(db, e);
+    } catch (const Xapian::Error &e) {
+        return fail_xapian(db, e, KQ_ERR_XAPIAN);
+    } catch (const std::bad_alloc &) {
+        return fail(db, KQ_ERR_NOMEM, "out of memory");
+    } catch (const std::exception &e) {
+        return fail(db, KQ_ERR_XAPIAN, e.what());
+    } catch (...) {
+        return fail(db, KQ_ERR_XAPIAN, "unknown exception");
+    }
+}
+
+/* Runs f, turning every exception into a status recorded in db (may be NULL). */
+template <typename F> static kq_status guard(index_db *db, F &&f)
+{
+    try {
+        return f();
+    } catch (...) {
+        return fail_current(db);
+    }
+}
+
+static void copy_message(char *err, size_t err_size, const std::string &msg)
+{
+    if (err && err_size)
+        snprintf(err, err_size, "%s", msg.c_str());
+}
+
+/* --- Opening --------------------------------------------------------------- */
+
+extern "C" index_db *index_open(const char *path, enum index_mode mode, kq_status *status,
+                                char *err, size_t err_size)
+{
+    kq_status st = KQ_OK;
+    index_db *db = NULL;
+    copy_message(err, err_size, "");
+    if (!path || !*path) {
+        st = KQ_ERR_INVALID;
+        copy_message(err, err_size, "no index path given");
+        goto out;
+    }
+    db = new (std::nothrow) index_db();
+    if (!db) {
+        st = KQ_ERR_NOMEM;
+        goto out;
+    }
+    st = guard(db, [&]() {
+        db->path = path;
+        if (mode == INDEX_WRITE) {
+            db->wdb = new Xapian::WritableDatabase(path, Xapian::DB_CREATE_OR_OPEN);
+            db->db = db->wdb;
+        } else {
+            db->db = new Xapian::Database(path);
+        }
+        return KQ_OK;
+    });
+    if (st != KQ_OK) {
+        copy_message(err, err_size, db->last_error);
+        delete db;
+        db = NULL;
+    }
+out:
+    if (status)
+        *status = st;
+    return db;
+}
+
+extern "C" void index_close(index_db *db)
+{
+    if (!db)
+        return;
+    guard(db, [&]() {
+        if (db->wdb) {
+            if (db->in_batch) {
+                db->in_batch = false;
+                db->wdb->cancel_transaction();
+            }
+            /* Commits changes made outside a batch, then releases the lock. */
+            db->wdb->close();
+        }
+        return KQ_OK;
+    });
+    try {
+        delete db->db;
+    } catch (...) {
+    }
+    delete db;
+}
+
+extern "C" const char *index_last_error(const index_db *db)
+{
+    return db ? db->last_error.c_str() : "";
+}
+
+extern "C" kq_status index_reopen(index_db *db)
+{
+    if (!db)
+        return KQ_ERR_INVALID;
+    return guard(db, [&]() {
+        db->db->reopen();
+        return KQ_OK;
+    });
+}
+
+/* --- Writing --------------------------------------------------------------- */
+
+static kq_status need_writer(index_db *db)
+{
+    if (!db)
+        return KQ_ERR_INVALID;
+    if (!db->wdb)
+        return fail(db, KQ_ERR_INVALID, "the index was opened read-only");
+    return KQ_OK;
+}
+
+extern "C" kq_status index_begin(index_db *db)
+{
+    kq_status st = need_writer(db);
+    if (st != KQ_OK)
+        return st;
+    if (db->in_batch)
+        return fail(db, KQ_ERR_INVALID, "a batch is already open");
+    return guard(db, [&]() {
+        db->wdb->begin_transaction(true); /* see the top of this file */
+        db->in_batch = true;
+        return KQ_OK;
+    });
+}
+
+extern "C" kq_status index_commit(index_db *db)
+{
+    kq_status st = need_writer(db);
+    if (st != KQ_OK)
+        return st;
+    if (!db->in_batch)
+        return fail(db, KQ_ERR_INVALID, "no batch is open");
+    /* Whether or not it succeeds, the transaction is over afterwards. */
+    db->in_batch = false;
+    return guard(db, [&]() {
+        db->wdb->commit_transaction();
+        return KQ_OK;
+    });
+}
+
+extern "C" kq_status index_cancel(index_db *db)
+{
+    kq_status st = need_writer(db);
+    if (st != KQ_OK)
+        return st;
+    if (!db->in_batch)
+        return fail(db, KQ_ERR_INVALID, "no batch is open");
+    db->in_batch = false;
+    return guard(db, [&]() {
+        db->wdb->cancel_transaction();
+        return KQ_OK;
+    });
+}
+
+/* The unique term is added to the document as a boolean term when missing,
+ * so that the next replace or delete by that term finds it. */
+extern "C" kq_status index_replace(index_db *db, const char *unique_term, const index_doc *doc,
+                                   unsigned *docid)
+{
+    kq_status st = need_writer(db);
+    if (st != KQ_OK)
+        return st;
+    if (!unique_term || !*unique_term || !doc)
+        return fail(db, KQ_ERR_INVALID, "index_replace: missing unique term or document");
+    return guard(db, [&]() {
+        Xapian::Document &d = const_cast<index_doc *>(doc)->doc;
+        Xapian::TermIterator t = d.termlist_begin();
+        t.skip_to(unique_term);
+        if (t == d.termlist_end() || *t != unique_term)
+            d.add_boolean_term(unique_term);
+        Xapian::docid id = db->wdb->replace_document(unique_term, d);
+        if (docid)
+            *docid = id;
+        return KQ_OK;
+    });
+}
+
+extern "C" kq_status index_delete(index_db *db, const char *unique_term)
+{
+    kq_status st = need_writer(db);
+    if (st != KQ_OK)
+        return st;
+    if (!unique_term || !*unique_term)
+        return fail(db, KQ_ERR_INVALID, "index_delete: missing unique term");
+    return guard(db, [&]() {
+        /* get_termfreq on a writer includes the changes not yet flushed. */
+        if (db->wdb->get_termfreq(unique_term) == 0)
+            return fail(db, KQ_ERR_NOT_FOUND,
+                        (std::string("no document indexed under ") + unique_term).c_str());
+        db->wdb->delete_document(unique_term);
+        return KQ_OK;
+    });
+}
+
+extern "C" kq_status index_set_metadata(index_db *db, const char *key, const char *value)
+{
+    kq_status st = need_writer(db);
+    if (st != KQ_OK)
+        return st;
+    if (!key || !*key || !value)
+        return fail(db, KQ_ERR_INVALID, "index_set_metadata: missing key or value");
+    return guard(db, [&]() {
+        db->wdb->set_metadata(key, value);
+        return KQ_OK;
+    });
+}
+
+/* Returns a malloc'd copy of s (NUL-terminated, embedded NULs kept), or NULL. */
+static char *dup_bytes(const std::string &s)
+{
+    char *p = static_cast<char *>(malloc(s.size() + 1));
+    if (!p)
+        return NULL;
+    memcpy(p, s.data(), s.size());
+    p[s.size()] = '\0';
+    return p;
+}
+
+extern "C" char *index_get_metadata(index_db *db, const char *key)
+{
+    char *out = NULL;
+    if (!db || !key || !*key)
+        return NULL;
+    kq_status st = guard(db, [&]() {
+        out = dup_bytes(db->db->get_metadata(key));
+        return out ? KQ_OK : fail(db, KQ_ERR_NOMEM, "out of memory");
+    });
+    return st == KQ_OK ? out : NULL;
+}
+
+/* --- Documents under construction ------------------------------------------ */
+
+extern "C" index_doc *index_doc_new(void)
+{
+    try {
+        return new index_doc();
+    } catch (...) {
+        return NULL;
+    }
+}
+
+extern "C" void index_doc_free(index_doc *doc)
+{
+    delete doc;
+}
+
+extern "C" void index_doc_clear(index_doc *doc)
+{
+    if (!doc)
+        return;
+    try {
+        doc->doc = Xapian::Document();
+    } catch (...) {
+        /* Only allocation can fail; clear_terms/values/data then frees instead. */
+        doc->doc.clear_terms();
+        doc->doc.clear_values();
+        doc->doc.set_data(std::string());
+    }
+}
+
+extern "C" kq_status index_doc_add_posting(index_doc *doc, const char *term, unsigned position,
+                                           unsigned wdf_inc)
+{
+    if (!doc || !term || !*term)
+        return KQ_ERR_INVALID;
+    return guard(NULL, [&]() {
+        doc->doc.add_posting(term, position, wdf_inc);
+        return KQ_OK;
+    });
+}
+
+extern "C" kq_status index_doc_add_term(index_doc *doc, const char *term, unsigned wdf_inc)
+{
+    if (!doc || !term || !*term)
+        return KQ_ERR_INVALID;
+    return guard(NULL, [&]() {
+        doc->doc.add_term(term, wdf_inc);
+        return KQ_OK;
+    });
+}
+
+extern "C" kq_status index_doc_add_boolean_term(index_doc *doc, const char *term)
+{
+    if (!doc || !term || !*term)
+        return KQ_ERR_INVALID;
+    return guard(NULL, [&]() {
+        doc->doc.add_boolean_term(term);
+        return KQ_OK;
+    });
+}
+
+extern "C" kq_status index_doc_set_value(index_doc *doc, unsigned slot, const char *bytes,
+                                         size_t len)
+{
+    if (!doc || (!bytes && len))
+        return KQ_ERR_INVALID;
+    return guard(NULL, [&]() {
+        doc->doc.add_value(slot, std::string(bytes ? bytes : "", len));
+        return KQ_OK;
+    });
+}
+
+extern "C" kq_status index_doc_set_data(index_doc *doc, const char *data, size_t len)
+{
+    if (!doc || (!data && len))
+        return KQ_ERR_INVALID;
+    return guard(NULL, [&]() {
+        doc->doc.set_data(std::string(data ? data : "", len));
+        return KQ_OK;
+    });
+}
+
+extern "C" size_t index_serialise_number(double value, char out[18])
+{
+    /* sortable_serialise writes at most 18 bytes into a caller buffer and
+     * does not allocate. */
+    return Xapian::sortable_serialise_(value, out);
+}
+
+/* --- Reading --------------------------------------------------------------- */
+
+/* Bytes of the regular files directly inside dir (a glass database is flat),
+ * or the size of path itself when it is a file (a stub or single-file db). */
+static uint64_t disk_size(const std::string &path)
+{
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0)
+        return 0;
+    if (!S_ISDIR(st.st_mode))
+        return (uint64_t)st.st_size;
+    uint64_t total = 0;
+    DIR *d = opendir(path.c_str());
+    if (!d)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        std::string f = path + "/" + e->d_name;
+        if (stat(f.c_str(), &st) == 0 && S_ISREG(st.st_mode))
+            total += (uint64_t)st.st_size;
+    }
+    closedir(d);
+    return total;
+}
+
+extern "C" kq_status index_get_stats(index_db *db, index_stats *out)
+{
+    if (!db || !out)
+        return KQ_ERR_INVALID;
+    memset(out, 0, sizeof *out);
+    return guard(db, [&]() {
+        out->documents = db->db->get_doccount();
+        out->last_docid = db->db->get_lastdocid();
+        out->average_length = db->db->get_avlength();
+        out->revision = db->db->get_revision();
+        out->size_bytes = disk_size(db->path);
+        return KQ_OK;
+    });
+}
+
+extern "C" kq_status index_count_terms(index_db *db, uint64_t *out)
+{
+    if (!db || !out)
+        return KQ_ERR_INVALID;
+    *out = 0;
+    return guard(db, [&]() {
+        uint64_t n = 0;
+        for (Xapian::TermIterator t = db->db->allterms_begin(); t != db->db->allterms_end(); ++t)
+            n++;
+        *out = n;
+        return KQ_OK;
+    });
+}
+
+extern "C" kq_status index_term_freq(index_db *db, const char *term, uint64_t *out)
+{
+    if (!db || !term || !out)
+        return KQ_ERR_INVALID;
+    *out = 0;
+    if (!*term)
+        return KQ_OK;
+    return guard(db, [&]() {
+        *out = db->db->get_termfreq(term);
+        return KQ_OK;
+    });
+}
+
+extern "C" kq_status index_terms_with_prefix(index_db *db, const char *prefix, size_t max,
+                                             int (*cb)(void *ctx, const char *term, uint64_t freq),
+                                             void *ctx)
+{
+    if (!db || !cb)
+        return KQ_ERR_INVALID;
+    const char *p = prefix ? prefix : "";
+    return guard(db, [&]() {
+        size_t seen = 0;
+        for (Xapian::TermIterator t = db->db->allterms_begin(p);
+             t != db->db->allterms_end(p) && seen < max; ++t, ++seen) {
+            std::string term = *t;
+            if (cb(ctx, term.c_str(), t.get_termfreq()))
+                break;
+        }
+        return KQ_OK;
+    });
+}
+
+extern "C" kq_status index_get_data(index_db *db, const char *unique_term, char **data, size_t *len,
+                                    unsigned *docid)
+{
+    if (!db || !unique_term || !data)
+        return KQ_ERR_INVALID;
+    *data = NULL;
+    if (len)
+        *len = 0;
+    return guard(db, [&]() {
+        Xapian::PostingIterator p = db->db->postlist_begin(unique_term);
+        if (!*unique_term || p == db->db->postlist_end(unique_term))
+            return fail(db, KQ_ERR_NOT_FOUND,
+                        (std::string("no document indexed under ") + unique_term).c_str());
+        Xapian::docid id = *p;
+        std::string d = db->db->get_document(id).get_data();
+        char *copy = dup_bytes(d);
+        if (!copy)
+            return fail(db, KQ_ERR_NOMEM, "out of memory");
+        *data = copy;
+        if (len)
+            *len = d.size();
+        if (docid)
+            *docid = id;
+        return KQ_OK;
+    });
+}
+
+extern "C" kq_status index_foreach_document(
+    index_db *db, int (*cb)(void *ctx, unsigned docid, const char *data, size_t len), void *ctx)
+{
+    if (!db || !cb)
+        return KQ_ERR_INVALID;
+    return guard(db, [&]() {
+        /* The postlist of the empty term lists every document, in docid order. */
+        for (Xapian::PostingIterator p = db->db->postlist_begin(""); p != db->db->postlist_end("");
+             ++p) {
+            std::string d = db->db->get_document(*p).get_data();
+            if (cb(ctx, *p, d.data(), d.size()))
+                break;
+        }
+        return KQ_OK;
+    });
+}
+
+/* --- Queries ----------------------------------------------------------------
+ * Xapian::Query reference counts are not atomic: a query tree belongs to one
+ * thread, like the handles. */
+
+static index_query *wrap(const Xapian::Query &q)
+{
+    try {
+        return new index_query{q};
+    } catch (...) {
+        return NULL;
+    }
+}
+
+extern "C" index_query *index_query_term(const char *term, unsigned wqf)
+{
+    if (!term)
+        return NULL;
+    try {
+        return wrap(Xapian::Query(term, wqf ? wqf : 1));
+    } catch (...) {
+        return NULL;
+    }
+}
+
+static bool op_of(enum index_op op, Xapian::Query::op *out)
+{
+    switch (op) {
+    case INDEX_OP_AND:
+        *out = Xapian::Query::OP_AND;
+        return true;
+    case INDEX_OP_OR:
+        *out = Xapian::Query::OP_OR;
+        return true;
+    case INDEX_OP_AND_NOT:
+        *out = Xapian::Query::OP_AND_NOT;
+        return true;
+    case INDEX_OP_AND_MAYBE:
+        *out = Xapian::Query::OP_AND_MAYBE;
+        return true;
+    case INDEX_OP_FILTER:
+        *out = Xapian::Query::OP_FILTER;
+        return true;
+    case INDEX_OP_SYNONYM:
+        *out = Xapian::Query::OP_SYNONYM;
+        return true;
+    case INDEX_OP_PHRASE:
+        *out = Xapian::Query::OP_PHRASE;
+        return true;
+    case INDEX_OP_NEAR:
+        *out = Xapian::Query::OP_NEAR;
+        return true;
+    case INDEX_OP_MAX:
+        *out = Xapian::Query::OP_MAX;
+        return true;
+    case INDEX_OP_ELITE_SET:
+        *out = Xapian::Query::OP_ELITE_SET;
+        return true;
+    }
+    return false;
+}
+
+/* `window` is the PHRASE/NEAR window (0: the number of subqueries) or the
+ * ELITE_SET size (0: Xapian's default of 10); other operators ignore it. */
+extern "C" index_query *index_query_combine(enum index_op op, index_query *const *subs, size_t n,
+                                            unsigned window)
+{
+    Xapian::Query::op xop;
+    if (!op_of(op, &xop) || (n && !subs))
+        return NULL;
+    try {
+        std::vector<Xapian::Query> v;
+        v.reserve(n);
+        for (size_t i = 0; i < n; i++) {
+            if (!subs[i])
+                return NULL;
+            v.push_back(subs[i]->q);
+        }
+        Xapian::termcount w = 0;
+        if (op == INDEX_OP_PHRASE || op == INDEX_OP_NEAR)
+            w = window ? window : (Xapian::termcount)n;
+        else if (op == INDEX_OP_ELITE_SET)
+            w = window;
+        return wrap(Xapian::Query(xop, v.begin(), v.end(), w));
+    } catch (...) {
+        return NULL;
+    }
+}
+
+extern "C" index_query *index_query_scale(const index_query *q, double factor)
+{
+    if (!q)
+        return NULL;
+    try {
+        return wrap(Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q->q, factor));
+    } catch (...) {
+        return NULL;
+    }
+}
+
+extern "C" index_query *index_query_value_range(unsigned slot, const char *lo, size_t lo_len,
+                                                const char *hi, size_t hi_len)
+{
+    try {
+        if (lo && hi)
+            return wrap(Xapian::Query(Xapian::Query::OP_VALUE_RANGE, slot, std::string(lo, lo_len),
+                                      std::string(hi, hi_len)));
+        if (hi)
+            return wrap(Xapian::Query(Xapian::Query::OP_VALUE_LE, slot, std::string(hi, hi_len)));
+        /* Xapian turns ">= empty" into MatchAll, documents without the value
+         * included; every non-empty value is >= "\0", so that bound keeps
+         * exactly the documents having a value, as the bounded ranges do. */
+        if (!lo || !lo_len)
+            return wrap(Xapian::Query(Xapian::Query::OP_VALUE_GE, slot, std::string(1, '\0')));
+        return wrap(Xapian::Query(Xapian::Query::OP_VALUE_GE, slot, std::string(lo, lo_len)));
+    } catch (...) {
+        return NULL;
+    }
+}
+
+/* max_expansion 0 means no limit (with WILDCARD_LIMIT_MOST_FREQUENT, Xapian
+ * would keep zero terms). */
+extern "C" index_query *index_query_wildcard(const char *prefix, unsigned max_expansion)
+{
+    if (!prefix)
+        return NULL;
+    try {
+        int limit = max_expansion ? Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT
+                                  : Xapian::Query::WILDCARD_LIMIT_ERROR;
+        return wrap(Xapian::Query(Xapian::Query::OP_WILDCARD, prefix, max_expansion, limit,
+                                  Xapian::Query::OP_SYNONYM));
+    } catch (...) {
+        return NULL;
+    }
+}
+
+extern "C" index_query *index_query_match_all(void)
+{
+    try {
+        return wrap(Xapian::Query::MatchAll);
+    } catch (...) {
+        return NULL;
+    }
+}
+
+extern "C" index_query *index_query_match_nothing(void)
+{
+    try {
+        return wrap(Xapian::Query::MatchNothing);
+    } catch (...) {
+        return NULL;
+    }
+}
+
+extern "C" char *index_query_describe(const index_query *q)
+{
+    if (!q)
+        return NULL;
+    try {
+        return dup_bytes(q->q.get_description());
+    } catch (...) {
+        return NULL;
+    }
+}
+
+extern "C" void index_query_free(index_query *q)
+{
+    delete q;
+}
+
+/* --- Searching ------------------------------------------------------------- */
+
+extern "C" void index_results_clear(index_results *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_hits; i++)
+        free(r->hits[i].data);
+    free(r->hits);
+    for (size_t i = 0; i < r->n_facets; i++) {
+        for (size_t j = 0; j < r->facets[i].n_values; j++)
+            free(r->facets[i].values[j].value);
+        free(r->facets[i].values);
+    }
+    free(r->facets);
+    memset(r, 0, sizeof *r);
+}
+
+static double or_default(double v, double def)
+{
+    return v != 0.0 ? v : def;
+}
+
+/* Copies the counts of one spy into f, by descending count then value. */
+static void fill_facet(const Xapian::ValueCountMatchSpy &spy, unsigned slot, index_facet *f)
+{
+    std::vector<std::pair<std::string, uint64_t>> vals;
+    for (Xapian::TermIterator t = spy.values_begin(); t != spy.values_end(); ++t)
+        vals.emplace_back(*t, t.get_termfreq());
+    std::sort(vals.begin(), vals.end(), [](const auto &a, const auto &b) {
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    f->slot = slot;
+    if (vals.empty())
+        return;
+    f->values = static_cast<index_facet_value *>(calloc(vals.size(), sizeof *f->values));
+    if (!f->values)
+        throw std::bad_alloc();
+    for (const auto &v : vals) {
+        index_facet_value *fv = &f->values[f->n_values];
+        fv->value = dup_bytes(v.first);
+        if (!fv->value)
+            throw std::bad_alloc();
+        fv->count = v.second;
+        f->n_values++;
+    }
+}
+
+extern "C" kq_status index_search(index_db *db, const index_query *query,
+                                  const index_search_options *opts, index_results *out)
+{
+    if (!out)
+        return KQ_ERR_INVALID;
+    memset(out, 0, sizeof *out);
+    if (!db || !query || !opts)
+        return KQ_ERR_INVALID;
+    return guard(db, [&]() {
+        Xapian::Enquire enquire(*db->db);
+        enquire.set_query(query->q);
+
+        if (opts->bm25_k1 != 0 || opts->bm25_k2 != 0 || opts->bm25_k3 != 0 || opts->bm25_b != 0 ||
+            opts->bm25_min_normlen != 0) {
+            /* Xapian's BM25Weight() defaults stand in for the zero ones. */
+            enquire.set_weighting_scheme(
+                Xapian::BM25Weight(or_default(opts->bm25_k1, 1), or_default(opts->bm25_k2, 0),
+                                   or_default(opts->bm25_k3, 1), or_default(opts->bm25_b, 0.5),
+                                   or_default(opts->bm25_min_normlen, 0.5)));
+        }
+
+        switch (opts->order) {
+        case INDEX_ORDER_RELEVANCE:
+            break;
+        case INDEX_ORDER_VALUE_DESC:
+            enquire.set_sort_by_value_then_relevance(opts->sort_slot, true);
+            break;
+        case INDEX_ORDER_VALUE_ASC:
+            enquire.set_sort_by_value_then_relevance(opts->sort_slot, false);
+            break;
+        default:
+            return fail(db, KQ_ERR_INVALID, "unknown result order");
+        }
+
+        if (opts->collapse_slot >= 0)
+            enquire.set_collapse_key((Xapian::valueno)opts->collapse_slot);
+
+        /* The spies live as long as the enquire uses them (this scope). */
+        std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
+        for (size_t i = 0; i < opts->n_facet_slots; i++) {
+            spies.push_back(std::make_unique<Xapian::ValueCountMatchSpy>(opts->facet_slots[i]));
+            enquire.add_matchspy(spies.back().get());
+        }
+
+        Xapian::MSet mset = enquire.get_mset(opts->offset, opts->limit, opts->check_at_least);
+        out->matches_lower = mset.get_matches_lower_bound();
+        out->matches_estimated = mset.get_matches_estimated();
+        out->matches_upper = mset.get_matches_upper_bound();
+
+        if (mset.size()) {
+            out->hits = static_cast<index_hit *>(calloc(mset.size(), sizeof *out->hits));
+            if (!out->hits)
+                throw std::bad_alloc();
+        }
+        for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m) {
+            index_hit *h = &out->hits[out->n_hits];
+            std::string data = m.get_document().get_data();
+            h->data = dup_bytes(data);
+            if (!h->data)
+                throw std::bad_alloc();
+            h->data_len = data.size();
+            h->docid = *m;
+            h->weight = m.get_weight();
+            h->collapsed = m.get_collapse_count();
+            out->n_hits++;
+        }
+
+        if (opts->n_facet_slots) {
+            out->facets =
+                static_cast<index_facet *>(calloc(opts->n_facet_slots, sizeof *out->facets));
+            if (!out->facets)
+                throw std::bad_alloc();
+            for (size_t i = 0; i < opts->n_facet_slots; i++) {
+                out->n_facets++;
+                fill_facet(*spies[i], opts->facet_slots[i], &out->facets[i]);
+            }
+        }
+        return KQ_OK;
+    });
+}
+
+/* --- Maintenance ----------------------------------------------------------- */
+
+extern "C" kq_status index_compact(const char *const *sources, size_t n, const char *dest,
+                                   char *err, size_t err_size)
+{
+    copy_message(err, err_size, "");
+    if (!sources || !n || !dest || !*dest) {
+        copy_message(err, err_size, "index_compact: no source or destination");
+        return KQ_ERR_INVALID;
+    }
+    index_db scratch{};
+    kq_status st = guard(&scratch, [&]() {
+        Xapian::Database all;
+        for (size_t i = 0; i < n; i++)
+            all.add_database(Xapian::Database(sources[i]));
+        /* Multi-file glass; documents are renumbered source after source. */
+        all.compact(dest);
+        return KQ_OK;
+    });
+    if (st != KQ_OK)
+        copy_message(err, err_size, scratch.last_error);
+    return st;
+}
