@@ -2,6 +2,7 @@
 #ifndef KIOSQUE_BATCH_H
 #define KIOSQUE_BATCH_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "status.h"
 
