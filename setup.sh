@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Sets Kiosque up on a fresh Debian 12 machine.
+#   ./setup.sh demo   install what is missing, build, install the programs, index corpus/,
+#                     run a sample search and start searchd on http://127.0.0.1:8080/
+#   ./setup.sh test   install what is missing (test tools included), build, run every test
+#   ./setup.sh deps | build | install | stop
+# Environment: KIOSQUE_DB (database directory, default ~/.local/share/kiosque),
+#              BUILD_DIR (default build), PREFIX (default /usr/local when root, else ~/.local).
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+BUILD_DIR=${BUILD_DIR:-build}
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+PREFIX=${PREFIX:-$([ "$(id -u)" -eq 0 ] && echo /usr/local || echo "$HOME/.local")}
+export KIOSQUE_DB=${KIOSQUE_DB:-${XDG_DATA_HOME:-$HOME/.local/share}/kiosque}
+
+BUILD_PKGS="build-essential cmake pkg-config libxapian-dev xapian-tools libsqlite3-dev sqlite3
+  libmicrohttpd-dev libstemmer-dev libjansson-dev libutf8proc-dev zlib1g-dev libgumbo-dev
+  python3 curl"
+TEST_PKGS="chromium nodejs npm wrk"
+
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "== installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+deps() { apt_install $BUILD_PKGS; }
+
+test_deps() {
+  apt_install $TEST_PKGS
+  # Node is used only by the headless-browser test (playwright-core drives Debian's chromium).
+  if [ -f tests/e2e/browser/package.json ] && [ ! -d tests/e2e/browser/node_modules ]; then
+    (cd tests/e2e/browser && npm ci --no-audit --no-fund --loglevel=error) ||
+      echo "warning: npm ci failed: the browser test will be skipped"
+  fi
+}
+
+build() {
+  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake --build "$BUILD_DIR" -j"$(nproc)"
+}
+
+install_programs() {
+  mkdir -p "$PREFIX/bin"
+  cmake --install "$BUILD_DIR" --prefix "$PREFIX" >/dev/null
+  echo "== installed indexer, search and searchd in $PREFIX/bin"
+  case ":$PATH:" in *":$PREFIX/bin:"*) ;; *) echo "   add $PREFIX/bin to your PATH";; esac
+}
+
+stop_searchd() {
+  local pidfile="$KIOSQUE_DB/searchd.pid"
+  if [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null; then
+    echo "== stopped searchd"
+  fi
+  rm -f "$pidfile"
+}
+
+demo() {
+  deps
+  build
+  install_programs
+  local bin="$PREFIX/bin"
+  echo "== indexing corpus/ into $KIOSQUE_DB"
+  "$bin/indexer" add corpus/
+  "$bin/indexer" stats
+  echo
+  echo "== search \"DeepSeek Mistral\""
+  "$bin/search" -n 3 "DeepSeek Mistral"
+  stop_searchd
+  "$bin/searchd" --listen 127.0.0.1:8080 >"$KIOSQUE_DB/searchd.log" 2>&1 &
+  echo $! >"$KIOSQUE_DB/searchd.pid"
+  sleep 0.5
+  if kill -0 "$(cat "$KIOSQUE_DB/searchd.pid")" 2>/dev/null; then
+    echo "== searchd is serving http://127.0.0.1:8080/ (log: $KIOSQUE_DB/searchd.log; stop: ./setup.sh stop)"
+  else
+    echo "searchd did not start; see $KIOSQUE_DB/searchd.log" >&2
+    exit 1
+  fi
+}
+
+run_tests() {
+  deps
+  test_deps
+  build -DKIOSQUE_WERROR=ON
+  ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 --timeout 900
+}
+
+case "${1:-}" in
+  demo) demo ;;
+  test) run_tests ;;
+  deps) deps; test_deps ;;
+  build) deps; build ;;
+  install) deps; build; install_programs ;;
+  stop) stop_searchd ;;
+  *) sed -n '2,9p' "$0"; exit 2 ;;
+esac
