@@ -20,7 +20,36 @@
  * closes at the end, unbalanced parentheses are ignored, a lone OR or "-" is
  * dropped, an unknown field name ("http:", "12:30") is kept as ordinary text,
  * a bad date is read as words.  Words are kept as typed (not analysed): the
- * French analyzer runs on them later in search.c. */
+ * French analyzer runs on them later in search.c.
+ *
+ * Details of the reading:
+ * - Words are separated by Unicode spaces (including U+00A0 and U+202F),
+ *   parentheses and opening quotes; apostrophes and hyphens stay inside words
+ *   ("L'économie", "porte-parole").  NOT is an ordinary word.
+ * - Quotes pair as " ", « », “ ”; inside, runs of spaces become one space and
+ *   the ends are trimmed; an empty phrase is dropped.  A stray » or ” is a space.
+ * - Precedence: OR binds tighter than the implicit AND, so "a b OR c d" is
+ *   (AND a (OR b c) d).  Only upper-case OR, alone, is the operator.
+ * - A leading "-" excludes a word, phrase, prefix, group, field or date term;
+ *   a leading "+" is accepted and means nothing.
+ * - Field names ignore case: titre/title, auteur/author, rubrique/section,
+ *   motcle/motclé/mot-clé/keyword/keywords; a field on a group applies to the
+ *   leaves inside that have none.  "titre:" with nothing after it is dropped.
+ * - Dates: date:P is period P (a year, month or day); date:P..Q from the start
+ *   of P to the end of Q (put in order if reversed), date:P.. and date:..Q are
+ *   open; depuis:/since: P from its start; avant:/before:/until: P up to the
+ *   second before its start; apres:/après:/after: P from the second after its
+ *   end.  Month 1-12, day valid in its month; anything else is the word
+ *   "date:..." as typed.  Several dates are all required (AND).
+ * - "intellig*" is a prefix when at least 2 characters precede the star
+ *   ("a*" is the word "a"); stars before a word are dropped, a bare "*" too.
+ * - Limits: parentheses nested deeper than 32 are read as absent; only the
+ *   first 64 leaves (words, phrases, prefixes, dates) are kept, the rest of
+ *   the query is ignored.  Any bytes are accepted: NUL and control characters
+ *   are spaces, invalid UTF-8 becomes U+FFFD, so node texts are valid UTF-8.
+ * - Shape: the root is always an AND and never negated; nested ANDs and ORs
+ *   that are not negated are flattened into their parent; a group of one
+ *   term is that term (a "-" on the group flips the term's own). */
 
 enum query_kind {
     QUERY_AND,    /* children, all required (implicit between terms) */
@@ -28,7 +57,8 @@ enum query_kind {
     QUERY_WORD,   /* text: one whitespace-free word as typed, e.g. "L'économie" or "porte-parole" */
     QUERY_PHRASE, /* text: the words between quotes, as typed */
     QUERY_PREFIX, /* text: the word before the '*', as typed (without the star) */
-    QUERY_DATE,   /* a date range [date_from, date_to], seconds since the epoch, inclusive; 0: open */
+    QUERY_DATE,   /* a date range [date_from, date_to], seconds since the epoch, UTC, inclusive;
+                     0: open (so a bound falling exactly on 1970-01-01T00:00:00 also reads as open) */
 };
 
 enum query_field {
@@ -59,7 +89,9 @@ void query_free(query_node *q);
 
 /* A compact description of the tree for tests and debugging, e.g.
  * (AND word:"l'économie" -phrase:"le monde" (OR title:word:"x" prefix:"intel") date:[1704067200,1735689599]);
- * the caller frees it. */
+ * groups are "(AND ...)"/"(OR ...)", leaves [-][field:]kind:"text" with field
+ * one of title, author, section, keyword and '"' and '\' escaped by '\'; dates
+ * [-]date:[from,to].  Returns NULL when out of memory; the caller frees it. */
 char *query_describe(const query_node *q);
 
 #endif
