@@ -1,0 +1,527 @@
+/* http: searchd's HTTP layer over libmicrohttpd.  See http.h for the contracts. */
+#include "http.h"
+
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Per connection, the memory libmicrohttpd may use for the request line,
+ * the headers and the reply headers: bigger requests are refused by
+ * libmicrohttpd itself (414 or 431). */
+#define HTTP_CONNECTION_MEMORY (32u * 1024u)
+#define HTTP_MAX_HEADERS 8
+#define HTTP_STATUS_SLOTS 600 /* statuses 0..599 are counted; 0 is "no reply sent" */
+
+/* Upper bounds of the latency histogram, in seconds. */
+static const double latency_buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                         0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
+#define N_BUCKETS (sizeof latency_buckets / sizeof latency_buckets[0])
+
+/* The counters of one endpoint (a route, or "other" for unmatched paths). */
+typedef struct endpoint_metrics {
+    atomic_ulong by_status[HTTP_STATUS_SLOTS];
+    atomic_ulong buckets[N_BUCKETS + 1]; /* not cumulative; the last is +Inf */
+    atomic_ulong latency_sum_us;         /* microseconds */
+    atomic_ulong count;
+} endpoint_metrics;
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    http_config cfg;
+    unsigned port;
+    endpoint_metrics *metrics; /* cfg.n_routes + 1 entries; the last is "other" */
+    atomic_ulong aborted;      /* requests whose connection failed before the reply was sent */
+    atomic_long in_flight;     /* requests dispatched and not yet completed */
+};
+
+struct http_request {
+    http_server *server;
+    struct MHD_Connection *conn;
+    const char *method;
+    const char *path;
+    struct timespec start;  /* CLOCK_MONOTONIC when the request line arrived */
+    size_t uri_bytes;       /* length of the raw request target */
+    int route;              /* index in the route table, or -1 */
+    unsigned status;        /* 0 until a reply is queued */
+    int seen;               /* the access handler was called once (headers read) */
+    int dispatched;         /* the route's handler was called */
+    const char *allow_origin; /* the request's Origin when CORS allows it, else NULL */
+    struct {
+        const char *name, *value;
+    } headers[HTTP_MAX_HEADERS];
+    size_t n_headers;
+};
+
+static const char csp_page[] = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                               "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+static const char csp_other[] = "default-src 'none'; frame-ancestors 'none'";
+static const char allow_methods[] = "GET, HEAD, OPTIONS";
+
+/* --- requests ---------------------------------------------------------------------- */
+
+const char *http_request_path(const http_request *req)
+{
+    return req->path;
+}
+
+const char *http_request_param(const http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const http_server *http_request_server(const http_request *req)
+{
+    return req->server;
+}
+
+void http_request_add_header(http_request *req, const char *name, const char *value)
+{
+    if (req->n_headers < HTTP_MAX_HEADERS) {
+        req->headers[req->n_headers].name = name;
+        req->headers[req->n_headers].value = value;
+        req->n_headers++;
+    }
+}
+
+/* --- replies ------------------------------------------------------------------------- */
+
+static void free_body(void *body)
+{
+    free(body);
+}
+
+/* The one place that creates, queues and destroys a response.  With
+ * `owned`, body is a malloc'd buffer handed to libmicrohttpd; otherwise it
+ * is copied. */
+static void reply(http_request *req, unsigned status, enum http_kind kind, const char *content_type, char *body,
+                  size_t len, int owned)
+{
+    if (req->status != 0) {
+        /* A handler replied twice: a bug; keep the first reply. */
+        if (owned)
+            free(body);
+        return;
+    }
+    struct MHD_Response *resp;
+    if (owned)
+        resp = MHD_create_response_from_buffer_with_free_callback(len, body, free_body);
+    else
+        resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_COPY);
+    if (!resp) {
+        if (owned)
+            free(body);
+        return; /* libmicrohttpd closes the connection; logged as status 0 */
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "strict-origin-when-cross-origin");
+    MHD_add_response_header(resp, "Content-Security-Policy", kind == HTTP_KIND_PAGE ? csp_page : csp_other);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+                            kind == HTTP_KIND_STATIC ? "public, max-age=3600" : "no-cache");
+    if (req->route >= 0 && req->server->cfg.routes[req->route].cors && req->server->cfg.n_allow_origins > 0) {
+        /* The answer depends on Origin: shared caches must key on it. */
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Origin");
+        if (req->allow_origin)
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, req->allow_origin);
+    }
+    for (size_t i = 0; i < req->n_headers; i++)
+        MHD_add_response_header(resp, req->headers[i].name, req->headers[i].value);
+    if (MHD_queue_response(req->conn, status, resp) == MHD_YES)
+        req->status = status;
+    MHD_destroy_response(resp);
+}
+
+void http_reply(http_request *req, unsigned status, enum http_kind kind, const char *content_type, const char *body,
+                size_t len)
+{
+    reply(req, status, kind, content_type, (char *)body, len, 0);
+}
+
+void http_reply_owned(http_request *req, unsigned status, enum http_kind kind, const char *content_type, char *body,
+                      size_t len)
+{
+    if (!body) {
+        http_reply_error(req, 500, "internal", "out of memory while building the reply");
+        return;
+    }
+    reply(req, status, kind, content_type, body, len, 1);
+}
+
+void http_reply_error(http_request *req, unsigned status, const char *code, const char *message)
+{
+    size_t len = 0;
+    char *body = render_error_json(code, message, &len);
+    if (!body) {
+        static const char fallback[] = "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}";
+        reply(req, 500, HTTP_KIND_API, "application/json", (char *)fallback, sizeof fallback - 1, 0);
+        return;
+    }
+    reply(req, status, HTTP_KIND_API, "application/json", body, len, 1);
+}
+
+/* --- dispatch ---------------------------------------------------------------------------- */
+
+struct param_check {
+    char message[160];
+    int bad;
+};
+
+/* Refuses a parameter whose name or value is not UTF-8 or holds a NUL
+ * (%00), which C strings would silently cut. */
+static enum MHD_Result check_param(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                                   const char *value, size_t value_size)
+{
+    struct param_check *pc = cls;
+    if (!render_utf8_valid(key, key_size)) {
+        snprintf(pc->message, sizeof pc->message, "a parameter name is not valid UTF-8");
+        pc->bad = 1;
+        return MHD_NO;
+    }
+    if (value && !render_utf8_valid(value, value_size)) {
+        snprintf(pc->message, sizeof pc->message, "parameter '%.40s' is not valid UTF-8 text (or holds a NUL byte)",
+                 key);
+        pc->bad = 1;
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+static int route_matches(const http_route *r, const char *path)
+{
+    if (r->prefix)
+        return strncmp(path, r->path, strlen(r->path)) == 0;
+    return strcmp(path, r->path) == 0;
+}
+
+/* Remembers the Origin header when it is one of the allowed origins. */
+static void note_origin(http_request *req)
+{
+    const http_config *cfg = &req->server->cfg;
+    const char *origin = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ORIGIN);
+    if (!origin)
+        return;
+    for (size_t i = 0; i < cfg->n_allow_origins; i++) {
+        if (strcmp(origin, cfg->allow_origins[i]) == 0) {
+            req->allow_origin = cfg->allow_origins[i];
+            return;
+        }
+    }
+}
+
+static void dispatch(http_request *req)
+{
+    http_server *s = req->server;
+    if (req->uri_bytes > HTTP_MAX_URI_BYTES) {
+        http_reply_error(req, MHD_HTTP_URI_TOO_LONG, "uri_too_long", "the request URL is longer than 4096 bytes");
+        return;
+    }
+    for (size_t i = 0; i < s->cfg.n_routes; i++) {
+        if (route_matches(&s->cfg.routes[i], req->path)) {
+            req->route = (int)i;
+            break;
+        }
+    }
+    if (req->route < 0) {
+        http_reply_error(req, MHD_HTTP_NOT_FOUND, "not_found", "no such page; try /?q=… or /api/search?q=…");
+        return;
+    }
+    const http_route *route = &s->cfg.routes[req->route];
+    if (route->cors)
+        note_origin(req);
+    int is_get = strcmp(req->method, MHD_HTTP_METHOD_GET) == 0 || strcmp(req->method, MHD_HTTP_METHOD_HEAD) == 0;
+    if (strcmp(req->method, MHD_HTTP_METHOD_OPTIONS) == 0) {
+        /* A CORS preflight, or a client asking what it may do. */
+        http_request_add_header(req, MHD_HTTP_HEADER_ALLOW, allow_methods);
+        if (req->allow_origin) {
+            http_request_add_header(req, "Access-Control-Allow-Methods", "GET, HEAD");
+            http_request_add_header(req, "Access-Control-Max-Age", "600");
+        }
+        http_reply(req, MHD_HTTP_NO_CONTENT, HTTP_KIND_API, "text/plain; charset=utf-8", "", 0);
+        return;
+    }
+    if (!is_get) {
+        http_request_add_header(req, MHD_HTTP_HEADER_ALLOW, allow_methods);
+        http_reply_error(req, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+                         "this resource only answers GET and HEAD");
+        return;
+    }
+    if (!render_utf8_valid(req->path, strlen(req->path))) {
+        http_reply_error(req, MHD_HTTP_BAD_REQUEST, "bad_parameter", "the path is not valid UTF-8");
+        return;
+    }
+    struct param_check pc = {{0}, 0};
+    MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, check_param, &pc);
+    if (pc.bad) {
+        http_reply_error(req, MHD_HTTP_BAD_REQUEST, "bad_parameter", pc.message);
+        return;
+    }
+    route->handler(req, s->cfg.app);
+    if (req->status == 0)
+        http_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "the handler sent no reply");
+}
+
+/* Called by libmicrohttpd once per request as soon as the request line is
+ * read: creates the request record, which lives until request_completed. */
+static void *request_begin(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    http_request *req = calloc(1, sizeof *req);
+    if (!req)
+        return NULL;
+    req->server = cls;
+    req->conn = conn;
+    req->route = -1;
+    req->uri_bytes = strlen(uri);
+    clock_gettime(CLOCK_MONOTONIC, &req->start);
+    return req;
+}
+
+static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                      const char *version, const char *upload_data, size_t *upload_data_size,
+                                      void **con_cls)
+{
+    http_request *req = *con_cls;
+    if (!req)
+        return MHD_NO; /* out of memory in request_begin: drop the connection */
+    if (!req->seen) {
+        /* The first call only announces the headers.  Replying now would
+         * make libmicrohttpd close the connection (it cannot know whether a
+         * body follows), so the reply waits for the next call, when the
+         * request has been read whole: keep-alive then works. */
+        req->seen = 1;
+        return MHD_YES;
+    }
+    if (*upload_data_size != 0) {
+        /* No route takes a body: discard it. */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (req->dispatched)
+        return MHD_YES;
+    req->dispatched = 1;
+    req->conn = conn;
+    req->method = method;
+    req->path = url;
+    atomic_fetch_add(&req->server->in_flight, 1);
+    dispatch(req);
+    return req->status != 0 ? MHD_YES : MHD_NO;
+}
+
+static double seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static void access_log(const http_request *req, double seconds)
+{
+    struct timespec now;
+    struct tm tm;
+    char stamp[32];
+    clock_gettime(CLOCK_REALTIME, &now);
+    gmtime_r(&now.tv_sec, &tm);
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+    /* One fprintf per line: stdio locks the stream, so lines never interleave. */
+    fprintf(stderr, "%s.%03ldZ %s %s %u %.3f ms\n", stamp, now.tv_nsec / 1000000L, req->method ? req->method : "-",
+            req->path ? req->path : "-", req->status, seconds * 1000.0);
+}
+
+static void request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                              enum MHD_RequestTerminationCode toe)
+{
+    http_server *s = cls;
+    http_request *req = *con_cls;
+    if (!req)
+        return;
+    *con_cls = NULL;
+    double seconds = seconds_since(&req->start);
+    if (req->dispatched) {
+        size_t ep = req->route >= 0 ? (size_t)req->route : s->cfg.n_routes;
+        endpoint_metrics *m = &s->metrics[ep];
+        atomic_fetch_add(&m->by_status[req->status < HTTP_STATUS_SLOTS ? req->status : 0], 1);
+        size_t b = 0;
+        while (b < N_BUCKETS && seconds > latency_buckets[b])
+            b++;
+        atomic_fetch_add(&m->buckets[b], 1);
+        atomic_fetch_add(&m->latency_sum_us, (unsigned long)(seconds * 1e6));
+        atomic_fetch_add(&m->count, 1);
+        if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+            atomic_fetch_add(&s->aborted, 1);
+        if (s->cfg.access_log)
+            access_log(req, seconds);
+        atomic_fetch_sub(&s->in_flight, 1);
+    }
+    free(req);
+}
+
+/* --- metrics ------------------------------------------------------------------------------------ */
+
+void http_server_metrics(const http_server *cs, render_buf *b)
+{
+    http_server *s = (http_server *)cs; /* atomics are read, not written */
+    size_t n = s->cfg.n_routes + 1;
+    render_buf_puts(b, "# HELP kiosque_http_requests_total HTTP requests answered, by endpoint and status.\n"
+                       "# TYPE kiosque_http_requests_total counter\n");
+    for (size_t e = 0; e < n; e++) {
+        const char *name = e < s->cfg.n_routes ? s->cfg.routes[e].name : "other";
+        for (unsigned st = 0; st < HTTP_STATUS_SLOTS; st++) {
+            unsigned long v = atomic_load(&s->metrics[e].by_status[st]);
+            if (v)
+                render_buf_printf(b, "kiosque_http_requests_total{endpoint=\"%s\",status=\"%u\"} %lu\n", name, st, v);
+        }
+    }
+    render_buf_puts(b, "# HELP kiosque_http_server_errors_total Replies with a 5xx status, by endpoint.\n"
+                       "# TYPE kiosque_http_server_errors_total counter\n");
+    for (size_t e = 0; e < n; e++) {
+        const char *name = e < s->cfg.n_routes ? s->cfg.routes[e].name : "other";
+        unsigned long v = 0;
+        for (unsigned st = 500; st < HTTP_STATUS_SLOTS; st++)
+            v += atomic_load(&s->metrics[e].by_status[st]);
+        v += atomic_load(&s->metrics[e].by_status[0]); /* no reply could be sent */
+        render_buf_printf(b, "kiosque_http_server_errors_total{endpoint=\"%s\"} %lu\n", name, v);
+    }
+    render_buf_printf(b,
+                      "# HELP kiosque_http_aborted_total Requests whose connection closed before the reply was sent.\n"
+                      "# TYPE kiosque_http_aborted_total counter\nkiosque_http_aborted_total %lu\n",
+                      atomic_load(&s->aborted));
+    render_buf_puts(b, "# HELP kiosque_http_request_duration_seconds Time from request line to reply sent.\n"
+                       "# TYPE kiosque_http_request_duration_seconds histogram\n");
+    for (size_t e = 0; e < n; e++) {
+        const char *name = e < s->cfg.n_routes ? s->cfg.routes[e].name : "other";
+        unsigned long cumulative = 0;
+        for (size_t k = 0; k <= N_BUCKETS; k++) {
+            cumulative += atomic_load(&s->metrics[e].buckets[k]);
+            if (k < N_BUCKETS)
+                render_buf_printf(b, "kiosque_http_request_duration_seconds_bucket{endpoint=\"%s\",le=\"%g\"} %lu\n",
+                                  name, latency_buckets[k], cumulative);
+            else
+                render_buf_printf(b, "kiosque_http_request_duration_seconds_bucket{endpoint=\"%s\",le=\"+Inf\"} %lu\n",
+                                  name, cumulative);
+        }
+        render_buf_printf(b, "kiosque_http_request_duration_seconds_sum{endpoint=\"%s\"} %.6f\n", name,
+                          (double)atomic_load(&s->metrics[e].latency_sum_us) / 1e6);
+        render_buf_printf(b, "kiosque_http_request_duration_seconds_count{endpoint=\"%s\"} %lu\n", name,
+                          atomic_load(&s->metrics[e].count));
+    }
+}
+
+/* --- the server --------------------------------------------------------------------------------- */
+
+/* Resolves "HOST:PORT" or "[V6]:PORT" into addr. */
+static int parse_listen(const char *listen, struct sockaddr_storage *addr, socklen_t *addr_len, char *err,
+                        size_t err_size)
+{
+    char host[256];
+    const char *colon = strrchr(listen, ':');
+    if (!colon || colon == listen || colon[1] == '\0') {
+        snprintf(err, err_size, "--listen '%s': expected HOST:PORT, e.g. 127.0.0.1:8080", listen);
+        return -1;
+    }
+    size_t hlen = (size_t)(colon - listen);
+    const char *h = listen;
+    if (h[0] == '[' && hlen >= 2 && h[hlen - 1] == ']') {
+        h++;
+        hlen -= 2;
+    }
+    if (hlen >= sizeof host) {
+        snprintf(err, err_size, "--listen: host name too long");
+        return -1;
+    }
+    memcpy(host, h, hlen);
+    host[hlen] = '\0';
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end != '\0' || port < 0 || port > 65535) {
+        snprintf(err, err_size, "--listen '%s': the port must be a number from 0 to 65535", listen);
+        return -1;
+    }
+    struct addrinfo hints = {0}, *res = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
+    int rc = getaddrinfo(host, colon + 1, &hints, &res);
+    if (rc != 0 || !res) {
+        snprintf(err, err_size, "--listen '%s': cannot resolve '%s': %s", listen, host, gai_strerror(rc));
+        return -1;
+    }
+    memcpy(addr, res->ai_addr, res->ai_addrlen);
+    *addr_len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+http_server *http_server_start(const http_config *cfg, char *err, size_t err_size)
+{
+    http_server *s = NULL;
+    struct sockaddr_storage addr;
+    socklen_t addr_len = 0;
+    if (cfg->threads < 1) {
+        snprintf(err, err_size, "--threads must be at least 1");
+        goto fail;
+    }
+    if (parse_listen(cfg->listen, &addr, &addr_len, err, err_size) != 0)
+        goto fail;
+    s = calloc(1, sizeof *s);
+    if (!s)
+        goto nomem;
+    s->cfg = *cfg;
+    s->metrics = calloc(cfg->n_routes + 1, sizeof *s->metrics);
+    if (!s->metrics)
+        goto nomem;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_TURBO;
+    if (addr.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_handler, s,
+                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                                 MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
+                                 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
+                                 MHD_OPTION_CONNECTION_LIMIT, 2000u,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+                                 MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+                                 MHD_OPTION_URI_LOG_CALLBACK, request_begin, s,
+                                 MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
+                                 MHD_OPTION_END);
+    if (!s->daemon) {
+        snprintf(err, err_size, "cannot listen on %s (address in use, or not allowed?)", cfg->listen);
+        goto fail;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : 0;
+    return s;
+nomem:
+    snprintf(err, err_size, "out of memory");
+fail:
+    if (s) {
+        free(s->metrics);
+        free(s);
+    }
+    return NULL;
+}
+
+unsigned http_server_port(const http_server *s)
+{
+    return s->port;
+}
+
+void http_server_stop(http_server *s)
+{
+    if (!s)
+        return;
+    /* After quiescing, the listen socket is ours to close. */
+    MHD_socket listen_fd = MHD_quiesce_daemon(s->daemon);
+    for (int i = 0; i < 500 && atomic_load(&s->in_flight) > 0; i++) {
+        struct timespec ten_ms = {0, 10 * 1000 * 1000};
+        nanosleep(&ten_ms, NULL);
+    }
+    MHD_stop_daemon(s->daemon);
+    if (listen_fd != MHD_INVALID_SOCKET)
+        close(listen_fd);
+    free(s->metrics);
+    free(s);
+}

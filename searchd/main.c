@@ -1,0 +1,163 @@
+/* searchd: Kiosque's HTTP daemon — the search page, the JSON API, health and metrics over one index.
+ *
+ *   searchd [--db PATH] [--listen 127.0.0.1:8080] [--threads N] [--allow-origin URL]... [--quiet]
+ *
+ * The database is --db, else $KIOSQUE_DB, else the default (see dbpath.h).
+ * It listens on the loopback interface unless told otherwise, logs one line
+ * per request on stderr, and stops cleanly on SIGTERM or SIGINT.  It starts
+ * even when the index cannot be read yet (then /healthz answers 503), so a
+ * supervisor can start it before the first import. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dbpath.h"
+#include "http.h"
+#include "routes.h"
+
+#define MAX_ORIGINS 32
+#define MAX_THREADS 256u
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: searchd [--db PATH] [--listen HOST:PORT] [--threads N] [--allow-origin URL]... [--quiet]\n"
+            "  --db PATH            the Kiosque database (default: $KIOSQUE_DB, else ~/.local/share/kiosque)\n"
+            "  --listen HOST:PORT   address to serve on (default 127.0.0.1:8080; port 0 picks a free one)\n"
+            "  --threads N          worker threads, each with its own search engine (default: one per CPU)\n"
+            "  --allow-origin URL   let pages of this origin call the API (CORS), e.g. https://www.example.fr;\n"
+            "                       repeat for several origins\n"
+            "  --quiet              no access log line per request\n");
+}
+
+/* Takes the value of option argv[*i], or reports it missing. */
+static const char *option_value(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "searchd: %s needs a value\n", argv[*i]);
+        usage(stderr);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+int main(int argc, char **argv)
+{
+    const char *db_arg = NULL, *listen = "127.0.0.1:8080";
+    const char *origins[MAX_ORIGINS];
+    size_t n_origins = 0;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads = ncpu > 0 ? (unsigned)ncpu : 2u;
+    int access_log = 1, rc = 1;
+    routes_app *app = NULL;
+    http_server *server = NULL;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--quiet") == 0) {
+            access_log = 0;
+        } else if (strcmp(a, "--db") == 0 || strcmp(a, "--listen") == 0 || strcmp(a, "--threads") == 0 ||
+                   strcmp(a, "--allow-origin") == 0) {
+            if (!(v = option_value(argc, argv, &i)))
+                return 2;
+            if (strcmp(a, "--db") == 0) {
+                db_arg = v;
+            } else if (strcmp(a, "--listen") == 0) {
+                listen = v;
+            } else if (strcmp(a, "--threads") == 0) {
+                char *end;
+                long n = strtol(v, &end, 10);
+                if (*end || n < 1 || n > (long)MAX_THREADS) {
+                    fprintf(stderr, "searchd: --threads must be a number from 1 to %u\n", MAX_THREADS);
+                    return 2;
+                }
+                threads = (unsigned)n;
+            } else {
+                /* An origin is scheme://host[:port], compared exactly with the Origin header. */
+                size_t len = strlen(v);
+                if ((strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) || v[len - 1] == '/') {
+                    fprintf(stderr, "searchd: --allow-origin '%s': give an origin like https://www.example.fr "
+                                    "(scheme and host, no path or trailing slash)\n", v);
+                    return 2;
+                }
+                if (n_origins == MAX_ORIGINS) {
+                    fprintf(stderr, "searchd: at most %d --allow-origin\n", MAX_ORIGINS);
+                    return 2;
+                }
+                origins[n_origins++] = v;
+            }
+        } else {
+            fprintf(stderr, "searchd: unknown argument '%s'\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+
+    char db_dir[4096];
+    if (dbpath_resolve(db_arg, db_dir, sizeof db_dir) != 0) {
+        fprintf(stderr, "searchd: cannot tell where the database is: give --db PATH or set KIOSQUE_DB\n");
+        return 2;
+    }
+
+    /* SIGTERM and SIGINT are blocked in every thread (the workers inherit
+     * this mask) and taken by sigwait below, so no handler runs inside a
+     * worker; SIGPIPE from a client gone away is ignored. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    app = routes_app_new(db_dir);
+    if (!app) {
+        fprintf(stderr, "searchd: out of memory\n");
+        goto out;
+    }
+    search_status st;
+    char err[1024];
+    if (routes_probe(app, &st, err, sizeof err) == KQ_OK)
+        fprintf(stderr, "searchd: index %s: %llu articles, revision %llu\n", db_dir,
+                (unsigned long long)st.documents, (unsigned long long)st.revision);
+    else
+        fprintf(stderr, "searchd: warning: the index %s cannot be read yet (%s); /healthz answers 503 until it can\n",
+                db_dir, err);
+
+    size_t n_routes = 0;
+    const http_route *routes = routes_table(&n_routes);
+    http_config cfg = {
+        .listen = listen,
+        .threads = threads,
+        .allow_origins = origins,
+        .n_allow_origins = n_origins,
+        .routes = routes,
+        .n_routes = n_routes,
+        .app = app,
+        .access_log = access_log,
+    };
+    server = http_server_start(&cfg, err, sizeof err);
+    if (!server) {
+        fprintf(stderr, "searchd: %s\n", err);
+        goto out;
+    }
+    /* Tests and scripts read the port from this line (with --listen …:0). */
+    const char *colon = strrchr(listen, ':');
+    fprintf(stderr, "searchd: listening on http://%.*s:%u/ with %u threads\n", (int)(colon - listen), listen,
+            http_server_port(server), threads);
+
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    fprintf(stderr, "searchd: %s received, stopping\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    rc = 0;
+out:
+    http_server_stop(server);
+    routes_app_free(app);
+    if (rc == 0)
+        fprintf(stderr, "searchd: stopped\n");
+    return rc;
+}

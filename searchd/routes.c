@@ -1,0 +1,628 @@
+/* routes: searchd's endpoints.  See routes.h for the contracts. */
+#include "routes.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "article.h"
+#include "assets.h"
+#include "cache.h"
+#include "render.h"
+
+/* How often, at most, a worker asks the index for its revision to
+ * invalidate cached replies, in milliseconds: a commit is seen in the cache
+ * within this delay (well inside the one second promised). */
+#define REVISION_CHECK_MS 200u
+#define CACHE_SLOTS 1024u
+#define CACHE_MAX_BODY (256u * 1024u)
+#define PAGE_SIZE 10u           /* hits per page on the HTML page */
+#define MAX_FILTER_BYTES 256u   /* section and author filters */
+#define SUGGEST_DEFAULT 8u
+#define SUGGEST_MAX 20u
+#define ARTICLES_PREFIX "/api/articles/"
+
+/* One worker thread's engine.  Slots are created on a thread's first
+ * request and kept in a list so routes_app_free can close them all once
+ * the worker threads are gone (libmicrohttpd owns those threads, so there is
+ * no hook at their exit). */
+typedef struct engine_slot {
+    const routes_app *app;
+    search_engine *engine; /* NULL until opened, or after a failure closed it */
+    struct engine_slot *next;
+} engine_slot;
+
+static _Thread_local engine_slot *thread_slot;
+
+struct routes_app {
+    char *db_dir;
+    cache *replies;
+    pthread_mutex_t slots_lock; /* guards slots */
+    engine_slot *slots;
+    atomic_ullong revision_tag;   /* revision and size of the index last seen; keys the cache */
+    atomic_ullong revision_at_ms; /* monotonic time of that check */
+    atomic_ulong search_failures; /* library calls that failed for another reason than the request */
+};
+
+/* --- engines ------------------------------------------------------------------------- */
+
+routes_app *routes_app_new(const char *db_dir)
+{
+    routes_app *app = calloc(1, sizeof *app);
+    if (!app)
+        return NULL;
+    app->db_dir = strdup(db_dir);
+    app->replies = cache_new(CACHE_SLOTS, CACHE_MAX_BODY);
+    if (!app->db_dir || !app->replies) {
+        free(app->db_dir);
+        cache_free(app->replies);
+        free(app);
+        return NULL;
+    }
+    pthread_mutex_init(&app->slots_lock, NULL);
+    return app;
+}
+
+void routes_app_free(routes_app *app)
+{
+    if (!app)
+        return;
+    engine_slot *s = app->slots;
+    while (s) {
+        engine_slot *next = s->next;
+        search_close(s->engine);
+        free(s);
+        s = next;
+    }
+    pthread_mutex_destroy(&app->slots_lock);
+    cache_free(app->replies);
+    free(app->db_dir);
+    free(app);
+}
+
+/* The calling thread's engine, opened on first use.  Returns NULL with the
+ * reason in err when the index cannot be opened (it is tried again on the
+ * next request, so searchd recovers once an index appears). */
+static search_engine *worker_engine(routes_app *app, char *err, size_t err_size)
+{
+    engine_slot *slot = thread_slot;
+    if (!slot || slot->app != app) {
+        slot = calloc(1, sizeof *slot);
+        if (!slot) {
+            snprintf(err, err_size, "out of memory");
+            return NULL;
+        }
+        slot->app = app;
+        pthread_mutex_lock(&app->slots_lock);
+        slot->next = app->slots;
+        app->slots = slot;
+        pthread_mutex_unlock(&app->slots_lock);
+        thread_slot = slot;
+    }
+    if (!slot->engine) {
+        kq_status st = KQ_OK;
+        char why[512] = "";
+        slot->engine = search_open(app->db_dir, &st, why, sizeof why);
+        if (!slot->engine)
+            snprintf(err, err_size, "the index cannot be opened: %s", *why ? why : status_to_string(st));
+    }
+    return slot->engine;
+}
+
+/* Drops the calling thread's engine after a failure that may have left it
+ * unusable (a damaged or replaced index); the next request reopens it. */
+static void worker_engine_reset(void)
+{
+    if (thread_slot) {
+        search_close(thread_slot->engine);
+        thread_slot->engine = NULL;
+    }
+}
+
+kq_status routes_probe(routes_app *app, search_status *out, char *err, size_t err_size)
+{
+    kq_status st = KQ_OK;
+    char why[512] = "";
+    search_engine *e = search_open(app->db_dir, &st, why, sizeof why);
+    if (!e) {
+        snprintf(err, err_size, "%s", *why ? why : status_to_string(st));
+        return st ? st : KQ_ERR_INTERNAL;
+    }
+    st = search_get_status(e, out);
+    if (st != KQ_OK)
+        snprintf(err, err_size, "%s", search_last_error(e));
+    search_close(e);
+    return st;
+}
+
+static uint64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t status_tag(const search_status *st)
+{
+    /* The document count joins the revision so that an index rebuilt from
+     * scratch up to the same revision number still invalidates the cache. */
+    return st->revision * 1000003u + st->documents;
+}
+
+/* The cache tag of the index as last seen, refreshed by at most one worker
+ * every REVISION_CHECK_MS.  Reading it before running a query keeps the
+ * cache conservative: a reply is stored under a tag no newer than the
+ * revision it was computed on, so it is never served after a newer commit
+ * has been noticed. */
+static uint64_t current_tag(routes_app *app, search_engine *e)
+{
+    uint64_t now = monotonic_ms();
+    unsigned long long last = atomic_load(&app->revision_at_ms);
+    if (now - last >= REVISION_CHECK_MS && atomic_compare_exchange_strong(&app->revision_at_ms, &last, now)) {
+        search_status st;
+        if (search_get_status(e, &st) == KQ_OK)
+            atomic_store(&app->revision_tag, status_tag(&st));
+    }
+    return atomic_load(&app->revision_tag);
+}
+
+/* Replies to a failed library call on the worker's engine. */
+static void reply_search_failure(routes_app *app, http_request *req, search_engine *e, kq_status st)
+{
+    char message[640];
+    const char *detail = search_last_error(e);
+    snprintf(message, sizeof message, "%s", *detail ? detail : status_to_string(st));
+    switch (st) {
+    case KQ_ERR_INVALID:
+        http_reply_error(req, 400, "bad_query", message);
+        return;
+    case KQ_ERR_NOT_FOUND:
+    case KQ_ERR_IO:
+    case KQ_ERR_CORRUPT:
+    case KQ_ERR_XAPIAN:
+    case KQ_ERR_SQLITE:
+    case KQ_ERR_MODIFIED:
+        atomic_fetch_add(&app->search_failures, 1);
+        worker_engine_reset();
+        http_reply_error(req, 503, "index_unavailable", message);
+        return;
+    default:
+        atomic_fetch_add(&app->search_failures, 1);
+        http_reply_error(req, 500, "internal", message);
+        return;
+    }
+}
+
+/* --- parameters ---------------------------------------------------------------------- */
+
+/* Parses a decimal number of at most 9 digits (no sign, no spaces). */
+static int parse_uint(const char *s, unsigned *out)
+{
+    unsigned v = 0;
+    size_t n = 0;
+    for (; s[n]; n++) {
+        if (s[n] < '0' || s[n] > '9' || n >= 9)
+            return -1;
+        v = v * 10u + (unsigned)(s[n] - '0');
+    }
+    if (n == 0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* A parameter's value, or NULL when absent or empty (an empty form field
+ * means "no filter"). */
+static const char *param(http_request *req, const char *name)
+{
+    const char *v = http_request_param(req, name);
+    return v && *v ? v : NULL;
+}
+
+/* What /api/search and the page were asked, checked and normalised. */
+typedef struct search_params {
+    search_request req;
+    char query[SEARCH_MAX_QUERY_BYTES + 1]; /* blanks trimmed, runs of blanks made one space */
+    const char *since_text, *until_text, *sort_text;
+    unsigned page;
+} search_params;
+
+static int parse_date_param(const char *name, const char *text, int end_of_day, int64_t *out, char *err,
+                            size_t err_size)
+{
+    if (article_parse_date(text, out) != KQ_OK) {
+        snprintf(err, err_size, "%s must be a date such as 2020-07-02 (got '%.40s')", name, text);
+        return -1;
+    }
+    /* A bare day as the upper bound includes that whole day. */
+    if (end_of_day && strlen(text) == 10)
+        *out += 86399;
+    return 0;
+}
+
+/* Fills sp from the request; on a bad value returns -1 with the reason in
+ * err.  The page counts in pages of PAGE_SIZE, the API in offset and limit. */
+static int parse_search_params(http_request *req, int page_mode, search_params *sp, char *err, size_t err_size)
+{
+    memset(sp, 0, sizeof *sp);
+    const char *q = http_request_param(req, "q");
+    if (!q)
+        q = "";
+    if (strlen(q) > SEARCH_MAX_QUERY_BYTES) {
+        snprintf(err, err_size, "q is longer than %u bytes", SEARCH_MAX_QUERY_BYTES);
+        return -1;
+    }
+    size_t o = 0;
+    for (const char *s = q; *s; s++) {
+        int blank = *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\f' || *s == '\v';
+        if (!blank)
+            sp->query[o++] = *s;
+        else if (o > 0 && sp->query[o - 1] != ' ')
+            sp->query[o++] = ' ';
+    }
+    if (o > 0 && sp->query[o - 1] == ' ')
+        o--;
+    sp->query[o] = '\0';
+    sp->req.query = sp->query;
+
+    sp->req.limit = page_mode ? PAGE_SIZE : 10;
+    sp->page = 1;
+    const char *v;
+    if (page_mode) {
+        if ((v = param(req, "page"))) {
+            unsigned max_page = SEARCH_MAX_OFFSET / PAGE_SIZE + 1;
+            if (parse_uint(v, &sp->page) != 0 || sp->page < 1 || sp->page > max_page) {
+                snprintf(err, err_size, "page must be a number from 1 to %u", max_page);
+                return -1;
+            }
+        }
+        sp->req.offset = (sp->page - 1) * PAGE_SIZE;
+    } else {
+        if ((v = param(req, "offset")) &&
+            (parse_uint(v, &sp->req.offset) != 0 || sp->req.offset > SEARCH_MAX_OFFSET)) {
+            snprintf(err, err_size, "offset must be a number from 0 to %u", SEARCH_MAX_OFFSET);
+            return -1;
+        }
+        if ((v = param(req, "limit")) &&
+            (parse_uint(v, &sp->req.limit) != 0 || sp->req.limit < 1 || sp->req.limit > SEARCH_MAX_LIMIT)) {
+            snprintf(err, err_size, "limit must be a number from 1 to %u", SEARCH_MAX_LIMIT);
+            return -1;
+        }
+    }
+    sp->sort_text = "relevance";
+    if ((v = param(req, "sort"))) {
+        if (strcmp(v, "relevance") == 0)
+            sp->req.sort = SEARCH_SORT_RELEVANCE;
+        else if (strcmp(v, "date") == 0)
+            sp->req.sort = SEARCH_SORT_DATE;
+        else if (strcmp(v, "date_asc") == 0)
+            sp->req.sort = SEARCH_SORT_DATE_ASC;
+        else {
+            snprintf(err, err_size, "sort must be relevance, date or date_asc");
+            return -1;
+        }
+        sp->sort_text = v;
+    }
+    const char *filters[] = {"section", "author"};
+    const char **targets[] = {&sp->req.section, &sp->req.author};
+    for (size_t i = 0; i < 2; i++) {
+        if ((v = param(req, filters[i])) && strlen(v) > MAX_FILTER_BYTES) {
+            snprintf(err, err_size, "%s is longer than %u bytes", filters[i], MAX_FILTER_BYTES);
+            return -1;
+        }
+        *targets[i] = v;
+    }
+    if ((sp->since_text = param(req, "since")) &&
+        parse_date_param("since", sp->since_text, 0, &sp->req.since, err, err_size) != 0)
+        return -1;
+    if ((sp->until_text = param(req, "until")) &&
+        parse_date_param("until", sp->until_text, 1, &sp->req.until, err, err_size) != 0)
+        return -1;
+    if (sp->req.since && sp->req.until && sp->req.since > sp->req.until) {
+        snprintf(err, err_size, "since must not be after until");
+        return -1;
+    }
+    return 0;
+}
+
+/* The cache key of a normalised request: each field with its length, so
+ * no value can forge another's boundary. */
+static char *search_cache_key(const search_params *sp)
+{
+    const char *section = sp->req.section ? sp->req.section : "";
+    const char *author = sp->req.author ? sp->req.author : "";
+    render_buf b = RENDER_BUF_INIT;
+    render_buf_printf(&b, "search|%zu:%s|%u|%u|%d|%zu:%s|%zu:%s|%lld|%lld", strlen(sp->query), sp->query,
+                      sp->req.offset, sp->req.limit, (int)sp->req.sort, strlen(section), section, strlen(author),
+                      author, (long long)sp->req.since, (long long)sp->req.until);
+    return render_buf_release(&b, NULL);
+}
+
+/* --- handlers ------------------------------------------------------------------------------ */
+
+static void handle_api_search(http_request *req, void *ctx)
+{
+    routes_app *app = ctx;
+    search_params sp;
+    char err[512];
+    search_result result = {0};
+    char *key = NULL;
+    if (parse_search_params(req, 0, &sp, err, sizeof err) != 0) {
+        http_reply_error(req, 400, "bad_parameter", err);
+        goto out;
+    }
+    if (!*sp.query) {
+        http_reply_error(req, 400, "bad_parameter", "q is required: the words to search for");
+        goto out;
+    }
+    search_engine *e = worker_engine(app, err, sizeof err);
+    if (!e) {
+        http_reply_error(req, 503, "index_unavailable", err);
+        goto out;
+    }
+    uint64_t tag = current_tag(app, e);
+    key = search_cache_key(&sp);
+    if (key) {
+        size_t len = 0;
+        char *hit = cache_get(app->replies, key, tag, &len);
+        if (hit) {
+            http_request_add_header(req, "X-Kiosque-Cache", "hit");
+            http_reply_owned(req, 200, HTTP_KIND_API, "application/json", hit, len);
+            goto out;
+        }
+    }
+    kq_status st = search_run(e, &sp.req, &result);
+    if (st != KQ_OK) {
+        reply_search_failure(app, req, e, st);
+        goto out;
+    }
+    char *json = search_result_to_json(&result);
+    if (json && key)
+        cache_put(app->replies, key, tag, json, strlen(json));
+    http_request_add_header(req, "X-Kiosque-Cache", "miss");
+    http_reply_owned(req, 200, HTTP_KIND_API, "application/json", json, json ? strlen(json) : 0);
+out:
+    search_result_clear(&result);
+    free(key);
+}
+
+static void handle_page(http_request *req, void *ctx)
+{
+    routes_app *app = ctx;
+    search_params sp;
+    char err[512];
+    search_result result = {0};
+    int parsed = parse_search_params(req, 1, &sp, err, sizeof err) == 0;
+    const char *raw_q = http_request_param(req, "q");
+    render_page_params p = {
+        .query = parsed ? sp.query : (raw_q ? raw_q : ""),
+        .section = parsed && sp.req.section ? sp.req.section : "",
+        .since = parsed && sp.since_text ? sp.since_text : "",
+        .until = parsed && sp.until_text ? sp.until_text : "",
+        .sort = parsed ? sp.sort_text : "relevance",
+        .page = parsed ? sp.page : 1,
+        .per_page = PAGE_SIZE,
+    };
+    char *html = NULL;
+    size_t len = 0;
+    unsigned status = 200;
+    if (!parsed) {
+        /* The form is shown again, with the reason, in French for the reader. */
+        char message[600];
+        snprintf(message, sizeof message, "Requête invalide : %s.", err);
+        html = render_page(&p, NULL, message, &len);
+        status = 400;
+    } else if (!*sp.query) {
+        html = render_page(&p, NULL, NULL, &len);
+    } else {
+        search_engine *e = worker_engine(app, err, sizeof err);
+        kq_status st = e ? search_run(e, &sp.req, &result) : KQ_ERR_NOT_FOUND;
+        if (st == KQ_OK) {
+            html = render_page(&p, &result, NULL, &len);
+        } else if (st == KQ_ERR_INVALID) {
+            char message[700];
+            snprintf(message, sizeof message, "Requête invalide : %s.", search_last_error(e));
+            html = render_page(&p, NULL, message, &len);
+            status = 400;
+        } else {
+            if (e) {
+                atomic_fetch_add(&app->search_failures, 1);
+                worker_engine_reset();
+            }
+            html = render_page(&p, NULL,
+                               "La recherche est momentanément indisponible : l’index ne peut pas être lu. "
+                               "Réessayez dans un instant.",
+                               &len);
+            status = 503;
+        }
+    }
+    http_reply_owned(req, status, HTTP_KIND_PAGE, "text/html; charset=utf-8", html, len);
+    search_result_clear(&result);
+}
+
+static void handle_api_suggest(http_request *req, void *ctx)
+{
+    routes_app *app = ctx;
+    char err[512];
+    char **items = NULL;
+    size_t n = 0;
+    json_t *root = NULL;
+    char *key = NULL;
+    const char *q = http_request_param(req, "q");
+    unsigned limit = SUGGEST_DEFAULT;
+    const char *v = param(req, "limit");
+    if (v && (parse_uint(v, &limit) != 0 || limit < 1 || limit > SUGGEST_MAX)) {
+        snprintf(err, sizeof err, "limit must be a number from 1 to %u", SUGGEST_MAX);
+        http_reply_error(req, 400, "bad_parameter", err);
+        goto out;
+    }
+    if (q && strlen(q) > SEARCH_MAX_QUERY_BYTES) {
+        snprintf(err, sizeof err, "q is longer than %u bytes", SEARCH_MAX_QUERY_BYTES);
+        http_reply_error(req, 400, "bad_parameter", err);
+        goto out;
+    }
+    if (!q)
+        q = "";
+    search_engine *e = NULL;
+    uint64_t tag = 0;
+    if (*q) {
+        e = worker_engine(app, err, sizeof err);
+        if (!e) {
+            http_reply_error(req, 503, "index_unavailable", err);
+            goto out;
+        }
+        tag = current_tag(app, e);
+        render_buf kb = RENDER_BUF_INIT;
+        render_buf_printf(&kb, "suggest|%u|%s", limit, q);
+        key = render_buf_release(&kb, NULL);
+        size_t len = 0;
+        char *hit = key ? cache_get(app->replies, key, tag, &len) : NULL;
+        if (hit) {
+            http_reply_owned(req, 200, HTTP_KIND_API, "application/json", hit, len);
+            goto out;
+        }
+        kq_status st = search_suggest(e, q, limit, &items, &n);
+        if (st != KQ_OK) {
+            reply_search_failure(app, req, e, st);
+            goto out;
+        }
+    }
+    root = json_object();
+    json_t *list = json_array();
+    if (!root || !list) {
+        json_decref(list);
+        http_reply_error(req, 500, "internal", "out of memory");
+        goto out;
+    }
+    json_object_set_new(root, "query", json_string(q));
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, json_string(items[i]));
+    json_object_set_new(root, "suggestions", list);
+    char *json = json_dumps(root, JSON_COMPACT);
+    if (json && key)
+        cache_put(app->replies, key, tag, json, strlen(json));
+    http_reply_owned(req, 200, HTTP_KIND_API, "application/json", json, json ? strlen(json) : 0);
+out:
+    json_decref(root);
+    search_strings_free(items, n);
+    free(key);
+}
+
+static void handle_api_article(http_request *req, void *ctx)
+{
+    routes_app *app = ctx;
+    char err[512];
+    const char *id = http_request_path(req) + strlen(ARTICLES_PREFIX);
+    if (!*id || strlen(id) > 256) {
+        http_reply_error(req, 404, "not_found", "no such article: give its id, as in /api/articles/42");
+        return;
+    }
+    search_engine *e = worker_engine(app, err, sizeof err);
+    if (!e) {
+        http_reply_error(req, 503, "index_unavailable", err);
+        return;
+    }
+    char *json = NULL;
+    kq_status st = search_article_json(e, id, &json);
+    if (st == KQ_ERR_NOT_FOUND) {
+        snprintf(err, sizeof err, "no article with id '%s' is indexed", id);
+        http_reply_error(req, 404, "not_found", err);
+    } else if (st != KQ_OK) {
+        reply_search_failure(app, req, e, st);
+    } else {
+        http_reply_owned(req, 200, HTTP_KIND_API, "application/json", json, json ? strlen(json) : 0);
+        json = NULL;
+    }
+    free(json);
+}
+
+static void handle_healthz(http_request *req, void *ctx)
+{
+    routes_app *app = ctx;
+    char err[512];
+    search_status st;
+    json_t *root = NULL;
+    search_engine *e = worker_engine(app, err, sizeof err);
+    kq_status rc = KQ_ERR_NOT_FOUND;
+    if (e) {
+        rc = search_get_status(e, &st);
+        if (rc != KQ_OK) {
+            snprintf(err, sizeof err, "%s", *search_last_error(e) ? search_last_error(e) : status_to_string(rc));
+            worker_engine_reset();
+        }
+    }
+    if (rc == KQ_OK)
+        root = json_pack("{s:s,s:I,s:I,s:s}", "status", "ok", "documents", (json_int_t)st.documents, "revision",
+                         (json_int_t)st.revision, "last_update", st.last_update);
+    else
+        root = json_pack("{s:s,s:s}", "status", "unavailable", "error", err);
+    char *json = root ? json_dumps(root, JSON_COMPACT) : NULL;
+    json_decref(root);
+    http_reply_owned(req, rc == KQ_OK ? 200 : 503, HTTP_KIND_API, "application/json", json, json ? strlen(json) : 0);
+}
+
+static void handle_metrics(http_request *req, void *ctx)
+{
+    routes_app *app = ctx;
+    char err[512];
+    render_buf b = RENDER_BUF_INIT;
+    http_server_metrics(http_request_server(req), &b);
+    uint64_t hits, misses;
+    cache_stats(app->replies, &hits, &misses);
+    render_buf_printf(&b,
+                      "# HELP kiosque_cache_hits_total API replies served from the reply cache.\n"
+                      "# TYPE kiosque_cache_hits_total counter\nkiosque_cache_hits_total %llu\n"
+                      "# HELP kiosque_cache_misses_total API replies computed because they were not cached.\n"
+                      "# TYPE kiosque_cache_misses_total counter\nkiosque_cache_misses_total %llu\n"
+                      "# HELP kiosque_search_failures_total Search library calls that failed (not bad requests).\n"
+                      "# TYPE kiosque_search_failures_total counter\nkiosque_search_failures_total %lu\n",
+                      (unsigned long long)hits, (unsigned long long)misses, atomic_load(&app->search_failures));
+    search_status st;
+    search_engine *e = worker_engine(app, err, sizeof err);
+    int up = e && search_get_status(e, &st) == KQ_OK;
+    render_buf_printf(&b, "# HELP kiosque_index_up 1 when the index can be read.\n"
+                          "# TYPE kiosque_index_up gauge\nkiosque_index_up %d\n", up);
+    if (up)
+        render_buf_printf(&b,
+                          "# HELP kiosque_index_documents Articles in the index.\n"
+                          "# TYPE kiosque_index_documents gauge\nkiosque_index_documents %llu\n"
+                          "# HELP kiosque_index_revision Committed revision of the index.\n"
+                          "# TYPE kiosque_index_revision gauge\nkiosque_index_revision %llu\n",
+                          (unsigned long long)st.documents, (unsigned long long)st.revision);
+    size_t len = 0;
+    char *text = render_buf_release(&b, &len);
+    http_reply_owned(req, 200, HTTP_KIND_API, "text/plain; version=0.0.4; charset=utf-8", text, len);
+}
+
+static void handle_static(http_request *req, void *ctx)
+{
+    const char *name = http_request_path(req) + strlen("/static/");
+    for (size_t i = 0; i < assets_count; i++) {
+        if (strcmp(assets[i].name, name) == 0) {
+            http_reply(req, 200, HTTP_KIND_STATIC, assets[i].content_type, (const char *)assets[i].data,
+                       assets[i].len);
+            return;
+        }
+    }
+    http_reply_error(req, 404, "not_found", "no such static file");
+}
+
+static const http_route route_table[] = {
+    {"page", "/", 0, 0, handle_page},
+    {"api_search", "/api/search", 0, 1, handle_api_search},
+    {"api_suggest", "/api/suggest", 0, 1, handle_api_suggest},
+    {"api_article", ARTICLES_PREFIX, 1, 1, handle_api_article},
+    {"healthz", "/healthz", 0, 0, handle_healthz},
+    {"metrics", "/metrics", 0, 0, handle_metrics},
+    {"static", "/static/", 1, 1, handle_static},
+};
+
+const http_route *routes_table(size_t *n_routes)
+{
+    *n_routes = sizeof route_table / sizeof route_table[0];
+    return route_table;
+}

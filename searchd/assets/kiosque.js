@@ -1,0 +1,67 @@
+/* Kiosque: suggestions while the reader types, for searchd's page and for
+ * search boxes embedded in other sites (see searchd/EMBED.md).  The forms
+ * work without this script; it only fills a <datalist> from /api/suggest.
+ *
+ * It enhances every input named "q" inside a form with role="search" or the
+ * attribute data-kiosque.  Requests go to the server the script was loaded
+ * from, so an embedding site needs searchd started with --allow-origin. */
+(function () {
+  'use strict';
+  var script = document.currentScript;
+  var base = script && script.src ? new URL(script.src, document.baseURI).origin : '';
+  var counter = 0;
+
+  function enhance(input) {
+    if (input.dataset.kiosqueReady) return;
+    input.dataset.kiosqueReady = '1';
+    var list = input.list;
+    if (!list) {
+      list = document.createElement('datalist');
+      list.id = 'kiosque-suggestions-' + (++counter);
+      input.parentNode.insertBefore(list, input.nextSibling);
+      input.setAttribute('list', list.id);
+    }
+    input.setAttribute('autocomplete', 'off');
+    var timer = 0;
+    var pending = null;
+    var lastAsked = '';
+
+    function fill(words) {
+      while (list.firstChild) list.removeChild(list.firstChild);
+      words.forEach(function (w) {
+        var option = document.createElement('option');
+        option.value = w; /* a property, never HTML: nothing to escape */
+        list.appendChild(option);
+      });
+    }
+
+    function ask() {
+      var q = input.value;
+      if (q.trim().length < 2 || q === lastAsked) return;
+      lastAsked = q;
+      if (pending) pending.abort();
+      pending = typeof AbortController === 'function' ? new AbortController() : null;
+      fetch(base + '/api/suggest?limit=8&q=' + encodeURIComponent(q), {
+        signal: pending ? pending.signal : undefined,
+        credentials: 'omit'
+      }).then(function (r) {
+        return r.ok ? r.json() : { suggestions: [] };
+      }).then(function (data) {
+        if (input.value === q) fill(data.suggestions || []);
+      }).catch(function () { /* suggestions are optional: stay silent */ });
+    }
+
+    input.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(ask, 120);
+    });
+  }
+
+  function init() {
+    var inputs = document.querySelectorAll('form[role="search"] input[name="q"], form[data-kiosque] input[name="q"]');
+    Array.prototype.forEach.call(inputs, enhance);
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
+  else init();
+})();

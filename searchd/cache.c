@@ -1,0 +1,125 @@
+/* cache: rendered API replies by request and revision.  See cache.h for the contracts. */
+#include "cache.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CACHE_STRIPES 16
+
+typedef struct cache_entry {
+    uint64_t hash;
+    uint64_t revision;
+    char *key;  /* NULL when the slot is empty */
+    char *body;
+    size_t len;
+} cache_entry;
+
+struct cache {
+    cache_entry *slots;
+    size_t mask; /* slots - 1; slots is a power of two */
+    size_t max_body;
+    pthread_mutex_t locks[CACHE_STRIPES]; /* slot i is guarded by locks[i % CACHE_STRIPES] */
+    atomic_ulong hits, misses;
+};
+
+/* FNV-1a, 64 bits: short keys, good enough spread for a direct-mapped table. */
+static uint64_t hash_key(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+cache *cache_new(size_t slots, size_t max_body)
+{
+    size_t n = CACHE_STRIPES;
+    while (n < slots)
+        n *= 2;
+    cache *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->slots = calloc(n, sizeof *c->slots);
+    if (!c->slots) {
+        free(c);
+        return NULL;
+    }
+    c->mask = n - 1;
+    c->max_body = max_body;
+    for (size_t i = 0; i < CACHE_STRIPES; i++)
+        pthread_mutex_init(&c->locks[i], NULL);
+    return c;
+}
+
+void cache_free(cache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i <= c->mask; i++) {
+        free(c->slots[i].key);
+        free(c->slots[i].body);
+    }
+    for (size_t i = 0; i < CACHE_STRIPES; i++)
+        pthread_mutex_destroy(&c->locks[i]);
+    free(c->slots);
+    free(c);
+}
+
+char *cache_get(cache *c, const char *key, uint64_t revision, size_t *len)
+{
+    uint64_t h = hash_key(key);
+    size_t i = (size_t)h & c->mask;
+    char *copy = NULL;
+    pthread_mutex_lock(&c->locks[i % CACHE_STRIPES]);
+    cache_entry *e = &c->slots[i];
+    if (e->key && e->hash == h && e->revision == revision && strcmp(e->key, key) == 0) {
+        copy = malloc(e->len + 1);
+        if (copy) {
+            memcpy(copy, e->body, e->len + 1);
+            *len = e->len;
+        }
+    }
+    pthread_mutex_unlock(&c->locks[i % CACHE_STRIPES]);
+    atomic_fetch_add(copy ? &c->hits : &c->misses, 1);
+    return copy;
+}
+
+void cache_put(cache *c, const char *key, uint64_t revision, const char *body, size_t len)
+{
+    if (len > c->max_body)
+        return;
+    uint64_t h = hash_key(key);
+    size_t i = (size_t)h & c->mask;
+    /* Copies are made outside the lock; the lock only swaps pointers. */
+    char *k = strdup(key);
+    char *b = malloc(len + 1);
+    if (!k || !b) {
+        free(k);
+        free(b);
+        return;
+    }
+    memcpy(b, body, len);
+    b[len] = '\0';
+    pthread_mutex_lock(&c->locks[i % CACHE_STRIPES]);
+    cache_entry *e = &c->slots[i];
+    char *old_key = e->key, *old_body = e->body;
+    e->hash = h;
+    e->revision = revision;
+    e->key = k;
+    e->body = b;
+    e->len = len;
+    pthread_mutex_unlock(&c->locks[i % CACHE_STRIPES]);
+    free(old_key);
+    free(old_body);
+}
+
+void cache_stats(const cache *c, uint64_t *hits, uint64_t *misses)
+{
+    cache *m = (cache *)c; /* atomics are read, not written */
+    *hits = atomic_load(&m->hits);
+    *misses = atomic_load(&m->misses);
+}

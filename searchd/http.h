@@ -1,0 +1,101 @@
+/* http: searchd's HTTP layer over libmicrohttpd — route table, parameters, replies, CORS, access log and request metrics. */
+#ifndef KIOSQUE_HTTP_H
+#define KIOSQUE_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "render.h"
+
+/* The server runs libmicrohttpd with its internal polling thread and a pool
+ * of worker threads.  Each request is handled entirely on one worker thread,
+ * so a handler may use per-thread state (searchd gives each worker its own
+ * search engine).  The access handler only dispatches: it matches the path
+ * and method against the route table, validates what every route shares
+ * (URL length, UTF-8 parameters), then calls the route's handler, which
+ * replies exactly once with http_reply, http_reply_owned or
+ * http_reply_error. */
+
+typedef struct http_server http_server;
+typedef struct http_request http_request;
+
+/* Every handler has this signature; `app` is http_config.app. */
+typedef void (*http_handler)(http_request *req, void *app);
+
+typedef struct http_route {
+    const char *name;     /* the endpoint label of metrics and logs, e.g. "api_search" */
+    const char *path;     /* the exact path, or with prefix set the start of the path */
+    int prefix;           /* 1: the route matches every path starting with `path` */
+    int cors;             /* 1: allowed origins may call it from their pages */
+    http_handler handler; /* answers GET; HEAD is answered the same without a body */
+} http_route;
+
+typedef struct http_config {
+    const char *listen;               /* "HOST:PORT", "[IPV6]:PORT"; port 0 picks a free one */
+    unsigned threads;                 /* worker threads, >= 1 */
+    const char *const *allow_origins; /* origins allowed by CORS, e.g. "https://www.example.fr" */
+    size_t n_allow_origins;
+    const http_route *routes;
+    size_t n_routes;
+    void *app;
+    int access_log; /* 1: one line per request on stderr */
+} http_config;
+
+/* The longest request target accepted (path and query string), in bytes;
+ * longer ones get 414. */
+#define HTTP_MAX_URI_BYTES 4096u
+
+/* Starts serving; returns NULL with the reason in err on failure.  The
+ * config (routes, origins) must outlive the server.  The caller owns the
+ * server and stops it with http_server_stop. */
+http_server *http_server_start(const http_config *cfg, char *err, size_t err_size);
+
+/* The TCP port the server listens on (useful after asking for port 0). */
+unsigned http_server_port(const http_server *s);
+
+/* Stops accepting connections, lets the requests being handled finish (for
+ * up to 5 seconds), closes every connection, joins every worker thread and
+ * frees the server.  http_server_stop(NULL) does nothing. */
+void http_server_stop(http_server *s);
+
+/* The request path, percent-decoded and valid UTF-8 (the dispatcher checked). */
+const char *http_request_path(const http_request *req);
+
+/* The value of query parameter `name`, percent-decoded, valid UTF-8 with no
+ * NUL byte (the dispatcher checked every parameter), or NULL when absent.
+ * The string lives as long as the request. */
+const char *http_request_param(const http_request *req, const char *name);
+
+/* Adds a header to the reply the handler is about to send (up to 8 per
+ * request; name and value must live until the reply is sent). */
+void http_request_add_header(http_request *req, const char *name, const char *value);
+
+/* What a reply is, for its headers. */
+enum http_kind {
+    HTTP_KIND_API = 0, /* JSON or text, not cached by clients */
+    HTTP_KIND_PAGE,    /* the HTML page: its Content-Security-Policy, not cached */
+    HTTP_KIND_STATIC,  /* an embedded asset, cacheable for an hour */
+};
+
+/* Creates, queues and destroys the response: sends `len` bytes of `body`
+ * (copied) with `status`, `content_type` and the headers of `kind`: security
+ * headers, CORS for allowed origins, and the ones added with
+ * http_request_add_header. */
+void http_reply(http_request *req, unsigned status, enum http_kind kind, const char *content_type, const char *body,
+                size_t len);
+
+/* The same, taking ownership of a malloc'd `body` (freed by the server,
+ * also on failure).  A NULL body replies 500. */
+void http_reply_owned(http_request *req, unsigned status, enum http_kind kind, const char *content_type, char *body,
+                      size_t len);
+
+/* The one error reply: {"error":{"code":code,"message":message}} with status. */
+void http_reply_error(http_request *req, unsigned status, const char *code, const char *message);
+
+/* The server answering req (for its metrics). */
+const http_server *http_request_server(const http_request *req);
+
+/* Appends the request metrics in the Prometheus text format: requests by
+ * endpoint and status, a latency histogram by endpoint, server errors. */
+void http_server_metrics(const http_server *s, render_buf *b);
+
+#endif

@@ -1,0 +1,41 @@
+/* routes: searchd's endpoints — the route table, its handlers, each worker's search engine and the reply cache. */
+#ifndef KIOSQUE_ROUTES_H
+#define KIOSQUE_ROUTES_H
+
+#include <stddef.h>
+#include "http.h"
+#include "search.h"
+
+/* The endpoints (all GET; see searchd/EMBED.md and the README):
+ *   /                    the search page (HTML, French), ?q=&page=&section=&since=&until=&sort=
+ *   /api/search          JSON results, ?q=&offset=&limit=&section=&author=&since=&until=&sort=
+ *   /api/suggest         JSON completions, ?q=&limit=
+ *   /api/articles/{id}   the stored metadata of one article
+ *   /healthz             document count and revision; 503 when the index cannot be read
+ *   /metrics             Prometheus text format
+ *   /static/…            the page's stylesheet and script, embedded in the binary
+ * Handlers only parse, call the search library and render (STYLE rule 7). */
+
+typedef struct routes_app routes_app;
+
+/* Creates the application state the handlers share: the database
+ * directory, the reply cache and the registry of per-thread engines.
+ * Opens nothing yet: each worker thread opens its own engine on its first
+ * request.  Returns NULL when out of memory; the caller frees it with
+ * routes_app_free after the server has stopped. */
+routes_app *routes_app_new(const char *db_dir);
+
+/* Frees the state and every worker's engine.  Call only once no worker
+ * thread runs any more (after http_server_stop).  routes_app_free(NULL)
+ * does nothing. */
+void routes_app_free(routes_app *app);
+
+/* The route table, for http_config; static storage. */
+const http_route *routes_table(size_t *n_routes);
+
+/* Opens the index once from the calling thread to report its state at
+ * startup; the engine is closed again.  On failure returns the status and
+ * the reason in err. */
+kq_status routes_probe(routes_app *app, search_status *out, char *err, size_t err_size);
+
+#endif
