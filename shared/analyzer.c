@@ -1,0 +1,1059 @@
+/* analyzer: the French analyzer (see analyzer.h for the manual). */
+#include "analyzer.h"
+
+#include <libstemmer.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+/* Limits.  They bound the memory of a run whatever the input: a run never
+ * allocates, it only fills the fixed buffers of the analyzer. */
+#define TERM_MAX 128          /* bytes of a term, exact form or stem, without the NUL; longer words are cut at a code point */
+#define NORM_INPUT_MAX 512    /* bytes of one piece given to utf8proc for the exact form */
+#define DECOMP_MAX 18         /* longest NFKC + case folding expansion of one code point (U+FDFA) */
+#define CPBUF_SIZE (NORM_INPUT_MAX * DECOMP_MAX + 64) /* code points */
+#define CHAIN_MAX 16          /* parts of a hyphenated or dotted word; more start a new word */
+#define DECIMAL_MAX 8         /* ",5" or ".14" groups joined to one number (also 192.168.0.1) */
+#define FAST_LIMIT 0x250      /* code points below this have precomputed forms (Latin-1, Latin Extended-A/B) */
+#define FOLD_CP_MAX 160       /* bytes of the folded form of one code point */
+#define STOP_MAX_LEN 8        /* longest stop word, in bytes */
+#define BAD_CP 0xFFFFFFFFu    /* an invalid UTF-8 byte */
+#define CACHE_SIZE 16384      /* entries of the stem cache (a power of two) */
+#define CACHE_WORD 23         /* longest term kept in the stem cache, in bytes */
+
+/* Character classes seen by the splitter. */
+enum cclass {
+    C_SEP = 0,  /* anything that separates words */
+    C_TERM,     /* ! ? … : ends a sentence */
+    C_DOT,      /* . */
+    C_COMMA,    /* , */
+    C_APOS,     /* ' ’ ‘ ʼ */
+    C_HYPHEN,   /* - U+2010 U+2011 */
+    C_GROUPSP,  /* space, NBSP, narrow NBSP, thin space: may join digit groups */
+    C_UPPER,    /* upper- or title-case letter */
+    C_LOWER,    /* lower-case letter */
+    C_LETTER,   /* other letter (no case, modifier, letter number) */
+    C_DIGIT,    /* decimal digit */
+    C_MARK,     /* combining mark: continues a word */
+    C_IGNORE,   /* soft hyphen, zero-width joiners: continue a word, dropped from its forms */
+};
+
+#define IS_START(c) ((c) >= C_UPPER && (c) <= C_DIGIT)
+#define IS_CONT(c) ((c) >= C_UPPER)
+#define IS_LETTER(c) ((c) >= C_UPPER && (c) <= C_LETTER)
+
+/* A bounded byte buffer; once an append does not fit it stays full, so a cut
+ * word never gets later, shorter pieces glued after the cut. */
+typedef struct sbuf {
+    char b[TERM_MAX + 1];
+    size_t len;
+    int full;
+} sbuf;
+
+/* The precomputed forms of one code point below FAST_LIMIT. */
+struct fold_entry {
+    unsigned char ok; /* 1 when the fast path may use this entry */
+    unsigned char term_len, exact_len;
+    char term[7], exact[7];
+};
+
+/* One entry of the stem cache.  News vocabulary is Zipfian, so a small
+ * direct-mapped cache of term -> (stem, stop word) answers most tokens
+ * without running Snowball, which otherwise takes half of the time. */
+struct stem_entry {
+    unsigned char term_len; /* 0: empty slot */
+    unsigned char stem_len;
+    unsigned char stop;
+    char term[CACHE_WORD];
+    char stem[CACHE_WORD];
+};
+
+struct analyzer {
+    struct sb_stemmer *stemmer;
+    struct stem_entry cache[CACHE_SIZE];
+    struct fold_entry fast[FAST_LIMIT];
+    sbuf stem;
+    utf8proc_int32_t cps[CPBUF_SIZE];
+};
+
+/* A maximal run of letters, digits and marks, as found in the input. */
+struct piece {
+    size_t start, end;    /* byte offsets in the input */
+    unsigned ncp;         /* code points */
+    unsigned nupper, nlower;
+    int first_cls;        /* class of the first code point */
+    int all_digits;       /* only decimal digits */
+    int fast;             /* every code point is ASCII or has a usable fast entry */
+};
+
+/* A word being built from one or more pieces (aujourd'hui, 30 000, S.N.C.F.). */
+struct unit {
+    size_t start, end;
+    unsigned nupper, nlower;
+    int first_upper;
+    int all_digits;
+    unsigned ascii_digits; /* number of ASCII digits when the unit is one piece of only those, else 0 */
+    sbuf term, exact;
+};
+
+/* The state of one analyzer_run. */
+struct run {
+    analyzer *a;
+    const unsigned char *s;
+    size_t len;
+    unsigned pos;
+    int sentence; /* the next token starts a sentence */
+    int stop;     /* the callback asked to stop, or an error happened */
+    kq_status status;
+    analyzer_callback cb;
+    void *ctx;
+};
+
+/* ---- stop words ---------------------------------------------------------- */
+
+/* Folded forms (no accents: "où" is "ou", "été" is "ete"), sorted in byte
+ * order for bsearch. */
+static const char *const stop_words[] = {
+    "a",        "ai",      "aie",     "aient",   "aies",    "ait",     "as",      "au",
+    "aura",     "aurai",   "auraient", "aurais", "aurait",  "auras",   "aurez",   "auriez",
+    "aurions",  "aurons",  "auront",  "aux",     "avaient", "avais",   "avait",   "avec",
+    "avez",     "aviez",   "avions",  "avoir",   "avons",   "ayant",   "c",       "ca",
+    "car",      "ce",      "ceci",    "cela",    "celle",   "celles",  "celui",   "ces",
+    "cet",      "cette",   "ceux",    "chez",    "comme",   "d",       "dans",    "de",
+    "des",      "donc",    "dont",    "du",      "elle",    "elles",   "en",      "entre",
+    "es",       "est",     "et",      "etaient", "etais",   "etait",   "etant",   "ete",
+    "etes",     "etiez",   "etions",  "etre",    "eu",      "eux",     "fut",     "il",
+    "ils",      "j",
+    "je",       "jusqu",   "l",       "la",      "le",      "les",     "leur",    "leurs",
+    "lorsqu",   "lui",     "m",       "ma",      "mais",    "me",      "mes",     "moi",
+    "mon",      "n",       "ne",      "ni",      "nos",     "notre",   "nous",    "on",
+    "ont",      "or",      "ou",      "par",     "pas",     "plus",    "pour",    "puisqu",
+    "qu",       "que",     "quel",    "quelle",  "quelles", "quels",   "qui",     "quoi",
+    "quoiqu",   "s",       "sa",      "sans",    "se",      "sera",    "serai",   "seraient",
+    "serais",   "serait",  "seras",   "serez",   "seriez",  "serions", "serons",  "seront",
+    "ses",      "si",      "soi",     "soient",  "sois",    "soit",    "sommes",  "son",
+    "sont",     "sous",    "soyez",   "soyons",  "suis",    "sur",     "t",       "ta",
+    "te",       "tes",     "toi",     "ton",     "tu",      "un",      "une",     "vers",
+    "vos",      "votre",   "vous",    "y",
+};
+
+static int cmp_str(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, *(const char *const *)elem);
+}
+
+static int stop_lookup(const char *term, size_t len)
+{
+    if (len == 0 || len > STOP_MAX_LEN)
+        return 0;
+    return bsearch(term, stop_words, sizeof stop_words / sizeof stop_words[0],
+                   sizeof stop_words[0], cmp_str) != NULL;
+}
+
+int analyzer_is_stopword(const char *term)
+{
+    if (!term)
+        return 0;
+    return stop_lookup(term, strlen(term));
+}
+
+/* ---- UTF-8 and classes --------------------------------------------------- */
+
+/* Decodes the code point at s[i] (i < len) into *cp and returns its length in
+ * bytes.  An invalid, overlong, truncated or surrogate sequence gives BAD_CP
+ * and length 1, so the next byte is decoded afresh and nothing is overread. */
+static size_t utf8_decode(const unsigned char *s, size_t len, size_t i, uint32_t *cp)
+{
+    unsigned c = s[i];
+    size_t need, k;
+    uint32_t v, min;
+
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 1, v = c & 0x1F, min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2, v = c & 0x0F, min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3, v = c & 0x07, min = 0x10000;
+    } else {
+        *cp = BAD_CP;
+        return 1;
+    }
+    if (len - i - 1 < need) {
+        *cp = BAD_CP;
+        return 1;
+    }
+    for (k = 1; k <= need; k++) {
+        unsigned cc = s[i + k];
+        if ((cc & 0xC0) != 0x80) {
+            *cp = BAD_CP;
+            return 1;
+        }
+        v = (v << 6) | (cc & 0x3F);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
+        *cp = BAD_CP;
+        return 1;
+    }
+    *cp = v;
+    return need + 1;
+}
+
+/* Classes of the ASCII characters, one letter per character (index = code):
+ * x separator, ! sentence end, . dot, , comma, ' apostrophe, - hyphen,
+ * _ space, U upper, L lower, D digit. */
+static const char ascii_map[129] =
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+    "_!xxxxx'xxxx,-.xDDDDDDDDDDxxxxx!"
+    "xUUUUUUUUUUUUUUUUUUUUUUUUUUxxxxx"
+    "xLLLLLLLLLLLLLLLLLLLLLLLLLLxxxxx";
+
+static inline int ascii_class(unsigned c)
+{
+    switch (ascii_map[c]) {
+    case 'L': return C_LOWER;
+    case 'U': return C_UPPER;
+    case 'D': return C_DIGIT;
+    case '.': return C_DOT;
+    case ',': return C_COMMA;
+    case '\'': return C_APOS;
+    case '-': return C_HYPHEN;
+    case '_': return C_GROUPSP;
+    case '!': return C_TERM;
+    default: return C_SEP;
+    }
+}
+
+static int cp_class(uint32_t cp)
+{
+    if (cp < 0x80)
+        return ascii_class(cp);
+    if (cp == BAD_CP)
+        return C_SEP;
+    switch (cp) {
+    case 0x00A0: /* no-break space */
+    case 0x202F: /* narrow no-break space (French thousands separator) */
+    case 0x2009: /* thin space */
+        return C_GROUPSP;
+    case 0x2019: /* right single quotation mark, the typographic apostrophe */
+    case 0x2018: /* left single quotation mark, often typed for an apostrophe */
+    case 0x02BC: /* modifier letter apostrophe */
+        return C_APOS;
+    case 0x2010: /* hyphen */
+    case 0x2011: /* non-breaking hyphen */
+        return C_HYPHEN;
+    case 0x2026: /* horizontal ellipsis */
+        return C_TERM;
+    case 0x00AD: /* soft hyphen */
+    case 0x200C: /* zero-width non-joiner */
+    case 0x200D: /* zero-width joiner */
+    case 0x2060: /* word joiner */
+        return C_IGNORE;
+    default:
+        break;
+    }
+    switch (utf8proc_category((utf8proc_int32_t)cp)) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LT:
+        return C_UPPER;
+    case UTF8PROC_CATEGORY_LL:
+        return C_LOWER;
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_NL:
+        return C_LETTER;
+    case UTF8PROC_CATEGORY_ND:
+        return C_DIGIT;
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+        return C_MARK;
+    default:
+        return C_SEP;
+    }
+}
+
+/* Class and length of the code point at i (i < r->len). */
+static inline size_t peek(const struct run *r, size_t i, uint32_t *cp, int *cls)
+{
+    unsigned c = r->s[i];
+    size_t n;
+
+    if (c < 0x80) {
+        *cp = c;
+        *cls = ascii_class(c);
+        return 1;
+    }
+    n = utf8_decode(r->s, r->len, i, cp);
+    *cls = cp_class(*cp);
+    return n;
+}
+
+/* Class of the code point at i, or C_SEP at the end of the input. */
+static int class_at(const struct run *r, size_t i)
+{
+    uint32_t cp;
+    int cls;
+
+    if (i >= r->len)
+        return C_SEP;
+    peek(r, i, &cp, &cls);
+    return cls;
+}
+
+/* ---- folding ------------------------------------------------------------- */
+
+static int is_ascii_alnum(uint32_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Writes the folded form of one code point into out (FOLD_CP_MAX bytes):
+ * NFKC compatibility mapping, case folding, combining marks and default
+ * ignorables removed, œ æ ø ł đ ı spelled in ASCII.  With keep_punct == 0,
+ * ASCII characters other than letters and digits are dropped (U+FDFA expands
+ * to words with spaces, which must not enter a term).  Returns its length. */
+static size_t fold_cp(uint32_t cp, char *out, int keep_punct)
+{
+    utf8proc_int32_t d[32];
+    utf8proc_ssize_t n, k;
+    int last_boundclass = 0;
+    size_t len = 0;
+
+    if (cp < 0x80) {
+        if (!keep_punct && !is_ascii_alnum(cp))
+            return 0;
+        out[0] = (char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
+        return 1;
+    }
+    n = utf8proc_decompose_char((utf8proc_int32_t)cp, d, 32,
+                                UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_DECOMPOSE |
+                                    UTF8PROC_STRIPMARK | UTF8PROC_IGNORE,
+                                &last_boundclass);
+    if (n < 0 || n > 32)
+        return 0;
+    for (k = 0; k < n; k++) {
+        const char *ascii = NULL;
+        switch (d[k]) {
+        case 0x0153: ascii = "oe"; break;
+        case 0x00E6: ascii = "ae"; break;
+        case 0x00F8: ascii = "o"; break;
+        case 0x0142: ascii = "l"; break;
+        case 0x0111: ascii = "d"; break;
+        case 0x0131: ascii = "i"; break;
+        default: break;
+        }
+        if (ascii) {
+            size_t al = strlen(ascii);
+            memcpy(out + len, ascii, al);
+            len += al;
+        } else if (d[k] < 0x80) {
+            if (keep_punct || is_ascii_alnum((uint32_t)d[k]))
+                out[len++] = (char)d[k];
+        } else {
+            len += (size_t)utf8proc_encode_char(d[k], (utf8proc_uint8_t *)out + len);
+        }
+    }
+    return len;
+}
+
+static void sb_reset(sbuf *b)
+{
+    b->len = 0;
+    b->full = 0;
+    b->b[0] = '\0';
+}
+
+static void sb_put(sbuf *b, const char *p, size_t n)
+{
+    if (b->full)
+        return;
+    if (n > TERM_MAX - b->len) {
+        b->full = 1;
+        return;
+    }
+    memcpy(b->b + b->len, p, n);
+    b->len += n;
+    b->b[b->len] = '\0';
+}
+
+/* Appends the exact form (NFKC, case folded, composed: accents kept) of the
+ * valid UTF-8 text s[0..n) to exact.  Only the first NORM_INPUT_MAX bytes
+ * are looked at: the result is cut at TERM_MAX bytes anyway. */
+static void exact_slow(analyzer *a, const unsigned char *s, size_t n, sbuf *exact)
+{
+    const utf8proc_option_t opts =
+        UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_COMPOSE | UTF8PROC_IGNORE;
+    utf8proc_ssize_t m, k;
+    size_t limit = NORM_INPUT_MAX;
+
+    for (;;) {
+        if (n > limit) {
+            n = limit; /* cut at a code point: s[n] exists since n was larger */
+            while (n > 0 && (s[n] & 0xC0) == 0x80)
+                n--;
+        }
+        if (n == 0)
+            return;
+        m = utf8proc_decompose(s, (utf8proc_ssize_t)n, a->cps, CPBUF_SIZE, opts);
+        if (m < 0)
+            return;
+        if (m <= CPBUF_SIZE)
+            break;
+        limit = n / 2; /* cannot happen while DECOMP_MAX is right; stay safe anyway */
+    }
+    m = utf8proc_normalize_utf32(a->cps, m, opts);
+    if (m < 0)
+        return;
+    for (k = 0; k < m && !exact->full; k++) {
+        char buf[4];
+        utf8proc_int32_t cp = a->cps[k];
+        if (cp < 0x80) {
+            if (!is_ascii_alnum((uint32_t)cp))
+                continue;
+            buf[0] = (char)cp;
+            sb_put(exact, buf, 1);
+        } else {
+            sb_put(exact, buf, (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)buf));
+        }
+    }
+}
+
+/* Fills the fast table from the slow path, so both give the same forms.
+ * Only letters qualify: marks and ignorables must send their piece to the
+ * slow path, where they combine with their neighbours. */
+static void fast_table_init(analyzer *a)
+{
+    uint32_t cp;
+
+    memset(a->fast, 0, sizeof a->fast);
+    for (cp = 0x80; cp < FAST_LIMIT; cp++) {
+        struct fold_entry *e = &a->fast[cp];
+        unsigned char enc[4];
+        char term[FOLD_CP_MAX];
+        size_t tl;
+        sbuf ex;
+        int cls = cp_class(cp);
+
+        if (!IS_LETTER(cls))
+            continue;
+        tl = fold_cp(cp, term, 0);
+        sb_reset(&ex);
+        exact_slow(a, enc, (size_t)utf8proc_encode_char((utf8proc_int32_t)cp, enc), &ex);
+        if (tl == 0 || tl > sizeof e->term || ex.len == 0 || ex.len > sizeof e->exact)
+            continue;
+        memcpy(e->term, term, tl);
+        e->term_len = (unsigned char)tl;
+        memcpy(e->exact, ex.b, ex.len);
+        e->exact_len = (unsigned char)ex.len;
+        e->ok = 1;
+    }
+}
+
+/* Appends the term and exact forms of a piece. */
+static void norm_piece(struct run *r, const struct piece *p, sbuf *term, sbuf *exact)
+{
+    const unsigned char *s = r->s;
+    size_t i = p->start;
+
+    if (p->fast) {
+        while (i < p->end && !(term->full && exact->full)) {
+            unsigned c = s[i];
+            if (c < 0x80) {
+                char lc = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+                sb_put(term, &lc, 1);
+                sb_put(exact, &lc, 1);
+                i++;
+            } else {
+                uint32_t cp;
+                const struct fold_entry *e;
+                i += utf8_decode(s, r->len, i, &cp);
+                e = &r->a->fast[cp]; /* p->fast guarantees cp < FAST_LIMIT and e->ok */
+                sb_put(term, e->term, e->term_len);
+                sb_put(exact, e->exact, e->exact_len);
+            }
+        }
+        return;
+    }
+    exact_slow(r->a, s + p->start, p->end - p->start, exact);
+    while (i < p->end && !term->full) {
+        uint32_t cp;
+        char buf[FOLD_CP_MAX];
+        i += utf8_decode(s, r->len, i, &cp);
+        sb_put(term, buf, fold_cp(cp, buf, 0));
+    }
+}
+
+/* ---- splitting ----------------------------------------------------------- */
+
+/* Reads the piece starting at i, whose first code point is a word start. */
+static void scan_piece(const struct run *r, size_t i, struct piece *p)
+{
+    const struct fold_entry *fast = r->a->fast;
+
+    memset(p, 0, sizeof *p);
+    p->start = i;
+    p->all_digits = 1;
+    p->fast = 1;
+    p->first_cls = -1;
+    while (i < r->len) {
+        uint32_t cp;
+        int cls;
+        size_t n = peek(r, i, &cp, &cls);
+        if (!IS_CONT(cls))
+            break;
+        if (p->first_cls < 0)
+            p->first_cls = cls;
+        if (cls == C_UPPER)
+            p->nupper++;
+        else if (cls == C_LOWER)
+            p->nlower++;
+        if (cls != C_DIGIT)
+            p->all_digits = 0;
+        if (cp >= 0x80 && (cp >= FAST_LIMIT || !fast[cp].ok))
+            p->fast = 0;
+        p->ncp++;
+        i += n;
+    }
+    p->end = i;
+}
+
+/* Finds the next piece at or after i; notes sentence ends crossed on the way.
+ * A dot directly followed by a lower-case letter or a digit is not a sentence
+ * end (exemple.fr, 3.14).  Returns 0 at the end of the input. */
+static int next_piece(struct run *r, size_t i, struct piece *p)
+{
+    while (i < r->len) {
+        uint32_t cp;
+        int cls;
+        size_t n = peek(r, i, &cp, &cls);
+        if (IS_START(cls)) {
+            scan_piece(r, i, p);
+            return 1;
+        }
+        if (cls == C_TERM) {
+            r->sentence = 1;
+        } else if (cls == C_DOT) {
+            int next = class_at(r, i + 1);
+            if (next != C_LOWER && next != C_DIGIT)
+                r->sentence = 1;
+        }
+        i += n;
+    }
+    return 0;
+}
+
+/* Compares an ASCII piece, case-insensitively, with one of the lower-case
+ * words of list. */
+static int piece_in(const struct run *r, const struct piece *p, const char *const *list)
+{
+    size_t n = p->end - p->start, k;
+
+    if (n > 7 || !p->fast)
+        return 0;
+    for (; *list; list++) {
+        unsigned c0 = r->s[p->start];
+        if ((c0 | 0x20) != (unsigned char)(*list)[0])
+            continue;
+        if (strlen(*list) != n)
+            continue;
+        for (k = 0; k < n; k++) {
+            unsigned c = r->s[p->start + k];
+            if (c >= 'A' && c <= 'Z')
+                c += 32;
+            if (c != (unsigned char)(*list)[k])
+                break;
+        }
+        if (k == n)
+            return 1;
+    }
+    return 0;
+}
+
+/* Elided words: dropped when an apostrophe and a word follow. */
+static const char *const elision_words[] = {"l",  "d",     "j",      "m",      "n",      "s", "t",
+                                            "c",  "qu",    "jusqu",  "lorsqu", "puisqu", "quoiqu",
+                                            NULL};
+/* First halves of lexicalised words kept whole: aujourd'hui, presqu'île,
+ * quelqu'un(e), prud'homme(s). */
+static const char *const lexical_words[] = {"aujourd", "presqu", "quelqu", "prud", NULL};
+
+/* When an apostrophe at i is directly followed by a word, stores where that
+ * word starts in *after and returns 1. */
+static int apostrophe_then_word(const struct run *r, size_t i, size_t *after)
+{
+    uint32_t cp;
+    int cls;
+    size_t n;
+
+    if (i >= r->len)
+        return 0;
+    n = peek(r, i, &cp, &cls);
+    if (cls != C_APOS || !IS_START(class_at(r, i + n)))
+        return 0;
+    *after = i + n;
+    return 1;
+}
+
+static void unit_add(struct run *r, struct unit *u, const struct piece *p)
+{
+    norm_piece(r, p, &u->term, &u->exact);
+    u->nupper += p->nupper;
+    u->nlower += p->nlower;
+    u->end = p->end;
+    if (!p->all_digits)
+        u->all_digits = 0;
+}
+
+/* Starts a unit with piece p, joining the second half of a lexicalised word.
+ * Returns the offset after the unit. */
+static size_t read_unit(struct run *r, const struct piece *p, struct unit *u)
+{
+    size_t after;
+
+    u->start = p->start;
+    u->end = p->end;
+    u->nupper = u->nlower = 0;
+    u->first_upper = p->first_cls == C_UPPER;
+    u->all_digits = 1;
+    u->ascii_digits = 0;
+    sb_reset(&u->term);
+    sb_reset(&u->exact);
+    unit_add(r, u, p);
+    if (p->all_digits && p->fast)
+        u->ascii_digits = (unsigned)(p->end - p->start);
+    if (piece_in(r, p, lexical_words) && apostrophe_then_word(r, p->end, &after)) {
+        struct piece q;
+        scan_piece(r, after, &q);
+        unit_add(r, u, &q);
+        u->ascii_digits = 0;
+    }
+    return u->end;
+}
+
+static int is_ascii_digit(unsigned c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Joins digit groups ("30 000", "30\u202f000") and decimals ("1,5", "3.14")
+ * to the number u ending at i.  Returns the offset after the number. */
+static size_t extend_number(struct run *r, struct unit *u, size_t i)
+{
+    const unsigned char *s = r->s;
+    int d;
+
+    if (u->ascii_digits >= 1 && u->ascii_digits <= 3) {
+        while (i < r->len) {
+            uint32_t cp;
+            int cls;
+            size_t n = peek(r, i, &cp, &cls), k = i + n;
+            if (cls != C_GROUPSP || r->len - k < 3 || !is_ascii_digit(s[k]) ||
+                !is_ascii_digit(s[k + 1]) || !is_ascii_digit(s[k + 2]) ||
+                IS_CONT(class_at(r, k + 3)))
+                break;
+            sb_put(&u->term, (const char *)s + k, 3);
+            sb_put(&u->exact, (const char *)s + k, 3);
+            u->end = i = k + 3;
+        }
+    }
+    for (d = 0; d < DECIMAL_MAX && i + 1 < r->len; d++) {
+        struct piece q;
+        if ((s[i] != ',' && s[i] != '.') || class_at(r, i + 1) != C_DIGIT)
+            break;
+        scan_piece(r, i + 1, &q);
+        if (!q.all_digits)
+            break;
+        sb_put(&u->term, (const char *)s + i, 1);
+        sb_put(&u->exact, (const char *)s + i, 1);
+        unit_add(r, u, &q);
+        i = q.end;
+    }
+    return i;
+}
+
+/* Extends a one-letter unit to a dotted acronym (S.N.C.F. or S.N.C.F) when
+ * at least one more ".letter" follows.  Returns the new end, or i. */
+static size_t extend_acronym(struct run *r, struct unit *u, size_t i)
+{
+    unsigned letters = 1;
+    size_t j = i;
+
+    while (j + 1 < r->len && r->s[j] == '.' && IS_LETTER(class_at(r, j + 1))) {
+        struct piece q;
+        scan_piece(r, j + 1, &q);
+        if (q.ncp != 1)
+            break;
+        unit_add(r, u, &q);
+        letters++;
+        j = q.end;
+    }
+    if (letters < 2)
+        return i;
+    if (j < r->len && r->s[j] == '.')
+        u->end = ++j;
+    return j;
+}
+
+/* ---- emitting ------------------------------------------------------------ */
+
+/* Stems are only computed for words: a term with a digit or a dot (numbers,
+ * 1er, covid19, exemple.fr) is its own stem. */
+static int needs_stem(const sbuf *term)
+{
+    size_t k;
+
+    for (k = 0; k < term->len; k++) {
+        unsigned c = (unsigned char)term->b[k];
+        if (is_ascii_digit(c) || c == '.' || c == ',')
+            return 0;
+    }
+    return 1;
+}
+
+/* Computes the stem of term into a->stem; returns 0, or -1 out of memory. */
+static int stem_into(analyzer *a, const char *term, size_t len, int stem_it)
+{
+    const sb_symbol *st;
+    size_t n;
+
+    sb_reset(&a->stem);
+    if (!stem_it || len == 0) {
+        sb_put(&a->stem, term, len < TERM_MAX ? len : TERM_MAX);
+        return 0;
+    }
+    st = sb_stemmer_stem(a->stemmer, (const sb_symbol *)term, (int)len);
+    if (!st)
+        return -1;
+    n = (size_t)sb_stemmer_length(a->stemmer);
+    sb_put(&a->stem, (const char *)st, n < TERM_MAX ? n : TERM_MAX);
+    return 0;
+}
+
+/* Sets a->stem to the stem of term and returns whether term is a stop word,
+ * through the cache; returns -1 out of memory. */
+static int stem_cached(analyzer *a, const sbuf *term)
+{
+    struct stem_entry *e;
+    uint32_t h = 2166136261u;
+    size_t k;
+    int stop;
+
+    if (term->len > CACHE_WORD) {
+        if (stem_into(a, term->b, term->len, needs_stem(term)) != 0)
+            return -1;
+        return 0; /* no stop word is that long */
+    }
+    for (k = 0; k < term->len; k++)
+        h = (h ^ (unsigned char)term->b[k]) * 16777619u;
+    e = &a->cache[h & (CACHE_SIZE - 1)];
+    if (e->term_len == term->len && memcmp(e->term, term->b, term->len) == 0) {
+        sb_reset(&a->stem);
+        sb_put(&a->stem, e->stem, e->stem_len);
+        return e->stop;
+    }
+    if (stem_into(a, term->b, term->len, needs_stem(term)) != 0)
+        return -1;
+    stop = stop_lookup(term->b, term->len);
+    if (a->stem.len <= CACHE_WORD) {
+        e->term_len = (unsigned char)term->len;
+        memcpy(e->term, term->b, term->len);
+        e->stem_len = (unsigned char)a->stem.len;
+        memcpy(e->stem, a->stem.b, a->stem.len);
+        e->stop = (unsigned char)stop;
+    }
+    return stop;
+}
+
+static void emit(struct run *r, const sbuf *term, const sbuf *exact, size_t start, size_t end,
+                 unsigned position, unsigned flags)
+{
+    analyzer_token t;
+    int stop;
+
+    if (r->stop)
+        return;
+    stop = stem_cached(r->a, term);
+    if (stop < 0) {
+        r->status = KQ_ERR_NOMEM;
+        r->stop = 1;
+        return;
+    }
+    if (stop)
+        flags |= TOKEN_STOPWORD;
+    t.term = term->b;
+    t.term_len = term->len;
+    t.exact = exact->b;
+    t.exact_len = exact->len;
+    t.stem = r->a->stem.b;
+    t.stem_len = r->a->stem.len;
+    t.position = position;
+    t.start = start;
+    t.end = end;
+    t.flags = flags;
+    if (r->cb(r->ctx, &t) != 0)
+        r->stop = 1;
+}
+
+static unsigned unit_flags(const struct unit *u)
+{
+    unsigned f = 0;
+
+    if (u->all_digits)
+        f |= TOKEN_NUMBER;
+    if (u->first_upper)
+        f |= TOKEN_CAPITALISED;
+    if (u->nupper >= 2 && u->nlower == 0)
+        f |= TOKEN_ACRONYM;
+    return f;
+}
+
+/* Takes the sentence-start flag for the next word. */
+static unsigned take_sentence(struct run *r)
+{
+    unsigned f = r->sentence ? TOKEN_SENTENCE_START : 0;
+    r->sentence = 0;
+    return f;
+}
+
+/* Emits a one-token word; an empty term (a word of only ignorable or
+ * unmappable characters) takes no position. */
+static void emit_unit(struct run *r, const struct unit *u, unsigned flags)
+{
+    if (u->term.len == 0)
+        return;
+    flags |= unit_flags(u) | take_sentence(r);
+    emit(r, &u->term, &u->exact, u->start, u->end, r->pos++, flags);
+}
+
+enum chain_kind { CHAIN_NONE, CHAIN_HYPHEN, CHAIN_DOT };
+
+/* Whether a chain of the given kind continues at i; sets *next to the start
+ * of the next part.  Hyphens join any words; dots join a word to one starting
+ * with a lower-case letter or a digit (exemple.fr; "fin.Le" is two sentences). */
+static int chain_continues(const struct run *r, size_t i, enum chain_kind kind, size_t *next)
+{
+    uint32_t cp;
+    int cls, after;
+    size_t n;
+
+    if (i >= r->len)
+        return 0;
+    n = peek(r, i, &cp, &cls);
+    after = class_at(r, i + n);
+    if (kind == CHAIN_HYPHEN && cls == C_HYPHEN && IS_START(after)) {
+        *next = i + n;
+        return 1;
+    }
+    if (kind == CHAIN_DOT && cls == C_DOT && (after == C_LOWER || after == C_DIGIT)) {
+        *next = i + n;
+        return 1;
+    }
+    return 0;
+}
+
+/* Emits the parts of a hyphenated or dotted word, then its joined form at the
+ * position of the first part.  Returns the offset after the chain. */
+static size_t run_chain(struct run *r, struct unit *first, size_t i, enum chain_kind kind)
+{
+    sbuf cterm, cexact;
+    struct unit next, *u = first;
+    unsigned p0 = r->pos, cflags = TOKEN_COMPOUND, nupper = 0, nlower = 0;
+    int nparts = 0, all_digits = 1;
+    size_t start = first->start, end = first->end, j;
+
+    sb_reset(&cterm);
+    sb_reset(&cexact);
+    for (;;) {
+        if (u->term.len > 0) {
+            unsigned f = TOKEN_PART | unit_flags(u);
+            if (nparts == 0) {
+                f |= take_sentence(r);
+                cflags |= f & (TOKEN_SENTENCE_START | TOKEN_CAPITALISED);
+                p0 = r->pos;
+                start = u->start;
+            } else if (kind == CHAIN_DOT) {
+                sb_put(&cterm, ".", 1);
+                sb_put(&cexact, ".", 1);
+            }
+            sb_put(&cterm, u->term.b, u->term.len);
+            sb_put(&cexact, u->exact.b, u->exact.len);
+            nupper += u->nupper;
+            nlower += u->nlower;
+            if (!u->all_digits)
+                all_digits = 0;
+            emit(r, &u->term, &u->exact, u->start, u->end, r->pos++, f);
+            nparts++;
+            end = u->end;
+        }
+        if (nparts >= CHAIN_MAX || r->stop || !chain_continues(r, i, kind, &j))
+            break;
+        {
+            struct piece q;
+            scan_piece(r, j, &q);
+            i = read_unit(r, &q, &next);
+            u = &next;
+        }
+    }
+    /* A range of numbers (2019-2020 cannot start a chain, but 19-20 inside
+     * one can) has no useful joined form; a cut joined form is not emitted. */
+    if (nparts >= 2 && !all_digits && !cterm.full) {
+        if (nupper >= 2 && nlower == 0)
+            cflags |= TOKEN_ACRONYM;
+        emit(r, &cterm, &cexact, start, end, p0, cflags);
+    }
+    return i;
+}
+
+kq_status analyzer_run(analyzer *a, const char *text, size_t len, unsigned first_position,
+                       enum analyzer_mode mode, analyzer_callback callback, void *ctx,
+                       unsigned *next_position)
+{
+    struct run r;
+    size_t i = 0;
+
+    (void)mode; /* documents and queries are analysed identically, on purpose */
+    if (next_position)
+        *next_position = first_position;
+    if (!a || !callback || (!text && len > 0))
+        return KQ_ERR_INVALID;
+    r.a = a;
+    r.s = (const unsigned char *)text;
+    r.len = text ? len : 0;
+    r.pos = first_position;
+    r.sentence = 1;
+    r.stop = 0;
+    r.status = KQ_OK;
+    r.cb = callback;
+    r.ctx = ctx;
+
+    while (!r.stop) {
+        struct piece p;
+        struct unit u;
+        size_t after;
+        enum chain_kind kind = CHAIN_NONE;
+
+        if (!next_piece(&r, i, &p))
+            break;
+        if (piece_in(&r, &p, elision_words) && apostrophe_then_word(&r, p.end, &after)) {
+            i = after; /* the elided article takes no position */
+            continue;
+        }
+        i = read_unit(&r, &p, &u);
+        if (u.all_digits) {
+            i = extend_number(&r, &u, i);
+            emit_unit(&r, &u, TOKEN_NUMBER);
+            continue;
+        }
+        if (p.ncp == 1 && u.end == p.end && IS_LETTER(p.first_cls)) {
+            size_t j = extend_acronym(&r, &u, i);
+            if (j != i) {
+                i = j;
+                emit_unit(&r, &u, TOKEN_ACRONYM);
+                continue;
+            }
+        }
+        if (chain_continues(&r, i, CHAIN_HYPHEN, &after))
+            kind = CHAIN_HYPHEN;
+        else if (chain_continues(&r, i, CHAIN_DOT, &after))
+            kind = CHAIN_DOT;
+        if (kind == CHAIN_NONE)
+            emit_unit(&r, &u, 0);
+        else
+            i = run_chain(&r, &u, i, kind);
+    }
+    if (next_position)
+        *next_position = r.pos;
+    return r.status;
+}
+
+/* ---- the rest of the API --------------------------------------------------- */
+
+analyzer *analyzer_new(void)
+{
+    analyzer *a = calloc(1, sizeof *a);
+
+    if (!a)
+        return NULL;
+    a->stemmer = sb_stemmer_new("french", "UTF_8");
+    if (!a->stemmer) {
+        free(a);
+        return NULL;
+    }
+    fast_table_init(a);
+    return a;
+}
+
+void analyzer_free(analyzer *a)
+{
+    if (!a)
+        return;
+    sb_stemmer_delete(a->stemmer);
+    free(a);
+}
+
+size_t analyzer_stem(analyzer *a, const char *term, size_t term_len, char *out, size_t out_size)
+{
+    sbuf t;
+    size_t n;
+
+    if (!a || !out || out_size == 0)
+        return 0;
+    out[0] = '\0';
+    if (!term)
+        return 0;
+    sb_reset(&t);
+    sb_put(&t, term, term_len < TERM_MAX ? term_len : TERM_MAX);
+    if (stem_into(a, t.b, t.len, needs_stem(&t)) != 0)
+        return 0;
+    n = a->stem.len < out_size - 1 ? a->stem.len : out_size - 1;
+    memcpy(out, a->stem.b, n);
+    out[n] = '\0';
+    return n;
+}
+
+char *analyzer_fold(const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t cap = len + 16, n = 0, i = 0;
+    char *out = malloc(cap);
+
+    if (!out)
+        return NULL;
+    while (s && i < len) {
+        char buf[FOLD_CP_MAX];
+        size_t bl;
+        uint32_t cp;
+
+        i += utf8_decode(s, len, i, &cp);
+        if (cp == BAD_CP) {
+            buf[0] = ' '; /* an invalid byte separates, as in analyzer_run */
+            bl = 1;
+        } else {
+            bl = fold_cp(cp, buf, 1);
+        }
+        if (cap - n < bl + 1) {
+            size_t ncap = cap * 2 + bl;
+            char *grown;
+            if (ncap < cap) {
+                free(out);
+                return NULL;
+            }
+            grown = realloc(out, ncap);
+            if (!grown) {
+                free(out);
+                return NULL;
+            }
+            out = grown;
+            cap = ncap;
+        }
+        memcpy(out + n, buf, bl);
+        n += bl;
+    }
+    out[n] = '\0';
+    return out;
+}
