@@ -57,7 +57,8 @@ kq_status index_commit(index_db *db);
 kq_status index_cancel(index_db *db);
 
 /* Adds the document, or replaces the one indexed under `unique_term` (such as
- * "Q1234").  *docid, when not NULL, receives its document id. */
+ * "Q1234"; added to the document as a boolean term when missing).  *docid,
+ * when not NULL, receives its document id. */
 kq_status index_replace(index_db *db, const char *unique_term, const index_doc *doc,
                         unsigned *docid);
 /* Deletes the document indexed under `unique_term`; KQ_ERR_NOT_FOUND when none. */
@@ -155,7 +156,7 @@ index_query *index_query_scale(const index_query *q, double factor);
 index_query *index_query_value_range(unsigned slot, const char *lo, size_t lo_len,
                                      const char *hi, size_t hi_len);
 /* Terms starting with `prefix`, at most max_expansion of them (the most
- * frequent are kept), as a synonym. */
+ * frequent are kept; 0 means no limit), as a synonym. */
 index_query *index_query_wildcard(const char *prefix, unsigned max_expansion);
 index_query *index_query_match_all(void);
 index_query *index_query_match_nothing(void);
