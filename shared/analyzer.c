@@ -832,10 +832,13 @@ static void emit_unit(struct run *r, const struct unit *u, unsigned flags)
 
 enum chain_kind { CHAIN_NONE, CHAIN_HYPHEN, CHAIN_DOT };
 
-/* Whether a chain of the given kind continues at i; sets *next to the start
- * of the next part.  Hyphens join any words; dots join a word to one starting
- * with a lower-case letter or a digit (exemple.fr; "fin.Le" is two sentences). */
-static int chain_continues(const struct run *r, size_t i, enum chain_kind kind, size_t *next)
+/* Whether a chain of the given kind continues at i after the unit cur; sets
+ * *next to the start of the next part.  Hyphens join any words.  Dots join a
+ * word to one starting with a lower-case letter or a digit (exemple.fr), or
+ * a word in capitals to another one (WWW.EXEMPLE.FR, as a query may be
+ * typed); "fin.Le" is two sentences. */
+static int chain_continues(const struct run *r, size_t i, enum chain_kind kind,
+                           const struct unit *cur, size_t *next)
 {
     uint32_t cp;
     int cls, after;
@@ -852,6 +855,15 @@ static int chain_continues(const struct run *r, size_t i, enum chain_kind kind, 
     if (kind == CHAIN_DOT && cls == C_DOT && (after == C_LOWER || after == C_DIGIT)) {
         *next = i + n;
         return 1;
+    }
+    if (kind == CHAIN_DOT && cls == C_DOT && after == C_UPPER && cur->nlower == 0 &&
+        cur->nupper > 0) {
+        struct piece q;
+        scan_piece(r, i + n, &q);
+        if (q.nlower == 0) {
+            *next = i + n;
+            return 1;
+        }
     }
     return 0;
 }
@@ -890,7 +902,7 @@ static size_t run_chain(struct run *r, struct unit *first, size_t i, enum chain_
             nparts++;
             end = u->end;
         }
-        if (nparts >= CHAIN_MAX || r->stop || !chain_continues(r, i, kind, &j))
+        if (nparts >= CHAIN_MAX || r->stop || !chain_continues(r, i, kind, u, &j))
             break;
         {
             struct piece q;
@@ -957,9 +969,9 @@ kq_status analyzer_run(analyzer *a, const char *text, size_t len, unsigned first
                 continue;
             }
         }
-        if (chain_continues(&r, i, CHAIN_HYPHEN, &after))
+        if (chain_continues(&r, i, CHAIN_HYPHEN, &u, &after))
             kind = CHAIN_HYPHEN;
-        else if (chain_continues(&r, i, CHAIN_DOT, &after))
+        else if (chain_continues(&r, i, CHAIN_DOT, &u, &after))
             kind = CHAIN_DOT;
         if (kind == CHAIN_NONE)
             emit_unit(&r, &u, 0);
