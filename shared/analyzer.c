@@ -9,34 +9,39 @@
 
 /* Limits.  They bound the memory of a run whatever the input: a run never
  * allocates, it only fills the fixed buffers of the analyzer. */
-#define TERM_MAX 128          /* bytes of a term, exact form or stem, without the NUL; longer words are cut at a code point */
-#define NORM_INPUT_MAX 512    /* bytes of one piece given to utf8proc for the exact form */
-#define DECOMP_MAX 18         /* longest NFKC + case folding expansion of one code point (U+FDFA) */
+#define TERM_MAX                                                                                   \
+    128 /* bytes of a term, exact form or stem, without the NUL; longer words are cut at a code    \
+           point */
+#define NORM_INPUT_MAX 512 /* bytes of one piece given to utf8proc for the exact form */
+#define DECOMP_MAX 18      /* longest NFKC + case folding expansion of one code point (U+FDFA) */
 #define CPBUF_SIZE (NORM_INPUT_MAX * DECOMP_MAX + 64) /* code points */
 #define CHAIN_MAX 16          /* parts of a hyphenated or dotted word; more start a new word */
+#define COMPOUND_MAX_PARTS 4  /* longer chains (URL slugs) get their parts but no joined form */
+#define COMPOUND_MAX_BYTES 64 /* nor do joined forms longer than this */
 #define DECIMAL_MAX 8         /* ",5" or ".14" groups joined to one number (also 192.168.0.1) */
-#define FAST_LIMIT 0x250      /* code points below this have precomputed forms (Latin-1, Latin Extended-A/B) */
-#define FOLD_CP_MAX 160       /* bytes of the folded form of one code point */
-#define STOP_MAX_LEN 8        /* longest stop word, in bytes */
-#define BAD_CP 0xFFFFFFFFu    /* an invalid UTF-8 byte */
-#define CACHE_SIZE 16384      /* entries of the stem cache (a power of two) */
-#define CACHE_WORD 23         /* longest term kept in the stem cache, in bytes */
+#define FAST_LIMIT                                                                                 \
+    0x250 /* code points below this have precomputed forms (Latin-1, Latin Extended-A/B) */
+#define FOLD_CP_MAX 160    /* bytes of the folded form of one code point */
+#define STOP_MAX_LEN 8     /* longest stop word, in bytes */
+#define BAD_CP 0xFFFFFFFFu /* an invalid UTF-8 byte */
+#define CACHE_SIZE 16384   /* entries of the stem cache (a power of two) */
+#define CACHE_WORD 23      /* longest term kept in the stem cache, in bytes */
 
 /* Character classes seen by the splitter. */
 enum cclass {
-    C_SEP = 0,  /* anything that separates words */
-    C_TERM,     /* ! ? … : ends a sentence */
-    C_DOT,      /* . */
-    C_COMMA,    /* , */
-    C_APOS,     /* ' ’ ‘ ʼ */
-    C_HYPHEN,   /* - U+2010 U+2011 */
-    C_GROUPSP,  /* space, NBSP, narrow NBSP, thin space: may join digit groups */
-    C_UPPER,    /* upper- or title-case letter */
-    C_LOWER,    /* lower-case letter */
-    C_LETTER,   /* other letter (no case, modifier, letter number) */
-    C_DIGIT,    /* decimal digit */
-    C_MARK,     /* combining mark: continues a word */
-    C_IGNORE,   /* soft hyphen, zero-width joiners: continue a word, dropped from its forms */
+    C_SEP = 0, /* anything that separates words */
+    C_TERM,    /* ! ? … : ends a sentence */
+    C_DOT,     /* . */
+    C_COMMA,   /* , */
+    C_APOS,    /* ' ’ ‘ ʼ */
+    C_HYPHEN,  /* - U+2010 U+2011 */
+    C_GROUPSP, /* space, NBSP, narrow NBSP, thin space: may join digit groups */
+    C_UPPER,   /* upper- or title-case letter */
+    C_LOWER,   /* lower-case letter */
+    C_LETTER,  /* other letter (no case, modifier, letter number) */
+    C_DIGIT,   /* decimal digit */
+    C_MARK,    /* combining mark: continues a word */
+    C_IGNORE,  /* soft hyphen, zero-width joiners: continue a word, dropped from its forms */
 };
 
 #define IS_START(c) ((c) >= C_UPPER && (c) <= C_DIGIT)
@@ -79,12 +84,12 @@ struct analyzer {
 
 /* A maximal run of letters, digits and marks, as found in the input. */
 struct piece {
-    size_t start, end;    /* byte offsets in the input */
-    unsigned ncp;         /* code points */
+    size_t start, end; /* byte offsets in the input */
+    unsigned ncp;      /* code points */
     unsigned nupper, nlower;
-    int first_cls;        /* class of the first code point */
-    int all_digits;       /* only decimal digits */
-    int fast;             /* every code point is ASCII or has a usable fast entry */
+    int first_cls;  /* class of the first code point */
+    int all_digits; /* only decimal digits */
+    int fast;       /* every code point is ASCII or has a usable fast entry */
 };
 
 /* A word being built from one or more pieces (aujourd'hui, 30 000, S.N.C.F.). */
@@ -93,7 +98,8 @@ struct unit {
     unsigned nupper, nlower;
     int first_upper;
     int all_digits;
-    unsigned ascii_digits; /* number of ASCII digits when the unit is one piece of only those, else 0 */
+    unsigned
+        ascii_digits; /* number of ASCII digits when the unit is one piece of only those, else 0 */
     sbuf term, exact;
 };
 
@@ -115,27 +121,24 @@ struct run {
 /* Folded forms (no accents: "où" is "ou", "été" is "ete"), sorted in byte
  * order for bsearch. */
 static const char *const stop_words[] = {
-    "a",        "ai",      "aie",     "aient",   "aies",    "ait",     "as",      "au",
-    "aura",     "aurai",   "auraient", "aurais", "aurait",  "auras",   "aurez",   "auriez",
-    "aurions",  "aurons",  "auront",  "aux",     "avaient", "avais",   "avait",   "avec",
-    "avez",     "aviez",   "avions",  "avoir",   "avons",   "ayant",   "c",       "ca",
-    "car",      "ce",      "ceci",    "cela",    "celle",   "celles",  "celui",   "ces",
-    "cet",      "cette",   "ceux",    "chez",    "comme",   "d",       "dans",    "de",
-    "des",      "donc",    "dont",    "du",      "elle",    "elles",   "en",      "entre",
-    "es",       "est",     "et",      "etaient", "etais",   "etait",   "etant",   "ete",
-    "etes",     "etiez",   "etions",  "etre",    "eu",      "eux",     "fut",     "il",
-    "ils",      "j",
-    "je",       "jusqu",   "l",       "la",      "le",      "les",     "leur",    "leurs",
-    "lorsqu",   "lui",     "m",       "ma",      "mais",    "me",      "mes",     "moi",
-    "mon",      "n",       "ne",      "ni",      "nos",     "notre",   "nous",    "on",
-    "ont",      "or",      "ou",      "par",     "pas",     "plus",    "pour",    "puisqu",
-    "qu",       "que",     "quel",    "quelle",  "quelles", "quels",   "qui",     "quoi",
-    "quoiqu",   "s",       "sa",      "sans",    "se",      "sera",    "serai",   "seraient",
-    "serais",   "serait",  "seras",   "serez",   "seriez",  "serions", "serons",  "seront",
-    "ses",      "si",      "soi",     "soient",  "sois",    "soit",    "sommes",  "son",
-    "sont",     "sous",    "soyez",   "soyons",  "suis",    "sur",     "t",       "ta",
-    "te",       "tes",     "toi",     "ton",     "tu",      "un",      "une",     "vers",
-    "vos",      "votre",   "vous",    "y",
+    "a",      "ai",       "aie",     "aient",  "aies",     "ait",     "as",     "au",      "aura",
+    "aurai",  "auraient", "aurais",  "aurait", "auras",    "aurez",   "auriez", "aurions", "aurons",
+    "auront", "aux",      "avaient", "avais",  "avait",    "avec",    "avez",   "aviez",   "avions",
+    "avoir",  "avons",    "ayant",   "c",      "ca",       "car",     "ce",     "ceci",    "cela",
+    "celle",  "celles",   "celui",   "ces",    "cet",      "cette",   "ceux",   "chez",    "comme",
+    "d",      "dans",     "de",      "des",    "donc",     "dont",    "du",     "elle",    "elles",
+    "en",     "entre",    "es",      "est",    "et",       "etaient", "etais",  "etait",   "etant",
+    "ete",    "etes",     "etiez",   "etions", "etre",     "eu",      "eux",    "fut",     "il",
+    "ils",    "j",        "je",      "jusqu",  "l",        "la",      "le",     "les",     "leur",
+    "leurs",  "lorsqu",   "lui",     "m",      "ma",       "mais",    "me",     "mes",     "moi",
+    "mon",    "n",        "ne",      "ni",     "nos",      "notre",   "nous",   "on",      "ont",
+    "or",     "ou",       "par",     "pas",    "plus",     "pour",    "puisqu", "qu",      "que",
+    "quel",   "quelle",   "quelles", "quels",  "qui",      "quoi",    "quoiqu", "s",       "sa",
+    "sans",   "se",       "sera",    "serai",  "seraient", "serais",  "serait", "seras",   "serez",
+    "seriez", "serions",  "serons",  "seront", "ses",      "si",      "soi",    "soient",  "sois",
+    "soit",   "sommes",   "son",     "sont",   "sous",     "soyez",   "soyons", "suis",    "sur",
+    "t",      "ta",       "te",      "tes",    "toi",      "ton",     "tu",     "un",      "une",
+    "vers",   "vos",      "votre",   "vous",   "y",
 };
 
 static int cmp_str(const void *key, const void *elem)
@@ -147,8 +150,8 @@ static int stop_lookup(const char *term, size_t len)
 {
     if (len == 0 || len > STOP_MAX_LEN)
         return 0;
-    return bsearch(term, stop_words, sizeof stop_words / sizeof stop_words[0],
-                   sizeof stop_words[0], cmp_str) != NULL;
+    return bsearch(term, stop_words, sizeof stop_words / sizeof stop_words[0], sizeof stop_words[0],
+                   cmp_str) != NULL;
 }
 
 int analyzer_is_stopword(const char *term)
@@ -206,25 +209,34 @@ static size_t utf8_decode(const unsigned char *s, size_t len, size_t i, uint32_t
 /* Classes of the ASCII characters, one letter per character (index = code):
  * x separator, ! sentence end, . dot, , comma, ' apostrophe, - hyphen,
  * _ space, U upper, L lower, D digit. */
-static const char ascii_map[129] =
-    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-    "_!xxxxx'xxxx,-.xDDDDDDDDDDxxxxx!"
-    "xUUUUUUUUUUUUUUUUUUUUUUUUUUxxxxx"
-    "xLLLLLLLLLLLLLLLLLLLLLLLLLLxxxxx";
+static const char ascii_map[129] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                                   "_!xxxxx'xxxx,-.xDDDDDDDDDDxxxxx!"
+                                   "xUUUUUUUUUUUUUUUUUUUUUUUUUUxxxxx"
+                                   "xLLLLLLLLLLLLLLLLLLLLLLLLLLxxxxx";
 
 static inline int ascii_class(unsigned c)
 {
     switch (ascii_map[c]) {
-    case 'L': return C_LOWER;
-    case 'U': return C_UPPER;
-    case 'D': return C_DIGIT;
-    case '.': return C_DOT;
-    case ',': return C_COMMA;
-    case '\'': return C_APOS;
-    case '-': return C_HYPHEN;
-    case '_': return C_GROUPSP;
-    case '!': return C_TERM;
-    default: return C_SEP;
+    case 'L':
+        return C_LOWER;
+    case 'U':
+        return C_UPPER;
+    case 'D':
+        return C_DIGIT;
+    case '.':
+        return C_DOT;
+    case ',':
+        return C_COMMA;
+    case '\'':
+        return C_APOS;
+    case '-':
+        return C_HYPHEN;
+    case '_':
+        return C_GROUPSP;
+    case '!':
+        return C_TERM;
+    default:
+        return C_SEP;
     }
 }
 
@@ -339,13 +351,26 @@ static size_t fold_cp(uint32_t cp, char *out, int keep_punct)
     for (k = 0; k < n; k++) {
         const char *ascii = NULL;
         switch (d[k]) {
-        case 0x0153: ascii = "oe"; break;
-        case 0x00E6: ascii = "ae"; break;
-        case 0x00F8: ascii = "o"; break;
-        case 0x0142: ascii = "l"; break;
-        case 0x0111: ascii = "d"; break;
-        case 0x0131: ascii = "i"; break;
-        default: break;
+        case 0x0153:
+            ascii = "oe";
+            break;
+        case 0x00E6:
+            ascii = "ae";
+            break;
+        case 0x00F8:
+            ascii = "o";
+            break;
+        case 0x0142:
+            ascii = "l";
+            break;
+        case 0x0111:
+            ascii = "d";
+            break;
+        case 0x0131:
+            ascii = "i";
+            break;
+        default:
+            break;
         }
         if (ascii) {
             size_t al = strlen(ascii);
@@ -575,9 +600,8 @@ static int piece_in(const struct run *r, const struct piece *p, const char *cons
 }
 
 /* Elided words: dropped when an apostrophe and a word follow. */
-static const char *const elision_words[] = {"l",  "d",     "j",      "m",      "n",      "s", "t",
-                                            "c",  "qu",    "jusqu",  "lorsqu", "puisqu", "quoiqu",
-                                            NULL};
+static const char *const elision_words[] = {"l", "d",  "j",     "m",      "n",      "s",      "t",
+                                            "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu", NULL};
 /* First halves of lexicalised words kept whole: aujourd'hui, presqu'île,
  * quelqu'un(e), prud'homme(s). */
 static const char *const lexical_words[] = {"aujourd", "presqu", "quelqu", "prud", NULL};
@@ -640,8 +664,10 @@ static int is_ascii_digit(unsigned c)
     return c >= '0' && c <= '9';
 }
 
-/* Joins digit groups ("30 000", "30\u202f000") and decimals ("1,5", "3.14")
- * to the number u ending at i.  Returns the offset after the number. */
+/* Joins digit groups ("30 000", "30\u202f000", and "30.000" as French news
+ * often write it) and decimals ("1,5", "3.14") to the number u ending at i.
+ * A group is exactly three digits after a first group of one to three.
+ * Returns the offset after the number. */
 static size_t extend_number(struct run *r, struct unit *u, size_t i)
 {
     const unsigned char *s = r->s;
@@ -652,7 +678,7 @@ static size_t extend_number(struct run *r, struct unit *u, size_t i)
             uint32_t cp;
             int cls;
             size_t n = peek(r, i, &cp, &cls), k = i + n;
-            if (cls != C_GROUPSP || r->len - k < 3 || !is_ascii_digit(s[k]) ||
+            if ((cls != C_GROUPSP && cls != C_DOT) || r->len - k < 3 || !is_ascii_digit(s[k]) ||
                 !is_ascii_digit(s[k + 1]) || !is_ascii_digit(s[k + 2]) ||
                 IS_CONT(class_at(r, k + 3)))
                 break;
@@ -868,15 +894,30 @@ static int chain_continues(const struct run *r, size_t i, enum chain_kind kind,
     return 0;
 }
 
+/* Subject pronouns after a verb: "a-t-il", "dit-elle", "est-ce" have no
+ * useful joined form. */
+static int is_inverted_pronoun(const sbuf *term)
+{
+    static const char *const pronouns[] = {"il", "elle", "on", "ils", "elles", "je", "tu", "ce"};
+    size_t k;
+
+    for (k = 0; k < sizeof pronouns / sizeof pronouns[0]; k++)
+        if (strcmp(term->b, pronouns[k]) == 0)
+            return 1;
+    return 0;
+}
+
 /* Emits the parts of a hyphenated or dotted word, then its joined form at the
- * position of the first part.  Returns the offset after the chain. */
+ * position of the first part.  Inside a hyphenated word an elided article is
+ * dropped as elsewhere (Côte-d'Ivoire: cote, ivoire, coteivoire).  Returns the
+ * offset after the chain. */
 static size_t run_chain(struct run *r, struct unit *first, size_t i, enum chain_kind kind)
 {
     sbuf cterm, cexact;
     struct unit next, *u = first;
     unsigned p0 = r->pos, cflags = TOKEN_COMPOUND, nupper = 0, nlower = 0;
-    int nparts = 0, all_digits = 1;
-    size_t start = first->start, end = first->end, j;
+    int nparts = 0, all_digits = 1, pronoun_last = 0;
+    size_t start = first->start, end = first->end, j, after;
 
     sb_reset(&cterm);
     sb_reset(&cexact);
@@ -898,6 +939,7 @@ static size_t run_chain(struct run *r, struct unit *first, size_t i, enum chain_
             nlower += u->nlower;
             if (!u->all_digits)
                 all_digits = 0;
+            pronoun_last = kind == CHAIN_HYPHEN && is_inverted_pronoun(&u->term);
             emit(r, &u->term, &u->exact, u->start, u->end, r->pos++, f);
             nparts++;
             end = u->end;
@@ -907,13 +949,18 @@ static size_t run_chain(struct run *r, struct unit *first, size_t i, enum chain_
         {
             struct piece q;
             scan_piece(r, j, &q);
+            if (kind == CHAIN_HYPHEN && piece_in(r, &q, elision_words) &&
+                apostrophe_then_word(r, q.end, &after))
+                scan_piece(r, after, &q);
             i = read_unit(r, &q, &next);
             u = &next;
         }
     }
     /* A range of numbers (2019-2020 cannot start a chain, but 19-20 inside
-     * one can) has no useful joined form; a cut joined form is not emitted. */
-    if (nparts >= 2 && !all_digits && !cterm.full) {
+     * one can) has no useful joined form, nor has a verb with its pronoun;
+     * long chains are URL slugs or lists, not words. */
+    if (nparts >= 2 && nparts <= COMPOUND_MAX_PARTS && !all_digits && !pronoun_last &&
+        !cterm.full && cterm.len <= COMPOUND_MAX_BYTES) {
         if (nupper >= 2 && nlower == 0)
             cflags |= TOKEN_ACRONYM;
         emit(r, &cterm, &cexact, start, end, p0, cflags);

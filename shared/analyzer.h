@@ -12,30 +12,60 @@
  *
  * What it does, in order:
  *  - Unicode: NFKC normalisation (ligature ﬁ → fi, full-width forms), case
- *    folding, all through utf8proc.  Invalid UTF-8 bytes are treated as
- *    separators, never emitted inside a token.
- *  - Splitting: words are runs of letters and digits.  Elision is split for
- *    ', ’ and ʼ after l d j m n s t c qu jusqu lorsqu puisqu quoiqu: the
- *    elided article is dropped and takes no position, so "l'intelligence
- *    artificielle" gives intelligence(p) artificielle(p+1).  Lexicalised words
- *    stay whole (aujourd'hui, presqu'île, quelqu'un, prud'homme).
- *  - Hyphens: "porte-parole" gives the parts porte(p) parole(p+1), both flagged
- *    TOKEN_PART, and the joined form porteparole(p) flagged TOKEN_COMPOUND.
- *  - Numbers: "30 000" (space, NBSP or narrow NBSP between groups of three
- *    digits) is one token 30000; "1,5" and "3.14" stay one number; "1er",
- *    "XXIe" are kept as words.
- *  - Dots: "domestique.Consternant" (a glued sentence) is two words;
- *    "S.N.C.F." is the acronym sncf; "www.exemple.fr" stays one token.
+ *    folding, all through utf8proc, word by word so offsets stay those of the
+ *    input.  Invalid UTF-8 bytes (and NUL) are separators, never emitted
+ *    inside a token.  Soft hyphens and zero-width joiners inside a word are
+ *    dropped ("inter\u00adnational" is international).
+ *  - Splitting: words are runs of letters, digits and combining marks.
+ *    Elision is split for ', ’, ‘ and ʼ after l d j m n s t c qu jusqu
+ *    lorsqu puisqu quoiqu: the elided article is dropped and takes no
+ *    position, and the token starts after the apostrophe, so
+ *    "l'intelligence artificielle" gives intelligence(p) artificielle(p+1).
+ *    Lexicalised words stay whole, folded without their apostrophe whichever
+ *    it is: aujourd'hui → aujourdhui, presqu'île → presquile, quelqu'un →
+ *    quelquun, prud'hommes → prudhommes.  Any other apostrophe separates
+ *    (don't → don, t).
+ *  - Hyphens (-, U+2010, U+2011): "porte-parole" gives the parts porte(p)
+ *    parole(p+1), both flagged TOKEN_PART, and the joined form porteparole(p)
+ *    flagged TOKEN_COMPOUND.  An elided article inside is dropped
+ *    (Côte-d'Ivoire: cote ivoire coteivoire).  No joined form for more than
+ *    four parts (URL slugs), for a verb with its pronoun (a-t-il, dit-elle)
+ *    or for digits only.  A hyphen not between two words separates.
+ *  - Numbers: "30 000" (space, NBSP, narrow NBSP or thin space between
+ *    groups of exactly three digits after a first group of one to three) is
+ *    one token 30000 whose offsets cover "30 000"; "30.000" likewise.  "1,5"
+ *    and "3.14" stay one number with their separator.  "1er", "2e", "XXIe"
+ *    are kept as words.  Numbers and words with a digit are not stemmed.
+ *  - Dots: "domestique.Consternant" (a glued sentence: dot, then a capital)
+ *    is two words, the second flagged TOKEN_SENTENCE_START.  "S.N.C.F." and
+ *    "S.N.C.F" are the acronym sncf.  "www.exemple.fr" (a dot, then a
+ *    lower-case letter or a digit) is handled like a hyphenated word: parts
+ *    www(p) exemple(p+1) fr(p+2), then the whole www.exemple.fr(p) flagged
+ *    TOKEN_COMPOUND (its term keeps the dots and is its own stem), so both
+ *    "exemple" and "exemple.fr" find it.
+ *  - Sentences: the first word, and the first word after . ! ? or … (not a
+ *    dot inside a number, a name or an acronym) get TOKEN_SENTENCE_START; an
+ *    abbreviation such as "M. Dupont" also marks Dupont.
  *  - Forms: `term` is the folded form (lower case, accents removed, œ → oe,
- *    æ → ae); `exact` is the lower-case form with accents kept; `stem` is the
- *    Snowball French stem (libstemmer) of `term`.
+ *    æ → ae, ø → o, ß → ss); `exact` is the lower-case NFKC form with accents
+ *    kept; `stem` is the Snowball French stem (libstemmer) of `term`, so
+ *    école and ecole share term and stem.  Forms are cut at 128 bytes (on a
+ *    code point), well under Xapian's term limit.
  *  - Stop words are reported (with TOKEN_STOPWORD) and keep their positions,
  *    so phrases such as "Le Monde" still match; callers decide what to skip.
+ *    The list (analyzer_is_stopword) holds folded articles, pronouns,
+ *    prepositions, conjunctions and the forms of être and avoir, so the
+ *    folded "ou" (où), "a" (à) and "ete" (été, also the season) are in it.
  *
- * An analyzer owns a libstemmer handle and scratch buffers: one per thread. */
+ * An analyzer owns a libstemmer handle, a stem cache and scratch buffers
+ * (about 1 MB): one per thread.  A run never allocates and reads only the
+ * `len` bytes it is given, whatever they hold. */
 
 typedef struct analyzer analyzer;
 
+/* Both modes analyse text identically today, so that every word of a
+ * document is found by typing it; the mode is there for query-only
+ * behaviour should one ever be needed. */
 enum analyzer_mode {
     ANALYZER_DOCUMENT = 0, /* text of an article being indexed */
     ANALYZER_QUERY = 1,    /* words typed by a reader */
@@ -79,19 +109,22 @@ void analyzer_free(analyzer *a);
  * `first_position`, and calls `callback` for each token.  On return
  * *next_position (when not NULL) holds the position after the last token, so
  * fields can be analysed one after the other.  Returns KQ_OK, or KQ_ERR_NOMEM.
- * A callback that stops the run early still gives KQ_OK. */
+ * A callback that stops the run early still gives KQ_OK.  A NULL analyzer or
+ * callback gives KQ_ERR_INVALID; text may be NULL when len is 0. */
 kq_status analyzer_run(analyzer *a, const char *text, size_t len, unsigned first_position,
                        enum analyzer_mode mode, analyzer_callback callback, void *ctx,
                        unsigned *next_position);
 
 /* Writes the Snowball French stem of a folded word into out (NUL-terminated,
- * truncated to out_size).  Returns the stem length. */
+ * truncated to out_size), with the rules of analyzer_run: a word with a digit
+ * or a dot is its own stem.  Returns the length written. */
 size_t analyzer_stem(analyzer *a, const char *term, size_t term_len, char *out, size_t out_size);
 
 /* Folds `len` bytes of UTF-8 text the way tokens are folded (NFKC, lower case,
  * accents removed, ligatures expanded), keeping non-letters as they are.
- * Returns a NUL-terminated string the caller frees with free(), or NULL when
- * out of memory.  Used for author and section names, facets and suggestions. */
+ * Invalid UTF-8 bytes become spaces.  Returns a NUL-terminated string the
+ * caller frees with free(), or NULL when out of memory.  Used for author and
+ * section names, facets and suggestions. */
 char *analyzer_fold(const char *text, size_t len);
 
 /* Returns 1 when the folded word is a French stop word, else 0. */
