@@ -1,4 +1,5 @@
-/* article: the article record and the reader of schema.org NewsArticle files (JSON Lines, JSON, gzip). */
+/* article: the article record and the reader of schema.org NewsArticle files (JSON Lines, JSON,
+ * gzip). */
 #include "article.h"
 
 #include <errno.h>
@@ -51,8 +52,8 @@ static char *dup_span(const char *s, size_t len)
 /* The white space trimmed at both ends of every text field: ASCII space and
  * controls, no-break spaces, zero-width space and a stray byte-order mark. */
 static const char *const blank_chars[] = {
-    " ", "\t", "\n", "\r", "\f", "\v", "\xC2\xA0", "\xE2\x80\xAF", "\xE2\x80\x8B", "\xE2\x80\x89",
-    "\xE3\x80\x80", "\xEF\xBB\xBF",
+    " ",        "\t",           "\n",           "\r",           "\f",           "\v",
+    "\xC2\xA0", "\xE2\x80\xAF", "\xE2\x80\x8B", "\xE2\x80\x89", "\xE3\x80\x80", "\xEF\xBB\xBF",
 };
 
 static size_t blank_at_start(const char *s, size_t len)
@@ -224,25 +225,81 @@ static const struct {
     const char *name;
     const char *utf8;
 } entities[] = {
-    {"amp", "&"},         {"lt", "<"},          {"gt", ">"},          {"quot", "\""},
-    {"apos", "'"},        {"nbsp", "\xC2\xA0"}, {"eacute", "é"},      {"egrave", "è"},
-    {"ecirc", "ê"},       {"euml", "ë"},        {"agrave", "à"},      {"acirc", "â"},
-    {"auml", "ä"},        {"ccedil", "ç"},      {"icirc", "î"},       {"iuml", "ï"},
-    {"ocirc", "ô"},       {"ouml", "ö"},        {"ugrave", "ù"},      {"ucirc", "û"},
-    {"uuml", "ü"},        {"yuml", "ÿ"},        {"Eacute", "É"},      {"Egrave", "È"},
-    {"Ecirc", "Ê"},       {"Euml", "Ë"},        {"Agrave", "À"},      {"Acirc", "Â"},
-    {"Ccedil", "Ç"},      {"Icirc", "Î"},       {"Iuml", "Ï"},        {"Ocirc", "Ô"},
-    {"Ugrave", "Ù"},      {"Ucirc", "Û"},       {"oelig", "œ"},       {"OElig", "Œ"},
-    {"aelig", "æ"},       {"AElig", "Æ"},       {"laquo", "«"},       {"raquo", "»"},
-    {"lsquo", "‘"},       {"rsquo", "’"},       {"ldquo", "“"},       {"rdquo", "”"},
-    {"sbquo", "‚"},       {"bdquo", "„"},       {"hellip", "…"},      {"ndash", "–"},
-    {"mdash", "—"},       {"euro", "€"},        {"deg", "°"},         {"middot", "·"},
-    {"bull", "•"},        {"copy", "©"},        {"reg", "®"},         {"trade", "™"},
-    {"times", "×"},       {"divide", "÷"},      {"sect", "§"},        {"para", "¶"},
-    {"shy", ""},          {"thinsp", "\xE2\x80\x89"}, {"ensp", "\xE2\x80\x82"},
-    {"emsp", "\xE2\x80\x83"}, {"iexcl", "¡"},   {"iquest", "¿"},      {"pound", "£"},
-    {"ordm", "º"},        {"ordf", "ª"},        {"frac12", "½"},      {"frac14", "¼"},
-    {"frac34", "¾"},      {"sup2", "²"},        {"ntilde", "ñ"},      {"szlig", "ß"},
+    {"amp", "&"},
+    {"lt", "<"},
+    {"gt", ">"},
+    {"quot", "\""},
+    {"apos", "'"},
+    {"nbsp", "\xC2\xA0"},
+    {"eacute", "é"},
+    {"egrave", "è"},
+    {"ecirc", "ê"},
+    {"euml", "ë"},
+    {"agrave", "à"},
+    {"acirc", "â"},
+    {"auml", "ä"},
+    {"ccedil", "ç"},
+    {"icirc", "î"},
+    {"iuml", "ï"},
+    {"ocirc", "ô"},
+    {"ouml", "ö"},
+    {"ugrave", "ù"},
+    {"ucirc", "û"},
+    {"uuml", "ü"},
+    {"yuml", "ÿ"},
+    {"Eacute", "É"},
+    {"Egrave", "È"},
+    {"Ecirc", "Ê"},
+    {"Euml", "Ë"},
+    {"Agrave", "À"},
+    {"Acirc", "Â"},
+    {"Ccedil", "Ç"},
+    {"Icirc", "Î"},
+    {"Iuml", "Ï"},
+    {"Ocirc", "Ô"},
+    {"Ugrave", "Ù"},
+    {"Ucirc", "Û"},
+    {"oelig", "œ"},
+    {"OElig", "Œ"},
+    {"aelig", "æ"},
+    {"AElig", "Æ"},
+    {"laquo", "«"},
+    {"raquo", "»"},
+    {"lsquo", "‘"},
+    {"rsquo", "’"},
+    {"ldquo", "“"},
+    {"rdquo", "”"},
+    {"sbquo", "‚"},
+    {"bdquo", "„"},
+    {"hellip", "…"},
+    {"ndash", "–"},
+    {"mdash", "—"},
+    {"euro", "€"},
+    {"deg", "°"},
+    {"middot", "·"},
+    {"bull", "•"},
+    {"copy", "©"},
+    {"reg", "®"},
+    {"trade", "™"},
+    {"times", "×"},
+    {"divide", "÷"},
+    {"sect", "§"},
+    {"para", "¶"},
+    {"shy", ""},
+    {"thinsp", "\xE2\x80\x89"},
+    {"ensp", "\xE2\x80\x82"},
+    {"emsp", "\xE2\x80\x83"},
+    {"iexcl", "¡"},
+    {"iquest", "¿"},
+    {"pound", "£"},
+    {"ordm", "º"},
+    {"ordf", "ª"},
+    {"frac12", "½"},
+    {"frac14", "¼"},
+    {"frac34", "¾"},
+    {"sup2", "²"},
+    {"ntilde", "ñ"},
+    {"szlig", "ß"},
 };
 
 /* What numeric references 128-159 mean in practice: the Windows-1252
@@ -329,9 +386,10 @@ static size_t entity_decode(const char *s, size_t len, char *out, size_t *out_le
 static bool is_block_tag(const char *name)
 {
     static const char *const blocks[] = {
-        "p",  "br", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td",
-        "th", "table", "blockquote", "section", "article", "header", "footer", "figure",
-        "figcaption", "hr", "pre", "dd", "dt", "dl", "aside", "nav", "main",
+        "p",          "br",      "div",     "li",     "ul",     "ol",     "h1",         "h2",
+        "h3",         "h4",      "h5",      "h6",     "tr",     "td",     "th",         "table",
+        "blockquote", "section", "article", "header", "footer", "figure", "figcaption", "hr",
+        "pre",        "dd",      "dt",      "dl",     "aside",  "nav",    "main",
     };
     for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++)
         if (strcmp(blocks[i], name) == 0)
@@ -377,7 +435,8 @@ static size_t find_nocase(const char *s, size_t len, const char *needle)
 static bool html_present(const char *s, size_t len)
 {
     for (size_t i = 0; i + 1 < len; i++) {
-        if (s[i] == '<' && (is_alpha((unsigned char)s[i + 1]) || s[i + 1] == '/' || s[i + 1] == '!'))
+        if (s[i] == '<' &&
+            (is_alpha((unsigned char)s[i + 1]) || s[i + 1] == '/' || s[i + 1] == '!'))
             return true;
         if (s[i] == '&') {
             size_t j = i + 1;
@@ -651,7 +710,7 @@ static bool parse_rfc2822(const char *p, int64_t *out)
         static const struct {
             const char *name;
             int offset;
-        } zones[] = {{"utc", 0},      {"ut", 0},       {"gmt", 0},      {"z", 0},
+        } zones[] = {{"utc", 0},       {"ut", 0},        {"gmt", 0},       {"z", 0},
                      {"edt", -4 * 60}, {"est", -5 * 60}, {"cdt", -5 * 60}, {"cst", -6 * 60},
                      {"mdt", -6 * 60}, {"mst", -7 * 60}, {"pdt", -7 * 60}, {"pst", -8 * 60}};
         size_t n = 0;
@@ -933,7 +992,8 @@ static kq_status read_id(json_t *obj, char **out, char *err, size_t err_size)
         *out = id;
         return KQ_OK;
     }
-    set_err(err, err_size, empty ? "empty identifier" : "missing identifier (no identifier, @id or url)");
+    set_err(err, err_size,
+            empty ? "empty identifier" : "missing identifier (no identifier, @id or url)");
     return KQ_ERR_INVALID;
 }
 
@@ -1180,10 +1240,10 @@ enum reader_mode { MODE_UNKNOWN, MODE_LINES, MODE_DOCUMENT };
 
 struct article_reader {
     gzFile gz;
-    char *name;      /* the path, or "standard input", for messages */
-    bool json_name;  /* the name ends in .json or .json.gz */
-    uint64_t size;   /* bytes of a regular file, else 0 */
-    uint64_t raw;    /* uncompressed bytes read, the offset when gzoffset cannot tell */
+    char *name;     /* the path, or "standard input", for messages */
+    bool json_name; /* the name ends in .json or .json.gz */
+    uint64_t size;  /* bytes of a regular file, else 0 */
+    uint64_t raw;   /* uncompressed bytes read, the offset when gzoffset cannot tell */
     enum reader_mode mode;
     kq_status failed; /* sticky KQ_ERR_IO once a read failed */
     char *fail_msg;
@@ -1355,8 +1415,8 @@ static kq_status reader_detect(article_reader *r, char *err, size_t err_size)
     size_t i = 0;
     if (r->in_len >= 3 && memcmp(r->in, "\xEF\xBB\xBF", 3) == 0)
         i = 3;
-    while (i < r->in_len && (r->in[i] == ' ' || r->in[i] == '\t' || r->in[i] == '\r' ||
-                             r->in[i] == '\n'))
+    while (i < r->in_len &&
+           (r->in[i] == ' ' || r->in[i] == '\t' || r->in[i] == '\r' || r->in[i] == '\n'))
         i++;
     r->mode = r->json_name || (i < r->in_len && r->in[i] == '[') ? MODE_DOCUMENT : MODE_LINES;
     return KQ_OK;

@@ -19,7 +19,12 @@
  *   articleSection | section: string or array → sections
  *   keywords: comma-separated string or array → keywords
  *   inLanguage: string or {"name"|"alternateName"} → language
- * Unknown properties are ignored. */
+ * Unknown properties are ignored.  The identifier falls back on @id, then on
+ * url, when absent or blank; a whole number prints as an integer ("12345").
+ * Text fields are trimmed (ASCII and no-break spaces); HTML tags and
+ * entities in title, description and body are stripped and decoded (block
+ * tags become line breaks).  Lists drop empty and repeated items.  An
+ * unparsable date is not a reject: date stays NULL and published 0. */
 typedef struct article {
     char *id;          /* required, non-empty, at most 256 bytes */
     char *title;       /* required, non-empty */
@@ -55,13 +60,17 @@ kq_status article_from_json(const char *text, size_t len, article *out, char *er
 
 /* Parses an ISO 8601 date ("2024-03-05", "2024-03-05T10:00:00+01:00", ...;
  * also RFC 2822 "Tue, 05 Mar 2024 10:00:00 +0100") into seconds since the
- * epoch.  Returns KQ_OK or KQ_ERR_INVALID. */
+ * epoch.  A date alone is midnight UTC; a time without a zone is UTC;
+ * fractions of a second are dropped.  Returns KQ_OK or KQ_ERR_INVALID. */
 kq_status article_parse_date(const char *text, int64_t *out);
 
 /* Reads articles from one file, one after another.  Formats, chosen from the
  * content (gzip is detected by its magic bytes, whatever the name):
  *   JSON Lines (.jsonl, .jsonl.gz, "-" for stdin): one object per line;
- *   JSON (.json): one object, or an array of objects. */
+ *   JSON (.json): one object, or an array of objects.
+ * A file is read as one JSON document when its name ends in .json or
+ * .json.gz, or when its first non-blank byte is '['; else as JSON Lines
+ * (CRLF line ends and a leading byte-order mark are accepted). */
 typedef struct article_reader article_reader;
 
 /* Opens `path` ("-" is standard input).  Returns NULL on failure with the
@@ -69,7 +78,8 @@ typedef struct article_reader article_reader;
  * article_reader_close. */
 article_reader *article_reader_open(const char *path, char *err, size_t err_size);
 
-/* Reads the next article into *out (cleared first).  Returns
+/* Reads the next article into *out (cleared first, so *out must be zeroed
+ * or hold an earlier article).  Blank lines are skipped.  Returns
  *   KQ_OK           an article was read;
  *   KQ_ERR_INVALID  the current line (or array element) was rejected: err
  *                   holds the reason, article_reader_line() its line; call
@@ -78,7 +88,10 @@ article_reader *article_reader_open(const char *path, char *err, size_t err_size
  *   KQ_ERR_IO       the file could not be read further (err says why). */
 kq_status article_reader_next(article_reader *r, article *out, char *err, size_t err_size);
 
-/* The 1-based line number of the article (or rejected line) last returned. */
+/* The 1-based line number of the article (or rejected line) last returned;
+ * for a JSON document, the line where the array element (or the object)
+ * starts, or the line of the syntax error when the document does not parse
+ * (it is then one reject, and the reader ends). */
 size_t article_reader_line(const article_reader *r);
 
 /* Bytes of the file on disk consumed so far (compressed bytes for gzip), and

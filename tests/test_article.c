@@ -61,8 +61,8 @@ static void check_article(const char *ctx, const article *a, const struct want *
     CHECK_FIELD(ctx, "date_modified", a->date_modified, w->date_modified);
     CHECK_MSG(a->published == w->published, "%s: published %lld, want %lld", ctx,
               (long long)a->published, (long long)w->published);
-    CHECK_MSG(strlen(a->hash) == 16 && strspn(a->hash, "0123456789abcdef") == 16,
-              "%s: hash \"%s\"", ctx, a->hash);
+    CHECK_MSG(strlen(a->hash) == 16 && strspn(a->hash, "0123456789abcdef") == 16, "%s: hash \"%s\"",
+              ctx, a->hash);
 }
 
 /* --- article_from_json: properties, aliases and forms ------------------------ */
@@ -75,30 +75,48 @@ static void test_properties(void)
     } rows[] = {
         {"{\"identifier\":\"a1\",\"headline\":\"Titre\"}", {.id = "a1", .title = "Titre"}},
         {"{\"@type\":\"NewsArticle\",\"identifier\":\"a2\",\"headline\":\"Le titre\","
-         "\"description\":\"Le chapô.\",\"articleBody\":\"Le corps.\",\"url\":\"https://exemple.fr/a2\","
-         "\"inLanguage\":\"fr\",\"author\":\"Jeanne Dupuis\",\"datePublished\":\"2024-03-05T10:00:00+01:00\","
-         "\"dateModified\":\"2024-03-05T12:30:00Z\",\"articleSection\":\"societe\",\"keywords\":\"école,"
+         "\"description\":\"Le chapô.\",\"articleBody\":\"Le "
+         "corps.\",\"url\":\"https://exemple.fr/a2\","
+         "\"inLanguage\":\"fr\",\"author\":\"Jeanne "
+         "Dupuis\",\"datePublished\":\"2024-03-05T10:00:00+01:00\","
+         "\"dateModified\":\"2024-03-05T12:30:00Z\",\"articleSection\":\"societe\",\"keywords\":"
+         "\"école,"
          "cantine\"}",
-         {.id = "a2", .title = "Le titre", .description = "Le chapô.", .body = "Le corps.",
-          .url = "https://exemple.fr/a2", .language = "fr", .authors = "Jeanne Dupuis",
-          .sections = "societe", .keywords = "école|cantine", .date = "2024-03-05T09:00:00Z",
-          .published = 1709629200, .date_modified = "2024-03-05T12:30:00Z"}},
+         {.id = "a2",
+          .title = "Le titre",
+          .description = "Le chapô.",
+          .body = "Le corps.",
+          .url = "https://exemple.fr/a2",
+          .language = "fr",
+          .authors = "Jeanne Dupuis",
+          .sections = "societe",
+          .keywords = "école|cantine",
+          .date = "2024-03-05T09:00:00Z",
+          .published = 1709629200,
+          .date_modified = "2024-03-05T12:30:00Z"}},
         /* Every short alias. */
         {"{\"id\":\"a3\",\"title\":\"Alias\",\"body\":\"Corps\",\"creator\":\"Paul Morel\","
          "\"date\":\"2024-03-05\",\"section\":\"monde\"}",
-         {.id = "a3", .title = "Alias", .body = "Corps", .authors = "Paul Morel", .sections = "monde",
-          .date = "2024-03-05T00:00:00Z", .published = 1709596800}},
+         {.id = "a3",
+          .title = "Alias",
+          .body = "Corps",
+          .authors = "Paul Morel",
+          .sections = "monde",
+          .date = "2024-03-05T00:00:00Z",
+          .published = 1709596800}},
         /* The long names win over their aliases. */
         {"{\"identifier\":\"long\",\"id\":\"court\",\"headline\":\"H\",\"title\":\"T\","
          "\"author\":\"A\",\"creator\":\"C\"}",
          {.id = "long", .title = "H", .authors = "A"}},
         /* Numeric identifiers print as integers. */
         {"{\"identifier\":12345,\"headline\":\"Nombre\"}", {.id = "12345", .title = "Nombre"}},
-        {"{\"identifier\":12345.0,\"headline\":\"Réel entier\"}", {.id = "12345", .title = "Réel entier"}},
+        {"{\"identifier\":12345.0,\"headline\":\"Réel entier\"}",
+         {.id = "12345", .title = "Réel entier"}},
         {"{\"id\":-7,\"headline\":\"Négatif\"}", {.id = "-7", .title = "Négatif"}},
         {"{\"identifier\":1.5,\"headline\":\"Fraction\"}", {.id = "1.5", .title = "Fraction"}},
         /* Fallbacks: @id, then url (a string or an object). */
-        {"{\"@id\":\"https://exemple.fr/#a\",\"url\":\"https://exemple.fr/a\",\"headline\":\"Par @id\"}",
+        {"{\"@id\":\"https://exemple.fr/#a\",\"url\":\"https://exemple.fr/a\",\"headline\":\"Par "
+         "@id\"}",
          {.id = "https://exemple.fr/#a", .title = "Par @id", .url = "https://exemple.fr/a"}},
         {"{\"url\":\"https://exemple.fr/b\",\"headline\":\"Par url\"}",
          {.id = "https://exemple.fr/b", .title = "Par url", .url = "https://exemple.fr/b"}},
@@ -112,23 +130,28 @@ static void test_properties(void)
         {"{\"identifier\":\" \\t a4 \\n\",\"headline\":\"\\u00a0 Espacé \\u00a0\"}",
          {.id = "a4", .title = "Espacé"}},
         /* Author forms. */
-        {"{\"identifier\":\"a5\",\"headline\":\"H\",\"author\":{\"@type\":\"Person\",\"name\":\" Luc Bon \"}}",
+        {"{\"identifier\":\"a5\",\"headline\":\"H\",\"author\":{\"@type\":\"Person\",\"name\":\" "
+         "Luc Bon \"}}",
          {.id = "a5", .title = "H", .authors = "Luc Bon"}},
-        {"{\"identifier\":\"a6\",\"headline\":\"H\",\"author\":[\"Léa Martin\",{\"name\":\"Hugo Petit\"},"
+        {"{\"identifier\":\"a6\",\"headline\":\"H\",\"author\":[\"Léa Martin\",{\"name\":\"Hugo "
+         "Petit\"},"
          "\"Léa Martin\",\" \",{\"name\":\" Hugo Petit\"},{\"@type\":\"Person\"},42,[\"X\"],"
          "{\"@type\":\"Organization\",\"name\":\"AFP\"}]}",
          {.id = "a6", .title = "H", .authors = "Léa Martin|Hugo Petit|AFP"}},
         {"{\"identifier\":\"a7\",\"headline\":\"H\",\"creator\":[{\"name\":\"Zoé\"},\"Zoé\"]}",
          {.id = "a7", .title = "H", .authors = "Zoé"}},
         /* Sections and keywords. */
-        {"{\"identifier\":\"a8\",\"headline\":\"H\",\"articleSection\":[\"societe\",\"sante\",\"societe\",\"\"]}",
+        {"{\"identifier\":\"a8\",\"headline\":\"H\",\"articleSection\":[\"societe\",\"sante\","
+         "\"societe\",\"\"]}",
          {.id = "a8", .title = "H", .sections = "societe|sante"}},
         {"{\"identifier\":\"a9\",\"headline\":\"H\",\"keywords\":\" vélo, ,mobilité ,,  route \"}",
          {.id = "a9", .title = "H", .keywords = "vélo|mobilité|route"}},
-        {"{\"identifier\":\"a10\",\"headline\":\"H\",\"keywords\":[\" climat \",\"\",\"énergie\",\"climat\"]}",
+        {"{\"identifier\":\"a10\",\"headline\":\"H\",\"keywords\":[\" climat "
+         "\",\"\",\"énergie\",\"climat\"]}",
          {.id = "a10", .title = "H", .keywords = "climat|énergie"}},
         /* Language forms. */
-        {"{\"identifier\":\"a11\",\"headline\":\"H\",\"inLanguage\":{\"name\":\"French\",\"alternateName\":\"fr\"}}",
+        {"{\"identifier\":\"a11\",\"headline\":\"H\",\"inLanguage\":{\"name\":\"French\","
+         "\"alternateName\":\"fr\"}}",
          {.id = "a11", .title = "H", .language = "fr"}},
         {"{\"identifier\":\"a12\",\"headline\":\"H\",\"inLanguage\":{\"name\":\"fr-FR\"}}",
          {.id = "a12", .title = "H", .language = "fr-FR"}},
@@ -136,7 +159,8 @@ static void test_properties(void)
         {"{\"identifier\":\"a13\",\"headline\":\"H\",\"datePublished\":\"mardi dernier\","
          "\"dateModified\":\"2024-02-30\"}",
          {.id = "a13", .title = "H"}},
-        {"{\"identifier\":\"a14\",\"headline\":\"H\",\"datePublished\":\"Tue, 05 Mar 2024 10:00:00 +0100\"}",
+        {"{\"identifier\":\"a14\",\"headline\":\"H\",\"datePublished\":\"Tue, 05 Mar 2024 10:00:00 "
+         "+0100\"}",
          {.id = "a14", .title = "H", .date = "2024-03-05T09:00:00Z", .published = 1709629200}},
         /* Nulls are absent values; unknown properties and wrong types are ignored. */
         {"{\"identifier\":\"a15\",\"headline\":\"H\",\"description\":null,\"articleBody\":42,"
@@ -146,7 +170,8 @@ static void test_properties(void)
         {"{\"identifier\":\"a16\",\"headline\":\"H\",\"articleBody\":\"  \",\"description\":\" \"}",
          {.id = "a16", .title = "H", .body = ""}},
         /* Markup and entities in the title and the description. */
-        {"{\"identifier\":\"a17\",\"headline\":\"Procter &amp; Gamble\",\"description\":\"<p>Un <i>chapô</i></p>\"}",
+        {"{\"identifier\":\"a17\",\"headline\":\"Procter &amp; Gamble\",\"description\":\"<p>Un "
+         "<i>chapô</i></p>\"}",
          {.id = "a17", .title = "Procter & Gamble", .description = "Un chapô"}},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -280,10 +305,11 @@ static void test_dates(void)
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         int64_t t = 42;
         kq_status st = article_parse_date(rows[i].text, &t);
-        CHECK_MSG(st == rows[i].st, "date \"%s\": status %d, want %d", rows[i].text, st, rows[i].st);
+        CHECK_MSG(st == rows[i].st, "date \"%s\": status %d, want %d", rows[i].text, st,
+                  rows[i].st);
         if (st == KQ_OK && rows[i].st == KQ_OK)
-            CHECK_MSG(t == rows[i].epoch, "date \"%s\": %lld, want %lld", rows[i].text, (long long)t,
-                      (long long)rows[i].epoch);
+            CHECK_MSG(t == rows[i].epoch, "date \"%s\": %lld, want %lld", rows[i].text,
+                      (long long)t, (long long)rows[i].epoch);
     }
     int64_t t;
     CHECK(article_parse_date(NULL, &t) == KQ_ERR_INVALID);
@@ -301,16 +327,19 @@ static void test_html(void)
         {"caf&eacute; caf&#233; caf&#xE9; caf&#XE9; caf&#xe9;", "café café café café café"},
         {"prix&nbsp;: 5&nbsp;&euro;", "prix\xC2\xA0: 5\xC2\xA0€"},
         {"&laquo;&#160;Bonjour&#160;&raquo; &Eacute;t&eacute; &oelig;uvre&hellip;",
-         "«\xC2\xA0" "Bonjour\xC2\xA0» Été œuvre…"},
+         "«\xC2\xA0"
+         "Bonjour\xC2\xA0» Été œuvre…"},
         {"<b>gras</b>ement <i>ita</i>lique", "grasement italique"},
         {"ligne<br/>suivante<br>fin<BR />", "ligne\nsuivante\nfin"},
-        {"<script type=\"text/javascript\">var x = '<p>';</script>Texte<style>p{}</style>", "Texte"},
+        {"<script type=\"text/javascript\">var x = '<p>';</script>Texte<style>p{}</style>",
+         "Texte"},
         {"<!-- commentaire <p> -->Texte", "Texte"},
         {"<a href=\"/x?a=1&b=2\" title=\"a>b\">lien</a>", "lien"},
         {"3 < 4 et 5 > 2", "3 < 4 et 5 > 2"},
         {"AT&T & co", "AT&T & co"},
         {"&inconnu; reste", "&inconnu; reste"},
-        {"&#0; &#xD800; &#99999999999; &#1;", "\xEF\xBF\xBD \xEF\xBF\xBD \xEF\xBF\xBD \xEF\xBF\xBD"},
+        {"&#0; &#xD800; &#99999999999; &#1;",
+         "\xEF\xBF\xBD \xEF\xBF\xBD \xEF\xBF\xBD \xEF\xBF\xBD"},
         {"l&#146;été", "l’été"},
         {"<p>Non fermé <b", "Non fermé <b"},
         {"  <div>  Espaces  </div>  ", "Espaces"},
@@ -321,7 +350,8 @@ static void test_html(void)
         char json[1024];
         /* The body is given raw inside the JSON string: rows avoid '"' and '\\'
          * except in attribute values, which are escaped here. */
-        size_t o = (size_t)snprintf(json, sizeof json, "{\"identifier\":\"h%zu\",\"headline\":\"H\",\"articleBody\":\"", i);
+        size_t o = (size_t)snprintf(
+            json, sizeof json, "{\"identifier\":\"h%zu\",\"headline\":\"H\",\"articleBody\":\"", i);
         for (const char *p = rows[i].in; *p && o + 3 < sizeof json; p++) {
             if (*p == '"' || *p == '\\')
                 json[o++] = '\\';
@@ -355,15 +385,17 @@ static void hash_of(const char *json, char out[17])
 static void test_hash(void)
 {
 #define BASE_FIELDS                                                                                \
-    "\"description\":\"D\",\"articleBody\":\"B\",\"url\":\"U\",\"inLanguage\":\"fr\",\"author\":[\"A1\",\"A2\"]," \
-    "\"articleSection\":\"S\",\"keywords\":\"K1,K2\",\"datePublished\":\"2024-03-05\","        \
+    "\"description\":\"D\",\"articleBody\":\"B\",\"url\":\"U\",\"inLanguage\":\"fr\",\"author\":[" \
+    "\"A1\",\"A2\"],"                                                                              \
+    "\"articleSection\":\"S\",\"keywords\":\"K1,K2\",\"datePublished\":\"2024-03-05\","            \
     "\"dateModified\":\"2024-03-06\""
     static const char base[] = "{\"identifier\":\"I\",\"headline\":\"T\"," BASE_FIELDS "}";
     static const char *const same_content[] = {
         base,
         /* Other key order, aliases, extra spaces and unknown keys: same content. */
         "{\"title\":\" T \",\"id\":\"I\",\"inconnu\":1," BASE_FIELDS "}",
-        "{\"identifier\":\"I\",\"headline\":\"T\"," BASE_FIELDS ",\"datePublished\":\"2024-03-05T00:00:00Z\"}",
+        "{\"identifier\":\"I\",\"headline\":\"T\"," BASE_FIELDS
+        ",\"datePublished\":\"2024-03-05T00:00:00Z\"}",
     };
     static const char *const variants[] = {
         "{\"identifier\":\"I2\",\"headline\":\"T\"," BASE_FIELDS "}",
@@ -376,15 +408,18 @@ static void test_hash(void)
         "{\"identifier\":\"I\",\"headline\":\"T\"," BASE_FIELDS ",\"author\":[\"A1\"]}",
         "{\"identifier\":\"I\",\"headline\":\"T\"," BASE_FIELDS ",\"author\":[\"A2\",\"A1\"]}",
         "{\"identifier\":\"I\",\"headline\":\"T\"," BASE_FIELDS ",\"author\":[\"A1A2\"]}",
-        "{\"identifier\":\"I\",\"headline\":\"T\"," BASE_FIELDS ",\"articleSection\":[\"S\",\"S2\"]}",
+        "{\"identifier\":\"I\",\"headline\":\"T\"," BASE_FIELDS
+        ",\"articleSection\":[\"S\",\"S2\"]}",
         "{\"identifier\":\"I\",\"headline\":\"T\"," BASE_FIELDS ",\"keywords\":\"K1\"}",
-        "{\"identifier\":\"I\",\"headline\":\"T\"," BASE_FIELDS ",\"datePublished\":\"2024-03-07\"}",
+        "{\"identifier\":\"I\",\"headline\":\"T\"," BASE_FIELDS
+        ",\"datePublished\":\"2024-03-07\"}",
         "{\"identifier\":\"I\",\"headline\":\"T\"," BASE_FIELDS ",\"dateModified\":\"2024-03-07\"}",
         "{\"identifier\":\"I\",\"headline\":\"T\"," BASE_FIELDS ",\"dateModified\":null}",
         /* Text moved from one field to the next. */
         "{\"identifier\":\"I\",\"headline\":\"TD\"," BASE_FIELDS ",\"description\":\"\"}",
         /* Lists whose items move between lists. */
-        "{\"identifier\":\"I\",\"headline\":\"T\"," BASE_FIELDS ",\"author\":[\"A1\",\"A2\",\"S\"],\"articleSection\":null}",
+        "{\"identifier\":\"I\",\"headline\":\"T\"," BASE_FIELDS
+        ",\"author\":[\"A1\",\"A2\",\"S\"],\"articleSection\":null}",
     };
     enum { NV = sizeof variants / sizeof variants[0] };
     char h0[17], h[17], seen[NV][17];
@@ -397,7 +432,8 @@ static void test_hash(void)
         hash_of(variants[i], seen[i]);
         CHECK_MSG(strcmp(seen[i], h0) != 0, "variant %zu has the base hash %s", i, h0);
         for (size_t j = 0; j < i; j++)
-            CHECK_MSG(strcmp(seen[i], seen[j]) != 0, "variants %zu and %zu share hash %s", j, i, seen[i]);
+            CHECK_MSG(strcmp(seen[i], seen[j]) != 0, "variants %zu and %zu share hash %s", j, i,
+                      seen[i]);
     }
 #undef BASE_FIELDS
 }
@@ -525,8 +561,11 @@ static int write_gz(const char *path, const void *data, size_t len)
 }
 
 static const struct expect fixture_articles[] = {
-    {1, "fx-001", NULL}, {2, "fx-002", NULL}, {3, "12345", NULL},
-    {5, "https://exemple.fr/#fx-004", NULL}, {6, "https://exemple.fr/sport/fx-005", NULL},
+    {1, "fx-001", NULL},
+    {2, "fx-002", NULL},
+    {3, "12345", NULL},
+    {5, "https://exemple.fr/#fx-004", NULL},
+    {6, "https://exemple.fr/sport/fx-005", NULL},
     {7, "fx-006", NULL},
 };
 
@@ -534,27 +573,45 @@ static const struct expect fixture_articles[] = {
 static void test_reader_fixture(void)
 {
     static const struct want want[] = {
-        {.id = "fx-001", .title = "La médiathèque de Saint-Aubin ouvre le dimanche",
+        {.id = "fx-001",
+         .title = "La médiathèque de Saint-Aubin ouvre le dimanche",
          .description = "Les habitants pourront emprunter des livres sept jours sur sept.",
          .body = "Le conseil municipal a voté mardi l'ouverture dominicale de la médiathèque.",
-         .url = "https://exemple.fr/societe/fx-001", .language = "fr", .authors = "Rédaction Kiosque",
-         .sections = "societe", .keywords = "culture|lecture|bibliothèque",
-         .date = "2024-03-05T09:00:00Z", .published = 1709629200,
+         .url = "https://exemple.fr/societe/fx-001",
+         .language = "fr",
+         .authors = "Rédaction Kiosque",
+         .sections = "societe",
+         .keywords = "culture|lecture|bibliothèque",
+         .date = "2024-03-05T09:00:00Z",
+         .published = 1709629200,
          .date_modified = "2024-03-05T12:30:00Z"},
-        {.id = "fx-002", .title = "Un nouveau centre de santé à Brissac",
+        {.id = "fx-002",
+         .title = "Un nouveau centre de santé à Brissac",
          .body = "Trois médecins généralistes s'installent dans l'ancienne poste.",
-         .authors = "Camille Roux", .sections = "societe|sante", .keywords = "santé|médecins",
-         .language = "fr", .date = "2024-03-05T00:00:00Z", .published = 1709596800},
-        {.id = "12345", .title = "Le marché de Noël reviendra en décembre",
-         .authors = "Léa Martin|Hugo Petit", .sections = "culture"},
-        {.id = "https://exemple.fr/#fx-004", .title = "La piscine municipale rouvre après travaux",
+         .authors = "Camille Roux",
+         .sections = "societe|sante",
+         .keywords = "santé|médecins",
+         .language = "fr",
+         .date = "2024-03-05T00:00:00Z",
+         .published = 1709596800},
+        {.id = "12345",
+         .title = "Le marché de Noël reviendra en décembre",
+         .authors = "Léa Martin|Hugo Petit",
+         .sections = "culture"},
+        {.id = "https://exemple.fr/#fx-004",
+         .title = "La piscine municipale rouvre après travaux",
          .body = ""},
-        {.id = "https://exemple.fr/sport/fx-005", .title = "Le club de rugby monte en Fédérale 1",
-         .url = "https://exemple.fr/sport/fx-005", .language = "fr-FR",
-         .date = "2024-03-05T09:00:00Z", .published = 1709629200},
-        {.id = "fx-006", .title = "Reportage : les vendanges à la main",
+        {.id = "https://exemple.fr/sport/fx-005",
+         .title = "Le club de rugby monte en Fédérale 1",
+         .url = "https://exemple.fr/sport/fx-005",
+         .language = "fr-FR",
+         .date = "2024-03-05T09:00:00Z",
+         .published = 1709629200},
+        {.id = "fx-006",
+         .title = "Reportage : les vendanges à la main",
          .body = "Dans les vignes de l'Anjou, les vendangeurs & les viticulteurs travaillent dès "
-                 "l'aube.\n«\xC2\xA0" "C\xC3\xA9tait une belle année\xC2\xA0», dit-on."},
+                 "l'aube.\n«\xC2\xA0"
+                 "C\xC3\xA9tait une belle année\xC2\xA0», dit-on."},
     };
     char err[256] = "";
     article_reader *r = article_reader_open(FIX "articles.jsonl", err, sizeof err);
@@ -616,12 +673,9 @@ static void test_reader_bytes(void)
         "\n"
         "{\"identifier\":\"m-9\",\"headline\":\"Sans fin de ligne\"}";
     static const struct expect want[] = {
-        {1, "m-1", NULL},
-        {3, NULL, "NUL byte at column 41"},
-        {4, NULL, "binary data"},
-        {5, NULL, "invalid UTF-8 at column 36"},
-        {7, "m-7", NULL},
-        {9, "m-9", NULL},
+        {1, "m-1", NULL},         {3, NULL, "NUL byte at column 41"},
+        {4, NULL, "binary data"}, {5, NULL, "invalid UTF-8 at column 36"},
+        {7, "m-7", NULL},         {9, "m-9", NULL},
     };
     char path[600];
     snprintf(path, sizeof path, "%s/octets.jsonl", tmp);
@@ -664,7 +718,8 @@ static void test_reader_gzip(void)
         check_items(names[k], got, n, end, fixture_articles,
                     sizeof fixture_articles / sizeof fixture_articles[0]);
         for (size_t i = 0; i < n && i < nref; i++)
-            CHECK_MSG(strcmp(got[i].hash, ref[i].hash) == 0, "%s item %zu: hash differs", names[k], i);
+            CHECK_MSG(strcmp(got[i].hash, ref[i].hash) == 0, "%s item %zu: hash differs", names[k],
+                      i);
         struct stat sb;
         CHECK(stat(path, &sb) == 0);
         char err[256];
@@ -692,7 +747,8 @@ static void test_reader_gzip(void)
         return;
     uint32_t x = 12345;
     for (int i = 0; i < 3000; i++) {
-        o += (size_t)snprintf(big + o, cap - o, "{\"identifier\":\"t-%d\",\"headline\":\"Titre ", i);
+        o +=
+            (size_t)snprintf(big + o, cap - o, "{\"identifier\":\"t-%d\",\"headline\":\"Titre ", i);
         for (int k = 0; k < 40; k++) {
             x = x * 1103515245u + 12345u;
             o += (size_t)snprintf(big + o, cap - o, "%08x", x);
@@ -738,9 +794,12 @@ static void test_reader_json(void)
     article a = {0};
     CHECK(r && article_reader_next(r, &a, err, sizeof err) == KQ_OK);
     if (r) {
-        struct want w = {.id = "doc-1", .title = "Le festival de jazz change de parc",
-                         .authors = "Inès Garnier", .sections = "culture",
-                         .date = "2023-07-14T18:00:00Z", .published = 1689357600};
+        struct want w = {.id = "doc-1",
+                         .title = "Le festival de jazz change de parc",
+                         .authors = "Inès Garnier",
+                         .sections = "culture",
+                         .date = "2023-07-14T18:00:00Z",
+                         .published = 1689357600};
         check_article("un-article.json", &a, &w);
     }
     article_clear(&a);
@@ -754,14 +813,26 @@ static void test_reader_json(void)
         struct expect want[3];
         size_t n;
     } docs[] = {
-        {"tableau.jsonl", "  [{\"identifier\":\"t1\",\"headline\":\"Un\"},\n{\"id\":\"t2\",\"title\":\"Deux\"}]\n",
-         false, {{1, "t1", NULL}, {2, "t2", NULL}}, 2},
-        {"doc.json.gz", "{\n\"identifier\": \"z1\",\n\"headline\": \"Compressé\"\n}\n", true,
-         {{1, "z1", NULL}}, 1},
-        {"casse.json", "[\n{\"identifier\":\"c1\",\"headline\":\"Un\"},\n{\"identifier\":\"c2\"\n]\n",
-         false, {{4, NULL, "invalid JSON at line 4 column 1"}}, 1},
-        {"mauvais.json", "[\n{\"identifier\":\"c1\",\"headline\":\"Caf\xe9\"}\n]\n", false,
-         {{2, NULL, "invalid UTF-8 at line 2 column 35"}}, 1},
+        {"tableau.jsonl",
+         "  [{\"identifier\":\"t1\",\"headline\":\"Un\"},\n{\"id\":\"t2\",\"title\":\"Deux\"}]\n",
+         false,
+         {{1, "t1", NULL}, {2, "t2", NULL}},
+         2},
+        {"doc.json.gz",
+         "{\n\"identifier\": \"z1\",\n\"headline\": \"Compressé\"\n}\n",
+         true,
+         {{1, "z1", NULL}},
+         1},
+        {"casse.json",
+         "[\n{\"identifier\":\"c1\",\"headline\":\"Un\"},\n{\"identifier\":\"c2\"\n]\n",
+         false,
+         {{4, NULL, "invalid JSON at line 4 column 1"}},
+         1},
+        {"mauvais.json",
+         "[\n{\"identifier\":\"c1\",\"headline\":\"Caf\xe9\"}\n]\n",
+         false,
+         {{2, NULL, "invalid UTF-8 at line 2 column 35"}},
+         1},
         {"vide.json", " \n\n", false, {{0, NULL, NULL}}, 0},
         {"tableau-vide.json", "[]", false, {{0, NULL, NULL}}, 0},
     };
@@ -814,12 +885,14 @@ static void test_reader_long_body(void)
     CHECK(data != NULL);
     if (!data)
         return;
-    o += (size_t)snprintf(data, cap, "{\"identifier\":\"long\",\"headline\":\"Très long\",\"articleBody\":\"a");
+    o += (size_t)snprintf(
+        data, cap, "{\"identifier\":\"long\",\"headline\":\"Très long\",\"articleBody\":\"a");
     for (size_t i = 0; i < n_e; i++) {
         data[o++] = '\xC3';
         data[o++] = '\xA9';
     }
-    o += (size_t)snprintf(data + o, cap - o, "\"}\n{\"identifier\":\"apres\",\"headline\":\"Après\"}\n");
+    o += (size_t)snprintf(data + o, cap - o,
+                          "\"}\n{\"identifier\":\"apres\",\"headline\":\"Après\"}\n");
     char path[600];
     snprintf(path, sizeof path, "%s/long.jsonl", tmp);
     CHECK(write_file(path, data, o) == 0);
