@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #define FIX KQ_FIXTURES "/articles/"
@@ -862,15 +864,31 @@ static void test_reader_edges(void)
     CHECK(r == NULL);
     CHECK_MSG(strstr(err, "Is a directory") != NULL, "directory: \"%s\"", err);
 
+    /* "-" reads standard input (here the fixture put in its place), and
+     * closing the reader leaves standard input open. */
+    int saved = dup(STDIN_FILENO);
+    int fd = open(FIX "articles.jsonl", O_RDONLY);
+    CHECK(saved >= 0 && fd >= 0 && dup2(fd, STDIN_FILENO) == STDIN_FILENO);
+    if (fd >= 0)
+        close(fd);
+    struct item items[16];
+    kq_status end;
+    size_t n = read_items("-", items, 16, &end, NULL, 0);
+    check_items("stdin", items, n, end, fixture_articles,
+                sizeof fixture_articles / sizeof fixture_articles[0]);
+    CHECK(fcntl(STDIN_FILENO, F_GETFD) != -1);
+    if (saved >= 0) {
+        dup2(saved, STDIN_FILENO);
+        close(saved);
+    }
+
     static const struct {
         const char *name, *text;
     } empties[] = {{"vide.jsonl", ""}, {"blanc.jsonl", "\n  \n\r\n\t\n"}};
     for (size_t i = 0; i < 2; i++) {
         snprintf(path, sizeof path, "%s/%s", tmp, empties[i].name);
         CHECK(write_file(path, empties[i].text, strlen(empties[i].text)) == 0);
-        struct item items[4];
-        kq_status end;
-        size_t n = read_items(path, items, 4, &end, NULL, 0);
+        n = read_items(path, items, 16, &end, NULL, 0);
         CHECK_MSG(n == 0 && end == KQ_END, "%s: %zu items, end %d", empties[i].name, n, end);
     }
 }
