@@ -24,7 +24,7 @@
 #define FOLD_CP_MAX 160    /* bytes of the folded form of one code point */
 #define STOP_MAX_LEN 8     /* longest stop word, in bytes */
 #define BAD_CP 0xFFFFFFFFu /* an invalid UTF-8 byte */
-#define CACHE_SIZE 16384   /* entries of the stem cache (a power of two) */
+#define CACHE_SIZE 32768   /* entries of the stem cache (a power of two) */
 #define CACHE_WORD 23      /* longest term kept in the stem cache, in bytes */
 
 /* Character classes seen by the splitter. */
@@ -650,7 +650,7 @@ static size_t read_unit(struct run *r, const struct piece *p, struct unit *u)
     unit_add(r, u, p);
     if (p->all_digits && p->fast)
         u->ascii_digits = (unsigned)(p->end - p->start);
-    if (piece_in(r, p, lexical_words) && apostrophe_then_word(r, p->end, &after)) {
+    if (apostrophe_then_word(r, p->end, &after) && piece_in(r, p, lexical_words)) {
         struct piece q;
         scan_piece(r, after, &q);
         unit_add(r, u, &q);
@@ -949,8 +949,8 @@ static size_t run_chain(struct run *r, struct unit *first, size_t i, enum chain_
         {
             struct piece q;
             scan_piece(r, j, &q);
-            if (kind == CHAIN_HYPHEN && piece_in(r, &q, elision_words) &&
-                apostrophe_then_word(r, q.end, &after))
+            if (kind == CHAIN_HYPHEN && apostrophe_then_word(r, q.end, &after) &&
+                piece_in(r, &q, elision_words))
                 scan_piece(r, after, &q);
             i = read_unit(r, &q, &next);
             u = &next;
@@ -998,7 +998,7 @@ kq_status analyzer_run(analyzer *a, const char *text, size_t len, unsigned first
 
         if (!next_piece(&r, i, &p))
             break;
-        if (piece_in(&r, &p, elision_words) && apostrophe_then_word(&r, p.end, &after)) {
+        if (apostrophe_then_word(&r, p.end, &after) && piece_in(&r, &p, elision_words)) {
             i = after; /* the elided article takes no position */
             continue;
         }
