@@ -319,8 +319,29 @@ static double seconds_since(const struct timespec *start)
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
+/* Copies the path for the log with every byte outside printable ASCII
+ * percent-encoded, so that no path can forge a log line (%0A) or put
+ * invalid UTF-8 into the log; long paths are cut. */
+static void log_path(const char *path, char *out, size_t out_size)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)path; *p && o + 4 < out_size; p++) {
+        if (*p > 0x20 && *p < 0x7F) {
+            out[o++] = (char)*p;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 15];
+        }
+    }
+    out[o] = '\0';
+}
+
 static void access_log(const http_request *req, double seconds)
 {
+    char path[256];
+    log_path(req->path ? req->path : "-", path, sizeof path);
     struct timespec now;
     struct tm tm;
     char stamp[32];
@@ -329,7 +350,7 @@ static void access_log(const http_request *req, double seconds)
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
     /* One fprintf per line: stdio locks the stream, so lines never interleave. */
     fprintf(stderr, "%s.%03ldZ %s %s %u %.3f ms\n", stamp, now.tv_nsec / 1000000L, req->method ? req->method : "-",
-            req->path ? req->path : "-", req->status, seconds * 1000.0);
+            path, req->status, seconds * 1000.0);
 }
 
 static void request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,

@@ -1,0 +1,543 @@
+#!/usr/bin/env python3
+"""End-to-end tests of searchd: the real indexer builds a database from
+tests/fixtures/searchd/, the real searchd serves it on a free loopback port,
+and a real HTTP client (http.client) calls every endpoint and every error
+case, including searches while the indexer commits, freshness of a new
+article, escaping of echoed values, CORS and a clean exit on SIGTERM.
+
+Usage: test_searchd.py --bin-dir DIR [--fixtures DIR]
+Exit status: 0 all passed, 1 a test failed, 77 skipped (a program is missing).
+Python 3 standard library only.
+"""
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ARGS = None
+SERVER = None  # the searchd shared by most tests
+FIXTURE_COUNT = 0
+ORIGIN = "https://www.exemple.fr"
+
+
+class Searchd:
+    """A searchd process on a free port, its stderr collected by a thread."""
+
+    def __init__(self, db, *extra):
+        self.lines = []
+        self.proc = subprocess.Popen(
+            [os.path.join(ARGS.bin_dir, "searchd"), "--db", db, "--listen", "127.0.0.1:0", "--threads", "2", *extra],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace")
+        self.port = None
+        ready = threading.Event()
+
+        def drain():
+            for line in self.proc.stderr:
+                self.lines.append(line.rstrip("\n"))
+                m = re.search(r"listening on http://[^ ]*:(\d+)/", line)
+                if m:
+                    self.port = int(m.group(1))
+                    ready.set()
+            ready.set()
+
+        self.reader = threading.Thread(target=drain, daemon=True)
+        self.reader.start()
+        if not ready.wait(10) or self.port is None:
+            self.proc.kill()
+            raise RuntimeError("searchd did not start:\n" + "\n".join(self.lines))
+
+    def request(self, path, method="GET", headers=None, body=None, timeout=10):
+        """Returns (status, headers as a dict with lower-case names, body bytes)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            data = resp.read()
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+        finally:
+            conn.close()
+
+    def json(self, path, **kw):
+        status, headers, data = self.request(path, **kw)
+        return status, headers, json.loads(data.decode("utf-8"))
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        self.reader.join(5)
+        self.proc.stderr.close()
+        return rc
+
+
+def indexer(db, *args, check=True):
+    proc = subprocess.run([os.path.join(ARGS.bin_dir, "indexer"), "--db", db, "--quiet", *args],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"indexer {' '.join(args)} failed ({proc.returncode}): {proc.stderr}")
+    return proc
+
+
+def q(**params):
+    return urllib.parse.urlencode(params)
+
+
+def write_article(path, ident, headline, body, date="2024-09-01T09:00:00+02:00", section="societe"):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(json.dumps({"@type": "NewsArticle", "identifier": ident, "url": f"https://kiosque.example/{ident}",
+                            "headline": headline, "articleBody": body, "author": "Tests",
+                            "datePublished": date, "articleSection": section}, ensure_ascii=False) + "\n")
+
+
+def setUpModule():
+    global SERVER, FIXTURE_COUNT
+    setUpModule.tmp = tempfile.mkdtemp(prefix="kq-searchd-")
+    db = os.path.join(setUpModule.tmp, "db")
+    fixture = os.path.join(ARGS.fixtures, "articles.jsonl")
+    with open(fixture, encoding="utf-8") as f:
+        FIXTURE_COUNT = sum(1 for line in f if line.strip())
+    indexer(db, "add", fixture)
+    SERVER = Searchd(db, "--allow-origin", ORIGIN, "--allow-origin", "http://localhost:3000")
+    setUpModule.db = db
+
+
+def tearDownModule():
+    if SERVER:
+        SERVER.stop()
+    shutil.rmtree(setUpModule.tmp, ignore_errors=True)
+
+
+class Api(unittest.TestCase):
+    def test_search_shape(self):
+        status, headers, r = SERVER.json("/api/search?" + q(q="vélo", limit=5))
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["content-type"].startswith("application/json"))
+        for key in ("query", "total", "offset", "limit", "took_ms", "hits"):
+            self.assertIn(key, r)
+        self.assertEqual(r["query"], "vélo")
+        self.assertGreater(r["total"], 10)
+        self.assertEqual((r["offset"], r["limit"]), (0, 5))
+        self.assertEqual(len(r["hits"]), 5)
+        for hit in r["hits"]:
+            for key in ("id", "url", "title", "date", "author", "section", "snippet", "score"):
+                self.assertIn(key, hit)
+            self.assertTrue(hit["id"].startswith("velo-"), hit["id"])
+        self.assertTrue(any("<mark>" in h["snippet"] for h in r["hits"]))
+
+    def test_search_paging_and_filters(self):
+        _, _, first = SERVER.json("/api/search?" + q(q="vélo", limit=5))
+        _, _, second = SERVER.json("/api/search?" + q(q="vélo", limit=5, offset=5))
+        self.assertEqual(second["offset"], 5)
+        self.assertFalse({h["id"] for h in first["hits"]} & {h["id"] for h in second["hits"]})
+        _, _, dated = SERVER.json("/api/search?" + q(q="vélo", sort="date", limit=100))
+        dates = [h["date"] for h in dated["hits"]]
+        self.assertEqual(dates, sorted(dates, reverse=True))
+        _, _, old = SERVER.json("/api/search?" + q(q="vélo", sort="date_asc", limit=3))
+        self.assertEqual(old["hits"][0]["date"], min(dates))
+        _, _, mob = SERVER.json("/api/search?" + q(q="vélo", section="mobilite", limit=100))
+        self.assertGreater(mob["total"], 0)
+        self.assertLess(mob["total"], first["total"])
+        for h in mob["hits"]:
+            self.assertIn("mobilite", h["section"])
+        _, _, day = SERVER.json("/api/search?" + q(q="vélo", since="2024-01-03", until="2024-01-03"))
+        self.assertEqual([h["id"] for h in day["hits"]], ["velo-01"])
+        _, _, by = SERVER.json("/api/search?" + q(q="vélo", author="Inès Moreau", limit=100))
+        self.assertGreater(by["total"], 0)
+        self.assertTrue(all(h["author"] == "Inès Moreau" for h in by["hits"]))
+
+    def test_cache_hit_same_body(self):
+        path = "/api/search?" + q(q="piste cyclable", limit=3)
+        s1, h1, b1 = SERVER.request(path)
+        s2, h2, b2 = SERVER.request("/api/search?" + q(q="  piste   cyclable ", limit=3))
+        self.assertEqual((s1, s2), (200, 200))
+        self.assertEqual(h2.get("x-kiosque-cache"), "hit")
+        self.assertEqual(b1, b2)
+
+    def test_suggest(self):
+        status, _, r = SERVER.json("/api/suggest?" + q(q="cycl"))
+        self.assertEqual(status, 200)
+        self.assertEqual(r["query"], "cycl")
+        self.assertTrue(any(s.lower().startswith("cycl") for s in r["suggestions"]), r)
+        status, _, r = SERVER.json("/api/suggest?q=")
+        self.assertEqual((status, r["suggestions"]), (200, []))
+        status, _, r = SERVER.json("/api/suggest?" + q(q="v", limit=2))
+        self.assertLessEqual(len(r["suggestions"]), 2)
+
+    def test_article(self):
+        status, _, r = SERVER.json("/api/articles/velo-03")
+        self.assertEqual(status, 200)
+        self.assertEqual(r["id"], "velo-03")
+        self.assertIn("Strasbourg", r["title"])
+        status, _, r = SERVER.json("/api/articles/pas-un-article")
+        self.assertEqual((status, r["error"]["code"]), (404, "not_found"))
+        status, _, r = SERVER.json("/api/articles/")
+        self.assertEqual(status, 404)
+
+    def test_healthz(self):
+        status, _, r = SERVER.json("/healthz")
+        self.assertEqual(status, 200)
+        self.assertEqual(r["status"], "ok")
+        self.assertGreaterEqual(r["documents"], FIXTURE_COUNT)
+        self.assertGreaterEqual(r["revision"], 1)
+
+    def test_metrics(self):
+        SERVER.request("/api/search?" + q(q="budget"))
+        SERVER.request("/nulle-part")
+        status, headers, body = SERVER.request("/metrics")
+        text = body.decode()
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["content-type"].startswith("text/plain"))
+        self.assertRegex(text, r'kiosque_http_requests_total\{endpoint="api_search",status="200"\} [1-9]')
+        self.assertRegex(text, r'kiosque_http_requests_total\{endpoint="other",status="404"\} [1-9]')
+        self.assertRegex(text, r'kiosque_http_request_duration_seconds_bucket\{endpoint="api_search",le="\+Inf"\} [1-9]')
+        self.assertRegex(text, r'kiosque_http_request_duration_seconds_count\{endpoint="api_search"\} [1-9]')
+        self.assertRegex(text, r"kiosque_index_documents \d+")
+        self.assertRegex(text, r"kiosque_index_revision [1-9]")
+        self.assertIn("kiosque_http_server_errors_total", text)
+        self.assertIn("# TYPE kiosque_http_request_duration_seconds histogram", text)
+
+    def test_head_and_keepalive(self):
+        conn = http.client.HTTPConnection("127.0.0.1", SERVER.port, timeout=10)
+        conn.request("HEAD", "/healthz")
+        resp = conn.getresponse()
+        self.assertEqual((resp.status, resp.read()), (200, b""))
+        conn.request("GET", "/healthz")  # the same connection, kept alive
+        resp = conn.getresponse()
+        self.assertEqual(resp.status, 200)
+        self.assertIn(b"documents", resp.read())
+        conn.close()
+
+
+class Errors(unittest.TestCase):
+    # (path, status, error code) for every parameter the API refuses.
+    CASES = [
+        ("/api/search", 400, "bad_parameter"),
+        ("/api/search?q=", 400, "bad_parameter"),
+        ("/api/search?q=v%C3%A9lo&limit=0", 400, "bad_parameter"),
+        ("/api/search?q=velo&limit=101", 400, "bad_parameter"),
+        ("/api/search?q=velo&limit=abc", 400, "bad_parameter"),
+        ("/api/search?q=velo&limit=-1", 400, "bad_parameter"),
+        ("/api/search?q=velo&offset=10001", 400, "bad_parameter"),
+        ("/api/search?q=velo&offset=1e3", 400, "bad_parameter"),
+        ("/api/search?q=velo&offset=99999999999999999999", 400, "bad_parameter"),
+        ("/api/search?q=velo&sort=random", 400, "bad_parameter"),
+        ("/api/search?q=velo&since=hier", 400, "bad_parameter"),
+        ("/api/search?q=velo&since=2024-05-01&until=2024-01-01", 400, "bad_parameter"),
+        ("/api/search?q=velo&section=" + "s" * 300, 400, "bad_parameter"),
+        ("/api/search?q=" + "a" * 1025, 400, "bad_parameter"),
+        ("/api/search?q=%FF", 400, "bad_parameter"),
+        ("/api/search?q=%C0%AF", 400, "bad_parameter"),       # overlong "/"
+        ("/api/search?q=%ED%A0%80", 400, "bad_parameter"),    # a surrogate
+        ("/api/search?q=a%00b", 400, "bad_parameter"),        # NUL would cut the C string
+        ("/api/search?%FF=1&q=velo", 400, "bad_parameter"),   # bad parameter name
+        ("/api/suggest?q=velo&limit=0", 400, "bad_parameter"),
+        ("/api/suggest?q=velo&limit=21", 400, "bad_parameter"),
+        ("/api/suggest?q=%FF", 400, "bad_parameter"),
+        ("/api/articles/%FF", 400, "bad_parameter"),
+        ("/nulle-part", 404, "not_found"),
+        ("/api", 404, "not_found"),
+        ("/static/absent.js", 404, "not_found"),
+        ("/api/search?q=" + "a" * 5000, 414, "uri_too_long"),
+    ]
+
+    def test_table(self):
+        for path, status, code in self.CASES:
+            with self.subTest(path=path[:80]):
+                got, headers, body = SERVER.request(path)
+                self.assertEqual(got, status, body[:200])
+                self.assertTrue(headers["content-type"].startswith("application/json"))
+                r = json.loads(body)
+                self.assertEqual(r["error"]["code"], code)
+                self.assertTrue(r["error"]["message"])
+
+    def test_method_not_allowed(self):
+        for method, path in (("POST", "/api/search"), ("DELETE", "/api/articles/velo-01"), ("PUT", "/"),
+                             ("POST", "/healthz")):
+            with self.subTest(method=method, path=path):
+                status, headers, body = SERVER.request(path, method=method, body=b"x=1")
+                self.assertEqual(status, 405)
+                self.assertEqual(headers.get("allow"), "GET, HEAD, OPTIONS")
+                self.assertEqual(json.loads(body)["error"]["code"], "method_not_allowed")
+
+    def test_oversized_requests_refused(self):
+        # Past the connection memory limit libmicrohttpd refuses by itself.
+        status, _, _ = SERVER.request("/api/search?q=" + "a" * 60000)
+        self.assertEqual(status, 414)
+        status, _, _ = SERVER.request("/healthz", headers={"X-Enorme": "b" * 60000})
+        self.assertIn(status, (413, 431))
+        status, _, _ = SERVER.request("/healthz")  # and the server is still fine
+        self.assertEqual(status, 200)
+
+    def test_page_bad_parameter(self):
+        status, headers, body = SERVER.request("/?" + q(q="vélo", page="0"))
+        self.assertEqual(status, 400)
+        self.assertTrue(headers["content-type"].startswith("text/html"))
+        self.assertIn("Requête invalide", body.decode())
+
+
+class Page(unittest.TestCase):
+    def test_page_results(self):
+        status, headers, body = SERVER.request("/?" + q(q="vélo"))
+        html = body.decode()
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["content-type"].startswith("text/html"))
+        self.assertIn('<html lang="fr">', html)
+        self.assertIn('<label class="search-label" for="q">', html)
+        self.assertIn('value="vélo"', html)
+        self.assertRegex(html, r"\d+ résultats pour « vélo »")
+        self.assertEqual(html.count('<li class="hit">'), 10)
+        self.assertIn('href="https://kiosque.example/societe/velo-', html)
+        self.assertIn("<mark>", html)
+        self.assertIn('rel="next" href="/?q=v%C3%A9lo&amp;page=2"', html)
+        self.assertIn("<time datetime=", html)
+        # Page 2 shows other articles and links back.
+        _, _, body2 = SERVER.request("/?" + q(q="vélo", page=2))
+        html2 = body2.decode()
+        self.assertIn('rel="prev"', html2)
+        titles = lambda h: set(re.findall(r'<h3 class="hit-title">(.*?)</h3>', h))
+        self.assertTrue(titles(html2))
+        self.assertFalse(titles(html) & titles(html2))
+
+    def test_empty_and_no_result(self):
+        status, _, body = SERVER.request("/")
+        self.assertEqual(status, 200)
+        self.assertIn('name="q"', body.decode())
+        self.assertNotIn("résultat", body.decode())
+        _, _, body = SERVER.request("/?" + q(q="zzyzxquuxnothing"))
+        self.assertIn("Aucun résultat", body.decode())
+
+    def test_security_headers_and_no_inline_script(self):
+        _, headers, body = SERVER.request("/?" + q(q="vélo"))
+        csp = headers["content-security-policy"]
+        self.assertIn("script-src 'self'", csp)
+        self.assertNotIn("unsafe-inline", csp)
+        self.assertEqual(headers["x-content-type-options"], "nosniff")
+        self.assertIn("referrer-policy", headers)
+        scripts = re.findall(r"<script([^>]*)>", body.decode())
+        self.assertEqual(scripts, [' src="/static/kiosque.js" defer'])
+        status, headers, js = SERVER.request("/static/kiosque.js")
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["content-type"].startswith("text/javascript"))
+        self.assertIn(b"/api/suggest", js)
+        status, headers, _ = SERVER.request("/static/kiosque.css")
+        self.assertEqual((status, headers["content-type"].split(";")[0]), (200, "text/css"))
+
+    def test_xss_echo(self):
+        attack = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>"
+        _, _, body = SERVER.request("/?" + q(q=attack, section=attack))
+        html = body.decode()
+        self.assertNotIn("<script>alert(1)", html)
+        self.assertNotIn("<img src=x", html)
+        self.assertIn("&lt;script&gt;alert(1)&lt;/script&gt;", html)
+        # An invalid filter is echoed in the error message: escaped too.
+        status, _, body = SERVER.request("/?" + q(q=attack, since=attack))
+        self.assertEqual(status, 400)
+        self.assertNotIn("<script>alert(1)", body.decode())
+        # Stored content holding HTML shows as text, and a javascript: URL is no link.
+        _, _, body = SERVER.request("/?" + q(q="balises échappement"))
+        html = body.decode()
+        self.assertIn("Les balises", html)
+        self.assertIn("&amp; le web", html)
+        self.assertNotIn("javascript:", html)
+        # The API returns the query as a JSON string, never interpreted.
+        status, headers, r = SERVER.json("/api/search?" + q(q=attack))
+        self.assertEqual(status, 200)
+        self.assertEqual(r["query"], attack)
+        self.assertEqual(headers["x-content-type-options"], "nosniff")
+
+
+class Cors(unittest.TestCase):
+    def test_allowed_origin(self):
+        status, headers, _ = SERVER.request("/api/suggest?q=cycl", headers={"Origin": ORIGIN})
+        self.assertEqual(status, 200)
+        self.assertEqual(headers.get("access-control-allow-origin"), ORIGIN)
+        self.assertIn("Origin", headers.get("vary", ""))
+        status, headers, _ = SERVER.request("/api/search?q=velo", method="OPTIONS",
+                                            headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET"})
+        self.assertEqual(status, 204)
+        self.assertEqual(headers.get("access-control-allow-origin"), ORIGIN)
+        self.assertIn("GET", headers.get("access-control-allow-methods", ""))
+
+    def test_denied_origin(self):
+        for origin in ("https://evil.example", ORIGIN + ".evil.example", "null", "https://www.exemple.fr:8443"):
+            with self.subTest(origin=origin):
+                status, headers, _ = SERVER.request("/api/search?q=velo", headers={"Origin": origin})
+                self.assertEqual(status, 200)
+                self.assertNotIn("access-control-allow-origin", headers)
+        # The page and the metrics are never shared cross-origin.
+        _, headers, _ = SERVER.request("/metrics", headers={"Origin": ORIGIN})
+        self.assertNotIn("access-control-allow-origin", headers)
+
+
+class Live(unittest.TestCase):
+    """Behaviour while the index changes under the server."""
+
+    def test_fresh_within_one_second(self):
+        word = "zorglubophone"
+        path = "/api/search?" + q(q=word)
+        _, _, before = SERVER.json(path)  # also caches the empty answer
+        self.assertEqual(before["total"], 0)
+        src = os.path.join(setUpModule.tmp, "fresh.jsonl")
+        write_article(src, "fresh-1", f"Le {word} arrive en France", f"Un appareil nommé {word} intrigue les passants.")
+        indexer(setUpModule.db, "add", src)
+        committed = time.monotonic()
+        found_after = None
+        while time.monotonic() - committed < 3:
+            _, _, r = SERVER.json(path)
+            if r["total"] >= 1:
+                found_after = time.monotonic() - committed
+                break
+            time.sleep(0.02)
+        self.assertIsNotNone(found_after, "the new article was never found")
+        self.assertLess(found_after, 1.0)
+        self.assertEqual(r["hits"][0]["id"], "fresh-1")
+        status, _, art = SERVER.json("/api/articles/fresh-1")
+        self.assertEqual(status, 200)
+
+    def test_search_while_indexer_commits(self):
+        stop = threading.Event()
+        commits = []
+        indexer_errors = []
+
+        def keep_indexing():
+            n = 0
+            while not stop.is_set():
+                src = os.path.join(setUpModule.tmp, f"commit-{n % 3}.jsonl")
+                write_article(src, f"commit-{n % 5}", f"Vélo et commit numéro {n}",
+                              f"Le vélo revient dans l'article de test {n}, modifié à chaque commit.")
+                p = indexer(setUpModule.db, "add", src, check=False)
+                if p.returncode != 0:
+                    indexer_errors.append(p.stderr)
+                commits.append(n)
+                n += 1
+
+        failures = []
+        done = [0]
+        lock = threading.Lock()
+        queries = ["vélo", "vélo électrique", "piste cyclable", "commit", "budget", "orages", "vélo gare",
+                   "ville cyclistes", "théâtre", "football"]
+
+        def hammer(k):
+            conn = http.client.HTTPConnection("127.0.0.1", SERVER.port, timeout=10)
+            i = 0
+            while not stop.is_set():
+                path = "/api/search?" + q(q=queries[(i + k) % len(queries)], offset=i % 7, limit=5)
+                try:
+                    conn.request("GET", path)
+                    resp = conn.getresponse()
+                    body = resp.read()
+                    if resp.status != 200:
+                        failures.append((resp.status, body[:200]))
+                    else:
+                        json.loads(body)
+                except Exception as e:  # noqa: BLE001 - any failure is a test failure
+                    failures.append(repr(e))
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", SERVER.port, timeout=10)
+                with lock:
+                    done[0] += 1
+                i += 1
+            conn.close()
+
+        workers = [threading.Thread(target=hammer, args=(k,)) for k in range(4)]
+        writer = threading.Thread(target=keep_indexing)
+        writer.start()
+        for w in workers:
+            w.start()
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline and len(commits) < 30:
+            time.sleep(0.1)
+        stop.set()
+        writer.join(60)
+        for w in workers:
+            w.join(30)
+        print(f"\n  {done[0]} searches during {len(commits)} commits", file=sys.stderr)
+        self.assertFalse(indexer_errors, indexer_errors[:2])
+        self.assertGreaterEqual(len(commits), 3)
+        self.assertGreater(done[0], 50)
+        self.assertEqual(failures, [])
+
+
+class Lifecycle(unittest.TestCase):
+    def test_bad_arguments(self):
+        exe = os.path.join(ARGS.bin_dir, "searchd")
+        for args in (["--threads", "0"], ["--threads"], ["--bogus"], ["--allow-origin", "www.exemple.fr"],
+                     ["--allow-origin", "https://www.exemple.fr/"]):
+            with self.subTest(args=args):
+                p = subprocess.run([exe, *args], capture_output=True, text=True, timeout=10)
+                self.assertEqual(p.returncode, 2)
+                self.assertTrue(p.stderr.strip())
+        p = subprocess.run([exe, "--db", setUpModule.db, "--listen", "127.0.0.1:99999"], capture_output=True,
+                           text=True, timeout=10)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("port", p.stderr)
+
+    def test_unreadable_index_503_then_sigterm(self):
+        empty = os.path.join(setUpModule.tmp, "no-index-here")
+        s = Searchd(empty)
+        try:
+            status, _, r = s.json("/healthz")
+            self.assertEqual((status, r["status"]), (503, "unavailable"))
+            status, _, r = s.json("/api/search?q=velo")
+            self.assertEqual((status, r["error"]["code"]), (503, "index_unavailable"))
+            status, _, body = s.request("/?q=velo")
+            self.assertEqual(status, 503)
+            self.assertIn("indisponible", body.decode())
+            self.assertIn("kiosque_index_up 0", s.request("/metrics")[2].decode())
+            # Once an index appears there, searchd serves it without a restart.
+            indexer(empty, "add", os.path.join(ARGS.fixtures, "articles.jsonl"))
+            status, _, r = s.json("/healthz")
+            self.assertEqual(status, 200)
+            self.assertGreater(s.json("/api/search?q=velo")[2]["total"], 0)
+        finally:
+            rc = s.stop(signal.SIGTERM)
+        self.assertEqual(rc, 0)
+        self.assertIn("searchd: stopped", s.lines)
+        # One access log line per request: time, method, path, status, duration.
+        self.assertTrue(any(re.match(r"\d{4}-\d\d-\d\dT[\d:.]+Z GET /healthz 503 [\d.]+ ms$", l) for l in s.lines),
+                        s.lines[:5])
+
+    def test_sigint_during_requests(self):
+        s = Searchd(setUpModule.db, "--quiet")
+        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10)
+        conn.request("GET", "/api/search?q=velo")
+        self.assertEqual(conn.getresponse().status, 200)  # a kept-alive idle connection stays open
+        t0 = time.monotonic()
+        rc = s.stop(signal.SIGINT)
+        conn.close()
+        self.assertEqual(rc, 0)
+        self.assertLess(time.monotonic() - t0, 8)
+        self.assertFalse(any(" GET " in l for l in s.lines))  # --quiet
+
+
+def main():
+    global ARGS
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin-dir", required=True)
+    parser.add_argument("--fixtures", default=os.path.join(HERE, "..", "fixtures", "searchd"))
+    ARGS, rest = parser.parse_known_args()
+    for prog in ("searchd", "indexer"):
+        if not os.access(os.path.join(ARGS.bin_dir, prog), os.X_OK):
+            print(f"SKIP: {prog} is not built in {ARGS.bin_dir}", file=sys.stderr)
+            return 77
+    result = unittest.main(argv=[sys.argv[0], *rest], exit=False, verbosity=2).result
+    return 0 if result.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

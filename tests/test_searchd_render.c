@@ -1,0 +1,148 @@
+/* Unit tests of searchd's render module: escaping, UTF-8 validation, French formatting, the page. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "render.h"
+
+static void test_html_escape(void)
+{
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"", ""},
+        {"plain", "plain"},
+        {"<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"},
+        {"a & b", "a &amp; b"},
+        {"\"quoted\" 'single'", "&quot;quoted&quot; &#39;single&#39;"},
+        {"l’été à Paris", "l’été à Paris"},
+        {"&amp;", "&amp;amp;"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        render_buf b = RENDER_BUF_INIT;
+        render_buf_add_html(&b, cases[i].in);
+        char *got = render_buf_release(&b, NULL);
+        CHECK_STR(got, cases[i].want);
+        free(got);
+    }
+}
+
+static void test_url_encode(void)
+{
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"vélo", "v%C3%A9lo"},
+        {"a b&c=d", "a%20b%26c%3Dd"},
+        {"AZaz09-._~", "AZaz09-._~"},
+        {"\"<>/?#", "%22%3C%3E%2F%3F%23"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        render_buf b = RENDER_BUF_INIT;
+        render_buf_add_url(&b, cases[i].in);
+        char *got = render_buf_release(&b, NULL);
+        CHECK_STR(got, cases[i].want);
+        free(got);
+    }
+}
+
+static void test_utf8(void)
+{
+    static const struct {
+        const char *s;
+        size_t len;
+        int valid;
+    } cases[] = {
+        {"", 0, 1},
+        {"ascii", 5, 1},
+        {"é", 2, 1},
+        {"€", 3, 1},
+        {"\xF0\x9F\x98\x80", 4, 1},     /* U+1F600 */
+        {"\xF4\x8F\xBF\xBF", 4, 1},     /* U+10FFFF, the last code point */
+        {"\xFF", 1, 0},
+        {"\xC3", 1, 0},                 /* truncated */
+        {"\xC0\xAF", 2, 0},             /* overlong '/' */
+        {"\xE0\x80\xAF", 3, 0},         /* overlong */
+        {"\xED\xA0\x80", 3, 0},         /* a surrogate */
+        {"\xF4\x90\x80\x80", 4, 0},     /* above U+10FFFF */
+        {"\x80", 1, 0},                 /* lone continuation */
+        {"a\0b", 3, 0},                 /* NUL */
+        {"\xE2\x82", 2, 0},             /* truncated euro */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        CHECK_MSG(render_utf8_valid(cases[i].s, cases[i].len) == cases[i].valid, "case %zu", i);
+}
+
+static void test_formatting(void)
+{
+    char out[64];
+    render_date_fr("2020-07-02T17:09:00Z", out, sizeof out);
+    CHECK_STR(out, "2 juillet 2020");
+    render_date_fr("2024-08-01", out, sizeof out);
+    CHECK_STR(out, "1er août 2024");
+    render_date_fr("hier", out, sizeof out);
+    CHECK_STR(out, "hier");
+    render_count_fr(0, out, sizeof out);
+    CHECK_STR(out, "0");
+    render_count_fr(999, out, sizeof out);
+    CHECK_STR(out, "999");
+    render_count_fr(36152, out, sizeof out);
+    CHECK_STR(out, "36\xE2\x80\xAF" "152");
+    render_count_fr(1234567, out, sizeof out);
+    CHECK_STR(out, "1\xE2\x80\xAF" "234\xE2\x80\xAF" "567");
+}
+
+static void test_error_json(void)
+{
+    size_t len = 0;
+    char *json = render_error_json("bad_parameter", "limit \"x\" <b>", &len);
+    CHECK_STR(json, "{\"error\":{\"code\":\"bad_parameter\",\"message\":\"limit \\\"x\\\" <b>\"}}");
+    CHECK(json && len == strlen(json));
+    free(json);
+}
+
+static void test_page(void)
+{
+    char title[] = "Vélo <b>gras</b> & co", id[] = "a1", url[] = "javascript:alert(1)", date[] = "2024-03-05T10:00:00Z",
+         author[] = "Inès", section[] = "societe / mobilite", snippet[] = "le vélo en ville";
+    search_mark mark = {3, 8}; /* "vélo": bytes 3..7 */
+    search_hit hit = {id, url, title, date, author, section, snippet, &mark, 1, 1.0, 0};
+    char query[] = "vélo";
+    search_result r = {query, 25, 10, 10, 1.0, 0, &hit, 1};
+    render_page_params p = {"vélo\"><script>", "", "", "", "relevance", 2, 10};
+    size_t len = 0;
+    char *html = render_page(&p, &r, NULL, &len);
+    CHECK(html != NULL);
+    if (!html)
+        return;
+    CHECK(len == strlen(html));
+    CHECK(strstr(html, "<html lang=\"fr\">") != NULL);
+    CHECK(strstr(html, "value=\"vélo&quot;&gt;&lt;script&gt;\"") != NULL);
+    CHECK(strstr(html, "<script>") == NULL);
+    CHECK(strstr(html, "Vélo &lt;b&gt;gras&lt;/b&gt; &amp; co") != NULL);
+    CHECK(strstr(html, "javascript:") == NULL);        /* not a web URL: no link */
+    CHECK(strstr(html, "le <mark>vélo</mark> en ville") != NULL);
+    CHECK(strstr(html, "5 mars 2024") != NULL);
+    CHECK(strstr(html, "25 résultats") != NULL);
+    CHECK(strstr(html, "Page 2 sur 3") != NULL);
+    CHECK(strstr(html, "<ol class=\"hits\" start=\"11\">") != NULL);
+    CHECK(strstr(html, "rel=\"prev\" href=\"/?q=v%C3%A9lo%22%3E%3Cscript%3E\"") != NULL);
+    CHECK(strstr(html, "rel=\"next\" href=\"/?q=v%C3%A9lo%22%3E%3Cscript%3E&amp;page=3\"") != NULL);
+    CHECK(strstr(html, "section=mobilite") != NULL);
+    free(html);
+
+    html = render_page(&p, NULL, "Requête invalide : <since>.", &len);
+    CHECK(html && strstr(html, "role=\"alert\">Requête invalide : &lt;since&gt;.</p>") != NULL);
+    free(html);
+}
+
+int main(void)
+{
+    test_html_escape();
+    test_url_encode();
+    test_utf8();
+    test_formatting();
+    test_error_json();
+    test_page();
+    return harness_exit("test_searchd_render");
+}
