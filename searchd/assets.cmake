@@ -3,7 +3,8 @@
 # CMakeLists.txt after the searchd target is defined.
 set(KQ_SEARCHD_ASSET_FILES
     ${CMAKE_CURRENT_SOURCE_DIR}/searchd/assets/kiosque.css
-    ${CMAKE_CURRENT_SOURCE_DIR}/searchd/assets/kiosque.js)
+    ${CMAKE_CURRENT_SOURCE_DIR}/searchd/assets/kiosque.js
+    ${CMAKE_CURRENT_SOURCE_DIR}/searchd/assets/favicon.svg)
 set(KQ_SEARCHD_ASSETS_C ${CMAKE_CURRENT_BINARY_DIR}/searchd_assets.c)
 # A list cannot cross a custom command's argument intact: pass it joined by '|'.
 string(REPLACE ";" "|" kq_asset_arg "${KQ_SEARCHD_ASSET_FILES}")

@@ -270,10 +270,10 @@ static void add_form(render_buf *b, const render_page_params *p)
     render_buf_add_html(b, p->query);
     render_buf_printf(b,
                       "\" maxlength=\"%u\" autocomplete=\"off\" spellcheck=\"false\" list=\"kq-suggestions\" "
-                      "placeholder=\"mots, &quot;expression exacte&quot;, -exclu\"%s>"
+                      "placeholder=\"mots, &quot;expression exacte&quot;, -exclu\">"
                       "<datalist id=\"kq-suggestions\"></datalist>"
                       "<button type=\"submit\">Rechercher</button></div>\n",
-                      SEARCH_MAX_QUERY_BYTES, *p->query ? "" : " autofocus");
+                      SEARCH_MAX_QUERY_BYTES);
     render_buf_printf(b, "<details class=\"filters\"%s><summary>Filtres et tri</summary>\n<div class=\"filter-grid\">\n",
                       filtered ? " open" : "");
     render_buf_puts(b, "<p><label for=\"section\">Rubrique</label>"
@@ -441,6 +441,7 @@ char *render_page(const render_page_params *p, const search_result *r, const cha
         render_buf_puts(&b, " — ");
     }
     render_buf_puts(&b, "Kiosque, recherche dans les archives</title>\n"
+                        "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">\n"
                         "<link rel=\"stylesheet\" href=\"/static/kiosque.css\">\n"
                         "<script src=\"/static/kiosque.js\" defer></script>\n</head>\n<body>\n"
                         "<a class=\"skip\" href=\"#main\">Aller au contenu</a>\n"
