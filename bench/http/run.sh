@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# bench/http/run.sh [BUILD_DIR]
+#
+# Throughput and latency of searchd over HTTP, measured with wrk against an
+# index of the 36k-article corpus, and in the same run the ceiling: a
+# trivial libmicrohttpd server (trivial_server.c) set up like searchd that
+# answers a fixed JSON body.  Scenarios, each with 1 and 2 wrk threads:
+#   distinct 1–3 word queries   every request a new query (no cache hit)
+#   distinct 2-word queries     the same, two words each
+#   popular repeated queries    50 frequent queries asked again and again (cache)
+#   trivial server              the ceiling
+# Prints requests per second, p50/p99 latency, the ratio to the ceiling and
+# the commands used.  Skips (exit 77) when the corpus or wrk is absent.
+#
+# Environment: KQ_CORPUS (default ../shared/corpus/orangesum-fr.jsonl.gz),
+# KQ_BENCH_OUT (bench/out/http), KQ_BENCH_DB (an existing index to reuse;
+# default KQ_BENCH_OUT/db, built once), KQ_BENCH_DURATION (10s),
+# KQ_SEARCHD_THREADS (nproc), KQ_BENCH_CONNS (connections per wrk thread, 4).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+HERE="$ROOT/bench/http"
+BUILD=${1:-${KQ_BUILD_DIR:-$ROOT/build}}
+CORPUS=${KQ_CORPUS:-$ROOT/../shared/corpus/orangesum-fr.jsonl.gz}
+OUT=${KQ_BENCH_OUT:-$ROOT/bench/out/http}
+DB=${KQ_BENCH_DB:-$OUT/db}
+DURATION=${KQ_BENCH_DURATION:-10s}
+SERVER_THREADS=${KQ_SEARCHD_THREADS:-$(nproc)}
+CONNS=${KQ_BENCH_CONNS:-4}
+
+if [ ! -f "$CORPUS" ]; then
+  echo "SKIP: the corpus $CORPUS is absent (set KQ_CORPUS)"
+  exit 77
+fi
+if ! command -v wrk >/dev/null; then
+  echo "SKIP: wrk is not installed (apt-get install wrk)"
+  exit 77
+fi
+for prog in searchd indexer; do
+  if [ ! -x "$BUILD/$prog" ]; then
+    echo "error: $BUILD/$prog is missing: cmake --build $BUILD --target searchd indexer" >&2
+    exit 2
+  fi
+done
+mkdir -p "$OUT"
+
+if [ ! -d "$DB/xapian" ]; then
+  echo "== indexing $CORPUS into $DB (once)"
+  /usr/bin/time -f "   %e s, %M KiB peak" "$BUILD/indexer" --db "$DB" --quiet add "$CORPUS"
+fi
+if [ ! -s "$OUT/queries/two.txt" ]; then
+  echo "== drawing queries from the corpus"
+  python3 "$HERE/make_queries.py" "$CORPUS" "$OUT/queries"
+fi
+echo "== building the trivial server"
+cc -O2 -Wall -Wextra -Wno-unused-parameter -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+   -o "$OUT/trivial_server" "$HERE/trivial_server.c" $(pkg-config --cflags --libs libmicrohttpd) -lpthread
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+wait_port() {
+  for _ in $(seq 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "error: nothing listens on port $1" >&2
+  return 1
+}
+
+SEARCHD_PORT=$(free_port)
+TRIVIAL_PORT=$(free_port)
+SEARCHD_CMD=("$BUILD/searchd" --db "$DB" --listen "127.0.0.1:$SEARCHD_PORT" --threads "$SERVER_THREADS" --quiet)
+TRIVIAL_CMD=("$OUT/trivial_server" "$TRIVIAL_PORT" "$SERVER_THREADS")
+"${SEARCHD_CMD[@]}" 2>"$OUT/searchd.log" &
+SEARCHD_PID=$!
+"${TRIVIAL_CMD[@]}" 2>"$OUT/trivial.log" &
+TRIVIAL_PID=$!
+trap 'kill $SEARCHD_PID $TRIVIAL_PID 2>/dev/null; wait $SEARCHD_PID $TRIVIAL_PID 2>/dev/null || true' EXIT
+wait_port "$SEARCHD_PORT"
+wait_port "$TRIVIAL_PORT"
+grep -m1 "articles" "$OUT/searchd.log" || true
+
+# Runs wrk and prints "name threads conns rps p50_ms p99_ms errors";
+# the command goes to $OUT/commands.txt.
+RESULTS="$OUT/results.txt"
+: >"$RESULTS"
+: >"$OUT/commands.txt"
+to_ms() {
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
+}
+run() {
+  local name=$1 threads=$2 url=$3
+  shift 3
+  local conns=$((threads * CONNS))
+  local cmd=(wrk -t "$threads" -c "$conns" -d "$DURATION" --latency "$url" "$@")
+  echo "${cmd[*]}" >>"$OUT/commands.txt"
+  local log="$OUT/wrk-$name-t$threads.txt"
+  "${cmd[@]}" >"$log"
+  local rps p50 p99 errors
+  rps=$(awk '/^Requests\/sec:/ { print $2 }' "$log")
+  p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$log")")
+  p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$log")")
+  errors=$(awk '/Non-2xx|Socket errors/ { print }' "$log" | tr '\n' ' ')
+  echo "$name $threads $conns $rps $p50 $p99 ${errors:-none}" | tee -a "$RESULTS"
+}
+
+S="http://127.0.0.1:$SEARCHD_PORT"
+T="http://127.0.0.1:$TRIVIAL_PORT"
+Q="$OUT/queries"
+echo "== warming up (queries not used by the measured runs)"
+wrk -t 2 -c 4 -d 5s -s "$HERE/queries.lua" "$S" -- "$Q/mixed.txt" 90000 2 >/dev/null
+echo "== measuring: $DURATION per run, $CONNS connections per wrk thread, searchd with $SERVER_THREADS threads"
+echo "   load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+for t in 1 2; do
+  # Distinct queries: each run starts at its own offset in the file.
+  run distinct-1to3w "$t" "$S" -s "$HERE/queries.lua" -- "$Q/mixed.txt" $((t * 30000)) "$t"
+  run distinct-2w "$t" "$S" -s "$HERE/queries.lua" -- "$Q/two.txt" $((t * 20000)) "$t"
+  run popular "$t" "$S" -s "$HERE/queries.lua" -- "$Q/popular.txt" 0 "$t"
+  run trivial "$t" "$T/"
+done
+echo "   load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+echo
+echo "== results (searchd threads: $SERVER_THREADS; machine: $(nproc) cores shared by wrk and the server)"
+awk '
+  { name[NR] = $1; t[NR] = $2; c[NR] = $3; rps[NR] = $4; p50[NR] = $5; p99[NR] = $6
+    err[NR] = ""; for (i = 7; i <= NF; i++) err[NR] = err[NR] " " $i
+    if ($1 == "trivial") ceiling[$2] = $4 }
+  END {
+    printf "%-16s %3s %5s %10s %9s %9s %9s  %s\n", "scenario", "wrk", "conns", "req/s", "p50 ms", "p99 ms", "/ceiling", "errors"
+    for (i = 1; i <= NR; i++)
+      printf "%-16s %3s %5s %10.0f %9.2f %9.2f %8.1f%%  %s\n", name[i], "t" t[i], c[i], rps[i], p50[i], p99[i],
+             100 * rps[i] / ceiling[t[i]], err[i]
+  }' "$RESULTS"
+echo
+echo "== commands"
+echo "${SEARCHD_CMD[*]}"
+echo "${TRIVIAL_CMD[*]}"
+cat "$OUT/commands.txt"
+echo "(wrk outputs in $OUT/wrk-*.txt)"
