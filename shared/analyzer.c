@@ -9,18 +9,18 @@
 
 /* Limits.  They bound the memory of a run whatever the input: a run never
  * allocates, it only fills the fixed buffers of the analyzer. */
-#define TERM_MAX                                                                                   \
-    128 /* bytes of a term, exact form or stem, without the NUL; longer words are cut at a code    \
-           point */
+/* Bytes of a term, exact form or stem, without the NUL; longer words are cut
+ * at a code point. */
+#define TERM_MAX 128
 #define NORM_INPUT_MAX 512 /* bytes of one piece given to utf8proc for the exact form */
 #define DECOMP_MAX 18      /* longest NFKC + case folding expansion of one code point (U+FDFA) */
 #define CPBUF_SIZE (NORM_INPUT_MAX * DECOMP_MAX + 64) /* code points */
 #define CHAIN_MAX 16          /* parts of a hyphenated or dotted word; more start a new word */
 #define COMPOUND_MAX_PARTS 4  /* longer chains (URL slugs) get their parts but no joined form */
 #define COMPOUND_MAX_BYTES 64 /* nor do joined forms longer than this */
-#define DECIMAL_MAX 8         /* ",5" or ".14" groups joined to one number (also 192.168.0.1) */
-#define FAST_LIMIT                                                                                 \
-    0x250 /* code points below this have precomputed forms (Latin-1, Latin Extended-A/B) */
+#define DECIMAL_MAX 8         /* ",5" or ".14" groups joined to one number (also 14.07.2020) */
+/* Code points below this have precomputed forms (Latin-1, Latin Extended-A/B). */
+#define FAST_LIMIT 0x250
 #define FOLD_CP_MAX 160    /* bytes of the folded form of one code point */
 #define STOP_MAX_LEN 8     /* longest stop word, in bytes */
 #define BAD_CP 0xFFFFFFFFu /* an invalid UTF-8 byte */
@@ -98,8 +98,8 @@ struct unit {
     unsigned nupper, nlower;
     int first_upper;
     int all_digits;
-    unsigned
-        ascii_digits; /* number of ASCII digits when the unit is one piece of only those, else 0 */
+    /* Number of ASCII digits when the unit is one piece of only those, else 0. */
+    unsigned ascii_digits;
     sbuf term, exact;
 };
 
@@ -1055,6 +1055,18 @@ void analyzer_free(analyzer *a)
     free(a);
 }
 
+/* The longest prefix of s[0..n) of at most max bytes that does not split a
+ * UTF-8 sequence. */
+static size_t utf8_prefix(const char *s, size_t n, size_t max)
+{
+    if (n <= max)
+        return n;
+    n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
 size_t analyzer_stem(analyzer *a, const char *term, size_t term_len, char *out, size_t out_size)
 {
     sbuf t;
@@ -1066,10 +1078,10 @@ size_t analyzer_stem(analyzer *a, const char *term, size_t term_len, char *out, 
     if (!term)
         return 0;
     sb_reset(&t);
-    sb_put(&t, term, term_len < TERM_MAX ? term_len : TERM_MAX);
+    sb_put(&t, term, utf8_prefix(term, term_len, TERM_MAX));
     if (stem_into(a, t.b, t.len, needs_stem(&t)) != 0)
         return 0;
-    n = a->stem.len < out_size - 1 ? a->stem.len : out_size - 1;
+    n = utf8_prefix(a->stem.b, a->stem.len, out_size - 1);
     memcpy(out, a->stem.b, n);
     out[n] = '\0';
     return n;

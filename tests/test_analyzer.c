@@ -616,6 +616,10 @@ static void test_helpers(analyzer *a)
     }
     CHECK(analyzer_stem(a, "elections", 9, buf, 3) == 2);
     CHECK_STR(buf, "el");
+    /* Truncation never splits a code point ("électoral" is not folded here). */
+    CHECK(analyzer_stem(a, "\xc3\xa9lectoral", 10, buf, 2) == 0);
+    CHECK_STR(buf, "");
+    CHECK(analyzer_stem(a, "elections", 9, buf, 0) == 0);
     for (k = 0; k < sizeof stop / sizeof stop[0]; k++)
         CHECK_MSG(analyzer_is_stopword(stop[k]), "%s should be a stop word", stop[k]);
     for (k = 0; k < sizeof not_stop / sizeof not_stop[0]; k++)
