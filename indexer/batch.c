@@ -371,8 +371,10 @@ static kq_status add_article(batch *b, article *art)
     if (document_unique_term(art->id, term, sizeof term) != 0)
         return KQ_ERR_INVALID;
     st = document_build(b->analyzer, art, b->doc);
+    /* The store knows whether the article is new: a new one needs no lookup. */
     if (st == KQ_OK)
-        st = index_replace(b->index, term, b->doc, &docid);
+        st = exists ? index_replace(b->index, term, b->doc, &docid)
+                    : index_add(b->index, b->doc, &docid);
     if (st != KQ_OK) {
         set_error(b, "cannot index article %s: %s", art->id, index_last_error(b->index));
         return st;

@@ -61,6 +61,10 @@ kq_status index_cancel(index_db *db);
  * when not NULL, receives its document id. */
 kq_status index_replace(index_db *db, const char *unique_term, const index_doc *doc,
                         unsigned *docid);
+/* Adds a document known to be new (its unique term indexed nowhere yet):
+ * cheaper than index_replace, which must look the term up first.  *docid,
+ * when not NULL, receives its document id. */
+kq_status index_add(index_db *db, const index_doc *doc, unsigned *docid);
 /* Deletes the document indexed under `unique_term`; KQ_ERR_NOT_FOUND when none. */
 kq_status index_delete(index_db *db, const char *unique_term);
 
