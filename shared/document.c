@@ -78,6 +78,10 @@ static int on_text_token(void *ctx, const analyzer_token *t)
                           t->exact_len) == 0)
                 b->status = index_doc_add_term(b->doc, b->term, b->weight);
         }
+        /* Headlines capitalise freely; running text tells names apart. */
+        if ((t->flags & TOKEN_CAPITALISED) && !(t->flags & TOKEN_SENTENCE_START) &&
+            !b->in_title && !(t->flags & TOKEN_NUMBER))
+            add_boolean(b, DOCUMENT_PREFIX_CAPITALISED, t->term, t->term_len);
         if (b->in_title) {
             add_term(b, DOCUMENT_PREFIX_TITLE, t->term, t->term_len, 1);
             add_term(b, "Z" DOCUMENT_PREFIX_TITLE, t->stem, t->stem_len, 1);

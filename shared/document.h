@@ -25,6 +25,10 @@
  *   K       keyword word (motcle:)              XK  whole keyword (filter)
  *   XS      section (rubrique:, filter)         L   language
  *   Y, M, D year, month, day published: Y2024, M202403, D20240305
+ *   XC      a word written with a capital inside a sentence (a name, a
+ *           brand: OpenAI, Mistral), once per article; search.c compares
+ *           its frequency with the word's to learn, from the archive
+ *           itself, which words are names that must not be stemmed
  *   Q       the article's identifier: the unique term
  *
  * Field weights (BM25 over one text with per-field term frequencies): a word
@@ -53,6 +57,7 @@
 #define DOCUMENT_PREFIX_YEAR "Y"
 #define DOCUMENT_PREFIX_MONTH "M"
 #define DOCUMENT_PREFIX_DAY "D"
+#define DOCUMENT_PREFIX_CAPITALISED "XC"
 
 #define DOCUMENT_WEIGHT_TITLE 5
 #define DOCUMENT_WEIGHT_DESCRIPTION 2

@@ -163,10 +163,30 @@ static index_query *combine_free(enum index_op op, index_query **subs, size_t n,
     return q;
 }
 
+/* Names and brands are searched as written, not by their stem, so that
+ * `openai` (stem "open") does not find "open bar".  Which words are names is
+ * learned from the archive: a word most of whose articles write it with a
+ * capital inside a sentence (see DOCUMENT_PREFIX_CAPITALISED).  Term
+ * frequencies add up over shards, so this holds for a remote index too. */
+#define NAME_MIN_ARTICLES 1
+static int is_name(struct builder *b, const struct qtoken *t)
+{
+    char buf[DOCUMENT_MAX_TERM + 8];
+    uint64_t all = 0, capitalised = 0;
+    if (strcmp(t->term, t->stem) == 0)
+        return 0; /* stemming would change nothing */
+    if (index_term_freq(b->e->index, t->term, &all) != KQ_OK || all < NAME_MIN_ARTICLES)
+        return 0;
+    snprintf(buf, sizeof buf, "%s%s", DOCUMENT_PREFIX_CAPITALISED, t->term);
+    if (index_term_freq(b->e->index, buf, &capitalised) != KQ_OK)
+        return 0;
+    return capitalised * 2 > all;
+}
+
 /* The query of one analysed token searched anywhere in the text. */
 static index_query *token_query(struct builder *b, const struct qtoken *t)
 {
-    if (t->flags & TOKEN_NUMBER) {
+    if ((t->flags & TOKEN_NUMBER) || is_name(b, t)) {
         snippet_terms_add(b->marks, t->term, NULL);
         return index_query_term(t->term, 1);
     }
@@ -319,6 +339,46 @@ static index_query *date_query(int64_t from, int64_t to)
 
 static index_query *build(struct builder *b, const query_node *node);
 
+static int is_digits(const char *s, size_t min, size_t max)
+{
+    size_t n = strlen(s);
+    if (n < min || n > max)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+static int is_plain_word(const query_node *c)
+{
+    return c->kind == QUERY_WORD && !c->negated && c->field == QUERY_FIELD_ANY;
+}
+
+/* "30 000" typed with a space reaches us as two words: the number of
+ * children from i that form one number written in groups of three digits. */
+static size_t number_run(const query_node *node, size_t i)
+{
+    size_t n = 1;
+    const query_node *c = node->children[i];
+    if (!is_plain_word(c) || !is_digits(c->text, 1, 3))
+        return 1;
+    while (i + n < node->n_children && is_plain_word(node->children[i + n]) &&
+           is_digits(node->children[i + n]->text, 3, 3))
+        n++;
+    return n;
+}
+
+static index_query *number_query(struct builder *b, const query_node *node, size_t i, size_t n)
+{
+    char buf[128];
+    size_t at = 0;
+    for (size_t k = 0; k < n && at + 8 < sizeof buf; k++)
+        at += (size_t)snprintf(buf + at, sizeof buf - at, k ? " %s" : "%s",
+                               node->children[i + k]->text);
+    return word_query(b, buf, QUERY_FIELD_ANY);
+}
+
 static index_query *build_group(struct builder *b, const query_node *node)
 {
     size_t n = node->n_children;
@@ -333,7 +393,9 @@ static index_query *build_group(struct builder *b, const query_node *node)
     }
     for (size_t i = 0; i < n; i++) {
         const query_node *c = node->children[i];
-        index_query *sub = build(b, c);
+        size_t run = node->kind == QUERY_AND ? number_run(node, i) : 1;
+        index_query *sub = run > 1 ? number_query(b, node, i, run) : build(b, c);
+        i += run - 1;
         if (!sub)
             continue;
         if (c->negated)
