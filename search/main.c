@@ -15,7 +15,8 @@ enum { EXIT_FOUND = 0, EXIT_NONE = 1, EXIT_FAILED = 2 };
 static void usage(FILE *f)
 {
     fputs("usage: search [--db PATH] [-n N] [--offset K] [--json] [--sort relevance|date|date_asc]\n"
-          "              [--section S] [--author A] [--since DATE] [--until DATE] QUERY...\n"
+          "              [--section S] [--author A] [--since DATE] [--until DATE] [--facets]\n"
+          "              [--all] [--duplicates-of ID] [--half-life DAYS] QUERY...\n"
           "\n"
           "Prints the best-matching articles: headline, date, section, author, URL and a\n"
           "snippet with the matched words highlighted.  The database is --db PATH, else\n"
@@ -98,6 +99,12 @@ int main(int argc, char **argv)
         } else if (strcmp(opt, "--json") == 0) {
             json = 1;
             continue;
+        } else if (strcmp(opt, "--facets") == 0) {
+            req.facets = 1;
+            continue;
+        } else if (strcmp(opt, "--all") == 0) {
+            req.no_collapse = 1;
+            continue;
         } else if (strcmp(opt, "-h") == 0 || strcmp(opt, "--help") == 0) {
             usage(stdout);
             return EXIT_FOUND;
@@ -134,6 +141,18 @@ int main(int argc, char **argv)
             req.section = val;
         else if (strcmp(opt, "--author") == 0)
             req.author = val;
+        else if (strcmp(opt, "--duplicates-of") == 0)
+            req.duplicates_of = val;
+        else if (strcmp(opt, "--half-life") == 0) {
+            char *end;
+            req.half_life_days = strtod(val, &end);
+            if (*end || end == val || req.half_life_days > 36500) {
+                fprintf(stderr, "search: --half-life wants a number of days (0 or less: none)\n");
+                return EXIT_FAILED;
+            }
+            if (req.half_life_days == 0)
+                req.half_life_days = -1;
+        }
         else if (strcmp(opt, "--since") == 0 || strcmp(opt, "--until") == 0) {
             int64_t t;
             if (article_parse_date(val, &t) != KQ_OK) {
@@ -198,6 +217,11 @@ int main(int argc, char **argv)
         goto out;
     }
     int tty = isatty(1);
+    if (r.suggestion) {
+        printf("Vouliez-vous dire : ");
+        put_clean(r.suggestion, strlen(r.suggestion));
+        printf(" ?\n");
+    }
     if (r.total == 0) {
         printf("Aucun article ne correspond à « ");
         put_clean(query, strlen(query));
@@ -211,6 +235,15 @@ int main(int argc, char **argv)
     printf(" » (%.1f ms)\n\n", r.took_ms);
     for (size_t k = 0; k < r.n_hits; k++)
         print_hit(&r.hits[k], req.offset + (unsigned)k + 1, tty);
+    for (size_t f = 0; r.has_facets && f < SEARCH_FACET_COUNT; f++) {
+        printf("%s:", r.facets[f].name);
+        for (size_t k = 0; k < r.facets[f].n_values && k < 12; k++) {
+            putchar(' ');
+            put_clean(r.facets[f].values[k].value, strlen(r.facets[f].values[k].value));
+            printf(" (%llu)", (unsigned long long)r.facets[f].values[k].count);
+        }
+        putchar('\n');
+    }
     if (r.n_hits == 0)
         printf("Pas d'autres résultats après le %u%s.\n", req.offset, req.offset == 1 ? "er" : "e");
     else if (req.offset + r.n_hits < r.total)

@@ -218,32 +218,19 @@ kq_status document_build(analyzer *a, const article *art, index_doc *doc)
         add_boolean(&b, DOCUMENT_PREFIX_DAY, ymd, 8);
         index_doc_set_value(doc, DOCUMENT_SLOT_YEAR, d, 4);
         index_doc_set_value(doc, DOCUMENT_SLOT_MONTH, d, 7);
+        index_doc_set_value(doc, DOCUMENT_SLOT_DAY, d, 10);
         size_t n = index_serialise_number((double)art->published, buf);
         index_doc_set_value(doc, DOCUMENT_SLOT_PUBLISHED, buf, n);
     }
     index_doc_set_value(doc, DOCUMENT_SLOT_HASH, art->hash, strlen(art->hash));
     snprintf(buf, sizeof buf, "%016llx", (unsigned long long)b.key);
     index_doc_set_value(doc, DOCUMENT_SLOT_COLLAPSE, buf, 16);
-    if (art->n_sections)
-        index_doc_set_value(doc, DOCUMENT_SLOT_SECTION, art->sections[0],
-                            strlen(art->sections[0]));
-    if (art->n_authors) {
-        size_t total = 0;
-        for (size_t i = 0; i < art->n_authors; i++)
-            total += strlen(art->authors[i]) + 1;
-        char *joined = malloc(total);
-        if (!joined)
-            return KQ_ERR_NOMEM;
-        size_t at = 0;
-        for (size_t i = 0; i < art->n_authors; i++) {
-            size_t n = strlen(art->authors[i]);
-            memcpy(joined + at, art->authors[i], n);
-            at += n;
-            joined[at++] = DOCUMENT_VALUE_SEPARATOR;
-        }
-        b.status = index_doc_set_value(doc, DOCUMENT_SLOT_AUTHOR, joined, at - 1);
-        free(joined);
-    }
+    for (size_t i = 0; i < art->n_sections && i < DOCUMENT_FACET_SECTIONS; i++)
+        index_doc_set_value(doc, DOCUMENT_SLOT_SECTION + (unsigned)i, art->sections[i],
+                            strlen(art->sections[i]));
+    for (size_t i = 0; i < art->n_authors && i < DOCUMENT_FACET_AUTHORS; i++)
+        index_doc_set_value(doc, DOCUMENT_SLOT_AUTHOR + (unsigned)i, art->authors[i],
+                            strlen(art->authors[i]));
 
     data = document_data(art);
     if (!data)

@@ -64,19 +64,24 @@
 #define DOCUMENT_WEIGHT_BODY 1
 #define DOCUMENT_FIELD_GAP 100
 
-/* Value slots. */
+/* Value slots.  Facets count values with Xapian's ValueCountMatchSpy, one
+ * slot per author and per section level, so that a remote xapian-tcpsrv
+ * (which knows only Xapian's own classes) can count them too. */
 enum document_slot {
     DOCUMENT_SLOT_PUBLISHED = 0, /* publication time, index_serialise_number(seconds) */
     DOCUMENT_SLOT_HASH = 1,      /* content hash, 16 hex digits */
     DOCUMENT_SLOT_COLLAPSE = 2,  /* near-duplicate key: same key, same wire copy */
-    DOCUMENT_SLOT_SECTION = 3,   /* first (most general) section, as written */
-    DOCUMENT_SLOT_AUTHOR = 4,    /* authors as written, separated by DOCUMENT_VALUE_SEPARATOR */
-    DOCUMENT_SLOT_YEAR = 5,      /* "2024" */
-    DOCUMENT_SLOT_MONTH = 6,     /* "2024-03" */
+    DOCUMENT_SLOT_YEAR = 3,      /* "2024" */
+    DOCUMENT_SLOT_MONTH = 4,     /* "2024-03" */
+    DOCUMENT_SLOT_DAY = 5,       /* "2024-03-05": freshness weights are keyed by day */
+    DOCUMENT_SLOT_SECTION = 6,   /* sections as written, one per slot, most general first */
+    DOCUMENT_SLOT_AUTHOR = DOCUMENT_SLOT_SECTION + 2, /* authors as written, one per slot */
 };
 
-/* Separates several values in one slot (authors). */
-#define DOCUMENT_VALUE_SEPARATOR '\x1f'
+/* Section levels and authors that get a facet slot; the others are still
+ * searchable and filterable, but not counted in facets. */
+#define DOCUMENT_FACET_SECTIONS 2
+#define DOCUMENT_FACET_AUTHORS 6
 
 /* Longest term Xapian accepts is 245 bytes; longer words are skipped. */
 #define DOCUMENT_MAX_TERM 240

@@ -613,6 +613,54 @@ extern "C" kq_status index_get_data(index_db *db, const char *unique_term, char 
     });
 }
 
+extern "C" char *index_get_value(index_db *db, const char *unique_term, unsigned slot,
+                                 kq_status *status)
+{
+    char *out = nullptr;
+    *status = guard(db, [&]() {
+        Xapian::PostingIterator p = db->db->postlist_begin(unique_term);
+        if (p == db->db->postlist_end(unique_term))
+            return fail(db, KQ_ERR_NOT_FOUND,
+                        (std::string("no document indexed under ") + unique_term).c_str());
+        out = dup_bytes(db->db->get_document(*p).get_value(slot));
+        return out ? KQ_OK : KQ_ERR_NOMEM;
+    });
+    return *status == KQ_OK ? out : nullptr;
+}
+
+extern "C" char *index_value_upper_bound(index_db *db, unsigned slot)
+{
+    char *out = nullptr;
+    kq_status st = guard(db, [&]() {
+        out = dup_bytes(db->db->get_value_upper_bound(slot));
+        return out ? KQ_OK : KQ_ERR_NOMEM;
+    });
+    return st == KQ_OK ? out : nullptr;
+}
+
+extern "C" kq_status index_expand(index_db *db, const char *unique_term, const char *prefix,
+                                  size_t max,
+                                  int (*cb)(void *ctx, const char *term, double weight), void *ctx)
+{
+    if (!db || !unique_term || !prefix || !cb)
+        return KQ_ERR_INVALID;
+    return guard(db, [&]() {
+        Xapian::PostingIterator p = db->db->postlist_begin(unique_term);
+        if (p == db->db->postlist_end(unique_term))
+            return fail(db, KQ_ERR_NOT_FOUND,
+                        (std::string("no document indexed under ") + unique_term).c_str());
+        Xapian::RSet rset;
+        rset.add_document(*p);
+        Xapian::Enquire enquire(*db->db);
+        Xapian::ExpandDeciderFilterPrefix decider(prefix);
+        Xapian::ESet eset = enquire.get_eset((Xapian::termcount)max, rset, &decider);
+        for (Xapian::ESetIterator e = eset.begin(); e != eset.end(); ++e)
+            if (cb(ctx, (*e).c_str(), e.get_weight()))
+                break;
+        return KQ_OK;
+    });
+}
+
 extern "C" kq_status index_foreach_document(
     index_db *db, int (*cb)(void *ctx, unsigned docid, const char *data, size_t len), void *ctx)
 {
@@ -762,6 +810,22 @@ extern "C" index_query *index_query_wildcard(const char *prefix, unsigned max_ex
                                   Xapian::Query::OP_SYNONYM));
     } catch (...) {
         return NULL;
+    }
+}
+
+extern "C" index_query *index_query_value_weights(unsigned slot, const char *const *keys,
+                                                  const double *weights, size_t n,
+                                                  double default_weight)
+{
+    try {
+        /* The query holds the source by reference count (release()). */
+        Xapian::ValueMapPostingSource *src = new Xapian::ValueMapPostingSource(slot);
+        for (size_t i = 0; i < n; i++)
+            src->add_mapping(keys[i], weights[i]);
+        src->set_default_weight(default_weight);
+        return wrap(Xapian::Query(src->release()));
+    } catch (...) {
+        return nullptr;
     }
 }
 

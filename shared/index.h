@@ -125,6 +125,24 @@ kq_status index_terms_with_prefix(index_db *db, const char *prefix, size_t max,
 kq_status index_get_data(index_db *db, const char *unique_term, char **data, size_t *len,
                          unsigned *docid);
 
+/* The value in `slot` of the document indexed under `unique_term`: a copy
+ * the caller frees with free() ("" when unset); NULL with *status
+ * KQ_ERR_NOT_FOUND when no such document, or another failure. */
+char *index_get_value(index_db *db, const char *unique_term, unsigned slot, kq_status *status);
+
+/* The highest value stored in `slot` (Xapian keeps this bound per slot): a
+ * copy the caller frees with free(), "" when no document has one, NULL on
+ * failure. */
+char *index_value_upper_bound(index_db *db, unsigned slot);
+
+/* The terms starting with `prefix` that best characterise the document
+ * indexed under `unique_term` against the whole index (Xapian's relevance
+ * feedback: an expand set over a relevance set of that one document), best
+ * first, at most `max` of them, each passed to cb with its weight.
+ * KQ_ERR_NOT_FOUND when no such document. */
+kq_status index_expand(index_db *db, const char *unique_term, const char *prefix, size_t max,
+                       int (*cb)(void *ctx, const char *term, double weight), void *ctx);
+
 /* Calls cb with each document's id and data, in docid order, until cb
  * returns nonzero.  Used by checks and repairs. */
 kq_status index_foreach_document(index_db *db,
@@ -162,6 +180,12 @@ index_query *index_query_value_range(unsigned slot, const char *lo, size_t lo_le
 /* Terms starting with `prefix`, at most max_expansion of them (the most
  * frequent are kept; 0 means no limit), as a synonym. */
 index_query *index_query_wildcard(const char *prefix, unsigned max_expansion);
+/* A weight, not a filter: documents whose value in `slot` is one of keys[i]
+ * get weights[i], the others `default_weight` (Xapian's
+ * ValueMapPostingSource, which a remote xapian-tcpsrv also knows).  Used for
+ * freshness: day → 2^(-age / half-life).  Combine with INDEX_OP_AND_MAYBE. */
+index_query *index_query_value_weights(unsigned slot, const char *const *keys,
+                                       const double *weights, size_t n, double default_weight);
 index_query *index_query_match_all(void);
 index_query *index_query_match_nothing(void);
 /* Xapian's description of the query, for debugging; the caller frees it. */

@@ -580,19 +580,113 @@ static kq_status check_request(search_engine *e, const search_request *req)
     return KQ_OK;
 }
 
+static const char *const facet_names[SEARCH_FACET_COUNT] = {"section", "author", "year",
+                                                             "month"};
+
+/* The Xapian slots counted for each facet (see document.h). */
+static void facet_slots(unsigned slots[], size_t *n)
+{
+    *n = 0;
+    for (unsigned i = 0; i < DOCUMENT_FACET_SECTIONS; i++)
+        slots[(*n)++] = DOCUMENT_SLOT_SECTION + i;
+    for (unsigned i = 0; i < DOCUMENT_FACET_AUTHORS; i++)
+        slots[(*n)++] = DOCUMENT_SLOT_AUTHOR + i;
+    slots[(*n)++] = DOCUMENT_SLOT_YEAR;
+    slots[(*n)++] = DOCUMENT_SLOT_MONTH;
+}
+
+static enum search_facet_kind facet_of_slot(unsigned slot)
+{
+    if (slot == DOCUMENT_SLOT_YEAR)
+        return SEARCH_FACET_YEAR;
+    if (slot == DOCUMENT_SLOT_MONTH)
+        return SEARCH_FACET_MONTH;
+    if (slot >= DOCUMENT_SLOT_AUTHOR)
+        return SEARCH_FACET_AUTHOR;
+    return SEARCH_FACET_SECTION;
+}
+
+/* Periods newest first. */
+static int by_value_desc(const void *a, const void *b)
+{
+    const search_facet_value *x = a, *y = b;
+    return strcmp(y->value, x->value);
+}
+
+static int by_count(const void *a, const void *b)
+{
+    const search_facet_value *x = a, *y = b;
+    return x->count < y->count ? 1 : x->count > y->count ? -1 : strcmp(x->value, y->value);
+}
+
+/* Adds the counts of one slot to a facet; values met in several slots (an
+ * author first on one article, second on another) are summed. */
+static kq_status merge_facet(search_facet *f, const index_facet *src)
+{
+    for (size_t i = 0; i < src->n_values; i++) {
+        const index_facet_value *v = &src->values[i];
+        size_t k = 0;
+        while (k < f->n_values && strcmp(f->values[k].value, v->value) != 0)
+            k++;
+        if (k == f->n_values) {
+            search_facet_value *grown = realloc(f->values, (k + 1) * sizeof *grown);
+            if (!grown)
+                return KQ_ERR_NOMEM;
+            f->values = grown;
+            if (!(f->values[k].value = strdup(v->value)))
+                return KQ_ERR_NOMEM;
+            f->values[k].count = 0;
+            f->n_values++;
+        }
+        f->values[k].count += v->count;
+    }
+    return KQ_OK;
+}
+
+static kq_status fill_facets(const index_results *r, search_result *out)
+{
+    for (size_t i = 0; i < SEARCH_FACET_COUNT; i++)
+        out->facets[i].name = facet_names[i];
+    out->has_facets = 1;
+    for (size_t i = 0; i < r->n_facets; i++) {
+        kq_status st = merge_facet(&out->facets[facet_of_slot(r->facets[i].slot)], &r->facets[i]);
+        if (st != KQ_OK)
+            return st;
+    }
+    for (size_t i = 0; i < SEARCH_FACET_COUNT; i++) {
+        search_facet *f = &out->facets[i];
+        int period = i == SEARCH_FACET_YEAR || i == SEARCH_FACET_MONTH;
+        qsort(f->values, f->n_values, sizeof *f->values, period ? by_value_desc : by_count);
+        while (i == SEARCH_FACET_AUTHOR && f->n_values > SEARCH_FACET_TOP_AUTHORS)
+            free(f->values[--f->n_values].value);
+    }
+    return KQ_OK;
+}
+
 /* Runs one Xapian query and fills the hits; KQ_ERR_MODIFIED means retry. */
 static kq_status execute(search_engine *e, const search_request *req, const index_query *q,
                          const snippet_terms *marks, search_result *out)
 {
     index_search_options opts = {0};
     index_results r = {0};
+    unsigned slots[DOCUMENT_FACET_SECTIONS + DOCUMENT_FACET_AUTHORS + 2];
+    size_t n_slots;
     opts.offset = req->offset;
     opts.limit = req->limit ? req->limit : 10;
-    opts.collapse_slot = -1;
+    opts.collapse_slot = req->no_collapse || req->duplicates_of ? -1 : DOCUMENT_SLOT_COLLAPSE;
     opts.check_at_least = CHECK_AT_LEAST;
     if (req->sort != SEARCH_SORT_RELEVANCE) {
         opts.order = req->sort == SEARCH_SORT_DATE ? INDEX_ORDER_VALUE_DESC : INDEX_ORDER_VALUE_ASC;
         opts.sort_slot = DOCUMENT_SLOT_PUBLISHED;
+    }
+    if (req->facets) {
+        /* Facet counts are exact: every match is examined. */
+        index_stats stats;
+        facet_slots(slots, &n_slots);
+        opts.facet_slots = slots;
+        opts.n_facet_slots = n_slots;
+        if (index_get_stats(e->index, &stats) == KQ_OK)
+            opts.check_at_least = (unsigned)(stats.documents > UINT_MAX ? UINT_MAX : stats.documents);
     }
     kq_status st = index_search(e->index, q, &opts, &r);
     if (st != KQ_OK) {
@@ -609,10 +703,11 @@ static kq_status execute(search_engine *e, const search_request *req, const inde
         unsigned bytes = req->snippet_bytes ? req->snippet_bytes : 220;
         st = fill_hit(e, marks, &r.hits[i], bytes, &out->hits[i]);
         out->n_hits = i + 1;
-        if (st == KQ_ERR_CORRUPT) {
+        if (st == KQ_ERR_CORRUPT)
             set_error(e, "document %u has unreadable data", r.hits[i].docid);
-        }
     }
+    if (st == KQ_OK && req->facets)
+        st = fill_facets(&r, out);
 out:
     index_results_clear(&r);
     return st;
@@ -634,7 +729,154 @@ static void clear_hits(search_result *out)
     free(out->hits);
     out->hits = NULL;
     out->n_hits = 0;
+    for (size_t i = 0; i < SEARCH_FACET_COUNT; i++) {
+        for (size_t k = 0; k < out->facets[i].n_values; k++)
+            free(out->facets[i].values[k].value);
+        free(out->facets[i].values);
+        out->facets[i].values = NULL;
+        out->facets[i].n_values = 0;
+    }
+    out->has_facets = 0;
 }
+
+static int names_dates(const query_node *node)
+{
+    if (node->kind == QUERY_DATE && !node->negated)
+        return 1;
+    for (size_t i = 0; i < node->n_children; i++)
+        if (names_dates(node->children[i]))
+            return 1;
+    return 0;
+}
+
+static int64_t days_from_civil(int y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* Freshness: a weight of FRESHNESS_WEIGHT for an article of the newest
+ * day of the archive, halved every half-life before it.  Measured from the
+ * newest article rather than from today, so an archive that stopped in 2020
+ * still prefers its latest news.  Keyed by day through a value map, which a
+ * remote shard computes on its own. */
+#define FRESHNESS_WEIGHT 0.6
+#define FRESHNESS_HALF_LIVES 8 /* older than this many half-lives: no boost */
+static index_query *freshness_query(search_engine *e, double half_life_days)
+{
+    char *newest = index_value_upper_bound(e->index, DOCUMENT_SLOT_DAY);
+    int y;
+    unsigned m, d;
+    index_query *q = NULL;
+    if (!newest || sscanf(newest, "%4d-%2u-%2u", &y, &m, &d) != 3) {
+        free(newest);
+        return NULL;
+    }
+    free(newest);
+    int64_t last = days_from_civil(y, m, d);
+    size_t n = (size_t)(half_life_days * FRESHNESS_HALF_LIVES) + 1;
+    if (n > 20000)
+        n = 20000;
+    char (*keys)[11] = malloc(n * sizeof *keys);
+    const char **key_ptrs = malloc(n * sizeof *key_ptrs);
+    double *weights = malloc(n * sizeof *weights);
+    if (keys && key_ptrs && weights) {
+        for (size_t i = 0; i < n; i++) {
+            time_t t = (time_t)((last - (int64_t)i) * 86400);
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            strftime(keys[i], sizeof keys[i], "%Y-%m-%d", &tm);
+            key_ptrs[i] = keys[i];
+            weights[i] = FRESHNESS_WEIGHT * pow(2.0, -(double)i / half_life_days);
+        }
+        q = index_query_value_weights(DOCUMENT_SLOT_DAY, key_ptrs, weights, n, 0.0);
+    }
+    free(keys);
+    free(key_ptrs);
+    free(weights);
+    return q;
+}
+
+/* Query words next to each other (as a phrase, one word may come between)
+ * rank higher than scattered ones: the top-level words as a phrase, added as
+ * an optional part of the query. */
+#define PROXIMITY_WEIGHT 0.5
+static index_query *proximity_query(search_engine *e, const query_node *root)
+{
+    index_query *terms[8];
+    size_t n = 0;
+    for (size_t i = 0; i < root->n_children && n < 8; i++) {
+        const query_node *c = root->children[i];
+        if (!is_plain_word(c))
+            continue;
+        struct qtokens tk;
+        struct builder tmp = {.e = e};
+        analyse_words(&tmp, c->text, &tk);
+        for (size_t k = 0; k < tk.n && n < 8; k++)
+            if (!(tk.t[k].flags & (TOKEN_STOPWORD | TOKEN_COMPOUND)))
+                terms[n++] = index_query_term(tk.t[k].term, 1);
+    }
+    if (n < 2) {
+        for (size_t k = 0; k < n; k++)
+            index_query_free(terms[k]);
+        return NULL;
+    }
+    index_query *phrase = combine_free(INDEX_OP_PHRASE, terms, n, (unsigned)n + 1);
+    index_query *scaled = phrase ? index_query_scale(phrase, PROXIMITY_WEIGHT) : NULL;
+    index_query_free(phrase);
+    return scaled;
+}
+
+static index_query *maybe(index_query *q, index_query *extra)
+{
+    if (!extra)
+        return q;
+    index_query *pair[2] = {q, extra};
+    return combine_free(INDEX_OP_AND_MAYBE, pair, 2, 0);
+}
+
+/* The characteristic terms of an article, as queries. */
+#define RELATED_TERMS 24
+struct expanded {
+    index_query *terms[RELATED_TERMS];
+    size_t n;
+};
+
+static int collect_expanded(void *ctx, const char *term, double weight)
+{
+    struct expanded *rel = ctx;
+    (void)weight;
+    if (rel->n == RELATED_TERMS)
+        return 1;
+    rel->terms[rel->n] = index_query_term(term, 1);
+    return rel->terms[rel->n++] == NULL;
+}
+
+/* Restricts q to the republished copies of article `id` (its near-duplicate key). */
+static index_query *duplicates_filter(search_engine *e, const char *id, index_query *q,
+                                      kq_status *st)
+{
+    char term[512];
+    *st = KQ_OK;
+    if (document_unique_term(id, term, sizeof term) != 0) {
+        *st = KQ_ERR_NOT_FOUND;
+        return q;
+    }
+    char *key = index_get_value(e->index, term, DOCUMENT_SLOT_COLLAPSE, st);
+    if (!key)
+        return q;
+    index_query *f = index_query_value_range(DOCUMENT_SLOT_COLLAPSE, key, strlen(key), key,
+                                             strlen(key));
+    free(key);
+    index_query *pair[2] = {q, f};
+    return combine_free(INDEX_OP_FILTER, pair, 2, 0);
+}
+
+static char *did_you_mean(search_engine *e, const query_node *root);
 
 kq_status search_run(search_engine *e, const search_request *req, search_result *out)
 {
@@ -659,6 +901,8 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
     int only_stops = 0;
     size_t words = content_words(e, tree, &only_stops);
     int partial = words > LONG_QUERY_WORDS;
+    int dated = names_dates(tree) || req->since || req->until;
+    double half_life = req->half_life_days == 0 ? SEARCH_HALF_LIFE_DAYS : req->half_life_days;
 
     for (int attempt = 0;; attempt++) {
         index_query_free(q);
@@ -669,6 +913,9 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
             st = KQ_ERR_NOMEM;
             goto out;
         }
+        st = index_reopen(e->index);
+        if (st != KQ_OK)
+            goto out;
         struct builder b = {.e = e, .marks = marks, .partial = partial, .keep_stops = only_stops,
                             .status = KQ_OK};
         q = build(&b, tree);
@@ -676,20 +923,27 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
             st = b.status;
             goto out;
         }
-        if (!q && has_positive_terms(tree)) {
-            /* Nothing searchable was typed (only punctuation, say). */
-            q = index_query_match_nothing();
-        }
+        if (!q && has_positive_terms(tree))
+            q = index_query_match_nothing(); /* nothing searchable was typed (punctuation) */
+        if (q && !partial && words >= 2 && words <= LONG_QUERY_WORDS)
+            q = maybe(q, proximity_query(e, tree));
+        if (q && req->sort == SEARCH_SORT_RELEVANCE && !dated && half_life > 0)
+            q = maybe(q, freshness_query(e, half_life));
         q = add_filters(req, q);
         if (!q)
             q = index_query_match_all(); /* filters alone, or an empty query: browse */
+        if (q && req->duplicates_of) {
+            q = duplicates_filter(e, req->duplicates_of, q, &st);
+            if (st == KQ_ERR_NOT_FOUND) {
+                set_error(e, "no article %s", req->duplicates_of);
+                goto out;
+            }
+        }
         if (!q) {
             st = KQ_ERR_NOMEM;
             goto out;
         }
-        st = index_reopen(e->index);
-        if (st == KQ_OK)
-            st = execute(e, req, q, marks, out);
+        st = execute(e, req, q, marks, out);
         if (st == KQ_ERR_MODIFIED && attempt < MAX_RETRIES) {
             clear_hits(out);
             continue; /* a commit landed during the query: read the new revision */
@@ -705,6 +959,8 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
         break;
     }
     out->partial = partial;
+    if ((out->total < 3 || partial) && words > 0)
+        out->suggestion = did_you_mean(e, tree);
 out:
     if (st != KQ_OK && !e->error[0])
         set_error(e, "%s", status_to_string(st));
@@ -715,12 +971,69 @@ out:
     return st;
 }
 
+kq_status search_related(search_engine *e, const char *id, unsigned limit, search_result *out)
+{
+    char term[512];
+    struct expanded rel = {.n = 0};
+    search_request req = {.query = "", .limit = limit ? limit : 5, .half_life_days = -1};
+    snippet_terms *none = snippet_terms_new();
+    index_query *q = NULL;
+    kq_status st;
+
+    memset(out, 0, sizeof *out);
+    out->query = strdup("");
+    out->limit = req.limit;
+    if (!none || !out->query) {
+        st = KQ_ERR_NOMEM;
+        goto out;
+    }
+    if (req.limit > SEARCH_MAX_LIMIT || document_unique_term(id, term, sizeof term) != 0) {
+        st = KQ_ERR_INVALID;
+        set_error(e, "bad article id or limit");
+        goto out;
+    }
+    for (int attempt = 0;; attempt++) {
+        st = index_reopen(e->index);
+        for (size_t i = 0; i < rel.n; i++)
+            index_query_free(rel.terms[i]);
+        rel.n = 0;
+        if (st == KQ_OK)
+            st = index_expand(e->index, term, DOCUMENT_PREFIX_STEM, RELATED_TERMS,
+                              collect_expanded, &rel);
+        if (st == KQ_OK) {
+            index_query *any = combine_free(INDEX_OP_OR, rel.terms, rel.n, 0);
+            rel.n = 0;
+            index_query *self = index_query_term(term, 1);
+            index_query *pair[2] = {any, self};
+            index_query_free(q);
+            q = any ? combine_free(INDEX_OP_AND_NOT, pair, 2, 0) : index_query_match_nothing();
+            if (!any)
+                index_query_free(self);
+            st = q ? execute(e, &req, q, none, out) : KQ_ERR_NOMEM;
+        }
+        if (st == KQ_ERR_MODIFIED && attempt < MAX_RETRIES) {
+            clear_hits(out);
+            continue;
+        }
+        break;
+    }
+    if (st == KQ_ERR_NOT_FOUND)
+        set_error(e, "no article %s", id);
+out:
+    for (size_t i = 0; i < rel.n; i++)
+        index_query_free(rel.terms[i]);
+    index_query_free(q);
+    snippet_terms_free(none);
+    return st;
+}
+
 void search_result_clear(search_result *r)
 {
     if (!r)
         return;
     clear_hits(r);
     free(r->query);
+    free(r->suggestion);
     memset(r, 0, sizeof *r);
 }
 
@@ -795,7 +1108,19 @@ char *search_result_to_json(const search_result *r)
         json_array_append_new(hits, jh);
     }
     json_object_set(o, "hits", hits);
-    out = json_dumps(o, JSON_COMPACT);
+    json_object_set_new(o, "suggestion", r->suggestion ? json_string(r->suggestion) : json_null());
+    if (r->has_facets) {
+        json_t *facets = json_object();
+        for (size_t i = 0; i < SEARCH_FACET_COUNT; i++) {
+            json_t *f = json_object();
+            for (size_t k = 0; k < r->facets[i].n_values; k++)
+                json_object_set_new(f, r->facets[i].values[k].value,
+                                    json_integer((json_int_t)r->facets[i].values[k].count));
+            json_object_set_new(facets, facet_names[i], f);
+        }
+        json_object_set_new(o, "facets", facets);
+    }
+    out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 out:
     json_decref(hits);
     json_decref(o);
@@ -860,6 +1185,122 @@ static char *accented_form(search_engine *e, const char *folded, uint64_t freq)
     }
     free_candidates(&cs);
     return best;
+}
+
+/* Edit distance between two folded words (insertions, deletions,
+ * substitutions and transpositions), or max + 1 when larger than max. */
+static size_t edit_distance(const char *a, const char *b, size_t max)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if ((la > lb ? la - lb : lb - la) > max || la > 64 || lb > 64)
+        return max + 1;
+    size_t d[65][65];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t row_min = max + 1;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cost = a[i - 1] != b[j - 1];
+            size_t v = d[i - 1][j - 1] + cost;
+            if (d[i - 1][j] + 1 < v)
+                v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+            if (v < row_min)
+                row_min = v;
+        }
+        if (row_min > max)
+            return max + 1;
+    }
+    return d[la][lb];
+}
+
+/* The archive's word closest to a folded word the archive does not have:
+ * the fewest edits (at most 1 for short words, 2 otherwise), then the most
+ * articles.  Candidates share the first letter.  Accents are folded before
+ * this, so a missing accent is never taken for a typo.  The caller frees
+ * the result. */
+#define SPELLING_SCAN 200000
+static char *closest_word(search_engine *e, const char *word)
+{
+    struct candidates cs = {0};
+    char first[8] = {0};
+    size_t len = strlen(word), max = len <= 4 ? 1 : 2;
+    char *best = NULL;
+    size_t best_dist = max + 1;
+    uint64_t best_freq = 0;
+    first[0] = word[0];
+    if (len < 3 || index_terms_with_prefix(e->index, first, SPELLING_SCAN, collect_candidate, &cs) !=
+                       KQ_OK)
+        goto out;
+    for (size_t i = 0; i < cs.n; i++) {
+        const char *w = cs.c[i].word;
+        size_t d = edit_distance(word, w, max);
+        if (d == 0 || d > max)
+            continue;
+        if (d < best_dist || (d == best_dist && cs.c[i].freq > best_freq)) {
+            best_dist = d;
+            best_freq = cs.c[i].freq;
+            best = cs.c[i].word;
+        }
+    }
+    if (best)
+        best = strdup(best);
+out:
+    free_candidates(&cs);
+    return best;
+}
+
+static char *did_you_mean(search_engine *e, const query_node *root)
+{
+    size_t cap = 1, at = 0;
+    char *out = NULL;
+    int changed = 0;
+    for (size_t i = 0; i < root->n_children; i++) {
+        const query_node *c = root->children[i];
+        if (c->kind == QUERY_WORD)
+            cap += strlen(c->text) + DOCUMENT_MAX_TERM * 2 + 2;
+    }
+    out = malloc(cap);
+    if (!out)
+        return NULL;
+    out[0] = '\0';
+    for (size_t i = 0; i < root->n_children; i++) {
+        const query_node *c = root->children[i];
+        if (c->kind != QUERY_WORD || c->negated || c->field != QUERY_FIELD_ANY) {
+            free(out); /* keep it simple: only plain word queries get a suggestion */
+            return NULL;
+        }
+        const char *shown = c->text;
+        char *fix = NULL, *accented = NULL;
+        struct qtokens tk;
+        struct builder tmp = {.e = e};
+        analyse_words(&tmp, c->text, &tk);
+        uint64_t freq = 1;
+        if (tk.n == 1 && !(tk.t[0].flags & (TOKEN_NUMBER | TOKEN_STOPWORD)) &&
+            index_term_freq(e->index, tk.t[0].term, &freq) == KQ_OK && freq == 0 &&
+            (fix = closest_word(e, tk.t[0].term))) {
+            uint64_t fix_freq = 0;
+            index_term_freq(e->index, fix, &fix_freq);
+            accented = accented_form(e, fix, fix_freq);
+            shown = accented ? accented : fix;
+            changed = 1;
+        }
+        at += (size_t)snprintf(out + at, cap - at, "%s%s", at ? " " : "", shown);
+        free(fix);
+        free(accented);
+    }
+    if (!changed) {
+        free(out);
+        return NULL;
+    }
+    return out;
 }
 
 kq_status search_suggest(search_engine *e, const char *prefix, size_t max, char ***out, size_t *n)

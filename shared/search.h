@@ -49,7 +49,36 @@ typedef struct search_request {
     int64_t since;            /* published at or after, seconds since the epoch (0: no bound) */
     int64_t until;            /* published at or before (0: no bound) */
     unsigned snippet_bytes;   /* target snippet length in bytes; 0 means 220 */
+    int facets;               /* 1: count sections, authors, years and months over every match */
+    int no_collapse;          /* 1: republished copies are separate hits (default: collapsed) */
+    const char *duplicates_of; /* only the copies of this article id (expands a collapsed hit) */
+    double half_life_days;    /* freshness half-life in days; 0: SEARCH_HALF_LIFE_DAYS; < 0: none */
 } search_request;
+
+/* Among comparably relevant articles, one published this many days before
+ * the newest article of the archive counts half as fresh.  Freshness is not
+ * applied when sorting by date or when the query or the filters name dates. */
+#define SEARCH_HALF_LIFE_DAYS 180.0
+
+/* Facets returned by a request with `facets` set, in this order. */
+enum search_facet_kind {
+    SEARCH_FACET_SECTION,
+    SEARCH_FACET_AUTHOR,
+    SEARCH_FACET_YEAR,
+    SEARCH_FACET_MONTH,
+    SEARCH_FACET_COUNT
+};
+
+typedef struct search_facet_value {
+    char *value;    /* as written in the articles */
+    uint64_t count; /* matching articles having it: exact */
+} search_facet_value;
+
+typedef struct search_facet {
+    const char *name;          /* "section", "author", "year", "month" (static) */
+    search_facet_value *values; /* sections, years, months: all, by count; authors: the top ones */
+    size_t n_values;
+} search_facet;
 
 /* A highlighted stretch of a snippet: bytes [start, end) of the snippet text. */
 typedef struct search_mark {
@@ -78,7 +107,13 @@ typedef struct search_result {
     int partial;          /* 1 when no article had every word and partial matching was used */
     search_hit *hits;
     size_t n_hits;
+    char *suggestion;     /* did-you-mean: the query with misspelt words corrected, or NULL */
+    search_facet facets[SEARCH_FACET_COUNT]; /* filled when the request asked for facets */
+    int has_facets;
 } search_result;
+
+/* At most this many authors are listed in a facet. */
+#define SEARCH_FACET_TOP_AUTHORS 20
 
 /* Runs a request.  *out is filled and must be cleared with
  * search_result_clear, also after a failure.  A request that breaks the
@@ -90,8 +125,17 @@ void search_result_clear(search_result *r);
 /* The JSON form of a result, the shape of both `search --json` and
  * /api/search: {"query","total","offset","limit","took_ms","hits":[{"id",
  * "url","title","date","author","section","snippet","score"}]}, with
- * snippets HTML-escaped and matches in <mark>.  The caller frees it. */
+ * snippets HTML-escaped and matches in <mark>; also "partial",
+ * "suggestion" (string or null), "duplicates" on a hit that stands for
+ * republished copies, and "facets" ({"section":{"politique":120,...},
+ * "author":{...},"year":{...},"month":{...}}) when asked.  The caller frees it. */
 char *search_result_to_json(const search_result *r);
+
+/* Articles related to article `id`, from its most characteristic terms
+ * (Xapian's relevance feedback), best first, the article itself excluded.
+ * Fills *out like search_run (snippets are the opening of each article);
+ * KQ_ERR_NOT_FOUND when no such article. */
+kq_status search_related(search_engine *e, const char *id, unsigned limit, search_result *out);
 
 /* Completions for the word or headline a reader is typing (`prefix`, as
  * typed): up to `max` suggestions, most popular first, as display strings

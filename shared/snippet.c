@@ -201,25 +201,24 @@ kq_status snippet_make(analyzer *a, const snippet_terms *t, const char *text, si
             if (score > best_score)
                 best_score = score, best = i;
         }
-        /* Some context before the first hit, starting at a word. */
-        size_t lead = target_bytes / 5;
-        from = s.hits[best].start > lead ? s.hits[best].start - lead : 0;
-        if (from > 0) {
-            size_t sentence = from;
-            /* Prefer the start of the sentence when it is close enough. */
-            for (size_t k = s.hits[best].start; k > from; k--) {
-                if (text[k - 1] == '.' || text[k - 1] == '\n') {
-                    sentence = k;
-                    break;
-                }
+        /* Some context before the first hit: from the start of its
+         * sentence when that is close enough, else from a word start. */
+        size_t hit = s.hits[best].start, lead = target_bytes / 5;
+        from = hit > lead ? hit - lead : 0;
+        for (size_t k = hit; k > from; k--) {
+            if ((text[k - 1] == '.' || text[k - 1] == '!' || text[k - 1] == '?' ||
+                 text[k - 1] == '\n') &&
+                (k == hit || is_space((unsigned char)text[k]))) {
+                from = k;
+                break;
             }
-            from = sentence;
-            while (from < s.hits[best].start && !is_space((unsigned char)text[from]) &&
-                   from != sentence)
-                from++;
-            while (from < len && is_space((unsigned char)text[from]))
-                from++;
         }
+        if (from > 0 && !is_space((unsigned char)text[from - 1]) && text[from - 1] != '.' &&
+            text[from - 1] != '!' && text[from - 1] != '?')
+            while (from < hit && !is_space((unsigned char)text[from]))
+                from++; /* inside a word: skip to its end */
+        while (from < hit && is_space((unsigned char)text[from]))
+            from++;
     }
     to = from + target_bytes < len ? from + target_bytes : len;
     if (to < len) {
