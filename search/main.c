@@ -17,6 +17,7 @@ static void usage(FILE *f)
     fputs("usage: search [--db PATH] [-n N] [--offset K] [--json] [--sort relevance|date|date_asc]\n"
           "              [--section S] [--author A] [--since DATE] [--until DATE] [--facets]\n"
           "              [--all] [--duplicates-of ID] [--half-life DAYS] QUERY...\n"
+          "       search [--db PATH] [-n N] [--json] --related ID\n"
           "\n"
           "Prints the best-matching articles: headline, date, section, author, URL and a\n"
           "snippet with the matched words highlighted.  The database is --db PATH, else\n"
@@ -87,6 +88,7 @@ int main(int argc, char **argv)
     const char *db_arg = NULL;
     char db[PATH_MAX], err[1024];
     int json = 0, i;
+    const char *related = NULL;
     search_request req = {0};
     req.limit = 10;
 
@@ -143,6 +145,8 @@ int main(int argc, char **argv)
             req.author = val;
         else if (strcmp(opt, "--duplicates-of") == 0)
             req.duplicates_of = val;
+        else if (strcmp(opt, "--related") == 0)
+            related = val;
         else if (strcmp(opt, "--half-life") == 0) {
             char *end;
             req.half_life_days = strtod(val, &end);
@@ -169,7 +173,7 @@ int main(int argc, char **argv)
             return EXIT_FAILED;
         }
     }
-    if (i >= argc) {
+    if (i >= argc && !related) {
         usage(stderr);
         return EXIT_FAILED;
     }
@@ -200,7 +204,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "search: %s\n", err);
         goto out;
     }
-    st = search_run(e, &req, &r);
+    st = related ? search_related(e, related, req.limit, &r) : search_run(e, &req, &r);
     if (st != KQ_OK) {
         fprintf(stderr, "search: %s\n", search_last_error(e));
         goto out;
