@@ -18,7 +18,7 @@ export KIOSQUE_DB=${KIOSQUE_DB:-${XDG_DATA_HOME:-$HOME/.local/share}/kiosque}
 BUILD_PKGS="build-essential cmake pkg-config libxapian-dev xapian-tools libsqlite3-dev sqlite3
   libmicrohttpd-dev libstemmer-dev libjansson-dev libutf8proc-dev zlib1g-dev libgumbo-dev
   python3 curl"
-TEST_PKGS="chromium nodejs npm wrk"
+TEST_PKGS="chromium wrk"
 
 apt_install() {
   local missing=()
@@ -33,6 +33,8 @@ deps() { apt_install $BUILD_PKGS; }
 
 test_deps() {
   apt_install $TEST_PKGS
+  # The machine may bring its own Node.js; Debian's is installed only when none is there.
+  command -v npm >/dev/null 2>&1 || apt_install nodejs npm
   # Node is used only by the headless-browser test (playwright-core drives Debian's chromium).
   if [ -f tests/e2e/browser/package.json ] && [ ! -d tests/e2e/browser/node_modules ]; then
     (cd tests/e2e/browser && npm ci --no-audit --no-fund --loglevel=error) ||
