@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "article.h"
 #include "status.h"
 
 /* A batch holds the writer lock of a database from batch_open to
@@ -23,6 +24,8 @@ typedef struct batch_counts {
     uint64_t repeated;  /* identifiers seen more than once in this batch (the last wins) */
     uint64_t deleted;   /* articles removed */
     uint64_t missing;   /* identifiers asked to delete that were not indexed */
+    uint64_t unreadable; /* inputs that could not be opened or read to the end */
+    uint64_t kept;      /* sync: articles absent from the export but not deleted (refused) */
 } batch_counts;
 
 /* Opens the database directory `db_dir` for writing, creating it when
@@ -31,13 +34,42 @@ typedef struct batch_counts {
  * owns the batch and frees it with batch_close. */
 batch *batch_open(const char *db_dir, kq_status *status, char *err, size_t err_size);
 
-/* Adds or replaces every article of one input (see article.h for formats;
- * a directory adds each .jsonl, .jsonl.gz and .json file in it, in name
- * order).  Rejected lines are reported on stderr with file and line and
- * counted; reading goes on.  With `progress`, a progress line (articles/s,
- * ETA) is kept up to date on stderr.  Returns KQ_OK, or the failure that
- * stopped the batch (then nothing of it will be committed). */
+/* Adds or replaces every article of one input: an export (see article.h for
+ * formats; "-" is standard input), a published page (.html or .htm, see
+ * html.h), or a directory, whose .jsonl, .jsonl.gz, .json, .json.gz,
+ * .ndjson, .html and .htm files are added in path order, subdirectories
+ * included (hidden entries and symbolic links to directories skipped).
+ * Rejected lines and pages are reported on stderr with file (and line) and
+ * counted; reading goes on.  An input that holds no article is reported.
+ * With `progress`, a progress line (articles/s, ETA) is kept up to date on
+ * stderr.  Returns KQ_OK; KQ_ERR_IO when the input (or, for a directory,
+ * its listing) cannot be read, counted in `unreadable` (what was read still
+ * goes in: the caller decides); or the failure that stopped the batch (then
+ * nothing of it will be committed).  In a directory, an unreadable file is
+ * reported, counted, and the others go in. */
 kq_status batch_add_path(batch *b, const char *path, int progress);
+
+/* A sync refuses to delete more than this many articles when that is more
+ * than half of the archive (unless forced): see batch_sync. */
+#define BATCH_SYNC_MAX_DELETE 10u
+
+/* Ends a sync: after every input of a full export was added, deletes each
+ * indexed article the batch did not see, in the same batch (so readers see
+ * the archive switch to the export's content at once).  Unless `force`, it
+ * deletes nothing and returns KQ_ERR_INVALID, with the count in `kept` and
+ * the reason in batch_last_error, when the export looks incomplete: it held
+ * no article, some lines were rejected (their articles would go), an input
+ * could not be read, or it would delete every article, or more than
+ * BATCH_SYNC_MAX_DELETE articles and more than half of the archive.  The
+ * adds and updates stay in the batch either way.  Returns KQ_OK, or a
+ * failure that stops the batch. */
+kq_status batch_sync(batch *b, int force);
+
+/* Reads an indexed document's data (the normalised article, document.h)
+ * back into *out, keeping the content hash computed when it was indexed
+ * (reading back may normalise a field again).  As article_from_json. */
+kq_status batch_article_from_data(const char *data, size_t len, article *out, char *err,
+                                  size_t err_size);
 
 /* Deletes article `id` from the index and the store; counts it as missing
  * (and returns KQ_ERR_NOT_FOUND) when it is not indexed. */
@@ -51,6 +83,16 @@ const batch_counts *batch_get_counts(const batch *b);
 
 /* The detailed message of the last failure; "" when none. */
 const char *batch_last_error(const batch *b);
+
+/* The writer lock's note (writer.lock in the database directory): who holds
+ * the lock and since when, for the message another writer gets.  The lock
+ * itself is Xapian's; the note is informational, left behind by a killed
+ * process and overwritten by the next writer.  batch_open and batch_close
+ * keep it; `indexer check` uses these while it holds the lock. */
+void batch_lock_note_write(const char *db_dir);
+void batch_lock_note_remove(const char *db_dir);
+/* Writes "pid N on HOST since TIME" (or "an unknown process") into out. */
+void batch_lock_holder(const char *db_dir, char *out, size_t out_size);
 
 /* Cancels an uncommitted batch, releases the lock and frees everything;
  * batch_close(NULL) does nothing. */

@@ -7,30 +7,46 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "check.h"
 #include "dbpath.h"
 #include "index.h"
 #include "store.h"
 
-/* Exit statuses, documented in the README. */
+/* Exit statuses, documented in the README and indexer/PUBLISHING.md. */
 enum {
-    EXIT_OK = 0,       /* everything went in */
-    EXIT_REJECTED = 1, /* the batch was committed, but some lines (or ids to delete) were rejected */
-    EXIT_FAILED = 2,   /* nothing was committed: bad usage, unreadable input, full disk... */
+    EXIT_OK = 0,       /* everything went in; check: consistent */
+    EXIT_REJECTED = 1, /* the batch was committed, but some lines (or ids to delete) were
+                          rejected, or a sync kept articles absent from the export;
+                          check: inconsistencies found, all repaired */
+    EXIT_FAILED = 2,   /* failure: bad usage, full disk, nothing committed; or an input could
+                          not be read (the others were committed); check: not repairable */
     EXIT_LOCKED = 3,   /* another indexer is writing this database */
 };
+
+enum mode { MODE_ADD, MODE_SYNC, MODE_DELETE };
 
 static void usage(FILE *f)
 {
     fputs("usage: indexer [--db PATH] [--quiet] COMMAND ...\n"
           "\n"
           "commands:\n"
-          "  add FILE|DIR|- ...   add new and changed articles (.jsonl, .jsonl.gz, .json; - for stdin)\n"
+          "  add FILE|DIR|- ...   add new and changed articles (.jsonl, .jsonl.gz, .json,\n"
+          "                       .html, .htm pages; a directory and its subdirectories;\n"
+          "                       - for stdin)\n"
+          "  sync [--force] FILE|DIR|- ...\n"
+          "                       make the index match a full export: add, update, and\n"
+          "                       delete what the export no longer holds, in one step;\n"
+          "                       deletions are refused when the export looks incomplete\n"
+          "                       (rejected lines, unreadable input, no article, or most of\n"
+          "                       the archive gone) unless --force\n"
           "  delete ID ...        remove articles from the index and the store\n"
+          "  check [--no-repair]  verify the index and the store against each other, repair\n"
           "  stats                articles, terms, index size, last update\n"
           "\n"
           "The database is --db PATH, else $KIOSQUE_DB, else ~/.local/share/kiosque.\n"
-          "Exit status: 0 all went in, 1 some lines were rejected, 2 failure (nothing\n"
-          "committed), 3 another indexer holds the database.\n",
+          "Exit status: 0 all went in, 1 some lines were rejected (or a sync kept\n"
+          "articles), 2 failure, 3 another indexer holds the database.  check: 0\n"
+          "consistent, 1 repaired, 2 not repairable, 3 locked.\n",
           f);
 }
 
@@ -39,34 +55,48 @@ static int exit_for(kq_status st)
     return st == KQ_ERR_LOCKED ? EXIT_LOCKED : EXIT_FAILED;
 }
 
-static void print_summary(const batch_counts *c, int deleting)
+static void print_summary(const batch_counts *c, enum mode mode)
 {
-    if (deleting)
+    if (mode == MODE_DELETE)
         fprintf(stderr, "deleted %llu, not found %llu\n", (unsigned long long)c->deleted,
                 (unsigned long long)c->missing);
     else {
         fprintf(stderr, "added %llu, updated %llu, unchanged %llu, rejected %llu",
                 (unsigned long long)c->added, (unsigned long long)c->updated,
                 (unsigned long long)c->unchanged, (unsigned long long)c->rejected);
+        if (mode == MODE_SYNC)
+            fprintf(stderr, ", deleted %llu", (unsigned long long)c->deleted);
+        if (c->kept)
+            fprintf(stderr, ", kept %llu absent from the export", (unsigned long long)c->kept);
         if (c->repeated)
             fprintf(stderr, ", repeated in this batch %llu (the last copy wins)",
                     (unsigned long long)c->repeated);
+        if (c->unreadable)
+            fprintf(stderr, ", unreadable inputs %llu", (unsigned long long)c->unreadable);
         fputc('\n', stderr);
     }
 }
 
-static int run_batch(const char *db, int argc, char **argv, int deleting, int quiet)
+static int run_batch(const char *db, int argc, char **argv, enum mode mode, int quiet)
 {
     char err[1024];
     kq_status st;
-    int failed_inputs = 0;
+    int force = 0, refused = 0;
+    if (mode == MODE_SYNC && argc > 0 && strcmp(argv[0], "--force") == 0)
+        force = 1, argc--, argv++;
+    if (argc == 0) {
+        fprintf(stderr, "indexer: %s needs at least one %s\n",
+                mode == MODE_DELETE ? "delete" : mode == MODE_SYNC ? "sync" : "add",
+                mode == MODE_DELETE ? "identifier" : "file");
+        return EXIT_FAILED;
+    }
     batch *b = batch_open(db, &st, err, sizeof err);
     if (!b) {
         fprintf(stderr, "indexer: %s\n", err);
         return exit_for(st);
     }
     for (int i = 0; i < argc; i++) {
-        if (deleting) {
+        if (mode == MODE_DELETE) {
             st = batch_delete(b, argv[i]);
             if (st == KQ_ERR_NOT_FOUND) {
                 fprintf(stderr, "indexer: no article %s in the index\n", argv[i]);
@@ -77,11 +107,25 @@ static int run_batch(const char *db, int argc, char **argv, int deleting, int qu
             if (st == KQ_ERR_IO) {
                 /* An unreadable input does not stop the others from going in. */
                 fprintf(stderr, "indexer: %s\n", batch_last_error(b));
-                failed_inputs++;
                 continue;
             }
         }
         if (st != KQ_OK) {
+            fprintf(stderr, "indexer: %s; nothing of this batch was committed\n",
+                    batch_last_error(b));
+            batch_close(b);
+            return exit_for(st);
+        }
+    }
+    if (mode == MODE_SYNC) {
+        st = batch_sync(b, force);
+        if (st == KQ_ERR_INVALID) {
+            refused = 1;
+            fprintf(stderr,
+                    "indexer: sync: kept %llu articles absent from the export, because %s; "
+                    "check the export, or run sync --force to delete them\n",
+                    (unsigned long long)batch_get_counts(b)->kept, batch_last_error(b));
+        } else if (st != KQ_OK) {
             fprintf(stderr, "indexer: %s; nothing of this batch was committed\n",
                     batch_last_error(b));
             batch_close(b);
@@ -96,12 +140,50 @@ static int run_batch(const char *db, int argc, char **argv, int deleting, int qu
     }
     const batch_counts *c = batch_get_counts(b);
     if (!quiet)
-        print_summary(c, deleting);
-    int code = failed_inputs ? EXIT_FAILED
-               : (c->rejected || c->missing) ? EXIT_REJECTED
-                                             : EXIT_OK;
+        print_summary(c, mode);
+    int empty_export = refused && c->added + c->updated + c->unchanged == 0;
+    int code = c->unreadable || empty_export              ? EXIT_FAILED
+               : (c->rejected || c->missing || refused) ? EXIT_REJECTED
+                                                          : EXIT_OK;
     batch_close(b);
     return code;
+}
+
+static int run_check(const char *db, int argc, char **argv)
+{
+    char err[1024];
+    check_report r;
+    int repair = 1;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--no-repair") == 0) {
+            repair = 0;
+        } else {
+            fprintf(stderr, "indexer: check: unknown argument %s\n", argv[i]);
+            return EXIT_FAILED;
+        }
+    }
+    kq_status st = check_run(db, repair, &r, err, sizeof err);
+    if (st != KQ_OK) {
+        fprintf(stderr, "indexer: check: %s\n", err);
+        return exit_for(st);
+    }
+    printf("documents    %llu\n", (unsigned long long)r.documents);
+    printf("store rows   %llu\n", (unsigned long long)r.rows);
+    printf("revision     index %llu, store %llu\n", (unsigned long long)r.index_revision,
+           (unsigned long long)r.store_revision);
+    if (r.found == 0) {
+        printf("consistent   yes\n");
+        return EXIT_OK;
+    }
+    printf("found        %llu: unreadable %llu, duplicates %llu, not found by id %llu, "
+           "rows missing %llu, rows stale %llu, rows differing %llu%s\n",
+           (unsigned long long)r.found, (unsigned long long)r.unreadable,
+           (unsigned long long)r.duplicates, (unsigned long long)r.unfindable,
+           (unsigned long long)r.missing_rows, (unsigned long long)r.stale_rows,
+           (unsigned long long)r.wrong_rows, r.store_rebuilt ? ", store rebuilt" : "");
+    printf("repaired     %llu%s\n", (unsigned long long)r.repaired,
+           r.read_only ? " (read-only database)" : !repair ? " (--no-repair)" : "");
+    return r.repaired == r.found ? EXIT_REJECTED : EXIT_FAILED;
 }
 
 static uint64_t dir_size(const char *path)
@@ -142,7 +224,7 @@ static int run_stats(const char *db)
     printf("database     %s\n", db);
     printf("articles     %llu", (unsigned long long)is.documents);
     if (stored != is.documents)
-        printf("  (the store has %llu: run indexer add to repair)", (unsigned long long)stored);
+        printf("  (the store has %llu: run indexer check to repair)", (unsigned long long)stored);
     printf("\nterms        %llu\n", (unsigned long long)terms);
     printf("index size   %.1f MB (Xapian %.1f MB, store %.1f MB)\n",
            (is.size_bytes + store_bytes) / 1e6, is.size_bytes / 1e6, store_bytes / 1e6);
@@ -187,14 +269,14 @@ int main(int argc, char **argv)
         return EXIT_FAILED;
     }
     const char *cmd = argv[i++];
-    if (strcmp(cmd, "add") == 0 || strcmp(cmd, "delete") == 0) {
-        if (i >= argc) {
-            fprintf(stderr, "indexer: %s needs at least one %s\n", cmd,
-                    cmd[0] == 'a' ? "file" : "identifier");
-            return EXIT_FAILED;
-        }
-        return run_batch(db, argc - i, argv + i, cmd[0] == 'd', quiet);
-    }
+    if (strcmp(cmd, "add") == 0)
+        return run_batch(db, argc - i, argv + i, MODE_ADD, quiet);
+    if (strcmp(cmd, "sync") == 0)
+        return run_batch(db, argc - i, argv + i, MODE_SYNC, quiet);
+    if (strcmp(cmd, "delete") == 0)
+        return run_batch(db, argc - i, argv + i, MODE_DELETE, quiet);
+    if (strcmp(cmd, "check") == 0)
+        return run_check(db, argc - i, argv + i);
     if (strcmp(cmd, "stats") == 0)
         return run_stats(db);
     fprintf(stderr, "indexer: unknown command %s\n", cmd);

@@ -661,6 +661,38 @@ extern "C" kq_status index_expand(index_db *db, const char *unique_term, const c
     });
 }
 
+extern "C" kq_status index_get_document(index_db *db, unsigned docid, char **data, size_t *len)
+{
+    if (!db || !data || docid == 0)
+        return KQ_ERR_INVALID;
+    *data = NULL;
+    if (len)
+        *len = 0;
+    return guard(db, [&]() {
+        std::string d = db->db->get_document(docid).get_data();
+        char *copy = dup_bytes(d);
+        if (!copy)
+            return fail(db, KQ_ERR_NOMEM, "out of memory");
+        *data = copy;
+        if (len)
+            *len = d.size();
+        return KQ_OK;
+    });
+}
+
+extern "C" kq_status index_delete_document(index_db *db, unsigned docid)
+{
+    kq_status st = need_writer(db);
+    if (st != KQ_OK)
+        return st;
+    if (docid == 0)
+        return fail(db, KQ_ERR_INVALID, "index_delete_document: no document id");
+    return guard(db, [&]() {
+        db->wdb->delete_document(docid); /* DocNotFoundError becomes KQ_ERR_NOT_FOUND */
+        return KQ_OK;
+    });
+}
+
 extern "C" kq_status index_foreach_document(
     index_db *db, int (*cb)(void *ctx, unsigned docid, const char *data, size_t len), void *ctx)
 {

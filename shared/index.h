@@ -143,6 +143,15 @@ char *index_value_upper_bound(index_db *db, unsigned slot);
 kq_status index_expand(index_db *db, const char *unique_term, const char *prefix, size_t max,
                        int (*cb)(void *ctx, const char *term, double weight), void *ctx);
 
+/* The data of document `docid`: a copy the caller frees with free(), its
+ * length in *len.  KQ_ERR_NOT_FOUND when there is no such document.  Used
+ * by checks and repairs. */
+kq_status index_get_document(index_db *db, unsigned docid, char **data, size_t *len);
+
+/* Deletes document `docid` (a writer, inside a batch); KQ_ERR_NOT_FOUND
+ * when there is none.  Used by repairs, to drop a duplicate. */
+kq_status index_delete_document(index_db *db, unsigned docid);
+
 /* Calls cb with each document's id and data, in docid order, until cb
  * returns nonzero.  Used by checks and repairs. */
 kq_status index_foreach_document(index_db *db,
