@@ -627,7 +627,7 @@ static enum scan scan_term(struct lexer *lx, struct token *t)
     if (field_names[k].cls == FIELD_TEXT)
         return scan_word(lx, t, vstart, end, negated, field_names[k].field);
 
-    int64_t from, to;
+    int64_t from = 0, to = 0;
     if (parse_date_value(field_names[k].op, s + vstart, end - vstart, &from, &to) != 0)
         return emit_leaf(lx, t, leaf_new(QUERY_WORD, s + start, end - start), negated,
                          QUERY_FIELD_ANY);

@@ -108,7 +108,8 @@ static void test_page(void)
     search_mark mark = {3, 8}; /* "vélo": bytes 3..7 */
     search_hit hit = {id, url, title, date, author, section, snippet, &mark, 1, 1.0, 0};
     char query[] = "vélo";
-    search_result r = {query, 25, 10, 10, 1.0, 0, &hit, 1};
+    search_result r = {.query = query, .total = 25, .offset = 10, .limit = 10, .took_ms = 1.0,
+                       .hits = &hit, .n_hits = 1};
     render_page_params p = {"vélo\"><script>", "", "", "", "relevance", 2, 10};
     size_t len = 0;
     char *html = render_page(&p, &r, NULL, &len);
