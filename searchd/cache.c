@@ -7,6 +7,7 @@
 #include <string.h>
 
 #define CACHE_STRIPES 16
+#define CACHE_WAYS 4 /* entries per bucket: popular keys that hash alike do not evict each other */
 
 typedef struct cache_entry {
     uint64_t hash;
@@ -14,13 +15,15 @@ typedef struct cache_entry {
     char *key;  /* NULL when the slot is empty */
     char *body;
     size_t len;
+    uint64_t used; /* tick of the last hit or store; the bucket evicts its least recently used */
 } cache_entry;
 
 struct cache {
-    cache_entry *slots;
-    size_t mask; /* slots - 1; slots is a power of two */
+    cache_entry *slots; /* (mask + 1) buckets of CACHE_WAYS entries */
+    size_t mask;        /* buckets - 1; buckets is a power of two */
     size_t max_body;
-    pthread_mutex_t locks[CACHE_STRIPES]; /* slot i is guarded by locks[i % CACHE_STRIPES] */
+    atomic_ullong tick; /* the use counter behind cache_entry.used */
+    pthread_mutex_t locks[CACHE_STRIPES]; /* bucket i is guarded by locks[i % CACHE_STRIPES] */
     atomic_ulong hits, misses;
 };
 
@@ -38,12 +41,12 @@ static uint64_t hash_key(const char *s)
 cache *cache_new(size_t slots, size_t max_body)
 {
     size_t n = CACHE_STRIPES;
-    while (n < slots)
+    while (n * CACHE_WAYS < slots)
         n *= 2;
     cache *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
-    c->slots = calloc(n, sizeof *c->slots);
+    c->slots = calloc(n * CACHE_WAYS, sizeof *c->slots);
     if (!c->slots) {
         free(c);
         return NULL;
@@ -59,7 +62,7 @@ void cache_free(cache *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i <= c->mask; i++) {
+    for (size_t i = 0; i < (c->mask + 1) * CACHE_WAYS; i++) {
         free(c->slots[i].key);
         free(c->slots[i].body);
     }
@@ -75,12 +78,17 @@ char *cache_get(cache *c, const char *key, uint64_t revision, size_t *len)
     size_t i = (size_t)h & c->mask;
     char *copy = NULL;
     pthread_mutex_lock(&c->locks[i % CACHE_STRIPES]);
-    cache_entry *e = &c->slots[i];
-    if (e->key && e->hash == h && e->revision == revision && strcmp(e->key, key) == 0) {
-        copy = malloc(e->len + 1);
-        if (copy) {
-            memcpy(copy, e->body, e->len + 1);
-            *len = e->len;
+    cache_entry *bucket = &c->slots[i * CACHE_WAYS];
+    for (size_t w = 0; w < CACHE_WAYS; w++) {
+        cache_entry *e = &bucket[w];
+        if (e->key && e->hash == h && e->revision == revision && strcmp(e->key, key) == 0) {
+            copy = malloc(e->len + 1);
+            if (copy) {
+                memcpy(copy, e->body, e->len + 1);
+                *len = e->len;
+                e->used = atomic_fetch_add(&c->tick, 1) + 1;
+            }
+            break;
         }
     }
     pthread_mutex_unlock(&c->locks[i % CACHE_STRIPES]);
@@ -105,13 +113,27 @@ void cache_put(cache *c, const char *key, uint64_t revision, const char *body, s
     memcpy(b, body, len);
     b[len] = '\0';
     pthread_mutex_lock(&c->locks[i % CACHE_STRIPES]);
-    cache_entry *e = &c->slots[i];
+    /* The same key (stale revision), else an empty entry, else the least recently used. */
+    cache_entry *bucket = &c->slots[i * CACHE_WAYS], *e = NULL;
+    for (size_t w = 0; w < CACHE_WAYS && !e; w++)
+        if (bucket[w].key && bucket[w].hash == h && strcmp(bucket[w].key, key) == 0)
+            e = &bucket[w];
+    for (size_t w = 0; w < CACHE_WAYS && !e; w++)
+        if (!bucket[w].key)
+            e = &bucket[w];
+    if (!e) {
+        e = &bucket[0];
+        for (size_t w = 1; w < CACHE_WAYS; w++)
+            if (bucket[w].used < e->used)
+                e = &bucket[w];
+    }
     char *old_key = e->key, *old_body = e->body;
     e->hash = h;
     e->revision = revision;
     e->key = k;
     e->body = b;
     e->len = len;
+    e->used = atomic_fetch_add(&c->tick, 1) + 1;
     pthread_mutex_unlock(&c->locks[i % CACHE_STRIPES]);
     free(old_key);
     free(old_body);

@@ -8,13 +8,14 @@
 /* Popular queries are asked again and again; their replies are kept here.
  * An entry is only returned for the index revision it was stored under, so
  * a commit makes every older entry a miss: freshness is the caller's
- * revision check, not a time to live.  The table is a fixed array of slots
- * (a new entry replaces whatever hashed to its slot), guarded by striped
- * mutexes so worker threads rarely wait on each other. */
+ * revision check, not a time to live.  The table is a fixed array of
+ * 4-entry buckets (a new entry replaces the least recently used of its
+ * bucket), guarded by striped mutexes so worker threads rarely wait on each
+ * other. */
 
 typedef struct cache cache;
 
-/* Creates a cache of `slots` entries (rounded up to a power of two) whose
+/* Creates a cache of at least `slots` entries (rounded up to a power of two) whose
  * replies are at most max_body bytes each (bigger ones are not kept).
  * Returns NULL when out of memory; the caller frees it with cache_free. */
 cache *cache_new(size_t slots, size_t max_body);
