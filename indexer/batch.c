@@ -435,6 +435,14 @@ batch *batch_open(const char *db_dir, kq_status *status, char *err, size_t err_s
     *status = KQ_OK;
     return b;
 fail:
+    if (st == KQ_ERR_READONLY || st == KQ_ERR_FULL) {
+        char detail[512];
+        snprintf(detail, sizeof detail, "%s", err);
+        snprintf(err, err_size, "cannot write to the database %s: %s (%s)", db_dir,
+                 st == KQ_ERR_FULL ? "the disk is full"
+                                   : "it is on a read-only file system or not writable",
+                 detail);
+    }
     free(meta);
     *status = st != KQ_OK ? st : KQ_ERR_INTERNAL;
     batch_close(b);

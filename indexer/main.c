@@ -50,6 +50,21 @@ static void usage(FILE *f)
           f);
 }
 
+/* What the user can do about a failure that stopped a batch. */
+static const char *hint_for(kq_status st)
+{
+    switch (st) {
+    case KQ_ERR_FULL:
+        return " (the disk is full: free some space and run the indexer again; the index is "
+               "unchanged and can still be searched)";
+    case KQ_ERR_READONLY:
+        return " (the database cannot be written: read-only file system or permissions; the "
+               "index is unchanged and can still be searched)";
+    default:
+        return "";
+    }
+}
+
 static int exit_for(kq_status st)
 {
     return st == KQ_ERR_LOCKED ? EXIT_LOCKED : EXIT_FAILED;
@@ -111,8 +126,8 @@ static int run_batch(const char *db, int argc, char **argv, enum mode mode, int 
             }
         }
         if (st != KQ_OK) {
-            fprintf(stderr, "indexer: %s; nothing of this batch was committed\n",
-                    batch_last_error(b));
+            fprintf(stderr, "indexer: %s; nothing of this batch was committed%s\n",
+                    batch_last_error(b), hint_for(st));
             batch_close(b);
             return exit_for(st);
         }
@@ -126,15 +141,15 @@ static int run_batch(const char *db, int argc, char **argv, enum mode mode, int 
                     "check the export, or run sync --force to delete them\n",
                     (unsigned long long)batch_get_counts(b)->kept, batch_last_error(b));
         } else if (st != KQ_OK) {
-            fprintf(stderr, "indexer: %s; nothing of this batch was committed\n",
-                    batch_last_error(b));
+            fprintf(stderr, "indexer: %s; nothing of this batch was committed%s\n",
+                    batch_last_error(b), hint_for(st));
             batch_close(b);
             return exit_for(st);
         }
     }
     st = batch_commit(b);
     if (st != KQ_OK) {
-        fprintf(stderr, "indexer: %s\n", batch_last_error(b));
+        fprintf(stderr, "indexer: %s%s\n", batch_last_error(b), hint_for(st));
         batch_close(b);
         return exit_for(st);
     }

@@ -34,12 +34,14 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #define STORE_SCHEMA_VERSION "1"
@@ -216,6 +218,29 @@ static kq_status check_schema(store *s)
     return st;
 }
 
+/* A WAL database cannot be opened, even read-only, where its -shm file can
+ * neither be found nor created: on a read-only file system (a snapshot, a
+ * read-only bind mount).  Nothing can write such a file, so it is opened
+ * "immutable" there.  Returns 1 and writes the URI when the store's file
+ * system is mounted read-only. */
+static int on_read_only_media(const char *path, char *uri, size_t uri_size)
+{
+    struct statvfs vfs;
+    if (statvfs(path, &vfs) != 0 || !(vfs.f_flag & ST_RDONLY))
+        return 0;
+    size_t o = 0;
+    o += (size_t)snprintf(uri, uri_size, "file:");
+    for (const char *p = path; *p && o + 4 < uri_size; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '%' || c == '?' || c == '#' || c < 0x20)
+            o += (size_t)snprintf(uri + o, uri_size - o, "%%%02X", c);
+        else
+            uri[o++] = (char)c;
+    }
+    uri[o] = '\0';
+    return snprintf(uri + o, uri_size - o, "?immutable=1") < (int)(uri_size - o);
+}
+
 store *store_open(const char *path, int writable, kq_status *status, char *err, size_t err_size)
 {
     kq_status st = KQ_OK;
@@ -241,7 +266,13 @@ store *store_open(const char *path, int writable, kq_status *status, char *err, 
         goto out;
     }
     int flags = writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
-    int rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+    char uri[PATH_MAX * 3 + 32];
+    const char *name = path;
+    if (!writable && on_read_only_media(path, uri, sizeof uri)) {
+        name = uri;
+        flags |= SQLITE_OPEN_URI;
+    }
+    int rc = sqlite3_open_v2(name, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         st = fail_sqlite(s, rc, path);
         goto out;
