@@ -9,6 +9,8 @@
 #   distinct 2-word queries     the same, two words each
 #   popular repeated queries    50 frequent queries asked again and again (cache)
 #   trivial server              the ceiling
+# and, first, the search library alone on one thread (search_inproc.c) on
+# other distinct 2-word queries, the in-process baseline.
 # Prints requests per second, p50/p99 latency, the ratio to the ceiling and
 # the commands used.  Skips (exit 77) when the corpus or wrk is absent.
 #
@@ -55,6 +57,18 @@ fi
 echo "== building the trivial server"
 cc -O2 -Wall -Wextra -Wno-unused-parameter -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
    -o "$OUT/trivial_server" "$HERE/trivial_server.c" $(pkg-config --cflags --libs libmicrohttpd) -lpthread
+
+echo "== building the in-process baseline (the search library alone, no HTTP)"
+INPROC=""
+B="$BUILD"
+if cc -O2 -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -I"$ROOT/shared" -o "$OUT/search_inproc" \
+     "$HERE/search_inproc.c" "$B/libkq_search.a" "$B/libkq_document.a" "$B/libkq_store.a" "$B/libkq_query.a" \
+     "$B/libkq_analyzer.a" "$B/libkq_article.a" "$B/libkq_index.a" "$B/libkq_base.a" \
+     $(pkg-config --libs xapian-core sqlite3 jansson libutf8proc zlib) -lstemmer -lstdc++ -lm -lpthread; then
+  INPROC="$OUT/search_inproc"
+else
+  echo "   (could not link against $BUILD's static libraries: no in-process baseline)"
+fi
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
@@ -110,6 +124,13 @@ T="http://127.0.0.1:$TRIVIAL_PORT"
 Q="$OUT/queries"
 echo "== warming up (queries not used by the measured runs)"
 wrk -t 2 -c 4 -d 5s -s "$HERE/queries.lua" "$S" -- "$Q/mixed.txt" 90000 2 >/dev/null
+INPROC_LINE=""
+if [ -n "$INPROC" ]; then
+  echo "== in-process: 2000 distinct 2-word queries on one thread"
+  INPROC_CMD=("$INPROC" "$DB" "$Q/two.txt" 48000 2000)
+  INPROC_LINE=$("${INPROC_CMD[@]}")
+  echo "   $INPROC_LINE"
+fi
 echo "== measuring: $DURATION per run, $CONNS connections per wrk thread, searchd with $SERVER_THREADS threads"
 echo "   load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for t in 1 2; do
@@ -133,9 +154,17 @@ awk '
       printf "%-16s %3s %5s %10.0f %9.2f %9.2f %8.1f%%  %s\n", name[i], "t" t[i], c[i], rps[i], p50[i], p99[i],
              100 * rps[i] / ceiling[t[i]], err[i]
   }' "$RESULTS"
+if [ -n "$INPROC_LINE" ]; then
+  inproc_qps=$(echo "$INPROC_LINE" | sed -n 's/.*: \([0-9.]*\) q\/s.*/\1/p')
+  awk -v inproc="$inproc_qps" -v threads="$SERVER_THREADS" '
+    $1 == "distinct-2w" { best = $4 > best ? $4 : best }
+    END { printf "\nin-process library: %.0f q/s on one thread; searchd distinct-2w best: %.0f q/s with %d threads = %.0f q/s per thread = %.0f%% of in-process\n",
+          inproc, best, threads, best / threads, 100 * best / threads / inproc }' "$RESULTS"
+fi
 echo
 echo "== commands"
 echo "${SEARCHD_CMD[*]}"
 echo "${TRIVIAL_CMD[*]}"
+[ -n "$INPROC_LINE" ] && echo "${INPROC_CMD[*]}"
 cat "$OUT/commands.txt"
 echo "(wrk outputs in $OUT/wrk-*.txt)"
