@@ -1,0 +1,112 @@
+/* query_bench: in-process latency of Kiosque's search library (query → ranked hits with snippets). */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "search.h"
+
+/* Runs every query of a file (one per line; %XX and + decoded, as written
+ * by bench/http/make_queries.py) through search_run in each mode and prints
+ * queries per second and p50/p99 latency of one thread:
+ *   plain   relevance order, 10 hits with snippets (the default request)
+ *   facets  the same plus exact facet counts (sections, authors, years, months)
+ *   date    sorted by date, newest first */
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int hex(int c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                      : c >= 'A' && c <= 'F'   ? c - 'A' + 10
+                                                               : -1;
+}
+
+static void url_decode(char *s)
+{
+    char *o = s;
+    for (char *p = s; *p; p++) {
+        if (*p == '+')
+            *o++ = ' ';
+        else if (*p == '%' && hex(p[1]) >= 0 && hex(p[2]) >= 0) {
+            *o++ = (char)(hex(p[1]) * 16 + hex(p[2]));
+            p += 2;
+        } else
+            *o++ = *p;
+    }
+    *o = '\0';
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: bench_query DB_DIR QUERIES_FILE [MAX_QUERIES]\n");
+        return 2;
+    }
+    size_t max = argc > 3 ? strtoul(argv[3], NULL, 10) : 2000;
+    FILE *f = fopen(argv[2], "r");
+    if (!f) {
+        perror(argv[2]);
+        return 2;
+    }
+    char **queries = calloc(max, sizeof *queries);
+    size_t n = 0;
+    char line[2048];
+    while (n < max && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        url_decode(line);
+        if (*line)
+            queries[n++] = strdup(line);
+    }
+    fclose(f);
+
+    kq_status st;
+    char err[512];
+    search_engine *e = search_open(argv[1], &st, err, sizeof err);
+    if (!e) {
+        fprintf(stderr, "bench_query: %s\n", err);
+        return 2;
+    }
+    static const char *const modes[] = {"plain", "facets", "date"};
+    double *lat = calloc(n ? n : 1, sizeof *lat);
+    printf("command: %s %s %s %zu\n", argv[0], argv[1], argv[2], max);
+    printf("%-8s %8s %10s %9s %9s %9s\n", "mode", "queries", "queries/s", "p50 ms", "p99 ms",
+           "hits/q");
+    for (int m = 0; m < 3; m++) {
+        double hits = 0, start = now_ms();
+        for (size_t i = 0; i < n; i++) {
+            search_request req = {.query = queries[i], .limit = 10};
+            req.facets = m == 1;
+            req.sort = m == 2 ? SEARCH_SORT_DATE : SEARCH_SORT_RELEVANCE;
+            search_result r;
+            double t0 = now_ms();
+            if (search_run(e, &req, &r) != KQ_OK)
+                fprintf(stderr, "query %s: %s\n", queries[i], search_last_error(e));
+            lat[i] = now_ms() - t0;
+            hits += r.n_hits;
+            search_result_clear(&r);
+        }
+        double total = now_ms() - start;
+        qsort(lat, n, sizeof *lat, cmp_double);
+        printf("%-8s %8zu %10.0f %9.2f %9.2f %9.1f\n", modes[m], n, n / (total / 1e3),
+               n ? lat[n / 2] : 0, n ? lat[(size_t)(n * 0.99)] : 0, n ? hits / n : 0);
+    }
+    search_close(e);
+    for (size_t i = 0; i < n; i++)
+        free(queries[i]);
+    free(queries);
+    free(lat);
+    return 0;
+}
