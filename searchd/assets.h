@@ -1,4 +1,5 @@
-/* assets: the page's stylesheet and script, embedded in the searchd binary at build time (see assets.cmake). */
+/* assets: the page's stylesheet and script, embedded in the searchd binary at build time (see
+ * assets.cmake). */
 #ifndef KIOSQUE_ASSETS_H
 #define KIOSQUE_ASSETS_H
 
@@ -8,7 +9,7 @@ typedef struct asset {
     const char *name;         /* file name under /static/, e.g. "kiosque.js" */
     const char *content_type; /* with its charset */
     const unsigned char *data;
-    size_t len;               /* bytes */
+    size_t len; /* bytes */
 } asset;
 
 /* The embedded files, generated from searchd/assets/ into the build tree. */

@@ -7,12 +7,13 @@
 #include <string.h>
 
 #define CACHE_STRIPES 16
-#define CACHE_WAYS 4 /* entries per bucket: popular keys that hash alike do not evict each other */
+#define CACHE_WAYS 4 /* entries per bucket: popular keys that hash alike do not evict each other   \
+                      */
 
 typedef struct cache_entry {
     uint64_t hash;
     uint64_t revision;
-    char *key;  /* NULL when the slot is empty */
+    char *key; /* NULL when the slot is empty */
     char *body;
     size_t len;
     uint64_t used; /* tick of the last hit or store; the bucket evicts its least recently used */
@@ -22,7 +23,7 @@ struct cache {
     cache_entry *slots; /* (mask + 1) buckets of CACHE_WAYS entries */
     size_t mask;        /* buckets - 1; buckets is a power of two */
     size_t max_body;
-    atomic_ullong tick; /* the use counter behind cache_entry.used */
+    atomic_ullong tick;                   /* the use counter behind cache_entry.used */
     pthread_mutex_t locks[CACHE_STRIPES]; /* bucket i is guarded by locks[i % CACHE_STRIPES] */
     atomic_ulong hits, misses;
 };

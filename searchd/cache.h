@@ -1,4 +1,5 @@
-/* cache: a small thread-safe cache of rendered API replies, keyed by the normalised request and the index revision. */
+/* cache: a small thread-safe cache of rendered API replies, keyed by the normalised request and the
+ * index revision. */
 #ifndef KIOSQUE_CACHE_H
 #define KIOSQUE_CACHE_H
 

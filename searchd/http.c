@@ -45,12 +45,12 @@ struct http_request {
     struct MHD_Connection *conn;
     const char *method;
     const char *path;
-    struct timespec start;  /* CLOCK_MONOTONIC when the request line arrived */
-    size_t uri_bytes;       /* length of the raw request target */
-    int route;              /* index in the route table, or -1 */
-    unsigned status;        /* 0 until a reply is queued */
-    int seen;               /* the access handler was called once (headers read) */
-    int dispatched;         /* the route's handler was called */
+    struct timespec start;    /* CLOCK_MONOTONIC when the request line arrived */
+    size_t uri_bytes;         /* length of the raw request target */
+    int route;                /* index in the route table, or -1 */
+    unsigned status;          /* 0 until a reply is queued */
+    int seen;                 /* the access handler was called once (headers read) */
+    int dispatched;           /* the route's handler was called */
     const char *allow_origin; /* the request's Origin when CORS allows it, else NULL */
     struct {
         const char *name, *value;
@@ -58,8 +58,9 @@ struct http_request {
     size_t n_headers;
 };
 
-static const char csp_page[] = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-                               "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+static const char csp_page[] =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 static const char csp_other[] = "default-src 'none'; frame-ancestors 'none'";
 static const char allow_methods[] = "GET, HEAD, OPTIONS";
 
@@ -99,8 +100,8 @@ static void free_body(void *body)
 /* The one place that creates, queues and destroys a response.  With
  * `owned`, body is a malloc'd buffer handed to libmicrohttpd; otherwise it
  * is copied. */
-static void reply(http_request *req, unsigned status, enum http_kind kind, const char *content_type, char *body,
-                  size_t len, int owned)
+static void reply(http_request *req, unsigned status, enum http_kind kind, const char *content_type,
+                  char *body, size_t len, int owned)
 {
     if (req->status != 0) {
         /* A handler replied twice: a bug; keep the first reply. */
@@ -121,14 +122,17 @@ static void reply(http_request *req, unsigned status, enum http_kind kind, const
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "Referrer-Policy", "strict-origin-when-cross-origin");
-    MHD_add_response_header(resp, "Content-Security-Policy", kind == HTTP_KIND_PAGE ? csp_page : csp_other);
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            kind == HTTP_KIND_PAGE ? csp_page : csp_other);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
                             kind == HTTP_KIND_STATIC ? "public, max-age=3600" : "no-cache");
-    if (req->route >= 0 && req->server->cfg.routes[req->route].cors && req->server->cfg.n_allow_origins > 0) {
+    if (req->route >= 0 && req->server->cfg.routes[req->route].cors &&
+        req->server->cfg.n_allow_origins > 0) {
         /* The answer depends on Origin: shared caches must key on it. */
         MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Origin");
         if (req->allow_origin)
-            MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, req->allow_origin);
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN,
+                                    req->allow_origin);
     }
     for (size_t i = 0; i < req->n_headers; i++)
         MHD_add_response_header(resp, req->headers[i].name, req->headers[i].value);
@@ -137,14 +141,14 @@ static void reply(http_request *req, unsigned status, enum http_kind kind, const
     MHD_destroy_response(resp);
 }
 
-void http_reply(http_request *req, unsigned status, enum http_kind kind, const char *content_type, const char *body,
-                size_t len)
+void http_reply(http_request *req, unsigned status, enum http_kind kind, const char *content_type,
+                const char *body, size_t len)
 {
     reply(req, status, kind, content_type, (char *)body, len, 0);
 }
 
-void http_reply_owned(http_request *req, unsigned status, enum http_kind kind, const char *content_type, char *body,
-                      size_t len)
+void http_reply_owned(http_request *req, unsigned status, enum http_kind kind,
+                      const char *content_type, char *body, size_t len)
 {
     if (!body) {
         http_reply_error(req, 500, "internal", "out of memory while building the reply");
@@ -158,8 +162,10 @@ void http_reply_error(http_request *req, unsigned status, const char *code, cons
     size_t len = 0;
     char *body = render_error_json(code, message, &len);
     if (!body) {
-        static const char fallback[] = "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}";
-        reply(req, 500, HTTP_KIND_API, "application/json", (char *)fallback, sizeof fallback - 1, 0);
+        static const char fallback[] =
+            "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}";
+        reply(req, 500, HTTP_KIND_API, "application/json", (char *)fallback, sizeof fallback - 1,
+              0);
         return;
     }
     reply(req, status, HTTP_KIND_API, "application/json", body, len, 1);
@@ -174,8 +180,8 @@ struct param_check {
 
 /* Refuses a parameter whose name or value is not UTF-8 or holds a NUL
  * (%00), which C strings would silently cut. */
-static enum MHD_Result check_param(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
-                                   const char *value, size_t value_size)
+static enum MHD_Result check_param(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   size_t key_size, const char *value, size_t value_size)
 {
     struct param_check *pc = cls;
     if (!render_utf8_valid(key, key_size)) {
@@ -184,8 +190,8 @@ static enum MHD_Result check_param(void *cls, enum MHD_ValueKind kind, const cha
         return MHD_NO;
     }
     if (value && !render_utf8_valid(value, value_size)) {
-        snprintf(pc->message, sizeof pc->message, "parameter '%.40s' is not valid UTF-8 text (or holds a NUL byte)",
-                 key);
+        snprintf(pc->message, sizeof pc->message,
+                 "parameter '%.40s' is not valid UTF-8 text (or holds a NUL byte)", key);
         pc->bad = 1;
         return MHD_NO;
     }
@@ -203,7 +209,8 @@ static int route_matches(const http_route *r, const char *path)
 static void note_origin(http_request *req)
 {
     const http_config *cfg = &req->server->cfg;
-    const char *origin = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ORIGIN);
+    const char *origin =
+        MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ORIGIN);
     if (!origin)
         return;
     for (size_t i = 0; i < cfg->n_allow_origins; i++) {
@@ -218,7 +225,8 @@ static void dispatch(http_request *req)
 {
     http_server *s = req->server;
     if (req->uri_bytes > HTTP_MAX_URI_BYTES) {
-        http_reply_error(req, MHD_HTTP_URI_TOO_LONG, "uri_too_long", "the request URL is longer than 4096 bytes");
+        http_reply_error(req, MHD_HTTP_URI_TOO_LONG, "uri_too_long",
+                         "the request URL is longer than 4096 bytes");
         return;
     }
     for (size_t i = 0; i < s->cfg.n_routes; i++) {
@@ -228,13 +236,15 @@ static void dispatch(http_request *req)
         }
     }
     if (req->route < 0) {
-        http_reply_error(req, MHD_HTTP_NOT_FOUND, "not_found", "no such page; try /?q=… or /api/search?q=…");
+        http_reply_error(req, MHD_HTTP_NOT_FOUND, "not_found",
+                         "no such page; try /?q=… or /api/search?q=…");
         return;
     }
     const http_route *route = &s->cfg.routes[req->route];
     if (route->cors)
         note_origin(req);
-    int is_get = strcmp(req->method, MHD_HTTP_METHOD_GET) == 0 || strcmp(req->method, MHD_HTTP_METHOD_HEAD) == 0;
+    int is_get = strcmp(req->method, MHD_HTTP_METHOD_GET) == 0 ||
+                 strcmp(req->method, MHD_HTTP_METHOD_HEAD) == 0;
     if (strcmp(req->method, MHD_HTTP_METHOD_OPTIONS) == 0) {
         /* A CORS preflight, or a client asking what it may do. */
         http_request_add_header(req, MHD_HTTP_HEADER_ALLOW, allow_methods);
@@ -263,7 +273,8 @@ static void dispatch(http_request *req)
     }
     route->handler(req, s->cfg.app);
     if (req->status == 0)
-        http_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "the handler sent no reply");
+        http_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+                         "the handler sent no reply");
 }
 
 /* Called by libmicrohttpd once per request as soon as the request line is
@@ -281,8 +292,9 @@ static void *request_begin(void *cls, const char *uri, struct MHD_Connection *co
     return req;
 }
 
-static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-                                      const char *version, const char *upload_data, size_t *upload_data_size,
+static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
+                                      const char *method, const char *version,
+                                      const char *upload_data, size_t *upload_data_size,
                                       void **con_cls)
 {
     http_request *req = *con_cls;
@@ -349,8 +361,8 @@ static void access_log(const http_request *req, double seconds)
     gmtime_r(&now.tv_sec, &tm);
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
     /* One fprintf per line: stdio locks the stream, so lines never interleave. */
-    fprintf(stderr, "%s.%03ldZ %s %s %u %.3f ms\n", stamp, now.tv_nsec / 1000000L, req->method ? req->method : "-",
-            path, req->status, seconds * 1000.0);
+    fprintf(stderr, "%s.%03ldZ %s %s %u %.3f ms\n", stamp, now.tv_nsec / 1000000L,
+            req->method ? req->method : "-", path, req->status, seconds * 1000.0);
 }
 
 static void request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -381,24 +393,29 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
     free(req);
 }
 
-/* --- metrics ------------------------------------------------------------------------------------ */
+/* --- metrics ------------------------------------------------------------------------------------
+ */
 
 void http_server_metrics(const http_server *cs, render_buf *b)
 {
     http_server *s = (http_server *)cs; /* atomics are read, not written */
     size_t n = s->cfg.n_routes + 1;
-    render_buf_puts(b, "# HELP kiosque_http_requests_total HTTP requests answered, by endpoint and status.\n"
-                       "# TYPE kiosque_http_requests_total counter\n");
+    render_buf_puts(
+        b, "# HELP kiosque_http_requests_total HTTP requests answered, by endpoint and status.\n"
+           "# TYPE kiosque_http_requests_total counter\n");
     for (size_t e = 0; e < n; e++) {
         const char *name = e < s->cfg.n_routes ? s->cfg.routes[e].name : "other";
         for (unsigned st = 0; st < HTTP_STATUS_SLOTS; st++) {
             unsigned long v = atomic_load(&s->metrics[e].by_status[st]);
             if (v)
-                render_buf_printf(b, "kiosque_http_requests_total{endpoint=\"%s\",status=\"%u\"} %lu\n", name, st, v);
+                render_buf_printf(
+                    b, "kiosque_http_requests_total{endpoint=\"%s\",status=\"%u\"} %lu\n", name, st,
+                    v);
         }
     }
-    render_buf_puts(b, "# HELP kiosque_http_server_errors_total Replies with a 5xx status, by endpoint.\n"
-                       "# TYPE kiosque_http_server_errors_total counter\n");
+    render_buf_puts(
+        b, "# HELP kiosque_http_server_errors_total Replies with a 5xx status, by endpoint.\n"
+           "# TYPE kiosque_http_server_errors_total counter\n");
     for (size_t e = 0; e < n; e++) {
         const char *name = e < s->cfg.n_routes ? s->cfg.routes[e].name : "other";
         unsigned long v = 0;
@@ -408,35 +425,42 @@ void http_server_metrics(const http_server *cs, render_buf *b)
         render_buf_printf(b, "kiosque_http_server_errors_total{endpoint=\"%s\"} %lu\n", name, v);
     }
     render_buf_printf(b,
-                      "# HELP kiosque_http_aborted_total Requests whose connection closed before the reply was sent.\n"
+                      "# HELP kiosque_http_aborted_total Requests whose connection closed before "
+                      "the reply was sent.\n"
                       "# TYPE kiosque_http_aborted_total counter\nkiosque_http_aborted_total %lu\n",
                       atomic_load(&s->aborted));
-    render_buf_puts(b, "# HELP kiosque_http_request_duration_seconds Time from request line to reply sent.\n"
-                       "# TYPE kiosque_http_request_duration_seconds histogram\n");
+    render_buf_puts(
+        b, "# HELP kiosque_http_request_duration_seconds Time from request line to reply sent.\n"
+           "# TYPE kiosque_http_request_duration_seconds histogram\n");
     for (size_t e = 0; e < n; e++) {
         const char *name = e < s->cfg.n_routes ? s->cfg.routes[e].name : "other";
         unsigned long cumulative = 0;
         for (size_t k = 0; k <= N_BUCKETS; k++) {
             cumulative += atomic_load(&s->metrics[e].buckets[k]);
             if (k < N_BUCKETS)
-                render_buf_printf(b, "kiosque_http_request_duration_seconds_bucket{endpoint=\"%s\",le=\"%g\"} %lu\n",
-                                  name, latency_buckets[k], cumulative);
+                render_buf_printf(
+                    b,
+                    "kiosque_http_request_duration_seconds_bucket{endpoint=\"%s\",le=\"%g\"} %lu\n",
+                    name, latency_buckets[k], cumulative);
             else
-                render_buf_printf(b, "kiosque_http_request_duration_seconds_bucket{endpoint=\"%s\",le=\"+Inf\"} %lu\n",
+                render_buf_printf(b,
+                                  "kiosque_http_request_duration_seconds_bucket{endpoint=\"%s\",le="
+                                  "\"+Inf\"} %lu\n",
                                   name, cumulative);
         }
-        render_buf_printf(b, "kiosque_http_request_duration_seconds_sum{endpoint=\"%s\"} %.6f\n", name,
-                          (double)atomic_load(&s->metrics[e].latency_sum_us) / 1e6);
-        render_buf_printf(b, "kiosque_http_request_duration_seconds_count{endpoint=\"%s\"} %lu\n", name,
-                          atomic_load(&s->metrics[e].count));
+        render_buf_printf(b, "kiosque_http_request_duration_seconds_sum{endpoint=\"%s\"} %.6f\n",
+                          name, (double)atomic_load(&s->metrics[e].latency_sum_us) / 1e6);
+        render_buf_printf(b, "kiosque_http_request_duration_seconds_count{endpoint=\"%s\"} %lu\n",
+                          name, atomic_load(&s->metrics[e].count));
     }
 }
 
-/* --- the server --------------------------------------------------------------------------------- */
+/* --- the server ---------------------------------------------------------------------------------
+ */
 
 /* Resolves "HOST:PORT" or "[V6]:PORT" into addr. */
-static int parse_listen(const char *listen, struct sockaddr_storage *addr, socklen_t *addr_len, char *err,
-                        size_t err_size)
+static int parse_listen(const char *listen, struct sockaddr_storage *addr, socklen_t *addr_len,
+                        char *err, size_t err_size)
 {
     char host[256];
     const char *colon = strrchr(listen, ':');
@@ -468,7 +492,8 @@ static int parse_listen(const char *listen, struct sockaddr_storage *addr, sockl
     hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
     int rc = getaddrinfo(host, colon + 1, &hints, &res);
     if (rc != 0 || !res) {
-        snprintf(err, err_size, "--listen '%s': cannot resolve '%s': %s", listen, host, gai_strerror(rc));
+        snprintf(err, err_size, "--listen '%s': cannot resolve '%s': %s", listen, host,
+                 gai_strerror(rc));
         return -1;
     }
     memcpy(addr, res->ai_addr, res->ai_addrlen);
@@ -495,21 +520,20 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t err_siz
     s->metrics = calloc(cfg->n_routes + 1, sizeof *s->metrics);
     if (!s->metrics)
         goto nomem;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_TURBO;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
+                     MHD_USE_ITC | MHD_USE_TURBO;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_handler, s,
-                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                                 MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
-                                 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
-                                 MHD_OPTION_CONNECTION_LIMIT, 2000u,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-                                 MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-                                 MHD_OPTION_URI_LOG_CALLBACK, request_begin, s,
-                                 MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
-                                 MHD_OPTION_END);
+    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_SOCK_ADDR,
+                                 (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+                                 cfg->threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                                 (size_t)HTTP_CONNECTION_MEMORY, MHD_OPTION_CONNECTION_LIMIT, 2000u,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+                                 1024u, MHD_OPTION_URI_LOG_CALLBACK, request_begin, s,
+                                 MHD_OPTION_NOTIFY_COMPLETED, request_completed, s, MHD_OPTION_END);
     if (!s->daemon) {
-        snprintf(err, err_size, "cannot listen on %s (address in use, or not allowed?)", cfg->listen);
+        snprintf(err, err_size, "cannot listen on %s (address in use, or not allowed?)",
+                 cfg->listen);
         goto fail;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);

@@ -1,4 +1,5 @@
-/* http: searchd's HTTP layer over libmicrohttpd — route table, parameters, replies, CORS, access log and request metrics. */
+/* http: searchd's HTTP layer over libmicrohttpd — route table, parameters, replies, CORS, access
+ * log and request metrics. */
 #ifndef KIOSQUE_HTTP_H
 #define KIOSQUE_HTTP_H
 
@@ -80,13 +81,13 @@ enum http_kind {
  * (copied) with `status`, `content_type` and the headers of `kind`: security
  * headers, CORS for allowed origins, and the ones added with
  * http_request_add_header. */
-void http_reply(http_request *req, unsigned status, enum http_kind kind, const char *content_type, const char *body,
-                size_t len);
+void http_reply(http_request *req, unsigned status, enum http_kind kind, const char *content_type,
+                const char *body, size_t len);
 
 /* The same, taking ownership of a malloc'd `body` (freed by the server,
  * also on failure).  A NULL body replies 500. */
-void http_reply_owned(http_request *req, unsigned status, enum http_kind kind, const char *content_type, char *body,
-                      size_t len);
+void http_reply_owned(http_request *req, unsigned status, enum http_kind kind,
+                      const char *content_type, char *body, size_t len);
 
 /* The one error reply: {"error":{"code":code,"message":message}} with status. */
 void http_reply_error(http_request *req, unsigned status, const char *code, const char *message);

@@ -1,4 +1,5 @@
-/* searchd: Kiosque's HTTP daemon — the search page, the JSON API, health and metrics over one index.
+/* searchd: Kiosque's HTTP daemon — the search page, the JSON API, health and metrics over one
+ * index.
  *
  *   searchd [--db PATH] [--listen 127.0.0.1:8080] [--threads N] [--allow-origin URL]... [--quiet]
  *
@@ -22,14 +23,18 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: searchd [--db PATH] [--listen HOST:PORT] [--threads N] [--allow-origin URL]... [--quiet]\n"
-            "  --db PATH            the Kiosque database (default: $KIOSQUE_DB, else ~/.local/share/kiosque)\n"
-            "  --listen HOST:PORT   address to serve on (default 127.0.0.1:8080; port 0 picks a free one)\n"
-            "  --threads N          worker threads, each with its own search engine (default: one per CPU)\n"
-            "  --allow-origin URL   let pages of this origin call the API (CORS), e.g. https://www.example.fr;\n"
-            "                       repeat for several origins\n"
-            "  --quiet              no access log line per request\n");
+    fprintf(out, "usage: searchd [--db PATH] [--listen HOST:PORT] [--threads N] [--allow-origin "
+                 "URL]... [--quiet]\n"
+                 "  --db PATH            the Kiosque database (default: $KIOSQUE_DB, else "
+                 "~/.local/share/kiosque)\n"
+                 "  --listen HOST:PORT   address to serve on (default 127.0.0.1:8080; port 0 picks "
+                 "a free one)\n"
+                 "  --threads N          worker threads, each with its own search engine (default: "
+                 "one per CPU)\n"
+                 "  --allow-origin URL   let pages of this origin call the API (CORS), e.g. "
+                 "https://www.example.fr;\n"
+                 "                       repeat for several origins\n"
+                 "  --quiet              no access log line per request\n");
 }
 
 /* Takes the value of option argv[*i], or reports it missing. */
@@ -61,8 +66,8 @@ int main(int argc, char **argv)
             return 0;
         } else if (strcmp(a, "--quiet") == 0) {
             access_log = 0;
-        } else if (strcmp(a, "--db") == 0 || strcmp(a, "--listen") == 0 || strcmp(a, "--threads") == 0 ||
-                   strcmp(a, "--allow-origin") == 0) {
+        } else if (strcmp(a, "--db") == 0 || strcmp(a, "--listen") == 0 ||
+                   strcmp(a, "--threads") == 0 || strcmp(a, "--allow-origin") == 0) {
             if (!(v = option_value(argc, argv, &i)))
                 return 2;
             if (strcmp(a, "--db") == 0) {
@@ -73,16 +78,21 @@ int main(int argc, char **argv)
                 char *end;
                 long n = strtol(v, &end, 10);
                 if (*end || n < 1 || n > (long)MAX_THREADS) {
-                    fprintf(stderr, "searchd: --threads must be a number from 1 to %u\n", MAX_THREADS);
+                    fprintf(stderr, "searchd: --threads must be a number from 1 to %u\n",
+                            MAX_THREADS);
                     return 2;
                 }
                 threads = (unsigned)n;
             } else {
                 /* An origin is scheme://host[:port], compared exactly with the Origin header. */
                 size_t len = strlen(v);
-                if ((strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) || v[len - 1] == '/') {
-                    fprintf(stderr, "searchd: --allow-origin '%s': give an origin like https://www.example.fr "
-                                    "(scheme and host, no path or trailing slash)\n", v);
+                if ((strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) ||
+                    v[len - 1] == '/') {
+                    fprintf(
+                        stderr,
+                        "searchd: --allow-origin '%s': give an origin like https://www.example.fr "
+                        "(scheme and host, no path or trailing slash)\n",
+                        v);
                     return 2;
                 }
                 if (n_origins == MAX_ORIGINS) {
@@ -100,7 +110,8 @@ int main(int argc, char **argv)
 
     char db_dir[4096];
     if (dbpath_resolve(db_arg, db_dir, sizeof db_dir) != 0) {
-        fprintf(stderr, "searchd: cannot tell where the database is: give --db PATH or set KIOSQUE_DB\n");
+        fprintf(stderr,
+                "searchd: cannot tell where the database is: give --db PATH or set KIOSQUE_DB\n");
         return 2;
     }
 
@@ -125,7 +136,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "searchd: index %s: %llu articles, revision %llu\n", db_dir,
                 (unsigned long long)st.documents, (unsigned long long)st.revision);
     else
-        fprintf(stderr, "searchd: warning: the index %s cannot be read yet (%s); /healthz answers 503 until it can\n",
+        fprintf(stderr,
+                "searchd: warning: the index %s cannot be read yet (%s); /healthz answers 503 "
+                "until it can\n",
                 db_dir, err);
 
     size_t n_routes = 0;
@@ -147,8 +160,8 @@ int main(int argc, char **argv)
     }
     /* Tests and scripts read the port from this line (with --listen …:0). */
     const char *colon = strrchr(listen, ':');
-    fprintf(stderr, "searchd: listening on http://%.*s:%u/ with %u threads\n", (int)(colon - listen), listen,
-            http_server_port(server), threads);
+    fprintf(stderr, "searchd: listening on http://%.*s:%u/ with %u threads\n",
+            (int)(colon - listen), listen, http_server_port(server), threads);
 
     int sig = 0;
     sigwait(&stop_signals, &sig);

@@ -87,12 +87,23 @@ void render_buf_add_html(render_buf *b, const char *s)
     for (; *s; s++) {
         const char *entity;
         switch (*s) {
-        case '&': entity = "&amp;"; break;
-        case '<': entity = "&lt;"; break;
-        case '>': entity = "&gt;"; break;
-        case '"': entity = "&quot;"; break;
-        case '\'': entity = "&#39;"; break;
-        default: continue;
+        case '&':
+            entity = "&amp;";
+            break;
+        case '<':
+            entity = "&lt;";
+            break;
+        case '>':
+            entity = "&gt;";
+            break;
+        case '"':
+            entity = "&quot;";
+            break;
+        case '\'':
+            entity = "&#39;";
+            break;
+        default:
+            continue;
         }
         render_buf_add(b, run, (size_t)(s - run));
         render_buf_puts(b, entity);
@@ -106,8 +117,8 @@ void render_buf_add_url(render_buf *b, const char *s)
     static const char hex[] = "0123456789ABCDEF";
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         unsigned char c = *p;
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-            c == '.' || c == '_' || c == '~') {
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '.' || c == '_' || c == '~') {
             render_buf_add(b, (const char *)p, 1);
         } else {
             char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
@@ -175,8 +186,9 @@ int render_utf8_valid(const char *str, size_t len)
 
 void render_date_fr(const char *iso, char *out, size_t out_size)
 {
-    static const char *const months[] = {"janvier", "février", "mars",      "avril",   "mai",      "juin",
-                                         "juillet", "août",    "septembre", "octobre", "novembre", "décembre"};
+    static const char *const months[] = {"janvier",   "février", "mars",     "avril",
+                                         "mai",       "juin",    "juillet",  "août",
+                                         "septembre", "octobre", "novembre", "décembre"};
     int y, m, d;
     if (out_size == 0)
         return;
@@ -224,7 +236,8 @@ char *render_error_json(const char *code, const char *message, size_t *len)
 
 /* Appends the HTML-escaped link to the search page for p, with `section`
  * and `page` in place of p's own. */
-static void add_page_link(render_buf *b, const render_page_params *p, const char *section, unsigned page)
+static void add_page_link(render_buf *b, const render_page_params *p, const char *section,
+                          unsigned page)
 {
     render_buf url = RENDER_BUF_INIT;
     render_buf_puts(&url, "/?q=");
@@ -256,28 +269,33 @@ static void add_page_link(render_buf *b, const render_page_params *p, const char
 
 static void add_option(render_buf *b, const char *value, const char *label, const char *current)
 {
-    render_buf_printf(b, "<option value=\"%s\"%s>%s</option>", value, strcmp(value, current) == 0 ? " selected" : "",
-                      label);
+    render_buf_printf(b, "<option value=\"%s\"%s>%s</option>", value,
+                      strcmp(value, current) == 0 ? " selected" : "", label);
 }
 
 static void add_form(render_buf *b, const render_page_params *p)
 {
     int filtered = *p->section || *p->since || *p->until || strcmp(p->sort, "relevance") != 0;
-    render_buf_puts(b, "<form class=\"search\" action=\"/\" method=\"get\" role=\"search\">\n"
-                       "<label class=\"search-label\" for=\"q\">Rechercher dans les archives</label>\n"
-                       "<div class=\"search-row\">"
-                       "<input type=\"search\" id=\"q\" name=\"q\" value=\"");
+    render_buf_puts(b,
+                    "<form class=\"search\" action=\"/\" method=\"get\" role=\"search\">\n"
+                    "<label class=\"search-label\" for=\"q\">Rechercher dans les archives</label>\n"
+                    "<div class=\"search-row\">"
+                    "<input type=\"search\" id=\"q\" name=\"q\" value=\"");
     render_buf_add_html(b, p->query);
+    render_buf_printf(
+        b,
+        "\" maxlength=\"%u\" autocomplete=\"off\" spellcheck=\"false\" list=\"kq-suggestions\" "
+        "placeholder=\"mots, &quot;expression exacte&quot;, -exclu\">"
+        "<datalist id=\"kq-suggestions\"></datalist>"
+        "<button type=\"submit\">Rechercher</button></div>\n",
+        SEARCH_MAX_QUERY_BYTES);
     render_buf_printf(b,
-                      "\" maxlength=\"%u\" autocomplete=\"off\" spellcheck=\"false\" list=\"kq-suggestions\" "
-                      "placeholder=\"mots, &quot;expression exacte&quot;, -exclu\">"
-                      "<datalist id=\"kq-suggestions\"></datalist>"
-                      "<button type=\"submit\">Rechercher</button></div>\n",
-                      SEARCH_MAX_QUERY_BYTES);
-    render_buf_printf(b, "<details class=\"filters\"%s><summary>Filtres et tri</summary>\n<div class=\"filter-grid\">\n",
+                      "<details class=\"filters\"%s><summary>Filtres et tri</summary>\n<div "
+                      "class=\"filter-grid\">\n",
                       filtered ? " open" : "");
     render_buf_puts(b, "<p><label for=\"section\">Rubrique</label>"
-                       "<input type=\"text\" id=\"section\" name=\"section\" placeholder=\"par ex. politique\" value=\"");
+                       "<input type=\"text\" id=\"section\" name=\"section\" placeholder=\"par ex. "
+                       "politique\" value=\"");
     render_buf_add_html(b, p->section);
     render_buf_puts(b, "\"></p>\n<p><label for=\"since\">Publié depuis le</label>"
                        "<input type=\"date\" id=\"since\" name=\"since\" value=\"");
@@ -285,10 +303,11 @@ static void add_form(render_buf *b, const render_page_params *p)
     render_buf_puts(b, "\"></p>\n<p><label for=\"until\">Publié jusqu’au</label>"
                        "<input type=\"date\" id=\"until\" name=\"until\" value=\"");
     render_buf_add_html(b, p->until);
-    render_buf_puts(b, "\"></p>\n<p><label for=\"sort\">Trier par</label><select id=\"sort\" name=\"sort\">");
+    render_buf_puts(
+        b, "\"></p>\n<p><label for=\"sort\">Trier par</label><select id=\"sort\" name=\"sort\">");
     add_option(b, "relevance", "pertinence", p->sort);
-    add_option(b, "date", "date, récents d’abord", p->sort);
-    add_option(b, "date_asc", "date, anciens d’abord", p->sort);
+    add_option(b, "date", "les plus récents", p->sort);
+    add_option(b, "date_asc", "les plus anciens", p->sort);
     render_buf_puts(b, "</select></p>\n</div></details>\n</form>\n");
 }
 
@@ -374,8 +393,9 @@ static void add_hit(render_buf *b, const render_page_params *p, const search_hit
     }
     free(snippet);
     if (h->duplicates > 0)
-        render_buf_printf(b, "<p class=\"hit-dups\">et %u article%s presque identique%s</p>\n", h->duplicates,
-                          h->duplicates > 1 ? "s" : "", h->duplicates > 1 ? "s" : "");
+        render_buf_printf(b, "<p class=\"hit-dups\">et %u article%s presque identique%s</p>\n",
+                          h->duplicates, h->duplicates > 1 ? "s" : "",
+                          h->duplicates > 1 ? "s" : "");
     render_buf_puts(b, "</article></li>\n");
 }
 
@@ -393,12 +413,15 @@ static void add_results(render_buf *b, const render_page_params *p, const search
     render_buf_add_html(b, p->query);
     render_buf_puts(b, " »</h2>\n");
     if (r->partial && r->n_hits > 0)
-        render_buf_puts(b, "<p class=\"notice\">Aucun article ne contient tous les mots : voici les plus proches.</p>\n");
+        render_buf_puts(b, "<p class=\"notice\">Aucun article ne contient tous les mots : voici "
+                           "les plus proches.</p>\n");
     if (r->n_hits == 0) {
         if (r->total == 0)
-            render_buf_puts(b, "<p class=\"notice\">Vérifiez l’orthographe, essayez moins de mots ou retirez des filtres.</p>\n");
+            render_buf_puts(b, "<p class=\"notice\">Vérifiez l’orthographe, essayez moins de mots "
+                               "ou retirez des filtres.</p>\n");
         else
-            render_buf_puts(b, "<p class=\"notice\">Cette page est au-delà des derniers résultats.</p>\n");
+            render_buf_puts(
+                b, "<p class=\"notice\">Cette page est au-delà des derniers résultats.</p>\n");
     } else {
         render_buf_printf(b, "<ol class=\"hits\" start=\"%u\">\n", r->offset + 1);
         for (size_t i = 0; i < r->n_hits; i++)
@@ -420,7 +443,9 @@ static void add_results(render_buf *b, const render_page_params *p, const search
         }
         char n_pages[64];
         render_count_fr(pages, n_pages, sizeof n_pages);
-        render_buf_printf(b, "<span class=\"pager-pos\" aria-current=\"page\">Page %u sur %s</span>", p->page, n_pages);
+        render_buf_printf(b,
+                          "<span class=\"pager-pos\" aria-current=\"page\">Page %u sur %s</span>",
+                          p->page, n_pages);
         if (p->page < pages) {
             render_buf_puts(b, "<a rel=\"next\" href=\"");
             add_page_link(b, p, p->section, p->page + 1);
@@ -431,23 +456,26 @@ static void add_results(render_buf *b, const render_page_params *p, const search
     render_buf_puts(b, "</section>\n");
 }
 
-char *render_page(const render_page_params *p, const search_result *r, const char *error, size_t *len)
+char *render_page(const render_page_params *p, const search_result *r, const char *error,
+                  size_t *len)
 {
     render_buf b = RENDER_BUF_INIT;
-    render_buf_puts(&b, "<!doctype html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
-                        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
+    render_buf_puts(
+        &b, "<!doctype html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
     if (*p->query) {
         render_buf_add_html(&b, p->query);
         render_buf_puts(&b, " — ");
     }
-    render_buf_puts(&b, "Kiosque, recherche dans les archives</title>\n"
-                        "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">\n"
-                        "<link rel=\"stylesheet\" href=\"/static/kiosque.css\">\n"
-                        "<script src=\"/static/kiosque.js\" defer></script>\n</head>\n<body>\n"
-                        "<a class=\"skip\" href=\"#main\">Aller au contenu</a>\n"
-                        "<header class=\"masthead\"><h1><a href=\"/\">Kiosque</a></h1>"
-                        "<p class=\"tagline\">Recherche dans les archives d’actualité</p></header>\n"
-                        "<main id=\"main\">\n");
+    render_buf_puts(&b,
+                    "Kiosque, recherche dans les archives</title>\n"
+                    "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">\n"
+                    "<link rel=\"stylesheet\" href=\"/static/kiosque.css\">\n"
+                    "<script src=\"/static/kiosque.js\" defer></script>\n</head>\n<body>\n"
+                    "<a class=\"skip\" href=\"#main\">Aller au contenu</a>\n"
+                    "<header class=\"masthead\"><h1><a href=\"/\">Kiosque</a></h1>"
+                    "<p class=\"tagline\">Recherche dans les archives d’actualité</p></header>\n"
+                    "<main id=\"main\">\n");
     add_form(&b, p);
     if (error) {
         render_buf_puts(&b, "<p class=\"error\" role=\"alert\">");
@@ -456,7 +484,8 @@ char *render_page(const render_page_params *p, const search_result *r, const cha
     } else if (r) {
         add_results(&b, p, r);
     }
-    render_buf_puts(&b, "</main>\n<footer class=\"colophon\"><p>Kiosque · <a href=\"/api/search?q=");
+    render_buf_puts(&b,
+                    "</main>\n<footer class=\"colophon\"><p>Kiosque · <a href=\"/api/search?q=");
     render_buf_add_url(&b, p->query);
     render_buf_puts(&b, "\">cette recherche en JSON</a></p></footer>\n</body>\n</html>\n");
     return render_buf_release(&b, len);

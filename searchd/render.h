@@ -1,4 +1,5 @@
-/* render: the text searchd sends — a growable buffer, HTML and URL escaping, French dates and numbers, and the search page. */
+/* render: the text searchd sends — a growable buffer, HTML and URL escaping, French dates and
+ * numbers, and the search page. */
 #ifndef KIOSQUE_RENDER_H
 #define KIOSQUE_RENDER_H
 
@@ -18,7 +19,10 @@ typedef struct render_buf {
     int failed; /* set when an allocation failed; every later append is a no-op */
 } render_buf;
 
-#define RENDER_BUF_INIT {NULL, 0, 0, 0}
+#define RENDER_BUF_INIT                                                                            \
+    {                                                                                              \
+        NULL, 0, 0, 0                                                                              \
+    }
 
 void render_buf_init(render_buf *b);
 /* Frees the buffer's memory and resets it; the struct itself is the caller's. */
@@ -53,11 +57,11 @@ void render_count_fr(uint64_t n, char *out, size_t out_size);
 typedef struct render_page_params {
     const char *query;
     const char *section;
-    const char *since;    /* as typed: "YYYY-MM-DD" or "" */
+    const char *since; /* as typed: "YYYY-MM-DD" or "" */
     const char *until;
-    const char *sort;     /* "relevance", "date" or "date_asc" */
-    unsigned page;        /* 1-based */
-    unsigned per_page;    /* hits per page */
+    const char *sort;  /* "relevance", "date" or "date_asc" */
+    unsigned page;     /* 1-based */
+    unsigned per_page; /* hits per page */
 } render_page_params;
 
 /* The whole search page in French: the form with its filters, then either
@@ -65,7 +69,8 @@ typedef struct render_page_params {
  * message `error` (when not NULL), or nothing more when r is NULL.  Every
  * value from the request is escaped.  Returns NULL when out of memory; the
  * caller frees the result with free(). */
-char *render_page(const render_page_params *p, const search_result *r, const char *error, size_t *len);
+char *render_page(const render_page_params *p, const search_result *r, const char *error,
+                  size_t *len);
 
 /* The JSON error body {"error":{"code":code,"message":message}}; the caller frees it. */
 char *render_error_json(const char *code, const char *message, size_t *len);

@@ -20,8 +20,8 @@
 #define REVISION_CHECK_MS 200u
 #define CACHE_SLOTS 1024u
 #define CACHE_MAX_BODY (256u * 1024u)
-#define PAGE_SIZE 10u           /* hits per page on the HTML page */
-#define MAX_FILTER_BYTES 256u   /* section and author filters */
+#define PAGE_SIZE 10u         /* hits per page on the HTML page */
+#define MAX_FILTER_BYTES 256u /* section and author filters */
 #define SUGGEST_DEFAULT 8u
 #define SUGGEST_MAX 20u
 #define ARTICLES_PREFIX "/api/articles/"
@@ -45,7 +45,8 @@ struct routes_app {
     engine_slot *slots;
     atomic_ullong revision_tag;   /* revision and size of the index last seen; keys the cache */
     atomic_ullong revision_at_ms; /* monotonic time of that check */
-    atomic_ulong search_failures; /* library calls that failed for another reason than the request */
+    atomic_ulong
+        search_failures; /* library calls that failed for another reason than the request */
 };
 
 /* --- engines ------------------------------------------------------------------------- */
@@ -108,7 +109,8 @@ static search_engine *worker_engine(routes_app *app, char *err, size_t err_size)
         char why[512] = "";
         slot->engine = search_open(app->db_dir, &st, why, sizeof why);
         if (!slot->engine)
-            snprintf(err, err_size, "the index cannot be opened: %s", *why ? why : status_to_string(st));
+            snprintf(err, err_size, "the index cannot be opened: %s",
+                     *why ? why : status_to_string(st));
     }
     return slot->engine;
 }
@@ -162,7 +164,8 @@ static uint64_t current_tag(routes_app *app, search_engine *e)
 {
     uint64_t now = monotonic_ms();
     unsigned long long last = atomic_load(&app->revision_at_ms);
-    if (now - last >= REVISION_CHECK_MS && atomic_compare_exchange_strong(&app->revision_at_ms, &last, now)) {
+    if (now - last >= REVISION_CHECK_MS &&
+        atomic_compare_exchange_strong(&app->revision_at_ms, &last, now)) {
         search_status st;
         if (search_get_status(e, &st) == KQ_OK)
             atomic_store(&app->revision_tag, status_tag(&st));
@@ -231,8 +234,8 @@ typedef struct search_params {
     unsigned page;
 } search_params;
 
-static int parse_date_param(const char *name, const char *text, int end_of_day, int64_t *out, char *err,
-                            size_t err_size)
+static int parse_date_param(const char *name, const char *text, int end_of_day, int64_t *out,
+                            char *err, size_t err_size)
 {
     if (article_parse_date(text, out) != KQ_OK) {
         snprintf(err, err_size, "%s must be a date such as 2020-07-02 (got '%.40s')", name, text);
@@ -246,7 +249,8 @@ static int parse_date_param(const char *name, const char *text, int end_of_day, 
 
 /* Fills sp from the request; on a bad value returns -1 with the reason in
  * err.  The page counts in pages of PAGE_SIZE, the API in offset and limit. */
-static int parse_search_params(http_request *req, int page_mode, search_params *sp, char *err, size_t err_size)
+static int parse_search_params(http_request *req, int page_mode, search_params *sp, char *err,
+                               size_t err_size)
 {
     memset(sp, 0, sizeof *sp);
     const char *q = http_request_param(req, "q");
@@ -287,8 +291,8 @@ static int parse_search_params(http_request *req, int page_mode, search_params *
             snprintf(err, err_size, "offset must be a number from 0 to %u", SEARCH_MAX_OFFSET);
             return -1;
         }
-        if ((v = param(req, "limit")) &&
-            (parse_uint(v, &sp->req.limit) != 0 || sp->req.limit < 1 || sp->req.limit > SEARCH_MAX_LIMIT)) {
+        if ((v = param(req, "limit")) && (parse_uint(v, &sp->req.limit) != 0 || sp->req.limit < 1 ||
+                                          sp->req.limit > SEARCH_MAX_LIMIT)) {
             snprintf(err, err_size, "limit must be a number from 1 to %u", SEARCH_MAX_LIMIT);
             return -1;
         }
@@ -336,9 +340,10 @@ static char *search_cache_key(const search_params *sp)
     const char *section = sp->req.section ? sp->req.section : "";
     const char *author = sp->req.author ? sp->req.author : "";
     render_buf b = RENDER_BUF_INIT;
-    render_buf_printf(&b, "search|%zu:%s|%u|%u|%d|%zu:%s|%zu:%s|%lld|%lld", strlen(sp->query), sp->query,
-                      sp->req.offset, sp->req.limit, (int)sp->req.sort, strlen(section), section, strlen(author),
-                      author, (long long)sp->req.since, (long long)sp->req.until);
+    render_buf_printf(&b, "search|%zu:%s|%u|%u|%d|%zu:%s|%zu:%s|%lld|%lld", strlen(sp->query),
+                      sp->query, sp->req.offset, sp->req.limit, (int)sp->req.sort, strlen(section),
+                      section, strlen(author), author, (long long)sp->req.since,
+                      (long long)sp->req.until);
     return render_buf_release(&b, NULL);
 }
 
@@ -433,10 +438,11 @@ static void handle_page(http_request *req, void *ctx)
                 atomic_fetch_add(&app->search_failures, 1);
                 worker_engine_reset();
             }
-            html = render_page(&p, NULL,
-                               "La recherche est momentanément indisponible : l’index ne peut pas être lu. "
-                               "Réessayez dans un instant.",
-                               &len);
+            html = render_page(
+                &p, NULL,
+                "La recherche est momentanément indisponible : l’index ne peut pas être lu. "
+                "Réessayez dans un instant.",
+                &len);
             status = 503;
         }
     }
@@ -518,7 +524,8 @@ static void handle_api_article(http_request *req, void *ctx)
     char err[512];
     const char *id = http_request_path(req) + strlen(ARTICLES_PREFIX);
     if (!*id || strlen(id) > 256) {
-        http_reply_error(req, 404, "not_found", "no such article: give its id, as in /api/articles/42");
+        http_reply_error(req, 404, "not_found",
+                         "no such article: give its id, as in /api/articles/42");
         return;
     }
     search_engine *e = worker_engine(app, err, sizeof err);
@@ -534,7 +541,8 @@ static void handle_api_article(http_request *req, void *ctx)
     } else if (st != KQ_OK) {
         reply_search_failure(app, req, e, st);
     } else {
-        http_reply_owned(req, 200, HTTP_KIND_API, "application/json", json, json ? strlen(json) : 0);
+        http_reply_owned(req, 200, HTTP_KIND_API, "application/json", json,
+                         json ? strlen(json) : 0);
         json = NULL;
     }
     free(json);
@@ -551,18 +559,20 @@ static void handle_healthz(http_request *req, void *ctx)
     if (e) {
         rc = search_get_status(e, &st);
         if (rc != KQ_OK) {
-            snprintf(err, sizeof err, "%s", *search_last_error(e) ? search_last_error(e) : status_to_string(rc));
+            snprintf(err, sizeof err, "%s",
+                     *search_last_error(e) ? search_last_error(e) : status_to_string(rc));
             worker_engine_reset();
         }
     }
     if (rc == KQ_OK)
-        root = json_pack("{s:s,s:I,s:I,s:s}", "status", "ok", "documents", (json_int_t)st.documents, "revision",
-                         (json_int_t)st.revision, "last_update", st.last_update);
+        root = json_pack("{s:s,s:I,s:I,s:s}", "status", "ok", "documents", (json_int_t)st.documents,
+                         "revision", (json_int_t)st.revision, "last_update", st.last_update);
     else
         root = json_pack("{s:s,s:s}", "status", "unavailable", "error", err);
     char *json = root ? json_dumps(root, JSON_COMPACT) : NULL;
     json_decref(root);
-    http_reply_owned(req, rc == KQ_OK ? 200 : 503, HTTP_KIND_API, "application/json", json, json ? strlen(json) : 0);
+    http_reply_owned(req, rc == KQ_OK ? 200 : 503, HTTP_KIND_API, "application/json", json,
+                     json ? strlen(json) : 0);
 }
 
 static void handle_metrics(http_request *req, void *ctx)
@@ -573,19 +583,23 @@ static void handle_metrics(http_request *req, void *ctx)
     http_server_metrics(http_request_server(req), &b);
     uint64_t hits, misses;
     cache_stats(app->replies, &hits, &misses);
-    render_buf_printf(&b,
-                      "# HELP kiosque_cache_hits_total API replies served from the reply cache.\n"
-                      "# TYPE kiosque_cache_hits_total counter\nkiosque_cache_hits_total %llu\n"
-                      "# HELP kiosque_cache_misses_total API replies computed because they were not cached.\n"
-                      "# TYPE kiosque_cache_misses_total counter\nkiosque_cache_misses_total %llu\n"
-                      "# HELP kiosque_search_failures_total Search library calls that failed (not bad requests).\n"
-                      "# TYPE kiosque_search_failures_total counter\nkiosque_search_failures_total %lu\n",
-                      (unsigned long long)hits, (unsigned long long)misses, atomic_load(&app->search_failures));
+    render_buf_printf(
+        &b,
+        "# HELP kiosque_cache_hits_total API replies served from the reply cache.\n"
+        "# TYPE kiosque_cache_hits_total counter\nkiosque_cache_hits_total %llu\n"
+        "# HELP kiosque_cache_misses_total API replies computed because they were not cached.\n"
+        "# TYPE kiosque_cache_misses_total counter\nkiosque_cache_misses_total %llu\n"
+        "# HELP kiosque_search_failures_total Search library calls that failed (not bad "
+        "requests).\n"
+        "# TYPE kiosque_search_failures_total counter\nkiosque_search_failures_total %lu\n",
+        (unsigned long long)hits, (unsigned long long)misses, atomic_load(&app->search_failures));
     search_status st;
     search_engine *e = worker_engine(app, err, sizeof err);
     int up = e && search_get_status(e, &st) == KQ_OK;
-    render_buf_printf(&b, "# HELP kiosque_index_up 1 when the index can be read.\n"
-                          "# TYPE kiosque_index_up gauge\nkiosque_index_up %d\n", up);
+    render_buf_printf(&b,
+                      "# HELP kiosque_index_up 1 when the index can be read.\n"
+                      "# TYPE kiosque_index_up gauge\nkiosque_index_up %d\n",
+                      up);
     if (up)
         render_buf_printf(&b,
                           "# HELP kiosque_index_documents Articles in the index.\n"
@@ -595,7 +609,8 @@ static void handle_metrics(http_request *req, void *ctx)
                           (unsigned long long)st.documents, (unsigned long long)st.revision);
     size_t len = 0;
     char *text = render_buf_release(&b, &len);
-    http_reply_owned(req, 200, HTTP_KIND_API, "text/plain; version=0.0.4; charset=utf-8", text, len);
+    http_reply_owned(req, 200, HTTP_KIND_API, "text/plain; version=0.0.4; charset=utf-8", text,
+                     len);
 }
 
 static void handle_static(http_request *req, void *ctx)
@@ -603,8 +618,8 @@ static void handle_static(http_request *req, void *ctx)
     const char *name = http_request_path(req) + strlen("/static/");
     for (size_t i = 0; i < assets_count; i++) {
         if (strcmp(assets[i].name, name) == 0) {
-            http_reply(req, 200, HTTP_KIND_STATIC, assets[i].content_type, (const char *)assets[i].data,
-                       assets[i].len);
+            http_reply(req, 200, HTTP_KIND_STATIC, assets[i].content_type,
+                       (const char *)assets[i].data, assets[i].len);
             return;
         }
     }

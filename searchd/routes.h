@@ -1,4 +1,5 @@
-/* routes: searchd's endpoints — the route table, its handlers, each worker's search engine and the reply cache. */
+/* routes: searchd's endpoints — the route table, its handlers, each worker's search engine and the
+ * reply cache. */
 #ifndef KIOSQUE_ROUTES_H
 #define KIOSQUE_ROUTES_H
 

@@ -1,4 +1,5 @@
-/* Unit tests of searchd's render module: escaping, UTF-8 validation, French formatting, the page. */
+/* Unit tests of searchd's render module: escaping, UTF-8 validation, French formatting, the page.
+ */
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,17 +58,17 @@ static void test_utf8(void)
         {"ascii", 5, 1},
         {"é", 2, 1},
         {"€", 3, 1},
-        {"\xF0\x9F\x98\x80", 4, 1},     /* U+1F600 */
-        {"\xF4\x8F\xBF\xBF", 4, 1},     /* U+10FFFF, the last code point */
+        {"\xF0\x9F\x98\x80", 4, 1}, /* U+1F600 */
+        {"\xF4\x8F\xBF\xBF", 4, 1}, /* U+10FFFF, the last code point */
         {"\xFF", 1, 0},
-        {"\xC3", 1, 0},                 /* truncated */
-        {"\xC0\xAF", 2, 0},             /* overlong '/' */
-        {"\xE0\x80\xAF", 3, 0},         /* overlong */
-        {"\xED\xA0\x80", 3, 0},         /* a surrogate */
-        {"\xF4\x90\x80\x80", 4, 0},     /* above U+10FFFF */
-        {"\x80", 1, 0},                 /* lone continuation */
-        {"a\0b", 3, 0},                 /* NUL */
-        {"\xE2\x82", 2, 0},             /* truncated euro */
+        {"\xC3", 1, 0},             /* truncated */
+        {"\xC0\xAF", 2, 0},         /* overlong '/' */
+        {"\xE0\x80\xAF", 3, 0},     /* overlong */
+        {"\xED\xA0\x80", 3, 0},     /* a surrogate */
+        {"\xF4\x90\x80\x80", 4, 0}, /* above U+10FFFF */
+        {"\x80", 1, 0},             /* lone continuation */
+        {"a\0b", 3, 0},             /* NUL */
+        {"\xE2\x82", 2, 0},         /* truncated euro */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         CHECK_MSG(render_utf8_valid(cases[i].s, cases[i].len) == cases[i].valid, "case %zu", i);
@@ -87,9 +88,12 @@ static void test_formatting(void)
     render_count_fr(999, out, sizeof out);
     CHECK_STR(out, "999");
     render_count_fr(36152, out, sizeof out);
-    CHECK_STR(out, "36\xE2\x80\xAF" "152");
+    CHECK_STR(out, "36\xE2\x80\xAF"
+                   "152");
     render_count_fr(1234567, out, sizeof out);
-    CHECK_STR(out, "1\xE2\x80\xAF" "234\xE2\x80\xAF" "567");
+    CHECK_STR(out, "1\xE2\x80\xAF"
+                   "234\xE2\x80\xAF"
+                   "567");
 }
 
 static void test_error_json(void)
@@ -103,13 +107,19 @@ static void test_error_json(void)
 
 static void test_page(void)
 {
-    char title[] = "Vélo <b>gras</b> & co", id[] = "a1", url[] = "javascript:alert(1)", date[] = "2024-03-05T10:00:00Z",
-         author[] = "Inès", section[] = "societe / mobilite", snippet[] = "le vélo en ville";
+    char title[] = "Vélo <b>gras</b> & co", id[] = "a1", url[] = "javascript:alert(1)",
+         date[] = "2024-03-05T10:00:00Z", author[] = "Inès", section[] = "societe / mobilite",
+         snippet[] = "le vélo en ville";
     search_mark mark = {3, 8}; /* "vélo": bytes 3..7 */
     search_hit hit = {id, url, title, date, author, section, snippet, &mark, 1, 1.0, 0};
     char query[] = "vélo";
-    search_result r = {.query = query, .total = 25, .offset = 10, .limit = 10, .took_ms = 1.0,
-                       .hits = &hit, .n_hits = 1};
+    search_result r = {.query = query,
+                       .total = 25,
+                       .offset = 10,
+                       .limit = 10,
+                       .took_ms = 1.0,
+                       .hits = &hit,
+                       .n_hits = 1};
     render_page_params p = {"vélo\"><script>", "", "", "", "relevance", 2, 10};
     size_t len = 0;
     char *html = render_page(&p, &r, NULL, &len);
@@ -121,7 +131,7 @@ static void test_page(void)
     CHECK(strstr(html, "value=\"vélo&quot;&gt;&lt;script&gt;\"") != NULL);
     CHECK(strstr(html, "<script>") == NULL);
     CHECK(strstr(html, "Vélo &lt;b&gt;gras&lt;/b&gt; &amp; co") != NULL);
-    CHECK(strstr(html, "javascript:") == NULL);        /* not a web URL: no link */
+    CHECK(strstr(html, "javascript:") == NULL); /* not a web URL: no link */
     CHECK(strstr(html, "le <mark>vélo</mark> en ville") != NULL);
     CHECK(strstr(html, "5 mars 2024") != NULL);
     CHECK(strstr(html, "25 résultats") != NULL);

@@ -73,10 +73,14 @@ int main(int argc, char **argv)
     FILE *f = fopen(argv[2], "r");
     long n = 0, i = 0;
     if (!e || !f || !queries || !times) {
-        fprintf(stderr, "search_inproc: %s\n", !e ? err : !f ? "cannot read the queries file" : "out of memory");
+        fprintf(stderr, "search_inproc: %s\n",
+                !e   ? err
+                : !f ? "cannot read the queries file"
+                     : "out of memory");
         goto out;
     }
-    /* Lines START-200 .. START-1 warm up (or the file's first lines); START .. START+COUNT-1 are measured. */
+    /* Lines START-200 .. START-1 warm up (or the file's first lines); START .. START+COUNT-1 are
+     * measured. */
     long first = start >= 200 ? start - 200 : 0;
     while (fgets(line, sizeof line, f) && n < count + 200) {
         if (i++ < first)
@@ -103,8 +107,9 @@ int main(int argc, char **argv)
         goto out;
     }
     qsort(times, (size_t)done, sizeof *times, cmp_double);
-    printf("inproc %ld queries, %ld failed: %.1f q/s on one thread, p50 %.2f ms, p99 %.2f ms\n", done, failed,
-           (double)done * 1e3 / total, times[done / 2], times[(size_t)((double)done * 0.99)]);
+    printf("inproc %ld queries, %ld failed: %.1f q/s on one thread, p50 %.2f ms, p99 %.2f ms\n",
+           done, failed, (double)done * 1e3 / total, times[done / 2],
+           times[(size_t)((double)done * 0.99)]);
     rc = 0;
 out:
     for (long k = 0; k < n; k++)

@@ -512,6 +512,29 @@ class Lifecycle(unittest.TestCase):
         self.assertTrue(any(re.match(r"\d{4}-\d\d-\d\dT[\d:.]+Z GET /healthz 503 [\d.]+ ms$", l) for l in s.lines),
                         s.lines[:5])
 
+    def test_db_from_environment(self):
+        env = dict(os.environ, KIOSQUE_DB=setUpModule.db)
+        proc = subprocess.Popen([os.path.join(ARGS.bin_dir, "searchd"), "--listen", "127.0.0.1:0", "--threads", "1"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                text=True, errors="replace", env=env)
+        try:
+            port = None
+            for line in proc.stderr:
+                m = re.search(r"listening on http://[^ ]*:(\d+)/", line)
+                if m:
+                    port = int(m.group(1))
+                    break
+            self.assertIsNotNone(port)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("GET", "/healthz")
+            r = json.loads(conn.getresponse().read())
+            conn.close()
+            self.assertGreaterEqual(r["documents"], FIXTURE_COUNT)
+        finally:
+            proc.terminate()
+            self.assertEqual(proc.wait(10), 0)
+            proc.stderr.close()
+
     def test_sigint_during_requests(self):
         s = Searchd(setUpModule.db, "--quiet")
         conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10)
