@@ -49,8 +49,8 @@ struct batch {
     struct id_set seen;
     uint64_t indexed_before; /* articles in the index when the batch opened */
     uint64_t processed;      /* articles read in this run (for the crash hook) */
-    double started;         /* monotonic seconds at open */
-    double last_progress;   /* when the progress line was last drawn */
+    double started;          /* monotonic seconds at open */
+    double last_progress;    /* when the progress line was last drawn */
     int progress_shown;
     char error[1024];
 };
@@ -733,8 +733,7 @@ kq_status batch_delete(batch *b, const char *id)
     }
     st = store_delete(b->store, id);
     if (st != KQ_OK && st != KQ_ERR_NOT_FOUND) {
-        set_error(b, "cannot delete article %s from the store: %s", id,
-                  store_last_error(b->store));
+        set_error(b, "cannot delete article %s from the store: %s", id, store_last_error(b->store));
         return st;
     }
     b->counts.deleted++;

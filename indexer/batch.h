@@ -1,4 +1,5 @@
-/* batch: one run of the indexer, the single writer of a Kiosque database (Xapian index and SQLite store). */
+/* batch: one run of the indexer, the single writer of a Kiosque database (Xapian index and SQLite
+ * store). */
 #ifndef KIOSQUE_BATCH_H
 #define KIOSQUE_BATCH_H
 
@@ -17,15 +18,15 @@
 typedef struct batch batch;
 
 typedef struct batch_counts {
-    uint64_t added;     /* new articles */
-    uint64_t updated;   /* articles whose content changed */
-    uint64_t unchanged; /* articles already indexed with the same content */
-    uint64_t rejected;  /* input lines that could not be read as an article */
-    uint64_t repeated;  /* identifiers seen more than once in this batch (the last wins) */
-    uint64_t deleted;   /* articles removed */
-    uint64_t missing;   /* identifiers asked to delete that were not indexed */
+    uint64_t added;      /* new articles */
+    uint64_t updated;    /* articles whose content changed */
+    uint64_t unchanged;  /* articles already indexed with the same content */
+    uint64_t rejected;   /* input lines that could not be read as an article */
+    uint64_t repeated;   /* identifiers seen more than once in this batch (the last wins) */
+    uint64_t deleted;    /* articles removed */
+    uint64_t missing;    /* identifiers asked to delete that were not indexed */
     uint64_t unreadable; /* inputs that could not be opened or read to the end */
-    uint64_t kept;      /* sync: articles absent from the export but not deleted (refused) */
+    uint64_t kept;       /* sync: articles absent from the export but not deleted (refused) */
 } batch_counts;
 
 /* Opens the database directory `db_dir` for writing, creating it when

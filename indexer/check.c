@@ -1,4 +1,5 @@
-/* check: verifies a Kiosque database's index and store against each other and repairs what the index allows. */
+/* check: verifies a Kiosque database's index and store against each other and repairs what the
+ * index allows. */
 #include "check.h"
 
 #include <errno.h>
@@ -88,8 +89,7 @@ static int on_document(void *ctx, unsigned docid, const char *data, size_t len)
     char err[256];
     w->report->documents++;
     if (batch_article_from_data(data, len, &art, err, sizeof err) != KQ_OK) {
-        fprintf(stderr, "indexer: check: document %u of the index is unreadable: %s\n", docid,
-                err);
+        fprintf(stderr, "indexer: check: document %u of the index is unreadable: %s\n", docid, err);
         if (w->n_unreadable == w->cap_unreadable) {
             size_t cap = w->cap_unreadable ? w->cap_unreadable * 2 : 16;
             unsigned *v = realloc(w->unreadable, cap * sizeof *v);
@@ -156,7 +156,8 @@ static store *open_store(const char *path, int writable, int rebuild, check_repo
             return NULL;
         }
     }
-    fprintf(stderr, "indexer: check: the store was damaged (%s); set aside as %s, rebuilt from the index\n",
+    fprintf(stderr,
+            "indexer: check: the store was damaged (%s); set aside as %s, rebuilt from the index\n",
             err, aside);
     r->store_rebuilt = 1;
     r->found++;
@@ -218,15 +219,16 @@ static kq_status check_index(index_db *idx, int repair, struct walk *w, struct r
         int findable = freq == group;
         if (group > 1) {
             r->duplicates += group - 1;
-            fprintf(stderr,
-                    "indexer: check: article %s is indexed %zu times (documents %u to %u)%s\n",
-                    keep.id, group, docs->v[i].docid, keep.docid,
-                    repair ? "; keeping the newest" : "");
+            fprintf(
+                stderr, "indexer: check: article %s is indexed %zu times (documents %u to %u)%s\n",
+                keep.id, group, docs->v[i].docid, keep.docid, repair ? "; keeping the newest" : "");
         }
         if (!findable) {
             r->unfindable++;
-            fprintf(stderr, "indexer: check: article %s (document %u) is not found by its "
-                    "identifier%s\n", keep.id, keep.docid, repair ? "; indexing it again" : "");
+            fprintf(stderr,
+                    "indexer: check: article %s (document %u) is not found by its "
+                    "identifier%s\n",
+                    keep.id, keep.docid, repair ? "; indexing it again" : "");
         }
         if (repair && (group > 1 || !findable)) {
             if (!*changed && (st = index_begin(idx)) != KQ_OK)
@@ -284,9 +286,7 @@ static kq_status check_store(index_db *idx, store *s, int repair, const struct w
     size_t i = 0, j = 0;
     uint64_t shown = 0;
     while ((i < unique->n || j < rows->n) && st == KQ_OK) {
-        int c = i == unique->n  ? 1
-                : j == rows->n ? -1
-                               : strcmp(unique->v[i].id, rows->v[j].id);
+        int c = i == unique->n ? 1 : j == rows->n ? -1 : strcmp(unique->v[i].id, rows->v[j].id);
         if (c < 0) {
             /* Indexed, not stored. */
             r->missing_rows++;
@@ -320,8 +320,8 @@ static kq_status check_store(index_db *idx, store *s, int repair, const struct w
                     fprintf(stderr,
                             "indexer: check: article %s: the store says document %u, hash %s; "
                             "the index, document %u, hash %s\n",
-                            unique->v[i].id, rows->v[j].docid, rows->v[j].hash,
-                            unique->v[i].docid, unique->v[i].hash);
+                            unique->v[i].id, rows->v[j].docid, rows->v[j].hash, unique->v[i].docid,
+                            unique->v[i].hash);
                 if (repair && (st = restore_row(idx, s, unique->v[i].docid)) == KQ_OK)
                     r->repaired++;
             }

@@ -1,4 +1,5 @@
-/* check: verifies a Kiosque database's index and store against each other and repairs what the index allows. */
+/* check: verifies a Kiosque database's index and store against each other and repairs what the
+ * index allows. */
 #ifndef KIOSQUE_CHECK_H
 #define KIOSQUE_CHECK_H
 
@@ -37,10 +38,10 @@ typedef struct check_report {
     uint64_t wrong_rows;     /* rows whose docid or hash differ from the index */
     uint64_t index_revision; /* revisions found (before any repair) */
     uint64_t store_revision;
-    int store_rebuilt;       /* the store file was not a store: set aside, rebuilt */
-    int read_only;           /* opened read-only: nothing was repaired */
-    uint64_t found;          /* problems found (revision mismatch counts as one) */
-    uint64_t repaired;       /* of which repaired */
+    int store_rebuilt; /* the store file was not a store: set aside, rebuilt */
+    int read_only;     /* opened read-only: nothing was repaired */
+    uint64_t found;    /* problems found (revision mismatch counts as one) */
+    uint64_t repaired; /* of which repaired */
 } check_report;
 
 /* Checks the database in db_dir and, when `repair`, repairs it.  Writes a
@@ -48,7 +49,6 @@ typedef struct check_report {
  * check ran (see the report for what it found and repaired); KQ_ERR_LOCKED
  * when a writer holds the database (err names it); KQ_ERR_NOT_FOUND when
  * there is no index; or another failure, with the reason in err. */
-kq_status check_run(const char *db_dir, int repair, check_report *out, char *err,
-                    size_t err_size);
+kq_status check_run(const char *db_dir, int repair, check_report *out, char *err, size_t err_size);
 
 #endif

@@ -101,7 +101,9 @@ static int run_batch(const char *db, int argc, char **argv, enum mode mode, int 
         force = 1, argc--, argv++;
     if (argc == 0) {
         fprintf(stderr, "indexer: %s needs at least one %s\n",
-                mode == MODE_DELETE ? "delete" : mode == MODE_SYNC ? "sync" : "add",
+                mode == MODE_DELETE ? "delete"
+                : mode == MODE_SYNC ? "sync"
+                                    : "add",
                 mode == MODE_DELETE ? "identifier" : "file");
         return EXIT_FAILED;
     }
@@ -157,9 +159,9 @@ static int run_batch(const char *db, int argc, char **argv, enum mode mode, int 
     if (!quiet)
         print_summary(c, mode);
     int empty_export = refused && c->added + c->updated + c->unchanged == 0;
-    int code = c->unreadable || empty_export              ? EXIT_FAILED
+    int code = c->unreadable || empty_export            ? EXIT_FAILED
                : (c->rejected || c->missing || refused) ? EXIT_REJECTED
-                                                          : EXIT_OK;
+                                                        : EXIT_OK;
     batch_close(b);
     return code;
 }
@@ -197,7 +199,9 @@ static int run_check(const char *db, int argc, char **argv)
            (unsigned long long)r.missing_rows, (unsigned long long)r.stale_rows,
            (unsigned long long)r.wrong_rows, r.store_rebuilt ? ", store rebuilt" : "");
     printf("repaired     %llu%s\n", (unsigned long long)r.repaired,
-           r.read_only ? " (read-only database)" : !repair ? " (--no-repair)" : "");
+           r.read_only ? " (read-only database)"
+           : !repair   ? " (--no-repair)"
+                       : "");
     return r.repaired == r.found ? EXIT_REJECTED : EXIT_FAILED;
 }
 
@@ -229,8 +233,8 @@ static int run_stats(const char *db)
         fprintf(stderr, "indexer: cannot open the store of %s: %s\n", db, err);
         goto out;
     }
-    if ((st = index_get_stats(idx, &is)) != KQ_OK || (st = index_count_terms(idx, &terms)) != KQ_OK ||
-        (st = store_count(s, &stored)) != KQ_OK) {
+    if ((st = index_get_stats(idx, &is)) != KQ_OK ||
+        (st = index_count_terms(idx, &terms)) != KQ_OK || (st = store_count(s, &stored)) != KQ_OK) {
         fprintf(stderr, "indexer: cannot read statistics: %s\n", status_to_string(st));
         goto out;
     }

@@ -18,11 +18,11 @@
 #include <unistd.h>
 
 const char *const html_boilerplate_words[] = {
-    "related",    "read-also", "lire-aussi", "a-lire",     "a-voir",  "voir-aussi", "sidebar",
-    "share",      "sharing",   "social",     "comments",   "comment", "newsletter", "breadcrumb",
-    "breadcrumbs", "advert",   "ads",        "pub",        "promo",   "nav",        "menu",
-    "footer",     "header",    "popup",      "cookie",     "cookies", "subscribe",  "abonnement",
-    NULL,
+    "related",    "read-also",  "lire-aussi",  "a-lire",     "a-voir",   "voir-aussi",
+    "sidebar",    "share",      "sharing",     "social",     "comments", "comment",
+    "newsletter", "breadcrumb", "breadcrumbs", "advert",     "ads",      "pub",
+    "promo",      "nav",        "menu",        "footer",     "header",   "popup",
+    "cookie",     "cookies",    "subscribe",   "abonnement", NULL,
 };
 
 static void set_err(char *err, size_t err_size, const char *fmt, ...)
@@ -153,15 +153,24 @@ static const uint16_t cp1252_high[32] = {
 static uint32_t latin9(unsigned char c)
 {
     switch (c) {
-    case 0xA4: return 0x20AC;
-    case 0xA6: return 0x0160;
-    case 0xA8: return 0x0161;
-    case 0xB4: return 0x017D;
-    case 0xB8: return 0x017E;
-    case 0xBC: return 0x0152;
-    case 0xBD: return 0x0153;
-    case 0xBE: return 0x0178;
-    default: return c;
+    case 0xA4:
+        return 0x20AC;
+    case 0xA6:
+        return 0x0160;
+    case 0xA8:
+        return 0x0161;
+    case 0xB4:
+        return 0x017D;
+    case 0xB8:
+        return 0x017E;
+    case 0xBC:
+        return 0x0152;
+    case 0xBD:
+        return 0x0153;
+    case 0xBE:
+        return 0x0178;
+    default:
+        return c;
     }
 }
 
@@ -240,17 +249,19 @@ static char *page_to_utf8(const char *html, size_t len, size_t *out_len, kq_stat
     char cs[40];
     declared_charset((const char *)s, len, cs, sizeof cs);
     static const char *const known[] = {
-        "",           "utf-8",        "utf8",        "iso-8859-1", "iso8859-1",   "latin1",
-        "latin-1",    "windows-1252", "cp1252",      "us-ascii",   "ascii",       "iso-8859-15",
-        "iso8859-15", "latin9",
+        "",       "utf-8",       "utf8",         "iso-8859-1", "iso8859-1",
+        "latin1", "latin-1",     "windows-1252", "cp1252",     "us-ascii",
+        "ascii",  "iso-8859-15", "iso8859-15",   "latin9",
     };
     bool ok = false;
     for (size_t i = 0; i < sizeof known / sizeof *known; i++)
         ok = ok || strcmp(cs, known[i]) == 0;
     if (!ok) {
         *st = KQ_ERR_INVALID;
-        set_err(err, err_size, "unsupported charset \"%s\" (UTF-8, ISO-8859-1/15 and "
-                "Windows-1252 are read)", cs);
+        set_err(err, err_size,
+                "unsupported charset \"%s\" (UTF-8, ISO-8859-1/15 and "
+                "Windows-1252 are read)",
+                cs);
         return NULL;
     }
     char *out;
@@ -322,8 +333,8 @@ static bool has_part(const char *s, const char *word)
         size_t len = (size_t)(e - s);
         bool skip = false;
         for (size_t k = 0; k < sizeof layout / sizeof *layout; k++)
-            skip = skip || (len > strlen(layout[k]) &&
-                            strncasecmp(s, layout[k], strlen(layout[k])) == 0);
+            skip = skip ||
+                   (len > strlen(layout[k]) && strncasecmp(s, layout[k], strlen(layout[k])) == 0);
         for (size_t i = 0; !skip && i + n <= len; i++) {
             if (strncasecmp(s + i, word, n) != 0)
                 continue;
@@ -378,7 +389,7 @@ static bool is_boilerplate(const GumboNode *n)
     const char *v = attr(n, "aria-hidden");
     if (v && strcasecmp(v, "true") == 0)
         return true;
-    static const char *const roles[] = {"navigation", "complementary", "banner", "contentinfo",
+    static const char *const roles[] = {"navigation", "complementary", "banner",  "contentinfo",
                                         "search",     "menu",          "menubar", "dialog"};
     const char *role = attr(n, "role");
     for (size_t i = 0; role && i < sizeof roles / sizeof *roles; i++)
@@ -480,8 +491,8 @@ static void collect_text(const GumboNode *n, text_out *t, bool skip, bool pre, b
         else if (tag == GUMBO_TAG_TD || tag == GUMBO_TAG_TH)
             t->space = true;
     }
-    const GumboVector *kids = n->type == GUMBO_NODE_ELEMENT ? &n->v.element.children
-                                                            : &n->v.document.children;
+    const GumboVector *kids =
+        n->type == GUMBO_NODE_ELEMENT ? &n->v.element.children : &n->v.document.children;
     for (unsigned i = 0; i < kids->length; i++)
         collect_text(kids->data[i], t, skip, pre, false);
     if (n->type == GUMBO_NODE_ELEMENT && is_block(n->v.element.tag))
@@ -505,8 +516,8 @@ typedef struct roots {
     size_t n_body_parts, cap_body_parts;
     const GumboNode **articles; /* outermost <article> elements */
     size_t n_articles, cap_articles;
-    const GumboNode *main;  /* first <main> or role=main */
-    const GumboNode *body;  /* <body> */
+    const GumboNode *main; /* first <main> or role=main */
+    const GumboNode *body; /* <body> */
     bool failed;
 } roots;
 
@@ -989,7 +1000,8 @@ static char *page_title(const page *p)
         size_t cut = n - m;
         while (cut > 0 && t[cut - 1] == ' ')
             cut--;
-        static const char *const seps[] = {"-", "|", ":", "\xE2\x80\x93", "\xE2\x80\x94", "\xC2\xB7"};
+        static const char *const seps[] = {"-",       "|", ":", "\xE2\x80\x93", "\xE2\x80\x94",
+                                           "\xC2\xB7"};
         for (size_t i = 0; i < sizeof seps / sizeof *seps; i++) {
             size_t k = strlen(seps[i]);
             if (cut > k && memcmp(t + cut - k, seps[i], k) == 0) {
@@ -1031,8 +1043,8 @@ static void fill_from_page(json_t *o, const page *p, const GumboOutput *out,
         }
     }
     if (!prop_has_text(o, "description", NULL)) {
-        static const char *const keys[] = {"og:description", "description",
-                                           "twitter:description", NULL};
+        static const char *const keys[] = {"og:description", "description", "twitter:description",
+                                           NULL};
         if ((v = meta_first(p, keys)))
             put(o, "description", escaped(v), failed);
     }
@@ -1042,10 +1054,16 @@ static void fill_from_page(json_t *o, const page *p, const GumboOutput *out,
             put(o, "url", json_string(v), failed);
     }
     if (!prop_has_text(o, "datePublished", "date")) {
-        static const char *const keys[] = {
-            "article:published_time", "og:article:published_time", "itemprop:datepublished",
-            "date", "pubdate", "publishdate", "dc.date.issued", "dcterms.created",
-            "dc.date", NULL};
+        static const char *const keys[] = {"article:published_time",
+                                           "og:article:published_time",
+                                           "itemprop:datepublished",
+                                           "date",
+                                           "pubdate",
+                                           "publishdate",
+                                           "dc.date.issued",
+                                           "dcterms.created",
+                                           "dc.date",
+                                           NULL};
         if ((v = meta_first(p, keys)))
             put(o, "datePublished", json_string(v), failed);
     }
@@ -1143,8 +1161,7 @@ kq_status html_read_article(const char *html, size_t len, const char *fallback_i
         const char *type = meta_nth(&p, "og:type", 0);
         if (type && strcasecmp(type, "article") != 0 && !p.has_article_element) {
             set_err(err, err_size,
-                    "not an article page (og:type \"%s\", no JSON-LD article, no <article>)",
-                    type);
+                    "not an article page (og:type \"%s\", no JSON-LD article, no <article>)", type);
             st = KQ_ERR_INVALID;
             goto out;
         }

@@ -60,8 +60,7 @@ static const struct {
      "</div></article></body>",
      "Corps."},
     {"main is used when there is no article",
-     "<body><div>Bandeau</div><main><p>Contenu principal.</p></main></body>",
-     "Contenu principal."},
+     "<body><div>Bandeau</div><main><p>Contenu principal.</p></main></body>", "Contenu principal."},
     {"role=main counts as main",
      "<body><div>Bandeau</div><div role=\"main\"><p>Contenu.</p></div></body>", "Contenu."},
     {"read-also boxes by class or id are left out",
@@ -98,8 +97,8 @@ static void test_main_text(void)
 {
     for (size_t i = 0; i < sizeof main_cases / sizeof *main_cases; i++) {
         char *got = html_main_text(main_cases[i].html, strlen(main_cases[i].html));
-        CHECK_MSG(same(got, main_cases[i].want), "%s: got \"%s\", want \"%s\"",
-                  main_cases[i].name, got ? got : "(null)", main_cases[i].want);
+        CHECK_MSG(same(got, main_cases[i].want), "%s: got \"%s\", want \"%s\"", main_cases[i].name,
+                  got ? got : "(null)", main_cases[i].want);
         free(got);
     }
 }
@@ -318,8 +317,8 @@ static void test_rejects(void)
         article a = {0};
         size_t len = reject_cases[i].len ? reject_cases[i].len : strlen(reject_cases[i].bytes);
         err[0] = 0;
-        kq_status st = html_read_article(reject_cases[i].bytes, len, "/r.html", &a, err,
-                                         sizeof err);
+        kq_status st =
+            html_read_article(reject_cases[i].bytes, len, "/r.html", &a, err, sizeof err);
         CHECK_MSG(st == KQ_ERR_INVALID, "%s: status %d", reject_cases[i].name, st);
         CHECK_MSG(strstr(err, reject_cases[i].reason), "%s: reason \"%s\"", reject_cases[i].name,
                   err);

@@ -236,7 +236,7 @@ def main():
                     help="at most 3,600, so that the counts checked stay exact")
     ap.add_argument("--budget", type=float, default=50.0,
                     help="seconds of random kill rounds at most (the whole test adds ~20 s)")
-    ap.add_argument("--rounds", type=int, default=12, help="random kills per step at most")
+    ap.add_argument("--rounds", type=int, default=20, help="random kills per step at most")
     ap.add_argument("--seed", type=int, default=int(os.environ.get("KIOSQUE_CRASH_SEED", "0"))
                     or random.randrange(1 << 30))
     ARGS = ap.parse_args()
