@@ -535,6 +535,14 @@ static kq_status add_page(batch *b, const char *path)
         reject(b, path, 0, err);
         return KQ_OK;
     }
+    if (st == KQ_ERR_NOT_FOUND) {
+        /* A home or section page: nothing to index, and nothing wrong. */
+        if (b->progress_shown)
+            fputs("\r\033[K", stderr);
+        fprintf(stderr, "%s: skipped: %s\n", path, err);
+        b->counts.skipped++;
+        return KQ_OK;
+    }
     if (st != KQ_OK) {
         set_error(b, "%s", err);
         return st;

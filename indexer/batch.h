@@ -27,6 +27,7 @@ typedef struct batch_counts {
     uint64_t missing;    /* identifiers asked to delete that were not indexed */
     uint64_t unreadable; /* inputs that could not be opened or read to the end */
     uint64_t kept;       /* sync: articles absent from the export but not deleted (refused) */
+    uint64_t skipped;    /* pages that are not articles (home and section pages) */
 } batch_counts;
 
 /* Opens the database directory `db_dir` for writing, creating it when
@@ -41,7 +42,8 @@ batch *batch_open(const char *db_dir, kq_status *status, char *err, size_t err_s
  * .ndjson, .html and .htm files are added in path order, subdirectories
  * included (hidden entries and symbolic links to directories skipped).
  * Rejected lines and pages are reported on stderr with file (and line) and
- * counted; reading goes on.  An input that holds no article is reported.
+ * counted; reading goes on.  Pages that are not articles (html.h) are
+ * reported and counted as skipped, not rejected.  An input that holds no article is reported.
  * With `progress`, a progress line (articles/s, ETA) is kept up to date on
  * stderr.  Returns KQ_OK; KQ_ERR_IO when the input (or, for a directory,
  * its listing) cannot be read, counted in `unreadable` (what was read still

@@ -86,6 +86,9 @@ static void print_summary(const batch_counts *c, enum mode mode)
         if (c->repeated)
             fprintf(stderr, ", repeated in this batch %llu (the last copy wins)",
                     (unsigned long long)c->repeated);
+        if (c->skipped)
+            fprintf(stderr, ", skipped %llu pages that are not articles",
+                    (unsigned long long)c->skipped);
         if (c->unreadable)
             fprintf(stderr, ", unreadable inputs %llu", (unsigned long long)c->unreadable);
         fputc('\n', stderr);

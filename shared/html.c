@@ -1162,7 +1162,7 @@ kq_status html_read_article(const char *html, size_t len, const char *fallback_i
         if (type && strcasecmp(type, "article") != 0 && !p.has_article_element) {
             set_err(err, err_size,
                     "not an article page (og:type \"%s\", no JSON-LD article, no <article>)", type);
-            st = KQ_ERR_INVALID;
+            st = KQ_ERR_NOT_FOUND;
             goto out;
         }
     }

@@ -45,15 +45,19 @@
 #define HTML_MAX_PAGE (64u * 1024u * 1024u)
 
 /* Fills *out (zeroed or cleared first) from the page html[0..len).  Returns
- * KQ_OK; KQ_ERR_INVALID with a one-line reason in err when the page gives
- * no article (binary data, unsupported charset, no headline...); or
- * KQ_ERR_NOMEM.  *out is left cleared on failure. */
+ * KQ_OK; KQ_ERR_NOT_FOUND when the page says it is not an article (no
+ * JSON-LD article, no <article> and an og:type other than "article": a home
+ * or section page, which a folder of pages holds besides its articles);
+ * KQ_ERR_INVALID when it should be an article but gives none (binary data,
+ * unsupported charset, no headline...); or KQ_ERR_NOMEM.  err receives a
+ * one-line reason.  *out is left cleared on failure. */
 kq_status html_read_article(const char *html, size_t len, const char *fallback_id, article *out,
                             char *err, size_t err_size);
 
 /* Reads the page at `path` with html_read_article, its absolute path as the
  * fallback identifier.  KQ_ERR_IO when the file cannot be read (err says
- * why), KQ_ERR_INVALID when it is rejected (too large, or as above). */
+ * why), KQ_ERR_INVALID when it is rejected (too large, or as above),
+ * KQ_ERR_NOT_FOUND as above. */
 kq_status html_read_file(const char *path, article *out, char *err, size_t err_size);
 
 /* The main text of a page, as plain UTF-8 paragraphs separated by '\n'

@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -366,6 +367,13 @@ def main():
         assert not stale, f"{len(stale)} articles show an old version, e.g. {stale[:3]}"
         code, out, _ = c.run("indexer", "stats", check=0)
         assert f"articles     {len(final)}\n" in out, out
+        # Xapian's own consistency check of its tables, when xapian-tools is installed.
+        xcheck = shutil.which("xapian-check")
+        if xcheck:
+            p = subprocess.run([xcheck, os.path.join(c.db, "xapian")], capture_output=True,
+                               text=True, timeout=300)
+            assert p.returncode == 0 and "No errors found" in p.stdout, p.stdout + p.stderr
+            print("xapian-check: no errors found")
 
         kills = (c.stats["random kills mid-batch"] + c.stats["random kills after the index commit"]
                  + c.stats["deterministic kill points"])

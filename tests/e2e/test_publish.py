@@ -214,9 +214,10 @@ class Pages(Base):
         with open(os.path.join(site, "notes.txt"), "w") as f:
             f.write("pas un article")
         code, _, err = self.p.indexer("add", site)
-        self.assertEqual(code, 1, err)
-        self.assertRegex(err, r"index\.html: rejected: not an article page")
-        self.assertEqual(counts(err), (11, 0, 0, 1))
+        self.assertEqual(code, 0, err)
+        self.assertRegex(err, r"index\.html: skipped: not an article page")
+        self.assertIn("skipped 1 pages that are not articles", err)
+        self.assertEqual(counts(err), (11, 0, 0, 0))
         self.assertEqual(self.ids("tramway"), ["cp-4471"])
         self.assertEqual(self.ids("nappes"), ["https://coteaux.example/gers/secheresse-nappes/#article"])
         self.assertEqual(self.ids("Sénat"),
@@ -234,6 +235,20 @@ class Pages(Base):
             self.assertEqual(self.ids(word), [], f"{word!r} comes from boilerplate")
         self.assertEqual(self.ids("Erquy"), [], "hidden folders are skipped")
         self.check_consistent()
+
+    def test_sync_of_a_folder_of_pages(self):
+        # Home and section pages are skipped, not rejected: they do not stop a sync.
+        site = os.path.join(self.tmp, "site")
+        os.makedirs(site)
+        for name in ("jsonld-news.html", "opengraph.html", "plain.html", "website.html"):
+            shutil.copy(self.page(name), os.path.join(site, name))
+        self.p.indexer("add", site, check=0)
+        os.remove(os.path.join(site, "plain.html"))
+        code, _, err = self.p.indexer("sync", site)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(counts(err), (0, 0, 2, 0, 1))
+        self.assertEqual(self.ids("Erquy"), [])
+        self.assertEqual(self.articles(), 2)
 
     def test_republishing_a_page(self):
         page = self.page("jsonld-news.html")
