@@ -395,8 +395,17 @@ batch *batch_open(const char *db_dir, kq_status *status, char *err, size_t err_s
     write_lock_note(b->lock_path);
     dbpath_join(db_dir, DBPATH_STORE, path, sizeof path);
     b->store = store_open(path, 1, &st, err, err_size);
-    if (!b->store)
+    if (!b->store) {
+        if (st == KQ_ERR_CORRUPT) {
+            char detail[512];
+            snprintf(detail, sizeof detail, "%s", err);
+            snprintf(err, err_size,
+                     "the store %s is damaged (%s); run `indexer check` to rebuild it from the "
+                     "index",
+                     path, detail);
+        }
         goto fail;
+    }
     b->analyzer = analyzer_new();
     b->doc = index_doc_new();
     if (!b->analyzer || !b->doc) {

@@ -325,14 +325,19 @@ def main():
         c.kill_at(step, "between-commits", state_b, state_c)
         c.complete(step)  # repairs the store first, then finds the export already in
         c.run("indexer", "check", check=0)
-        # C is in: go back to B's content with a sync (deleting C's additions is not
-        # needed: B's export is a subset), so that random kills hit a real batch again.
+        # C is in: go back to B's content with a sync, then kill C after both commits, before
+        # the lock is released: nothing to repair.
         back = os.path.join(c.tmp.name, "back.jsonl")
         write_jsonl(back, list(latest.values()))
+
         def back_to_b():
             c.complete(["sync", back])
             assert c.counts() == state_b, c.counts()
 
+        back_to_b()
+        c.kill_at(step, "store-commit", state_c, state_c)
+        c.run("indexer", "check", check=0)
+        # Back to B, so that random kills hit a real batch again.
         back_to_b()
         c.kill_randomly(step, state_b, state_c, ARGS.rounds, back_to_b)
         if c.counts() != state_c:

@@ -599,6 +599,10 @@ class Check(Base):
     def test_damaged_store_is_set_aside_and_rebuilt(self):
         with open(self.store, "wb") as f:
             f.write(b"ceci n'est pas une base SQLite" * 100)
+        code, _, err = self.p.indexer("add", self.publish("export-v2.jsonl"))
+        self.assertEqual(code, 2, err)
+        self.assertIn("is damaged", err)
+        self.assertIn("run `indexer check`", err)
         self.repaired("store was damaged", "store rebuilt")
         self.assertTrue(any(n.startswith("store.sqlite.damaged-") for n in os.listdir(self.p.db)))
 
