@@ -1,4 +1,4 @@
-/* kiosque_run: runs a file of queries through the search library and prints a TREC-like run, for bench/relevance. */
+/* kiosque_run: queries in, a TREC-like run of the search library out (bench/relevance). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
