@@ -174,7 +174,11 @@ static uint32_t latin9(unsigned char c)
     }
 }
 
-/* Transcodes single-byte text to UTF-8; the caller frees the result. */
+/* Transcodes single-byte text to UTF-8, keeping the valid UTF-8 sequences
+ * it holds: a Latin-1 page has none (an accented letter followed by ASCII
+ * is never one), and a UTF-8 page with a stray Latin-1 byte keeps its
+ * letters while the stray byte is read as Windows-1252 (or ISO-8859-15).
+ * The caller frees the result. */
 static char *from_single_byte(const unsigned char *s, size_t len, bool is_latin9, size_t *out_len)
 {
     char *out = malloc(len * 3 + 1);
@@ -183,6 +187,13 @@ static char *from_single_byte(const unsigned char *s, size_t len, bool is_latin9
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = s[i];
+        size_t n = c >= 0x80 ? utf8_len(s + i, len - i) : 0;
+        if (n > 1) {
+            memcpy(out + o, s + i, n);
+            o += n;
+            i += n - 1;
+            continue;
+        }
         uint32_t cp = c;
         if (is_latin9)
             cp = latin9(c);

@@ -35,11 +35,14 @@
  * canonical link or og:url; else `fallback_id` (the indexer passes the
  * file's absolute path).
  *
- * Encoding: pages are read as UTF-8 (a byte-order mark is skipped).  A page
- * that is not valid UTF-8 is read as Windows-1252 (which covers ISO-8859-1),
- * the usual encoding of older French pages, so "é" written as the byte 0xE9
- * is repaired, not dropped.  A page declaring any other charset, and binary
- * data (a NUL byte, or more than 1% of control bytes), is rejected. */
+ * Encoding: pages are read as UTF-8 (a byte-order mark is skipped).  In a
+ * page that is not valid UTF-8, each byte that does not start a valid UTF-8
+ * sequence is read as Windows-1252 (which covers ISO-8859-1; ISO-8859-15
+ * when the page declares it), the usual encoding of older French pages: "é"
+ * written as the byte 0xE9 is repaired, not dropped, and a UTF-8 page with
+ * one stray Latin-1 byte keeps its other letters.  A page declaring any
+ * other charset, and binary data (a NUL byte, or more than 1% of control
+ * bytes), is rejected. */
 
 /* The largest page read, in bytes; larger files are rejected. */
 #define HTML_MAX_PAGE (64u * 1024u * 1024u)

@@ -287,6 +287,12 @@ static void test_encodings(void)
     CHECK_STR(a.title, "Café");
     article_clear(&a);
 
+    /* A UTF-8 page with one stray Latin-1 byte keeps its UTF-8 letters. */
+    const char mixed[] = "<title>Été à Sète, caf\xE9 fermé</title><p>x</p>";
+    CHECK(html_read_article(mixed, strlen(mixed), "/m.html", &a, err, sizeof err) == KQ_OK);
+    CHECK_STR(a.title, "Été à Sète, café fermé");
+    article_clear(&a);
+
     /* A byte-order mark is skipped. */
     const char bom[] = "\xEF\xBB\xBF<title>Été</title><p>x</p>";
     CHECK(html_read_article(bom, strlen(bom), "/b.html", &a, err, sizeof err) == KQ_OK);
