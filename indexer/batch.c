@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "analyzer.h"
+#include "check.h"
 #include "article.h"
 #include "dbpath.h"
 #include "document.h"
@@ -162,6 +163,11 @@ static void crash_point(const char *name)
     }
 }
 
+void batch_crash_point(const char *name)
+{
+    crash_point(name);
+}
+
 static void crash_after_articles(uint64_t n)
 {
     const char *at = crash_at();
@@ -244,95 +250,6 @@ kq_status batch_article_from_data(const char *data, size_t len, article *out, ch
         memcpy(out->hash, v.hash, 17);
     document_view_clear(&v);
     return KQ_OK;
-}
-
-struct repair {
-    batch *b;
-    kq_status status;
-    uint64_t restored;
-};
-
-static int restore_one(void *ctx, unsigned docid, const char *data, size_t len)
-{
-    struct repair *r = ctx;
-    article art = {0};
-    char err[256];
-    if (batch_article_from_data(data, len, &art, err, sizeof err) != KQ_OK) {
-        fprintf(stderr, "indexer: document %u of the index is unreadable (%s); skipped\n", docid,
-                err);
-        return 0;
-    }
-    r->status = store_put(r->b->store, &art, docid);
-    article_clear(&art);
-    r->restored++;
-    return r->status != KQ_OK;
-}
-
-struct stale {
-    batch *b;
-    char **ids;
-    size_t n, cap;
-};
-
-static int collect_stale(void *ctx, const char *id, unsigned docid, const char *hash)
-{
-    struct stale *s = ctx;
-    char term[300];
-    char *data = NULL;
-    size_t len;
-    if (document_unique_term(id, term, sizeof term) != 0)
-        return 0;
-    kq_status st = index_get_data(s->b->index, term, &data, &len, NULL);
-    free(data);
-    if (st != KQ_ERR_NOT_FOUND)
-        return 0;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        char **ids = realloc(s->ids, cap * sizeof *ids);
-        if (!ids)
-            return 1;
-        s->ids = ids;
-        s->cap = cap;
-    }
-    s->ids[s->n] = strdup(id);
-    return s->ids[s->n++] == NULL;
-}
-
-/* Brings the store back in step with the index after a crash between the
- * two commits of a batch: every indexed article is written again from the
- * index's own copy, and rows the index no longer has are deleted. */
-static kq_status repair_store(batch *b, uint64_t index_revision)
-{
-    struct repair r = {b, KQ_OK, 0};
-    struct stale s = {b, NULL, 0, 0};
-    char rev[32];
-    kq_status st = store_begin(b->store);
-    if (st == KQ_OK)
-        st = index_foreach_document(b->index, restore_one, &r);
-    if (st == KQ_OK)
-        st = r.status;
-    if (st == KQ_OK)
-        st = store_foreach(b->store, collect_stale, &s);
-    for (size_t i = 0; i < s.n; i++) {
-        if (st == KQ_OK)
-            st = store_delete(b->store, s.ids[i]);
-        free(s.ids[i]);
-    }
-    free(s.ids);
-    snprintf(rev, sizeof rev, "%llu", (unsigned long long)index_revision);
-    if (st == KQ_OK)
-        st = store_meta_set(b->store, "revision", rev);
-    crash_point("repair");
-    if (st == KQ_OK)
-        st = store_commit(b->store);
-    else
-        store_rollback(b->store);
-    if (st == KQ_OK)
-        fprintf(stderr,
-                "indexer: the store was behind the index (interrupted batch); restored %llu "
-                "articles from the index\n",
-                (unsigned long long)r.restored);
-    return st;
 }
 
 void batch_lock_note_write(const char *db_dir)
@@ -420,12 +337,31 @@ batch *batch_open(const char *db_dir, kq_status *status, char *err, size_t err_s
     kq_status mst;
     meta = store_meta_get(b->store, "revision", &mst);
     if (parse_revision(meta) != b->revision) {
-        st = repair_store(b, b->revision);
+        /* A crash fell between the two commits of a batch (or the store was
+         * replaced): bring the store back in step with the index, exactly as
+         * `indexer check` does, before anything is decided from it. */
+        check_report r = {0};
+        char why[512];
+        st = check_handles(b->index, b->store, 1, &r, why, sizeof why);
         if (st != KQ_OK) {
-            snprintf(err, err_size, "cannot repair the store from the index: %s",
-                     store_last_error(b->store));
+            snprintf(err, err_size, "cannot repair the store from the index: %s", why);
             goto fail;
         }
+        /* Unreadable documents cannot be repaired from the index; the batch
+         * goes on, so that the articles can be added again. */
+        if (r.unreadable)
+            fprintf(stderr,
+                    "indexer: %llu indexed documents are unreadable (listed above): add those "
+                    "articles again\n",
+                    (unsigned long long)r.unreadable);
+        fprintf(stderr,
+                "indexer: the store was behind the index (interrupted batch); repaired it from "
+                "the index (%llu rows written, %llu deleted)\n",
+                (unsigned long long)(r.missing_rows + r.wrong_rows),
+                (unsigned long long)r.stale_rows);
+        free(meta);
+        meta = index_get_metadata(b->index, META_REVISION);
+        b->revision = parse_revision(meta);
     }
     free(meta);
     meta = NULL;

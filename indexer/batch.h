@@ -13,7 +13,8 @@
  * once, in batch_commit: first the Xapian index commits (one new revision),
  * then the store, both stamped with the same batch revision, so a crash
  * between the two is detected at the next batch_open and the store is
- * rebuilt from the index.  A batch that changes nothing commits nothing. */
+ * repaired from the index (check_handles, check.h).  A batch that changes
+ * nothing commits nothing. */
 
 typedef struct batch batch;
 
@@ -96,6 +97,10 @@ void batch_lock_note_write(const char *db_dir);
 void batch_lock_note_remove(const char *db_dir);
 /* Writes "pid N on HOST since TIME" (or "an unknown process") into out. */
 void batch_lock_holder(const char *db_dir, char *out, size_t out_size);
+
+/* Test hook: kills the process with SIGKILL when the environment variable
+ * KIOSQUE_CRASH_AT names this point (see indexer/PUBLISHING.md). */
+void batch_crash_point(const char *name);
 
 /* Cancels an uncommitted batch, releases the lock and frees everything;
  * batch_close(NULL) does nothing. */

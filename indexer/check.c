@@ -337,63 +337,15 @@ static kq_status check_store(index_db *idx, store *s, int repair, const struct w
     return st;
 }
 
-kq_status check_run(const char *db_dir, int repair, check_report *r, char *err, size_t err_size)
+kq_status check_handles(index_db *idx, store *s, int repair, check_report *r, char *err,
+                        size_t err_size)
 {
-    char xapian[PATH_MAX], spath[PATH_MAX], rev[32], when[32];
-    struct stat sb;
+    char rev[32], when[32];
     kq_status st = KQ_OK;
-    index_db *idx = NULL;
-    store *s = NULL;
     struct walk w = {.report = r};
     struct recs unique = {0}, rows = {0};
     char *meta = NULL;
-    int writer = 0, index_changed = 0, store_open_tx = 0;
-
-    memset(r, 0, sizeof *r);
-    err[0] = '\0';
-    dbpath_join(db_dir, DBPATH_XAPIAN, xapian, sizeof xapian);
-    dbpath_join(db_dir, DBPATH_STORE, spath, sizeof spath);
-    if (stat(xapian, &sb) != 0) {
-        snprintf(err, err_size, "no index at %s", db_dir);
-        return KQ_ERR_NOT_FOUND;
-    }
-
-    /* The writer lock keeps a batch from committing under the check (which
-     * would look like a store behind its index); without write access the
-     * check still runs, read-only. */
-    idx = index_open(xapian, INDEX_WRITE, &st, err, err_size);
-    if (!idx && st == KQ_ERR_LOCKED) {
-        char holder[400];
-        batch_lock_holder(db_dir, holder, sizeof holder);
-        snprintf(err, err_size,
-                 "the index %s is being written by another indexer (%s); check it when it is done",
-                 db_dir, holder);
-        goto out;
-    }
-    if (idx) {
-        writer = 1;
-        batch_lock_note_write(db_dir);
-    } else if (st == KQ_ERR_READONLY || st == KQ_ERR_FULL) {
-        fprintf(stderr, "indexer: check: %s cannot be written (%s); checking read-only\n", db_dir,
-                status_to_string(st));
-        idx = index_open(xapian, INDEX_READ, &st, err, err_size);
-        r->read_only = 1;
-        repair = 0;
-    }
-    if (!idx)
-        goto out;
-    s = open_store(spath, writer, repair, r, &st, err, err_size);
-    if (!s && writer && (st == KQ_ERR_READONLY || st == KQ_ERR_FULL)) {
-        r->read_only = 1;
-        repair = 0;
-        s = open_store(spath, 0, 0, r, &st, err, err_size);
-    }
-    if (!s) {
-        char why[512];
-        snprintf(why, sizeof why, "%s", err);
-        snprintf(err, err_size, "cannot open the store: %s", why);
-        goto out;
-    }
+    int index_changed = 0, store_open_tx = 0;
 
     meta = index_get_metadata(idx, "kiosque.revision");
     r->index_revision = parse_u64(meta);
@@ -460,6 +412,7 @@ kq_status check_run(const char *db_dir, int repair, check_report *r, char *err, 
         st = store_meta_set(s, "revision", rev);
     }
     if (st == KQ_OK && store_open_tx) {
+        batch_crash_point("repair");
         st = store_commit(s);
         store_open_tx = 0;
     }
@@ -472,13 +425,73 @@ kq_status check_run(const char *db_dir, int repair, check_report *r, char *err, 
 out:
     if (store_open_tx)
         store_rollback(s);
-    store_close(s);
-    if (writer)
-        batch_lock_note_remove(db_dir);
-    index_close(idx);
     recs_free(&w.docs);
     free(w.unreadable);
     recs_free(&unique);
     recs_free(&rows);
+    return st;
+}
+
+kq_status check_run(const char *db_dir, int repair, check_report *r, char *err, size_t err_size)
+{
+    char xapian[PATH_MAX], spath[PATH_MAX];
+    struct stat sb;
+    kq_status st = KQ_OK;
+    index_db *idx = NULL;
+    store *s = NULL;
+    int writer = 0;
+
+    memset(r, 0, sizeof *r);
+    err[0] = '\0';
+    dbpath_join(db_dir, DBPATH_XAPIAN, xapian, sizeof xapian);
+    dbpath_join(db_dir, DBPATH_STORE, spath, sizeof spath);
+    if (stat(xapian, &sb) != 0) {
+        snprintf(err, err_size, "no index at %s", db_dir);
+        return KQ_ERR_NOT_FOUND;
+    }
+
+    /* The writer lock keeps a batch from committing under the check (which
+     * would look like a store behind its index); without write access the
+     * check still runs, read-only. */
+    idx = index_open(xapian, INDEX_WRITE, &st, err, err_size);
+    if (!idx && st == KQ_ERR_LOCKED) {
+        char holder[400];
+        batch_lock_holder(db_dir, holder, sizeof holder);
+        snprintf(err, err_size,
+                 "the index %s is being written by another indexer (%s); check it when it is done",
+                 db_dir, holder);
+        goto out;
+    }
+    if (idx) {
+        writer = 1;
+        batch_lock_note_write(db_dir);
+    } else if (st == KQ_ERR_READONLY || st == KQ_ERR_FULL) {
+        fprintf(stderr, "indexer: check: %s cannot be written (%s); checking read-only\n", db_dir,
+                status_to_string(st));
+        idx = index_open(xapian, INDEX_READ, &st, err, err_size);
+        r->read_only = 1;
+        repair = 0;
+    }
+    if (!idx)
+        goto out;
+    s = open_store(spath, writer, repair, r, &st, err, err_size);
+    if (!s && writer && (st == KQ_ERR_READONLY || st == KQ_ERR_FULL)) {
+        r->read_only = 1;
+        repair = 0;
+        s = open_store(spath, 0, 0, r, &st, err, err_size);
+    }
+    if (!s) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", err);
+        snprintf(err, err_size, "cannot open the store: %s", why);
+        goto out;
+    }
+
+    st = check_handles(idx, s, repair, r, err, err_size);
+out:
+    store_close(s);
+    if (writer)
+        batch_lock_note_remove(db_dir);
+    index_close(idx);
     return st;
 }

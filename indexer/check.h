@@ -5,7 +5,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "index.h"
 #include "status.h"
+#include "store.h"
 
 /* What is checked, and how each finding is repaired:
  *
@@ -50,5 +52,13 @@ typedef struct check_report {
  * when a writer holds the database (err names it); KQ_ERR_NOT_FOUND when
  * there is no index; or another failure, with the reason in err. */
 kq_status check_run(const char *db_dir, int repair, check_report *out, char *err, size_t err_size);
+
+/* The same on handles the caller opened (the index as the writer, or read
+ * only with `repair` 0; the store writable when repairing), outside any
+ * batch.  *out must be zeroed (check_run notes there what opening found).
+ * The indexer runs it when a batch opens on a store whose revision is not
+ * the index's. */
+kq_status check_handles(index_db *idx, store *s, int repair, check_report *out, char *err,
+                        size_t err_size);
 
 #endif

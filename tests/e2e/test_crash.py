@@ -157,7 +157,7 @@ class Crash:
             p = self.start(args)
             out, err = p.communicate(timeout=300)
             err = err.decode()
-            if "restored" in err and "store was behind" in err:
+            if "store was behind the index" in err:
                 self.stats["store repairs after a kill"] += 1
             if p.returncode == 3:
                 time.sleep(0.05)
