@@ -359,8 +359,9 @@ static bool has_part(const char *s, const char *word)
     return false;
 }
 
-/* Whether an element is something other than article text. */
-static bool is_boilerplate(const GumboNode *n)
+/* Whether an element is something other than article text: by its tag,
+ * role or hidden state, and, with `words`, by the words of its class or id. */
+static bool is_boilerplate(const GumboNode *n, bool words)
 {
     if (n->type != GUMBO_NODE_ELEMENT)
         return n->type == GUMBO_NODE_TEMPLATE;
@@ -407,7 +408,7 @@ static bool is_boilerplate(const GumboNode *n)
         if (has_token(role, roles[i]))
             return true;
     const char *names[2] = {attr(n, "class"), attr(n, "id")};
-    for (int k = 0; k < 2; k++)
+    for (int k = 0; words && k < 2; k++)
         for (size_t i = 0; names[k] && html_boilerplate_words[i]; i++)
             if (has_part(names[k], html_boilerplate_words[i]))
                 return true;
@@ -479,9 +480,13 @@ static void text_add(text_out *t, const char *s, bool pre)
     }
 }
 
-/* Appends the text under n; with `skip`, boilerplate elements below n are
- * left out (n itself is taken: it was chosen as the root). */
-static void collect_text(const GumboNode *n, text_out *t, bool skip, bool pre, bool root)
+/* How much is left out as boilerplate below a root: nothing, elements
+ * known by tag, role or hidden state, or also those named by class or id. */
+enum skip { SKIP_NONE, SKIP_TAGS, SKIP_WORDS };
+
+/* Appends the text under n, leaving out boilerplate below it as `skip`
+ * says (n itself is taken: it was chosen as the root). */
+static void collect_text(const GumboNode *n, text_out *t, enum skip skip, bool pre, bool root)
 {
     if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_CDATA ||
         n->type == GUMBO_NODE_WHITESPACE) {
@@ -491,7 +496,7 @@ static void collect_text(const GumboNode *n, text_out *t, bool skip, bool pre, b
     if (n->type != GUMBO_NODE_ELEMENT && n->type != GUMBO_NODE_DOCUMENT)
         return;
     if (n->type == GUMBO_NODE_ELEMENT) {
-        if (skip && !root && is_boilerplate(n))
+        if (skip != SKIP_NONE && !root && is_boilerplate(n, skip == SKIP_WORDS))
             return;
         GumboTag tag = n->v.element.tag;
         if (tag == GUMBO_TAG_SCRIPT || tag == GUMBO_TAG_STYLE || tag == GUMBO_TAG_TEMPLATE)
@@ -512,7 +517,7 @@ static void collect_text(const GumboNode *n, text_out *t, bool skip, bool pre, b
 
 /* The text under n as a new string (trailing line break removed), or NULL
  * when out of memory. */
-static char *text_of_node(const GumboNode *n, bool skip)
+static char *text_of_node(const GumboNode *n, enum skip skip)
 {
     text_out t = {0};
     collect_text(n, &t, skip, false, true);
@@ -555,7 +560,7 @@ static void find_roots(const GumboNode *n, roots *r, bool in_article)
     GumboTag tag = n->v.element.tag;
     if (tag == GUMBO_TAG_BODY)
         r->body = n;
-    else if (tag != GUMBO_TAG_HTML && is_boilerplate(n))
+    else if (tag != GUMBO_TAG_HTML && is_boilerplate(n, true))
         return;
     const char *ip = attr(n, "itemprop");
     if (ip && has_token(ip, "articleBody")) {
@@ -574,6 +579,28 @@ static void find_roots(const GumboNode *n, roots *r, bool in_article)
         find_roots(kids->data[i], r, in_article);
 }
 
+/* The text of a chosen root without its boilerplate.  Class and id words
+ * are a guess: when they leave nothing ("article-body share-enabled"), only
+ * the boilerplate known by tag and role is left out. */
+static char *root_text(const GumboNode *const *nodes, size_t n)
+{
+    char *s = NULL;
+    for (enum skip level = SKIP_WORDS; level >= SKIP_TAGS; level--) {
+        text_out t = {0};
+        for (size_t i = 0; i < n; i++) {
+            collect_text(nodes[i], &t, level, false, true);
+            text_break(&t);
+        }
+        while (t.b.len > 0 && t.b.p[t.b.len - 1] == '\n')
+            t.b.p[--t.b.len] = '\0';
+        free(s);
+        s = sb_take(&t.b);
+        if (!s || *s)
+            break;
+    }
+    return s;
+}
+
 /* The main text of a parsed page (see html_main_text). */
 static char *main_text(const GumboOutput *out)
 {
@@ -583,21 +610,14 @@ static char *main_text(const GumboOutput *out)
     if (r.failed)
         goto out;
     if (r.n_body_parts) {
-        text_out t = {0};
-        for (size_t i = 0; i < r.n_body_parts; i++) {
-            collect_text(r.body_parts[i], &t, true, false, true);
-            text_break(&t);
-        }
-        while (t.b.len > 0 && t.b.p[t.b.len - 1] == '\n')
-            t.b.p[--t.b.len] = '\0';
-        best = sb_take(&t.b);
+        best = root_text(r.body_parts, r.n_body_parts);
         if (!best || *best)
             goto out;
         free(best);
         best = NULL;
     }
     for (size_t i = 0; i < r.n_articles; i++) {
-        char *s = text_of_node(r.articles[i], true);
+        char *s = root_text(&r.articles[i], 1);
         if (!s) {
             free(best);
             best = NULL;
@@ -617,7 +637,7 @@ static char *main_text(const GumboOutput *out)
         if (!fallbacks[i])
             continue;
         free(best);
-        best = text_of_node(fallbacks[i], true);
+        best = root_text(&fallbacks[i], 1);
         if (!best || *best)
             goto out;
     }
@@ -1002,7 +1022,7 @@ static char *page_title(const page *p)
 {
     if (!p->title)
         return NULL;
-    char *t = text_of_node(p->title, false);
+    char *t = text_of_node(p->title, SKIP_NONE);
     const char *site = meta_nth(p, "og:site_name", 0);
     if (!t || !site)
         return t;
@@ -1047,7 +1067,7 @@ static void fill_from_page(json_t *o, const page *p, const GumboOutput *out,
                 t = NULL;
             }
             if (!t && p->h1)
-                t = text_of_node(p->h1, false);
+                t = text_of_node(p->h1, SKIP_NONE);
             if (t && *t)
                 put(o, "headline", escaped(t), failed);
             free(t);

@@ -71,7 +71,10 @@ kq_status html_read_file(const char *path, article *out, char *err, size_t err_s
  * figure, h1 (the headline), hidden elements, role=navigation, complementary,
  * banner, contentinfo, search, and elements whose class or id holds one of
  * the words of html_boilerplate_words as a whole dash- or underscore-
- * separated part ("read-also", "article__related", not "unrelated").
+ * separated part ("read-also", "article__related", not "unrelated"; tokens
+ * starting with "has-", "with-", "no-" or "is-" describe a layout and are
+ * ignored).  Class and id words are a guess: when they would leave a root
+ * with no text at all, that root is read again without them.
  * The input must be UTF-8.  Returns a string the caller frees with free()
  * ("" when the page has no text), or NULL when out of memory. */
 char *html_main_text(const char *html, size_t len);

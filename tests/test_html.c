@@ -78,6 +78,10 @@ static const struct {
      "<body class=\"has-sidebar with-comments\"><div class=\"is-shared\"><p>Tout.</p></div>"
      "</body>",
      "Tout."},
+    {"class words that would leave nothing are ignored",
+     "<body><article><h1>T</h1><div class=\"article-body share-enabled\"><p>Le texte.</p>"
+     "<nav>Menu</nav></div></article></body>",
+     "Le texte."},
     {"role navigation and complementary are left out",
      "<body><article><div role=\"navigation\">N</div><p>T.</p><div role=\"complementary\">C"
      "</div></article></body>",
