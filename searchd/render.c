@@ -234,37 +234,53 @@ char *render_error_json(const char *code, const char *message, size_t *len)
 
 /* --- the page -------------------------------------------------------------------- */
 
-/* Appends the HTML-escaped link to the search page for p, with `section`
- * and `page` in place of p's own. */
-static void add_page_link(render_buf *b, const render_page_params *p, const char *section,
-                          unsigned page)
+/* A link to the search page: p's request with some parameters replaced. */
+typedef struct page_link {
+    const char *query, *section, *since, *until; /* "" for none */
+    unsigned page;
+} page_link;
+
+/* The link to p itself at `page`, to be adjusted before add_link. */
+static page_link link_from(const render_page_params *p, unsigned page)
+{
+    page_link l = {p->query, p->section, p->since, p->until, page};
+    return l;
+}
+
+/* Appends the HTML-escaped URL of l (keeping p's sort order). */
+static void add_link(render_buf *b, const render_page_params *p, const page_link *l)
 {
     render_buf url = RENDER_BUF_INIT;
+    const char *names[] = {"&section=", "&since=", "&until="};
+    const char *values[] = {l->section, l->since, l->until};
     render_buf_puts(&url, "/?q=");
-    render_buf_add_url(&url, p->query);
-    if (*section) {
-        render_buf_puts(&url, "&section=");
-        render_buf_add_url(&url, section);
-    }
-    if (*p->since) {
-        render_buf_puts(&url, "&since=");
-        render_buf_add_url(&url, p->since);
-    }
-    if (*p->until) {
-        render_buf_puts(&url, "&until=");
-        render_buf_add_url(&url, p->until);
+    render_buf_add_url(&url, l->query);
+    for (size_t i = 0; i < 3; i++) {
+        if (*values[i]) {
+            render_buf_puts(&url, names[i]);
+            render_buf_add_url(&url, values[i]);
+        }
     }
     if (strcmp(p->sort, "relevance") != 0) {
         render_buf_puts(&url, "&sort=");
         render_buf_add_url(&url, p->sort);
     }
-    if (page > 1)
-        render_buf_printf(&url, "&page=%u", page);
+    if (l->page > 1)
+        render_buf_printf(&url, "&page=%u", l->page);
     if (url.failed)
         b->failed = 1;
     else
         render_buf_add_html(b, url.data);
     render_buf_free(&url);
+}
+
+/* Appends the link to p filtered on `section`, at its first page. */
+static void add_page_link(render_buf *b, const render_page_params *p, const char *section,
+                          unsigned page)
+{
+    page_link l = link_from(p, page);
+    l.section = section;
+    add_link(b, p, &l);
 }
 
 static void add_option(render_buf *b, const char *value, const char *label, const char *current)
@@ -399,6 +415,88 @@ static void add_hit(render_buf *b, const render_page_params *p, const search_hit
     render_buf_puts(b, "</article></li>\n");
 }
 
+/* The refinements: the sections and years of every match, as links that
+ * filter on them (the most frequent sections, the most recent years), and
+ * a link back to all of them when one is chosen. */
+static void add_facets(render_buf *b, const render_page_params *p, const search_result *r)
+{
+    const search_facet *sections = &r->facets[SEARCH_FACET_SECTION];
+    const search_facet *years = &r->facets[SEARCH_FACET_YEAR];
+    char count[64];
+    render_buf_puts(b, "<nav class=\"facets\" aria-label=\"Affiner la recherche\">\n");
+    if (sections->n_values > 0 || *p->section) {
+        render_buf_puts(b, "<p><span class=\"facet-name\">Rubriques :</span> ");
+        if (*p->section) {
+            render_buf_puts(b, "<a href=\"");
+            add_page_link(b, p, "", 1);
+            render_buf_puts(b, "\">toutes</a>");
+        }
+        for (size_t i = 0; i < sections->n_values && i < 8; i++) {
+            const search_facet_value *v = &sections->values[i];
+            if (i > 0 || *p->section)
+                render_buf_puts(b, "<span class=\"sep\" aria-hidden=\"true\"> · </span>");
+            render_count_fr(v->count, count, sizeof count);
+            if (strcmp(v->value, p->section) == 0) {
+                render_buf_puts(b, "<strong aria-current=\"true\">");
+                render_buf_add_html(b, v->value);
+                render_buf_puts(b, "</strong>");
+            } else {
+                render_buf_puts(b, "<a href=\"");
+                add_page_link(b, p, v->value, 1);
+                render_buf_puts(b, "\">");
+                render_buf_add_html(b, v->value);
+                render_buf_puts(b, "</a>");
+            }
+            render_buf_printf(b, " <span class=\"count\">(%s)</span>", count);
+        }
+        render_buf_puts(b, "</p>\n");
+    }
+    if (years->n_values > 1 || *p->since || *p->until) {
+        /* Years by count come from the library; show the ten most recent. */
+        const search_facet_value *shown[10];
+        size_t n = 0;
+        for (size_t i = 0; i < years->n_values; i++) {
+            const search_facet_value *v = &years->values[i];
+            size_t k = n < 10 ? n++ : 10;
+            while (k > 0 && strcmp(shown[k - 1]->value, v->value) < 0) {
+                if (k < 10)
+                    shown[k] = shown[k - 1];
+                k--;
+            }
+            if (k < 10)
+                shown[k] = v;
+        }
+        render_buf_puts(b, "<p><span class=\"facet-name\">Années :</span> ");
+        if (*p->since || *p->until) {
+            page_link l = link_from(p, 1);
+            l.since = l.until = "";
+            render_buf_puts(b, "<a href=\"");
+            add_link(b, p, &l);
+            render_buf_puts(b, "\">toutes</a>");
+        }
+        for (size_t i = 0; i < n; i++) {
+            char since[16], until[16];
+            if (strlen(shown[i]->value) != 4)
+                continue;
+            snprintf(since, sizeof since, "%s-01-01", shown[i]->value);
+            snprintf(until, sizeof until, "%s-12-31", shown[i]->value);
+            if (i > 0 || *p->since || *p->until)
+                render_buf_puts(b, "<span class=\"sep\" aria-hidden=\"true\"> · </span>");
+            page_link l = link_from(p, 1);
+            l.since = since;
+            l.until = until;
+            render_count_fr(shown[i]->count, count, sizeof count);
+            render_buf_puts(b, "<a href=\"");
+            add_link(b, p, &l);
+            render_buf_puts(b, "\">");
+            render_buf_add_html(b, shown[i]->value);
+            render_buf_printf(b, "</a> <span class=\"count\">(%s)</span>", count);
+        }
+        render_buf_puts(b, "</p>\n");
+    }
+    render_buf_puts(b, "</nav>\n");
+}
+
 static void add_results(render_buf *b, const render_page_params *p, const search_result *r)
 {
     char count[64];
@@ -412,6 +510,17 @@ static void add_results(render_buf *b, const render_page_params *p, const search
     render_buf_puts(b, " pour « ");
     render_buf_add_html(b, p->query);
     render_buf_puts(b, " »</h2>\n");
+    if (r->suggestion && *r->suggestion) {
+        page_link l = link_from(p, 1);
+        l.query = r->suggestion;
+        render_buf_puts(b, "<p class=\"didyoumean\">Vouliez-vous dire <a href=\"");
+        add_link(b, p, &l);
+        render_buf_puts(b, "\">");
+        render_buf_add_html(b, r->suggestion);
+        render_buf_puts(b, "</a> ?</p>\n");
+    }
+    if (r->has_facets && r->total > 0)
+        add_facets(b, p, r);
     if (r->partial && r->n_hits > 0)
         render_buf_puts(b, "<p class=\"notice\">Aucun article ne contient tous les mots : voici "
                            "les plus proches.</p>\n");

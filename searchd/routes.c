@@ -285,6 +285,7 @@ static int parse_search_params(http_request *req, int page_mode, search_params *
             }
         }
         sp->req.offset = (sp->page - 1) * PAGE_SIZE;
+        sp->req.facets = 1; /* the page offers sections and years to refine by */
     } else {
         if ((v = param(req, "offset")) &&
             (parse_uint(v, &sp->req.offset) != 0 || sp->req.offset > SEARCH_MAX_OFFSET)) {
@@ -295,6 +296,13 @@ static int parse_search_params(http_request *req, int page_mode, search_params *
                                           sp->req.limit > SEARCH_MAX_LIMIT)) {
             snprintf(err, err_size, "limit must be a number from 1 to %u", SEARCH_MAX_LIMIT);
             return -1;
+        }
+        if ((v = param(req, "facets"))) {
+            if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+                snprintf(err, err_size, "facets must be 0 or 1");
+                return -1;
+            }
+            sp->req.facets = v[0] == '1';
         }
     }
     sp->sort_text = "relevance";
@@ -340,10 +348,10 @@ static char *search_cache_key(const search_params *sp)
     const char *section = sp->req.section ? sp->req.section : "";
     const char *author = sp->req.author ? sp->req.author : "";
     render_buf b = RENDER_BUF_INIT;
-    render_buf_printf(&b, "search|%zu:%s|%u|%u|%d|%zu:%s|%zu:%s|%lld|%lld", strlen(sp->query),
+    render_buf_printf(&b, "search|%zu:%s|%u|%u|%d|%zu:%s|%zu:%s|%lld|%lld|%d", strlen(sp->query),
                       sp->query, sp->req.offset, sp->req.limit, (int)sp->req.sort, strlen(section),
                       section, strlen(author), author, (long long)sp->req.since,
-                      (long long)sp->req.until);
+                      (long long)sp->req.until, sp->req.facets);
     return render_buf_release(&b, NULL);
 }
 

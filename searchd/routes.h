@@ -9,7 +9,7 @@
 
 /* The endpoints (all GET; see searchd/EMBED.md and the README):
  *   /                    the search page (HTML, French), ?q=&page=&section=&since=&until=&sort=
- *   /api/search          JSON results, ?q=&offset=&limit=&section=&author=&since=&until=&sort=
+ *   /api/search          JSON results, ?q=&offset=&limit=&section=&author=&since=&until=&sort=&facets=
  *   /api/suggest         JSON completions, ?q=&limit=
  *   /api/articles/{id}   the stored metadata of one article
  *   /healthz             document count and revision; 503 when the index cannot be read

@@ -142,6 +142,30 @@ static void test_page(void)
     CHECK(strstr(html, "section=mobilite") != NULL);
     free(html);
 
+    /* Refinements and did-you-mean, escaped like everything else. */
+    search_facet_value sections[] = {{"politique", 12}, {"<b>x</b>", 3}};
+    search_facet_value years[] = {{"2019", 5}, {"2024", 9}, {"2020", 1}};
+    char suggestion[] = "vélo \"rouge\"";
+    r.facets[SEARCH_FACET_SECTION].values = sections;
+    r.facets[SEARCH_FACET_SECTION].n_values = 2;
+    r.facets[SEARCH_FACET_YEAR].values = years;
+    r.facets[SEARCH_FACET_YEAR].n_values = 3;
+    r.has_facets = 1;
+    r.suggestion = suggestion;
+    html = render_page(&p, &r, NULL, &len);
+    CHECK(html != NULL);
+    if (html) {
+        CHECK(strstr(html, "section=politique\">politique</a> <span class=\"count\">(12)</span>") !=
+              NULL);
+        CHECK(strstr(html, ">&lt;b&gt;x&lt;/b&gt;</a>") != NULL);
+        char *y2024 = strstr(html, "since=2024-01-01&amp;until=2024-12-31\">2024</a>");
+        char *y2019 = strstr(html, "since=2019-01-01&amp;until=2019-12-31\">2019</a>");
+        CHECK(y2024 && y2019 && y2024 < y2019); /* most recent year first */
+        CHECK(strstr(html, "Vouliez-vous dire <a href=\"/?q=v%C3%A9lo%20%22rouge%22\">vélo "
+                           "&quot;rouge&quot;</a>") != NULL);
+        free(html);
+    }
+
     html = render_page(&p, NULL, "Requête invalide : <since>.", &len);
     CHECK(html && strstr(html, "role=\"alert\">Requête invalide : &lt;since&gt;.</p>") != NULL);
     free(html);

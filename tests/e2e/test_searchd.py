@@ -164,6 +164,20 @@ class Api(unittest.TestCase):
         self.assertGreater(by["total"], 0)
         self.assertTrue(all(h["author"] == "Inès Moreau" for h in by["hits"]))
 
+    def test_facets_and_did_you_mean(self):
+        _, _, r = SERVER.json("/api/search?" + q(q="vélo", facets=1, limit=100))
+        self.assertEqual(r["facets"]["section"]["societe"], len(r["hits"]))  # facet counts are exact
+        self.assertGreater(r["facets"]["section"]["mobilite"], 0)
+        _, _, plain = SERVER.json("/api/search?" + q(q="vélo", limit=1))
+        self.assertNotIn("facets", plain)
+        _, _, body = SERVER.request("/?" + q(q="vélo"))
+        self.assertIn('<nav class="facets" aria-label="Affiner la recherche">', body.decode())
+        self.assertIn('href="/?q=v%C3%A9lo&amp;section=mobilite"', body.decode())
+        _, _, r = SERVER.json("/api/search?" + q(q="veloo"))
+        if r.get("suggestion"):
+            _, _, body = SERVER.request("/?" + q(q="veloo"))
+            self.assertIn('Vouliez-vous dire <a href="/?q=', body.decode())
+
     def test_cache_hit_same_body(self):
         path = "/api/search?" + q(q="piste cyclable", limit=3)
         s1, h1, b1 = SERVER.request(path)
@@ -240,6 +254,7 @@ class Errors(unittest.TestCase):
         ("/api/search?q=velo&offset=1e3", 400, "bad_parameter"),
         ("/api/search?q=velo&offset=99999999999999999999", 400, "bad_parameter"),
         ("/api/search?q=velo&sort=random", 400, "bad_parameter"),
+        ("/api/search?q=velo&facets=yes", 400, "bad_parameter"),
         ("/api/search?q=velo&since=hier", 400, "bad_parameter"),
         ("/api/search?q=velo&since=2024-05-01&until=2024-01-01", 400, "bad_parameter"),
         ("/api/search?q=velo&section=" + "s" * 300, 400, "bad_parameter"),
