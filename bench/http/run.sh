@@ -46,6 +46,16 @@ for prog in searchd indexer; do
 done
 mkdir -p "$OUT"
 
+# An index made by an older indexer may lay out its values differently:
+# rebuild the bench's own index when the indexer is newer than it.
+if [ -d "$DB/xapian" ] && [ "$BUILD/indexer" -nt "$DB/xapian" ]; then
+  if [ -z "${KQ_BENCH_DB:-}" ]; then
+    echo "== $BUILD/indexer is newer than the index: rebuilding it"
+    rm -rf "$DB"
+  else
+    echo "   warning: $BUILD/indexer is newer than $DB: rebuild it if the index format changed"
+  fi
+fi
 if [ ! -d "$DB/xapian" ]; then
   echo "== indexing $CORPUS into $DB (once)"
   /usr/bin/time -f "   %e s, %M KiB peak" "$BUILD/indexer" --db "$DB" --quiet add "$CORPUS"
