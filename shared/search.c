@@ -26,8 +26,9 @@
 #define LONG_QUERY_WORDS 4
 /* Prefix searches expand to at most this many words, the most frequent. */
 #define PREFIX_EXPANSION 64
-/* Matches examined: totals are exact below this many. */
-#define CHECK_AT_LEAST 2000
+/* Matches examined: totals are exact up to this many minus one (Xapian must
+ * see one more match than it counts to know it has seen them all). */
+#define CHECK_AT_LEAST 2001
 #define MAX_RETRIES 5
 
 struct search_engine {
@@ -694,6 +695,7 @@ static kq_status execute(search_engine *e, const search_request *req, const inde
         goto out;
     }
     out->total = r.matches_estimated;
+    out->total_exact = r.matches_lower == r.matches_upper;
     out->hits = calloc(r.n_hits ? r.n_hits : 1, sizeof *out->hits);
     if (!out->hits) {
         st = KQ_ERR_NOMEM;
@@ -1094,6 +1096,7 @@ char *search_result_to_json(const search_result *r)
     json_object_set_new(o, "offset", json_integer(r->offset));
     json_object_set_new(o, "limit", json_integer(r->limit));
     json_object_set_new(o, "took_ms", json_real(round(r->took_ms * 1000) / 1000));
+    json_object_set_new(o, "total_exact", json_boolean(r->total_exact));
     json_object_set_new(o, "partial", json_boolean(r->partial));
     for (size_t i = 0; i < r->n_hits; i++) {
         const search_hit *h = &r->hits[i];
