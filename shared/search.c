@@ -27,13 +27,20 @@
 /* Prefix searches expand to at most this many words, the most frequent. */
 #define PREFIX_EXPANSION 64
 /* Matches examined: totals are exact up to this many minus one (Xapian must
- * see one more match than it counts to know it has seen them all). */
-#define CHECK_AT_LEAST 2001
+ * see one more match than it counts to know it has seen them all); above,
+ * Xapian's estimate (total_exact false), so that common words stay fast. */
+#define CHECK_AT_LEAST 257
 #define MAX_RETRIES 5
 
 struct search_engine {
     index_db *index;
     analyzer *analyzer;
+    /* The freshness weights of the last query, reused while the newest day
+     * of the archive and the half-life stay the same (building them costs
+     * more than the search itself). */
+    index_query *freshness;
+    char freshness_day[16];
+    double freshness_half_life;
     char error[1024];
 };
 
@@ -86,6 +93,7 @@ void search_close(search_engine *e)
         return;
     index_close(e->index);
     analyzer_free(e->analyzer);
+    index_query_free(e->freshness);
     free(e);
 }
 
@@ -767,40 +775,71 @@ static int64_t days_from_civil(int y, unsigned m, unsigned d)
  * still prefers its latest news.  Keyed by day through a value map, which a
  * remote shard computes on its own. */
 #define FRESHNESS_WEIGHT 0.6
-#define FRESHNESS_HALF_LIVES 8 /* older than this many half-lives: no boost */
-static index_query *freshness_query(search_engine *e, double half_life_days)
+#define FRESHNESS_HALF_LIVES 6 /* older than this many half-lives: no boost */
+/* The weights are keyed by month (a few dozen entries) unless the half-life
+ * is shorter than FRESHNESS_DAILY_BELOW days: Xapian copies the whole map
+ * for every search, so its size is paid on every query. */
+#define FRESHNESS_DAILY_BELOW 60.0
+static index_query *build_freshness(const char *newest, double half_life_days)
 {
-    char *newest = index_value_upper_bound(e->index, DOCUMENT_SLOT_DAY);
     int y;
     unsigned m, d;
     index_query *q = NULL;
-    if (!newest || sscanf(newest, "%4d-%2u-%2u", &y, &m, &d) != 3) {
-        free(newest);
+    if (sscanf(newest, "%4d-%2u-%2u", &y, &m, &d) != 3)
         return NULL;
-    }
-    free(newest);
+    int daily = half_life_days < FRESHNESS_DAILY_BELOW;
     int64_t last = days_from_civil(y, m, d);
-    size_t n = (size_t)(half_life_days * FRESHNESS_HALF_LIVES) + 1;
-    if (n > 20000)
-        n = 20000;
-    char (*keys)[11] = malloc(n * sizeof *keys);
+    size_t n = (size_t)(half_life_days * FRESHNESS_HALF_LIVES / (daily ? 1 : 30)) + 2;
+    if (n > 4000)
+        n = 4000;
+    char(*keys)[24] = malloc(n * sizeof *keys);
     const char **key_ptrs = malloc(n * sizeof *key_ptrs);
     double *weights = malloc(n * sizeof *weights);
     if (keys && key_ptrs && weights) {
         for (size_t i = 0; i < n; i++) {
-            time_t t = (time_t)((last - (int64_t)i) * 86400);
-            struct tm tm;
-            gmtime_r(&t, &tm);
-            strftime(keys[i], sizeof keys[i], "%Y-%m-%d", &tm);
+            double age; /* days between the newest article and this day or mid-month */
+            if (daily) {
+                age = (double)i;
+                time_t t = (time_t)((last - (int64_t)i) * 86400);
+                struct tm tm;
+                gmtime_r(&t, &tm);
+                strftime(keys[i], sizeof keys[i], "%Y-%m-%d", &tm);
+            } else {
+                int mm = (int)m - 1 - (int)i, yy = y;
+                while (mm < 0)
+                    mm += 12, yy--;
+                snprintf(keys[i], sizeof keys[i], "%04d-%02d", (yy % 10000 + 10000) % 10000, (mm + 1) % 100);
+                age = (double)(last - days_from_civil(yy, (unsigned)mm + 1, 15));
+                if (age < 0)
+                    age = 0;
+            }
             key_ptrs[i] = keys[i];
-            weights[i] = FRESHNESS_WEIGHT * pow(2.0, -(double)i / half_life_days);
+            weights[i] = FRESHNESS_WEIGHT * pow(2.0, -age / half_life_days);
         }
-        q = index_query_value_weights(DOCUMENT_SLOT_DAY, key_ptrs, weights, n, 0.0);
+        q = index_query_value_weights(daily ? DOCUMENT_SLOT_DAY : DOCUMENT_SLOT_MONTH, key_ptrs,
+                                      weights, n, 0.0);
     }
     free(keys);
     free(key_ptrs);
     free(weights);
     return q;
+}
+
+/* The freshness part of a query: a copy the caller frees, or NULL. */
+static index_query *freshness_query(search_engine *e, double half_life_days)
+{
+    char *newest = index_value_upper_bound(e->index, DOCUMENT_SLOT_DAY);
+    if (!newest)
+        return NULL;
+    if (!e->freshness || strcmp(newest, e->freshness_day) != 0 ||
+        e->freshness_half_life != half_life_days) {
+        index_query_free(e->freshness);
+        e->freshness = build_freshness(newest, half_life_days);
+        snprintf(e->freshness_day, sizeof e->freshness_day, "%s", newest);
+        e->freshness_half_life = half_life_days;
+    }
+    free(newest);
+    return e->freshness ? index_query_scale(e->freshness, 1.0) : NULL;
 }
 
 /* Query words next to each other (as a phrase, one word may come between)

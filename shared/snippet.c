@@ -89,6 +89,8 @@ static int match(const snippet_terms *t, const analyzer_token *tok)
     return -1;
 }
 
+#define SNIPPET_SCAN_BYTES 16384
+
 struct hit {
     size_t start, end;
     int word;
@@ -96,15 +98,33 @@ struct hit {
 
 struct scan {
     const snippet_terms *terms;
+    size_t window;     /* snippet length: once a window holds every word, finish it and stop */
+    size_t stop_after; /* byte offset past which the scan stops; 0 until then */
     struct hit *hits;
     size_t n, cap;
     size_t max_hits;
     int failed;
 };
 
+/* 1 when the hits within one window before the last hit cover every word. */
+static int window_complete(const struct scan *s)
+{
+    unsigned char seen[256] = {0};
+    size_t distinct = 0, words = s->terms->n < 256 ? s->terms->n : 256;
+    const struct hit *last = &s->hits[s->n - 1];
+    for (size_t i = s->n; i-- > 0 && last->end - s->hits[i].start <= s->window;) {
+        int w = s->hits[i].word;
+        if (w < 256 && !seen[w])
+            seen[w] = 1, distinct++;
+    }
+    return distinct >= words;
+}
+
 static int on_token(void *ctx, const analyzer_token *tok)
 {
     struct scan *s = ctx;
+    if (s->stop_after && tok->start > s->stop_after)
+        return 1;
     int w = match(s->terms, tok);
     if (w < 0)
         return 0;
@@ -124,6 +144,10 @@ static int on_token(void *ctx, const analyzer_token *tok)
         s->cap = cap;
     }
     s->hits[s->n++] = (struct hit){tok->start, tok->end, w};
+    /* No later window can hold more distinct words: mark the rest of this
+     * one, then stop analysing (most of the cost of a hit). */
+    if (s->window && !s->stop_after && window_complete(s))
+        s->stop_after = tok->start + s->window;
     return s->n >= s->max_hits;
 }
 
@@ -168,7 +192,7 @@ kq_status snippet_make(analyzer *a, const snippet_terms *t, const char *text, si
                        size_t target_bytes, char **out, search_mark **marks, size_t *n_marks)
 {
     static const char ellipsis[] = "\xE2\x80\xA6"; /* … */
-    struct scan s = {.terms = t, .max_hits = 4096};
+    struct scan s = {.terms = t, .max_hits = 4096, .window = target_bytes};
     size_t from = 0, to, best = 0;
     kq_status st = KQ_OK;
 
@@ -176,7 +200,9 @@ kq_status snippet_make(analyzer *a, const snippet_terms *t, const char *text, si
     *marks = NULL;
     *n_marks = 0;
     if (t->n && len) {
-        st = analyzer_run(a, text, len, 1, ANALYZER_DOCUMENT, on_token, &s, NULL);
+        /* Long articles: the passage is looked for in their first SNIPPET_SCAN_BYTES. */
+        size_t scan = len > SNIPPET_SCAN_BYTES ? char_start(text, SNIPPET_SCAN_BYTES) : len;
+        st = analyzer_run(a, text, scan, 1, ANALYZER_DOCUMENT, on_token, &s, NULL);
         if (st == KQ_OK && s.failed)
             st = KQ_ERR_NOMEM;
         if (st != KQ_OK)

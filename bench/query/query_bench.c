@@ -52,7 +52,8 @@ static int cmp_double(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_query DB_DIR QUERIES_FILE [MAX_QUERIES]\n");
+        fprintf(stderr, "usage: bench_query DB_DIR QUERIES_FILE [MAX_QUERIES [MODES]]\n"
+                        "  MODES: a comma-separated subset of plain,facets,date (default all)\n");
         return 2;
     }
     size_t max = argc > 3 ? strtoul(argv[3], NULL, 10) : 2000;
@@ -84,7 +85,10 @@ int main(int argc, char **argv)
     printf("command: %s %s %s %zu\n", argv[0], argv[1], argv[2], max);
     printf("%-8s %8s %10s %9s %9s %9s\n", "mode", "queries", "queries/s", "p50 ms", "p99 ms",
            "hits/q");
+    const char *only = argc > 4 ? argv[4] : "plain,facets,date";
     for (int m = 0; m < 3; m++) {
+        if (!strstr(only, modes[m]))
+            continue;
         double hits = 0, start = now_ms();
         for (size_t i = 0; i < n; i++) {
             search_request req = {.query = queries[i], .limit = 10};
