@@ -238,18 +238,7 @@ static uint64_t parse_revision(const char *s)
 kq_status batch_article_from_data(const char *data, size_t len, article *out, char *err,
                                   size_t err_size)
 {
-    document_view v = {0};
-    kq_status st = article_from_json(data, len, out, err, err_size);
-    if (st != KQ_OK)
-        return st;
-    /* Reading the data back normalises it again, which is not always
-     * idempotent (an absent body comes back empty, "&amp;amp;" decodes once
-     * more), so the hash computed when the article was indexed is kept: it
-     * is what the next run compares the export with. */
-    if (document_view_parse(data, len, &v) == KQ_OK && strlen(v.hash) == 16)
-        memcpy(out->hash, v.hash, 17);
-    document_view_clear(&v);
-    return KQ_OK;
+    return document_read_article(data, len, out, err, err_size);
 }
 
 void batch_lock_note_write(const char *db_dir)

@@ -144,13 +144,12 @@ static json_t *string_array(char *const *items, size_t n)
     return arr;
 }
 
-/* Returns the JSON data of an article, a normalised schema.org NewsArticle
- * that article_from_json reads back to the same article (and hash); the
- * caller frees it with free(). */
-static char *document_data(const article *art)
+/* Returns the data of an article (see document.h): the JSON header, a line
+ * break, the body; *len receives its length.  The caller frees it. */
+static char *document_data(const article *art, size_t *len)
 {
     json_t *o = json_object();
-    char *out = NULL;
+    char *header = NULL, *out = NULL;
     if (!o)
         return NULL;
     json_object_set_new(o, "identifier", json_string(art->id));
@@ -168,10 +167,22 @@ static char *document_data(const article *art)
     json_object_set_new(o, "keywords", string_array(art->keywords, art->n_keywords));
     if (art->language)
         json_object_set_new(o, "inLanguage", json_string(art->language));
-    json_object_set_new(o, "articleBody", json_string(art->body ? art->body : ""));
     json_object_set_new(o, "kiosqueHash", json_string(art->hash));
-    out = json_dumps(o, JSON_COMPACT);
+    header = json_dumps(o, JSON_COMPACT);
     json_decref(o);
+    if (!header)
+        return NULL;
+    size_t hl = strlen(header), bl = art->body ? strlen(art->body) : 0;
+    out = malloc(hl + 1 + bl + 1);
+    if (out) {
+        memcpy(out, header, hl);
+        out[hl] = '\n';
+        if (bl)
+            memcpy(out + hl + 1, art->body, bl);
+        out[hl + 1 + bl] = '\0';
+        *len = hl + 1 + bl;
+    }
+    free(header);
     return out;
 }
 
@@ -232,11 +243,12 @@ kq_status document_build(analyzer *a, const article *art, index_doc *doc)
         index_doc_set_value(doc, DOCUMENT_SLOT_AUTHOR + (unsigned)i, art->authors[i],
                             strlen(art->authors[i]));
 
-    data = document_data(art);
+    size_t data_len = 0;
+    data = document_data(art, &data_len);
     if (!data)
         return KQ_ERR_NOMEM;
     if (b.status == KQ_OK)
-        b.status = index_doc_set_data(doc, data, strlen(data));
+        b.status = index_doc_set_data(doc, data, data_len);
     free(data);
     return b.status;
 }
@@ -276,25 +288,44 @@ static char *join_array(json_t *o, const char *key, const char *sep)
     return out;
 }
 
+/* Splits data into its JSON header (parsed) and its body. */
+static json_t *split_data(const char *data, size_t len, const char **body, size_t *body_len)
+{
+    const char *nl = memchr(data, '\n', len);
+    if (!nl)
+        return NULL;
+    *body = nl + 1;
+    *body_len = len - (size_t)(nl + 1 - data);
+    json_t *o = json_loadb(data, (size_t)(nl - data), 0, NULL);
+    if (o && !json_is_object(o)) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 kq_status document_view_parse(const char *data, size_t len, document_view *out)
 {
-    json_error_t err;
+    const char *body;
+    size_t body_len;
     memset(out, 0, sizeof *out);
-    json_t *o = json_loadb(data, len, 0, &err);
-    if (!o || !json_is_object(o)) {
-        json_decref(o);
+    json_t *o = split_data(data, len, &body, &body_len);
+    if (!o)
         return KQ_ERR_CORRUPT;
-    }
     out->id = dup_string(o, "identifier");
     out->url = dup_string(o, "url");
     out->title = dup_string(o, "headline");
     out->description = dup_string(o, "description");
     out->date = dup_string(o, "datePublished");
     out->language = dup_string(o, "inLanguage");
-    out->body = dup_string(o, "articleBody");
     out->hash = dup_string(o, "kiosqueHash");
     out->author = join_array(o, "author", ", ");
     out->section = join_array(o, "articleSection", " / ");
+    out->body = malloc(body_len + 1);
+    if (out->body) {
+        memcpy(out->body, body, body_len);
+        out->body[body_len] = '\0';
+    }
     out->data = malloc(len + 1);
     if (out->data) {
         memcpy(out->data, data, len);
@@ -306,6 +337,36 @@ kq_status document_view_parse(const char *data, size_t len, document_view *out)
         !out->data)
         return KQ_ERR_NOMEM;
     return KQ_OK;
+}
+
+kq_status document_read_article(const char *data, size_t len, article *out, char *err,
+                                size_t err_size)
+{
+    const char *body;
+    size_t body_len;
+    char *text = NULL;
+    kq_status st = KQ_ERR_CORRUPT;
+    json_t *o = split_data(data, len, &body, &body_len);
+    if (!o) {
+        snprintf(err, err_size, "the document data is not Kiosque's");
+        return KQ_ERR_CORRUPT;
+    }
+    json_object_set_new(o, "articleBody", json_stringn(body, body_len));
+    text = json_dumps(o, JSON_COMPACT);
+    if (text)
+        st = article_from_json(text, strlen(text), out, err, err_size);
+    else
+        snprintf(err, err_size, "out of memory");
+    /* Reading the article back normalises it again, which is not always
+     * idempotent (an absent body comes back empty, "&amp;amp;" decodes once
+     * more), so the hash computed when it was indexed is kept: it is what
+     * the next run compares the export with. */
+    const char *hash = json_string_value(json_object_get(o, "kiosqueHash"));
+    if (st == KQ_OK && hash && strlen(hash) == 16)
+        memcpy(out->hash, hash, 17);
+    free(text);
+    json_decref(o);
+    return st;
 }
 
 void document_view_clear(document_view *v)

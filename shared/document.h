@@ -36,13 +36,14 @@
  * DOCUMENT_WEIGHT_DESCRIPTION times, of the body once.  Fields are separated
  * by a gap of DOCUMENT_FIELD_GAP positions so phrases do not straddle them.
  *
- * The document data is the article itself as a normalised schema.org
- * NewsArticle (JSON: identifier, headline, description, articleBody, url,
- * datePublished, dateModified, author[], articleSection[], keywords[],
- * inLanguage, plus kiosqueHash), which article_from_json reads back.  It holds
- * everything a hit displays and snippets are cut from, so a remote or sharded
+ * The document data is the article itself: a one-line JSON header, the
+ * normalised schema.org NewsArticle without its body (identifier, headline,
+ * description, url, datePublished, dateModified, author[], articleSection[],
+ * keywords[], inLanguage, plus kiosqueHash), then a line break, then the body
+ * as plain UTF-8.  Hits parse only the small header and cut snippets from the
+ * body as it is.  It holds everything a hit displays, so a remote or sharded
  * index serves complete hits on its own, and the store can be rebuilt from
- * the index. */
+ * the index (document_read_article). */
 
 #define DOCUMENT_PREFIX_ID "Q"
 #define DOCUMENT_PREFIX_STEM "Z"
@@ -108,5 +109,12 @@ typedef struct document_view {
  * with document_view_clear, also after a failure. */
 kq_status document_view_parse(const char *data, size_t len, document_view *out);
 void document_view_clear(document_view *v);
+
+/* Reads document data back into the article it was built from (*out, which
+ * the caller clears with article_clear), with the content hash computed when
+ * it was indexed.  Returns KQ_OK, or KQ_ERR_CORRUPT / KQ_ERR_INVALID with the
+ * reason in err. */
+kq_status document_read_article(const char *data, size_t len, article *out, char *err,
+                                size_t err_size);
 
 #endif

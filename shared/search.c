@@ -704,6 +704,13 @@ static kq_status execute(search_engine *e, const search_request *req, const inde
     }
     out->total = r.matches_estimated;
     out->total_exact = r.matches_lower == r.matches_upper;
+    /* With copies collapsed, Xapian keeps its upper bound loose even when it
+     * has seen every match; having seen fewer distinct articles than it was
+     * asked to check, it has seen them all, and the lower bound is the count. */
+    if (!out->total_exact && opts.collapse_slot >= 0 && r.matches_lower + 1 < opts.check_at_least) {
+        out->total = r.matches_lower;
+        out->total_exact = 1;
+    }
     out->hits = calloc(r.n_hits ? r.n_hits : 1, sizeof *out->hits);
     if (!out->hits) {
         st = KQ_ERR_NOMEM;
@@ -1420,7 +1427,8 @@ kq_status search_article_json(search_engine *e, const char *id, char **json)
         return st;
     }
     st = document_view_parse(data, len, &v);
-    d = json_loadb(data, len, 0, NULL);
+    const char *nl = memchr(data, '\n', len); /* the JSON header of the data (document.h) */
+    d = nl ? json_loadb(data, (size_t)(nl - data), 0, NULL) : NULL;
     o = json_object();
     if (st == KQ_OK && (!d || !o))
         st = d ? KQ_ERR_NOMEM : KQ_ERR_CORRUPT;
