@@ -1352,9 +1352,72 @@ static char *did_you_mean(search_engine *e, const query_node *root)
     return out;
 }
 
+/* The words typed before the one being completed, as a query all must
+ * match (by stem), or NULL when there are none. */
+static index_query *suggest_context(search_engine *e, const char *text, size_t len)
+{
+    struct qtokens tk = {.n = 0};
+    index_query *subs[MAX_WORD_TOKENS];
+    size_t n = 0;
+    if (len == 0 || analyzer_run(e->analyzer, text, len, 1, ANALYZER_QUERY, collect_token, &tk,
+                                 NULL) != KQ_OK)
+        return NULL;
+    for (size_t i = 0; i < tk.n; i++)
+        if (!(tk.t[i].flags & (TOKEN_STOPWORD | TOKEN_COMPOUND)))
+            subs[n++] = term_with_prefix(DOCUMENT_PREFIX_STEM, tk.t[i].stem, 1.0);
+    return n ? combine_free(INDEX_OP_AND, subs, n, 0) : NULL;
+}
+
+/* Completions of the last word seen in headlines: each token of a title that
+ * starts with the folded prefix counts one for its accented form. */
+struct title_words {
+    const char *prefix;
+    size_t prefix_len;
+    struct candidates *cs;
+};
+
+static int count_title_word(void *ctx, const analyzer_token *tok)
+{
+    struct title_words *tw = ctx;
+    if (tok->flags & (TOKEN_STOPWORD | TOKEN_COMPOUND) || tok->term_len < tw->prefix_len ||
+        memcmp(tok->term, tw->prefix, tw->prefix_len) != 0)
+        return 0;
+    struct candidates *cs = tw->cs;
+    for (size_t i = 0; i < cs->n; i++)
+        if (strcmp(cs->c[i].word, tok->exact) == 0) {
+            cs->c[i].freq++;
+            return 0;
+        }
+    size_t saved = cs->prefix_len;
+    cs->prefix_len = 0;
+    int stop = collect_candidate(cs, tok->exact, 1);
+    cs->prefix_len = saved;
+    return stop;
+}
+
+#define SUGGEST_TITLES 30 /* headlines read to complete a word typed after others */
+#define SUGGEST_HEADLINES 3
+
+static int add_suggestion(char **list, size_t *n, const char *head, size_t head_len,
+                          const char *tail)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strncmp(list[i], head, head_len) == 0 && strcmp(list[i] + head_len, tail) == 0)
+            return 0;
+    char *s = malloc(head_len + strlen(tail) + 1);
+    if (!s)
+        return -1;
+    memcpy(s, head, head_len);
+    strcpy(s + head_len, tail);
+    list[(*n)++] = s;
+    return 0;
+}
+
 kq_status search_suggest(search_engine *e, const char *prefix, size_t max, char ***out, size_t *n)
 {
     struct candidates cs = {0};
+    index_query *context = NULL, *headlines = NULL;
+    index_results hr = {0};
     kq_status st = KQ_OK;
     *out = NULL;
     *n = 0;
@@ -1364,38 +1427,87 @@ kq_status search_suggest(search_engine *e, const char *prefix, size_t max, char 
     const char *last = prefix + strlen(prefix);
     while (last > prefix && last[-1] != ' ')
         last--;
+    size_t before = (size_t)(last - prefix);
     char *folded = analyzer_fold(last, strlen(last));
     if (!folded)
         return KQ_ERR_NOMEM;
-    if (strlen(folded) < 2 || strlen(folded) > DOCUMENT_MAX_TERM || strchr(folded, ':'))
-        goto out;
-    if ((st = index_reopen(e->index)) != KQ_OK)
-        goto out;
-    st = index_terms_with_prefix(e->index, folded, 5000, collect_candidate, &cs);
-    if (st != KQ_OK)
-        goto out;
-    qsort(cs.c, cs.n, sizeof *cs.c, by_freq);
-    *out = calloc(max ? max : 1, sizeof **out);
+    *out = calloc(max + SUGGEST_HEADLINES + 1, sizeof **out);
     if (!*out) {
         st = KQ_ERR_NOMEM;
         goto out;
     }
-    for (size_t i = 0; i < cs.n && *n < max; i++) {
-        const char *word = cs.c[i].word;
-        if (analyzer_is_stopword(word) && strlen(word) < 4)
-            continue;
-        char *accented = accented_form(e, word, cs.c[i].freq);
-        const char *shown = accented ? accented : word;
-        size_t before = (size_t)(last - prefix);
-        char *s = malloc(before + strlen(shown) + 1);
-        if (s) {
-            memcpy(s, prefix, before);
-            strcpy(s + before, shown);
-            (*out)[(*n)++] = s;
+    if ((st = index_reopen(e->index)) != KQ_OK)
+        goto out;
+    context = suggest_context(e, prefix, before);
+    /* One letter is enough after other words ("gilets j"), two otherwise. */
+    if (strlen(folded) < (context ? 1u : 2u) || strlen(folded) > DOCUMENT_MAX_TERM ||
+        strchr(folded, ':'))
+        goto out;
+    /* Headlines holding the words typed, the last one as a prefix. */
+    char title_prefix[DOCUMENT_MAX_TERM + 8];
+    snprintf(title_prefix, sizeof title_prefix, "%s%s", DOCUMENT_PREFIX_TITLE, folded);
+    headlines = index_query_wildcard(title_prefix, PREFIX_EXPANSION);
+    if (headlines && context) {
+        index_query *pair[2] = {headlines, context};
+        headlines = combine_free(INDEX_OP_AND, pair, 2, 0);
+        context = NULL; /* consumed */
+    }
+    if (headlines) {
+        index_search_options opts = {.limit = before ? SUGGEST_TITLES : SUGGEST_HEADLINES,
+                                     .collapse_slot = DOCUMENT_SLOT_COLLAPSE};
+        if ((st = index_search(e->index, headlines, &opts, &hr)) != KQ_OK)
+            goto out;
+    }
+    if (before) {
+        /* After other words, the completions their headlines use ("gilets j"
+         * → "jaunes"), the most used first. */
+        struct title_words tw = {folded, strlen(folded), &cs};
+        for (size_t i = 0; i < hr.n_hits; i++) {
+            document_view v;
+            if (document_view_parse(hr.hits[i].data, hr.hits[i].data_len, &v) == KQ_OK)
+                analyzer_run(e->analyzer, v.title, strlen(v.title), 1, ANALYZER_QUERY,
+                             count_title_word, &tw, NULL);
+            document_view_clear(&v);
         }
-        free(accented);
+        qsort(cs.c, cs.n, sizeof *cs.c, by_freq);
+        for (size_t i = 0; i < cs.n && *n < max; i++)
+            if (add_suggestion(*out, n, prefix, before, cs.c[i].word) != 0) {
+                st = KQ_ERR_NOMEM;
+                goto out;
+            }
+    }
+    if (*n < max) {
+        /* The archive's words with that prefix, the most frequent first. */
+        free_candidates(&cs);
+        memset(&cs, 0, sizeof cs);
+        st = index_terms_with_prefix(e->index, folded, 20000, collect_candidate, &cs);
+        if (st != KQ_OK)
+            goto out;
+        qsort(cs.c, cs.n, sizeof *cs.c, by_freq);
+        for (size_t i = 0; i < cs.n && *n < max; i++) {
+            if (analyzer_is_stopword(cs.c[i].word) && strlen(cs.c[i].word) < 4)
+                continue;
+            char *accented = accented_form(e, cs.c[i].word, cs.c[i].freq);
+            int failed =
+                add_suggestion(*out, n, prefix, before, accented ? accented : cs.c[i].word);
+            free(accented);
+            if (failed) {
+                st = KQ_ERR_NOMEM;
+                goto out;
+            }
+        }
+    }
+    for (size_t i = 0; i < hr.n_hits && i < SUGGEST_HEADLINES; i++) {
+        document_view v;
+        if (document_view_parse(hr.hits[i].data, hr.hits[i].data_len, &v) == KQ_OK &&
+            add_suggestion(*out, n, "", 0, v.title) != 0)
+            st = KQ_ERR_NOMEM;
+        document_view_clear(&v);
     }
 out:
+    index_results_clear(&hr);
+    index_query_free(headlines);
+    index_query_free(context);
     free_candidates(&cs);
     free(folded);
     return st;

@@ -138,9 +138,11 @@ char *search_result_to_json(const search_result *r);
  * KQ_ERR_NOT_FOUND when no such article. */
 kq_status search_related(search_engine *e, const char *id, unsigned limit, search_result *out);
 
-/* Completions for the word or headline a reader is typing (`prefix`, as
- * typed): up to `max` suggestions, most popular first, as display strings
- * (words with their accents, or headlines).  *out is an array of *n strings
+/* Completions of what a reader is typing (`prefix`, as typed): first up to
+ * `max` completions of the last word, with the words before it kept and
+ * their accents restored, the most frequent first (after other words, the
+ * most frequent together with them: "gilets j" → "gilets jaunes"); then up
+ * to 3 headlines holding the words typed.  *out is an array of *n strings
  * the caller frees with search_strings_free. */
 kq_status search_suggest(search_engine *e, const char *prefix, size_t max, char ***out, size_t *n);
 void search_strings_free(char **strings, size_t n);
