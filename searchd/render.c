@@ -184,11 +184,13 @@ int render_utf8_valid(const char *str, size_t len)
     return 1;
 }
 
+static const char *const months_fr[] = {"janvier",   "février", "mars",     "avril",
+                                        "mai",       "juin",    "juillet",  "août",
+                                        "septembre", "octobre", "novembre", "décembre"};
+
 void render_date_fr(const char *iso, char *out, size_t out_size)
 {
-    static const char *const months[] = {"janvier",   "février", "mars",     "avril",
-                                         "mai",       "juin",    "juillet",  "août",
-                                         "septembre", "octobre", "novembre", "décembre"};
+    const char *const *months = months_fr;
     int y, m, d;
     if (out_size == 0)
         return;
@@ -234,53 +236,88 @@ char *render_error_json(const char *code, const char *message, size_t *len)
 
 /* --- the page -------------------------------------------------------------------- */
 
-/* A link to the search page: p's request with some parameters replaced. */
+/* A link to the search page: the reader's request with some parameters
+ * replaced.  Strings are "" for none. */
 typedef struct page_link {
-    const char *query, *section, *since, *until; /* "" for none */
+    const char *query, *section, *author, *since, *until, *sort, *duplicates_of, *related;
+    int all;
     unsigned page;
 } page_link;
 
 /* The link to p itself at `page`, to be adjusted before add_link. */
 static page_link link_from(const render_page_params *p, unsigned page)
 {
-    page_link l = {p->query, p->section, p->since, p->until, page};
+    page_link l = {p->query,         p->section, p->author, p->since, p->until, p->sort,
+                   p->duplicates_of, p->related, p->all,    page};
     return l;
 }
 
-/* Appends the HTML-escaped URL of l (keeping p's sort order). */
-static void add_link(render_buf *b, const render_page_params *p, const page_link *l)
+/* The search p comes from, at its first page: without the list of copies or
+ * of related articles p may show. */
+static page_link search_link(const render_page_params *p)
 {
-    render_buf url = RENDER_BUF_INIT;
-    const char *names[] = {"&section=", "&since=", "&until="};
-    const char *values[] = {l->section, l->since, l->until};
-    render_buf_puts(&url, "/?q=");
-    render_buf_add_url(&url, l->query);
-    for (size_t i = 0; i < 3; i++) {
-        if (*values[i]) {
-            render_buf_puts(&url, names[i]);
-            render_buf_add_url(&url, values[i]);
-        }
-    }
-    if (strcmp(p->sort, "relevance") != 0) {
-        render_buf_puts(&url, "&sort=");
-        render_buf_add_url(&url, p->sort);
-    }
-    if (l->page > 1)
-        render_buf_printf(&url, "&page=%u", l->page);
-    if (url.failed)
-        b->failed = 1;
-    else
-        render_buf_add_html(b, url.data);
-    render_buf_free(&url);
+    page_link l = link_from(p, 1);
+    l.duplicates_of = l.related = "";
+    return l;
 }
 
-/* Appends the link to p filtered on `section`, at its first page. */
-static void add_page_link(render_buf *b, const render_page_params *p, const char *section,
-                          unsigned page)
+/* Appends `path` and l's query string, not yet HTML-escaped, to url. */
+static void put_url(render_buf *url, const char *path, const page_link *l)
 {
-    page_link l = link_from(p, page);
-    l.section = section;
-    add_link(b, p, &l);
+    const char *names[] = {"&section=", "&author=",        "&since=",
+                           "&until=",   "&duplicates_of=", "&related="};
+    const char *values[] = {l->section, l->author,        l->since,
+                            l->until,   l->duplicates_of, l->related};
+    render_buf_puts(url, path);
+    render_buf_puts(url, "?q=");
+    render_buf_add_url(url, l->query);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (*values[i]) {
+            render_buf_puts(url, names[i]);
+            render_buf_add_url(url, values[i]);
+        }
+    }
+    if (strcmp(l->sort, "relevance") != 0) {
+        render_buf_puts(url, "&sort=");
+        render_buf_add_url(url, l->sort);
+    }
+    if (l->all)
+        render_buf_puts(url, "&all=1");
+    if (l->page > 1)
+        render_buf_printf(url, "&page=%u", l->page);
+}
+
+/* Appends the HTML-escaped URL of `url`, consuming it. */
+static void add_escaped_url(render_buf *b, render_buf *url)
+{
+    if (url->failed || !url->data)
+        b->failed = 1;
+    else
+        render_buf_add_html(b, url->data);
+    render_buf_free(url);
+}
+
+/* Appends the HTML-escaped URL of the page l describes. */
+static void add_link(render_buf *b, const page_link *l)
+{
+    render_buf url = RENDER_BUF_INIT;
+    put_url(&url, "/", l);
+    add_escaped_url(b, &url);
+}
+
+/* Appends <a href="l">text</a>, text escaped; `attrs` (trusted) goes inside the tag. */
+static void add_anchor(render_buf *b, const page_link *l, const char *attrs, const char *text)
+{
+    render_buf_puts(b, "<a ");
+    if (attrs) {
+        render_buf_puts(b, attrs);
+        render_buf_puts(b, " ");
+    }
+    render_buf_puts(b, "href=\"");
+    add_link(b, l);
+    render_buf_puts(b, "\">");
+    render_buf_add_html(b, text);
+    render_buf_puts(b, "</a>");
 }
 
 static void add_option(render_buf *b, const char *value, const char *label, const char *current)
@@ -289,9 +326,26 @@ static void add_option(render_buf *b, const char *value, const char *label, cons
                       strcmp(value, current) == 0 ? " selected" : "", label);
 }
 
+/* The sort orders, as the API names them and as the page says them. */
+static const char *const sort_values[] = {"relevance", "date", "date_asc"};
+static const char *const sort_labels[] = {"pertinence", "plus récents", "plus anciens"};
+
+static void add_text_field(render_buf *b, const char *name, const char *type, const char *label,
+                           const char *placeholder, const char *value)
+{
+    render_buf_printf(b, "<p><label for=\"%s\">%s</label><input type=\"%s\" id=\"%s\" name=\"%s\"",
+                      name, label, type, name, name);
+    if (placeholder)
+        render_buf_printf(b, " placeholder=\"%s\"", placeholder);
+    render_buf_puts(b, " value=\"");
+    render_buf_add_html(b, value);
+    render_buf_puts(b, "\"></p>\n");
+}
+
 static void add_form(render_buf *b, const render_page_params *p)
 {
-    int filtered = *p->section || *p->since || *p->until || strcmp(p->sort, "relevance") != 0;
+    int filtered = *p->section || *p->author || *p->since || *p->until || p->all ||
+                   strcmp(p->sort, "relevance") != 0;
     render_buf_puts(b,
                     "<form class=\"search\" action=\"/\" method=\"get\" role=\"search\">\n"
                     "<label class=\"search-label\" for=\"q\">Rechercher dans les archives</label>\n"
@@ -309,22 +363,50 @@ static void add_form(render_buf *b, const render_page_params *p)
                       "<details class=\"filters\"%s><summary>Filtres et tri</summary>\n<div "
                       "class=\"filter-grid\">\n",
                       filtered ? " open" : "");
-    render_buf_puts(b, "<p><label for=\"section\">Rubrique</label>"
-                       "<input type=\"text\" id=\"section\" name=\"section\" placeholder=\"par ex. "
-                       "politique\" value=\"");
-    render_buf_add_html(b, p->section);
-    render_buf_puts(b, "\"></p>\n<p><label for=\"since\">Publié depuis le</label>"
-                       "<input type=\"date\" id=\"since\" name=\"since\" value=\"");
-    render_buf_add_html(b, p->since);
-    render_buf_puts(b, "\"></p>\n<p><label for=\"until\">Publié jusqu’au</label>"
-                       "<input type=\"date\" id=\"until\" name=\"until\" value=\"");
-    render_buf_add_html(b, p->until);
-    render_buf_puts(
-        b, "\"></p>\n<p><label for=\"sort\">Trier par</label><select id=\"sort\" name=\"sort\">");
-    add_option(b, "relevance", "pertinence", p->sort);
-    add_option(b, "date", "les plus récents", p->sort);
-    add_option(b, "date_asc", "les plus anciens", p->sort);
-    render_buf_puts(b, "</select></p>\n</div></details>\n</form>\n");
+    add_text_field(b, "section", "text", "Rubrique", "par ex. politique", p->section);
+    add_text_field(b, "author", "text", "Auteur", "par ex. Camille Martin", p->author);
+    add_text_field(b, "since", "date", "Publié depuis le", NULL, p->since);
+    add_text_field(b, "until", "date", "Publié jusqu’au", NULL, p->until);
+    render_buf_puts(b, "<p><label for=\"sort\">Trier par</label><select id=\"sort\" name=\"sort\">");
+    for (size_t i = 0; i < 3; i++)
+        add_option(b, sort_values[i], sort_labels[i], p->sort);
+    render_buf_printf(b,
+                      "</select></p>\n<p class=\"check\"><label><input type=\"checkbox\" "
+                      "name=\"all\" value=\"1\"%s> Montrer chaque reprise d’un article</label></p>\n"
+                      "</div></details>\n</form>\n",
+                      p->all ? " checked" : "");
+}
+
+/* The query language of README.md ("The query language"), for readers. */
+static void add_help(render_buf *b)
+{
+    static const char *const rows[][2] = {
+        {"<code>retraites réforme</code>",
+         "les articles qui contiennent tous les mots (à défaut, les plus proches)"},
+        {"<code>\"réforme des retraites\"</code>", "l’expression exacte, entre guillemets"},
+        {"<code>budget -sécurité</code>, <code>budget -\"sécurité sociale\"</code>",
+         "exclut un mot ou une expression"},
+        {"<code>retraites OR grève</code>", "l’un ou l’autre (OR en majuscules)"},
+        {"<code>(retraites OR grève) Paris</code>", "des parenthèses pour grouper"},
+        {"<code>titre:vélo</code>, <code>auteur:martin</code>, <code>rubrique:culture</code>, "
+         "<code>motcle:climat</code>",
+         "un mot, une \"expression\" ou un (groupe) dans le titre, les auteurs, la rubrique ou "
+         "les mots-clés"},
+        {"<code>date:2024</code>, <code>date:2024-03</code>, <code>date:2024-01..2024-06</code>",
+         "publié pendant cette période"},
+        {"<code>depuis:2024-01-01</code>, <code>avant:2024-06</code>",
+         "publié depuis, ou avant, une date"},
+        {"<code>intellig*</code>", "les mots qui commencent ainsi"},
+    };
+    render_buf_puts(b, "<details class=\"help\" id=\"aide\"><summary>Syntaxe de recherche</summary>\n"
+                       "<table>\n<thead><tr><th scope=\"col\">Vous tapez</th>"
+                       "<th scope=\"col\">Vous trouvez</th></tr></thead>\n<tbody>\n");
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        render_buf_printf(b, "<tr><td>%s</td><td>%s</td></tr>\n", rows[i][0], rows[i][1]);
+    render_buf_puts(b, "</tbody>\n</table>\n<p>Les accents sont facultatifs : "
+                       "<code>ecole</code> trouve <em>école</em>. Les reprises d’un même article "
+                       "sont regroupées : le lien « +N reprises » les montre.</p>\n"
+                       "</details>\n");
 }
 
 /* 1 when url is an absolute http(s) URL, the only kind the page links to
@@ -332,6 +414,11 @@ static void add_form(render_buf *b, const render_page_params *p)
 static int is_web_url(const char *url)
 {
     return strncasecmp(url, "https://", 8) == 0 || strncasecmp(url, "http://", 7) == 0;
+}
+
+static void add_sep(render_buf *b)
+{
+    render_buf_puts(b, "<span class=\"sep\" aria-hidden=\"true\"> · </span>");
 }
 
 static void add_hit(render_buf *b, const render_page_params *p, const search_hit *h)
@@ -359,9 +446,9 @@ static void add_hit(render_buf *b, const render_page_params *p, const search_hit
         sep = 1;
     }
     if (h->section && *h->section) {
-        /* Each part of "societe / culture" links to the page filtered on it. */
+        /* Each part of "societe / culture" links to the search filtered on it. */
         if (sep)
-            render_buf_puts(b, "<span class=\"sep\" aria-hidden=\"true\"> · </span>");
+            add_sep(b);
         render_buf_puts(b, "<span class=\"hit-section\">");
         const char *s = h->section;
         while (*s) {
@@ -372,8 +459,10 @@ static void add_hit(render_buf *b, const render_page_params *p, const search_hit
                 b->failed = 1;
                 return;
             }
+            page_link l = search_link(p);
+            l.section = part;
             render_buf_puts(b, "<a href=\"");
-            add_page_link(b, p, part, 1);
+            add_link(b, &l);
             render_buf_puts(b, "\" title=\"Rubrique ");
             render_buf_add_html(b, part);
             render_buf_puts(b, "\">");
@@ -391,7 +480,7 @@ static void add_hit(render_buf *b, const render_page_params *p, const search_hit
     }
     if (h->author && *h->author) {
         if (sep)
-            render_buf_puts(b, "<span class=\"sep\" aria-hidden=\"true\"> · </span>");
+            add_sep(b);
         render_buf_puts(b, "<span class=\"hit-author\">");
         render_buf_add_html(b, h->author);
         render_buf_puts(b, "</span>");
@@ -408,55 +497,133 @@ static void add_hit(render_buf *b, const render_page_params *p, const search_hit
         render_buf_puts(b, "</p>\n");
     }
     free(snippet);
-    if (h->duplicates > 0)
-        render_buf_printf(b, "<p class=\"hit-dups\">et %u article%s presque identique%s</p>\n",
-                          h->duplicates, h->duplicates > 1 ? "s" : "",
-                          h->duplicates > 1 ? "s" : "");
-    render_buf_puts(b, "</article></li>\n");
+    /* Links that work without the script: the copies this hit stands for,
+     * and the articles closest to it (both keep the search to come back to). */
+    render_buf_puts(b, "<p class=\"hit-links\">");
+    if (h->duplicates > 0) {
+        char label[64];
+        snprintf(label, sizeof label, "+%u reprise%s", h->duplicates,
+                 h->duplicates > 1 ? "s" : "");
+        page_link l = search_link(p);
+        l.duplicates_of = h->id;
+        add_anchor(b, &l,
+                   "class=\"hit-dups\" title=\"Le même article, republié ailleurs ou à une autre "
+                   "date\"",
+                   label);
+        add_sep(b);
+    }
+    page_link l = search_link(p);
+    l.related = h->id;
+    add_anchor(b, &l, "class=\"hit-related\"", "Articles liés");
+    render_buf_puts(b, "</p>\n</article></li>\n");
 }
 
-/* The refinements: the sections and years of every match, as links that
- * filter on them (the most frequent sections, the most recent years), and
- * a link back to all of them when one is chosen. */
-static void add_facets(render_buf *b, const render_page_params *p, const search_result *r)
+/* --- refinements -------------------------------------------------------------------- */
+
+static int days_in_month(int year, int month)
 {
-    const search_facet *sections = &r->facets[SEARCH_FACET_SECTION];
-    const search_facet *years = &r->facets[SEARCH_FACET_YEAR];
-    char count[64];
-    render_buf_puts(b, "<nav class=\"facets\" aria-label=\"Affiner la recherche\">\n");
-    if (sections->n_values > 0 || *p->section) {
-        render_buf_puts(b, "<p><span class=\"facet-name\">Rubriques :</span> ");
-        if (*p->section) {
-            render_buf_puts(b, "<a href=\"");
-            add_page_link(b, p, "", 1);
-            render_buf_puts(b, "\">toutes</a>");
-        }
-        for (size_t i = 0; i < sections->n_values && i < 8; i++) {
-            const search_facet_value *v = &sections->values[i];
-            if (i > 0 || *p->section)
-                render_buf_puts(b, "<span class=\"sep\" aria-hidden=\"true\"> · </span>");
-            render_count_fr(v->count, count, sizeof count);
-            if (strcmp(v->value, p->section) == 0) {
-                render_buf_puts(b, "<strong aria-current=\"true\">");
-                render_buf_add_html(b, v->value);
-                render_buf_puts(b, "</strong>");
-            } else {
-                render_buf_puts(b, "<a href=\"");
-                add_page_link(b, p, v->value, 1);
-                render_buf_puts(b, "\">");
-                render_buf_add_html(b, v->value);
-                render_buf_puts(b, "</a>");
-            }
-            render_buf_printf(b, " <span class=\"count\">(%s)</span>", count);
-        }
-        render_buf_puts(b, "</p>\n");
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return month == 2 && leap ? 29 : days[month - 1];
+}
+
+/* The period p is filtered on, when it is one calendar year or one month:
+ * *year (0 when since and until are not both days of one year) and *month
+ * (1-12 when exactly one whole month, else 0); whole_year is 1 when since
+ * and until are exactly the year's first and last days. */
+typedef struct period {
+    int year, month, whole_year;
+} period;
+
+static period period_of(const render_page_params *p)
+{
+    period out = {0, 0, 0};
+    int y1, m1, d1, y2, m2, d2;
+    if (strlen(p->since) != 10 || strlen(p->until) != 10 ||
+        sscanf(p->since, "%4d-%2d-%2d", &y1, &m1, &d1) != 3 ||
+        sscanf(p->until, "%4d-%2d-%2d", &y2, &m2, &d2) != 3 || y1 != y2 || m1 < 1 || m1 > 12 ||
+        m2 < 1 || m2 > 12)
+        return out;
+    out.year = y1;
+    out.whole_year = m1 == 1 && d1 == 1 && m2 == 12 && d2 == 31;
+    if (m1 == m2 && d1 == 1 && d2 == days_in_month(y2, m2))
+        out.month = m1;
+    return out;
+}
+
+/* One value of a refinement: a link applying it, or the current choice. */
+static void add_facet_item(render_buf *b, const page_link *l, const char *label, uint64_t count,
+                           int current)
+{
+    render_buf_puts(b, "<li>");
+    if (current) {
+        render_buf_puts(b, "<strong aria-current=\"true\">");
+        render_buf_add_html(b, label);
+        render_buf_puts(b, "</strong>");
+    } else {
+        add_anchor(b, l, NULL, label);
     }
+    if (count > 0) {
+        char n[64];
+        render_count_fr(count, n, sizeof n);
+        render_buf_printf(b, " <span class=\"count\">(%s)</span>", n);
+    }
+    render_buf_puts(b, "</li>");
+}
+
+static void open_facet(render_buf *b, const char *id, const char *name)
+{
+    render_buf_printf(b,
+                      "<div class=\"facet\" id=\"facet-%s\"><span class=\"facet-name\" "
+                      "id=\"facet-%s-name\">%s :</span> <ul aria-labelledby=\"facet-%s-name\">",
+                      id, id, name, id);
+}
+
+static void close_facet(render_buf *b)
+{
+    render_buf_puts(b, "</ul></div>\n");
+}
+
+/* A facet of names (sections, authors): the most frequent `max` values,
+ * each a link filtering on it, and a link back to all when one is chosen.
+ * `field` points into the link at the filter to set. */
+static void add_name_facet(render_buf *b, const render_page_params *p, const search_facet *f,
+                           const char *id, const char *name, const char *all_label,
+                           size_t max, int is_author)
+{
+    const char *current = is_author ? p->author : p->section;
+    if (f->n_values == 0 && !*current)
+        return;
+    open_facet(b, id, name);
+    page_link l = search_link(p);
+    const char **field = is_author ? &l.author : &l.section;
+    if (*current) {
+        *field = "";
+        add_facet_item(b, &l, all_label, 0, 0);
+    }
+    for (size_t i = 0; i < f->n_values && i < max; i++) {
+        const search_facet_value *v = &f->values[i];
+        *field = v->value;
+        add_facet_item(b, &l, v->value, v->count, strcmp(v->value, current) == 0);
+    }
+    close_facet(b);
+}
+
+/* Years, the most recent first; and when the period is within one year,
+ * that year's months in order. */
+static void add_date_facets(render_buf *b, const render_page_params *p, const search_result *r)
+{
+    const search_facet *years = &r->facets[SEARCH_FACET_YEAR];
+    const search_facet *months = &r->facets[SEARCH_FACET_MONTH];
+    period chosen = period_of(p);
     if (years->n_values > 1 || *p->since || *p->until) {
         /* Years by count come from the library; show the ten most recent. */
         const search_facet_value *shown[10];
         size_t n = 0;
         for (size_t i = 0; i < years->n_values; i++) {
             const search_facet_value *v = &years->values[i];
+            if (strlen(v->value) != 4)
+                continue;
             size_t k = n < 10 ? n++ : 10;
             while (k > 0 && strcmp(shown[k - 1]->value, v->value) < 0) {
                 if (k < 10)
@@ -466,35 +633,212 @@ static void add_facets(render_buf *b, const render_page_params *p, const search_
             if (k < 10)
                 shown[k] = v;
         }
-        render_buf_puts(b, "<p><span class=\"facet-name\">Années :</span> ");
+        open_facet(b, "year", "Années");
+        page_link l = search_link(p);
         if (*p->since || *p->until) {
-            page_link l = link_from(p, 1);
             l.since = l.until = "";
-            render_buf_puts(b, "<a href=\"");
-            add_link(b, p, &l);
-            render_buf_puts(b, "\">toutes</a>");
+            add_facet_item(b, &l, "toutes", 0, 0);
         }
         for (size_t i = 0; i < n; i++) {
             char since[16], until[16];
-            if (strlen(shown[i]->value) != 4)
-                continue;
             snprintf(since, sizeof since, "%s-01-01", shown[i]->value);
             snprintf(until, sizeof until, "%s-12-31", shown[i]->value);
-            if (i > 0 || *p->since || *p->until)
-                render_buf_puts(b, "<span class=\"sep\" aria-hidden=\"true\"> · </span>");
-            page_link l = link_from(p, 1);
             l.since = since;
             l.until = until;
-            render_count_fr(shown[i]->count, count, sizeof count);
-            render_buf_puts(b, "<a href=\"");
-            add_link(b, p, &l);
-            render_buf_puts(b, "\">");
-            render_buf_add_html(b, shown[i]->value);
-            render_buf_printf(b, "</a> <span class=\"count\">(%s)</span>", count);
+            int current = chosen.whole_year && atoi(shown[i]->value) == chosen.year;
+            add_facet_item(b, &l, shown[i]->value, shown[i]->count, current);
         }
-        render_buf_puts(b, "</p>\n");
+        close_facet(b);
+    }
+    if (!chosen.year)
+        return;
+    /* The months of the chosen year, in calendar order. */
+    const search_facet_value *by_month[13] = {0};
+    for (size_t i = 0; i < months->n_values; i++) {
+        int y, m;
+        if (sscanf(months->values[i].value, "%4d-%2d", &y, &m) == 2 && y == chosen.year &&
+            m >= 1 && m <= 12)
+            by_month[m] = &months->values[i];
+    }
+    open_facet(b, "month", "Mois");
+    page_link l = search_link(p);
+    char since[16], until[16], label[64];
+    if (chosen.month) {
+        snprintf(since, sizeof since, "%04d-01-01", chosen.year);
+        snprintf(until, sizeof until, "%04d-12-31", chosen.year);
+        snprintf(label, sizeof label, "toute l’année %04d", chosen.year);
+        l.since = since;
+        l.until = until;
+        add_facet_item(b, &l, label, 0, 0);
+    }
+    for (int m = 1; m <= 12; m++) {
+        if (!by_month[m])
+            continue;
+        snprintf(since, sizeof since, "%04d-%02d-01", chosen.year, m);
+        snprintf(until, sizeof until, "%04d-%02d-%02d", chosen.year, m,
+                 days_in_month(chosen.year, m));
+        l.since = since;
+        l.until = until;
+        add_facet_item(b, &l, months_fr[m - 1], by_month[m]->count, chosen.month == m);
+    }
+    close_facet(b);
+}
+
+/* The refinements: sections, top authors, years (and months within a
+ * chosen year) of every match with their exact counts, as links that
+ * filter on them. */
+static void add_facets(render_buf *b, const render_page_params *p, const search_result *r)
+{
+    render_buf_puts(b, "<nav class=\"facets\" aria-label=\"Affiner la recherche\">\n");
+    add_name_facet(b, p, &r->facets[SEARCH_FACET_SECTION], "section", "Rubriques", "toutes", 8,
+                   0);
+    add_name_facet(b, p, &r->facets[SEARCH_FACET_AUTHOR], "author", "Auteurs", "tous", 8, 1);
+    add_date_facets(b, p, r);
+    render_buf_puts(b, "</nav>\n");
+}
+
+/* The filters in force, each with a link removing it. */
+static void add_active_filters(render_buf *b, const render_page_params *p)
+{
+    if (!*p->section && !*p->author && !*p->since && !*p->until && !p->all)
+        return;
+    render_buf_puts(b, "<ul class=\"active-filters\" aria-label=\"Filtres appliqués\">");
+    for (int i = 0; i < 4; i++) {
+        page_link l = search_link(p);
+        char label[200] = "";
+        const char *what = NULL, *value = NULL;
+        if (i == 0 && *p->section) {
+            what = "Rubrique", value = p->section, l.section = "";
+        } else if (i == 1 && *p->author) {
+            what = "Auteur", value = p->author, l.author = "";
+        } else if (i == 2 && (*p->since || *p->until)) {
+            period pd = period_of(p);
+            char d1[64], d2[64];
+            render_date_fr(p->since, d1, sizeof d1);
+            render_date_fr(p->until, d2, sizeof d2);
+            if (pd.month)
+                snprintf(label, sizeof label, "%s %04d", months_fr[pd.month - 1], pd.year);
+            else if (pd.whole_year)
+                snprintf(label, sizeof label, "%04d", pd.year);
+            else if (*p->since && *p->until)
+                snprintf(label, sizeof label, "du %s au %s", d1, d2);
+            else if (*p->since)
+                snprintf(label, sizeof label, "depuis le %s", d1);
+            else
+                snprintf(label, sizeof label, "jusqu’au %s", d2);
+            what = "Période", value = label, l.since = l.until = "";
+        } else if (i == 3 && p->all) {
+            what = "Reprises", value = "toutes montrées", l.all = 0;
+        }
+        if (!what)
+            continue;
+        render_buf_printf(b, "<li class=\"active-filter\">%s : <strong>", what);
+        render_buf_add_html(b, value);
+        render_buf_puts(b, "</strong> ");
+        render_buf_puts(b, "<a class=\"remove-filter\" href=\"");
+        add_link(b, &l);
+        render_buf_printf(b, "\" title=\"Retirer ce filtre\" aria-label=\"Retirer le filtre %s\">"
+                             "×</a></li>",
+                          what);
+    }
+    render_buf_puts(b, "</ul>\n");
+}
+
+/* The sort orders as links, so they change without the form or a script. */
+static void add_sort_links(render_buf *b, const render_page_params *p)
+{
+    render_buf_puts(b, "<p class=\"sort\"><span class=\"facet-name\">Trier :</span> ");
+    for (size_t i = 0; i < 3; i++) {
+        if (i > 0)
+            add_sep(b);
+        if (strcmp(p->sort, sort_values[i]) == 0) {
+            render_buf_printf(b, "<strong aria-current=\"true\">%s</strong>", sort_labels[i]);
+        } else {
+            page_link l = search_link(p);
+            l.sort = sort_values[i];
+            render_buf_printf(b, "<a data-sort=\"%s\" href=\"", sort_values[i]);
+            add_link(b, &l);
+            render_buf_printf(b, "\">%s</a>", sort_labels[i]);
+        }
+    }
+    render_buf_puts(b, "</p>\n");
+}
+
+/* "« title »", or "de cet article" when the headline is unknown. */
+static void add_subject(render_buf *b, const render_page_params *p)
+{
+    if (*p->subject_title) {
+        render_buf_puts(b, "« ");
+        render_buf_add_html(b, p->subject_title);
+        render_buf_puts(b, " »");
+    } else {
+        render_buf_puts(b, "cet article");
+    }
+}
+
+/* A link back to the search a list of copies or related articles came from. */
+static void add_back_link(render_buf *b, const render_page_params *p)
+{
+    if (!*p->query && !*p->section && !*p->author && !*p->since && !*p->until)
+        return;
+    page_link l = search_link(p);
+    render_buf_puts(b, "<p class=\"back\"><a href=\"");
+    add_link(b, &l);
+    render_buf_puts(b, "\">← Retour à la recherche");
+    if (*p->query) {
+        render_buf_puts(b, " « ");
+        render_buf_add_html(b, p->query);
+        render_buf_puts(b, " »");
+    }
+    render_buf_puts(b, "</a></p>\n");
+}
+
+static void add_hit_list(render_buf *b, const render_page_params *p, const search_result *r)
+{
+    render_buf_printf(b, "<ol class=\"hits\" start=\"%u\">\n", r->offset + 1);
+    for (size_t i = 0; i < r->n_hits; i++)
+        add_hit(b, p, &r->hits[i]);
+    render_buf_puts(b, "</ol>\n");
+}
+
+static void add_pager(render_buf *b, const render_page_params *p, const search_result *r)
+{
+    /* As far as the results go, and never past SEARCH_MAX_OFFSET. */
+    uint64_t pages = (r->total + p->per_page - 1) / p->per_page;
+    uint64_t max_pages = SEARCH_MAX_OFFSET / p->per_page + 1;
+    if (pages > max_pages)
+        pages = max_pages;
+    if (pages <= 1)
+        return;
+    render_buf_puts(b, "<nav class=\"pager\" aria-label=\"Pages de résultats\">");
+    if (p->page > 1) {
+        page_link l = link_from(p, p->page - 1);
+        add_anchor(b, &l, "rel=\"prev\"", "← Précédente");
+    }
+    char n_pages[64];
+    render_count_fr(pages, n_pages, sizeof n_pages);
+    render_buf_printf(b, "<span class=\"pager-pos\" aria-current=\"page\">Page %u sur %s</span>",
+                      p->page, n_pages);
+    if (p->page < pages) {
+        page_link l = link_from(p, p->page + 1);
+        add_anchor(b, &l, "rel=\"next\"", "Suivante →");
     }
     render_buf_puts(b, "</nav>\n");
+}
+
+/* The articles related to one (?related=). */
+static void add_related(render_buf *b, const render_page_params *p, const search_result *r)
+{
+    render_buf_puts(b, "<section class=\"results\" aria-labelledby=\"results-title\">\n"
+                       "<h2 id=\"results-title\" class=\"summary\">Articles liés à ");
+    add_subject(b, p);
+    render_buf_puts(b, "</h2>\n");
+    add_back_link(b, p);
+    if (r->n_hits == 0)
+        render_buf_puts(b, "<p class=\"notice\">Aucun article proche n’a été trouvé.</p>\n");
+    else
+        add_hit_list(b, p, r);
+    render_buf_puts(b, "</section>\n");
 }
 
 static void add_results(render_buf *b, const render_page_params *p, const search_result *r)
@@ -503,27 +847,39 @@ static void add_results(render_buf *b, const render_page_params *p, const search
     render_count_fr(r->total, count, sizeof count);
     render_buf_puts(b, "<section class=\"results\" aria-labelledby=\"results-title\">\n"
                        "<h2 id=\"results-title\" class=\"summary\">");
-    if (r->total == 0)
-        render_buf_puts(b, "Aucun résultat");
-    else
-        render_buf_printf(b, "%s résultat%s", count, r->total > 1 ? "s" : "");
-    render_buf_puts(b, " pour « ");
-    render_buf_add_html(b, p->query);
-    render_buf_puts(b, " »</h2>\n");
-    if (r->suggestion && *r->suggestion) {
-        page_link l = link_from(p, 1);
-        l.query = r->suggestion;
-        render_buf_puts(b, "<p class=\"didyoumean\">Vouliez-vous dire <a href=\"");
-        add_link(b, p, &l);
-        render_buf_puts(b, "\">");
-        render_buf_add_html(b, r->suggestion);
-        render_buf_puts(b, "</a> ?</p>\n");
+    if (*p->duplicates_of) {
+        /* The copies of one article: it and its republications. */
+        render_buf_puts(b, "Reprises de ");
+        add_subject(b, p);
+        render_buf_printf(b, " : %s article%s</h2>\n", count, r->total > 1 ? "s" : "");
+        add_back_link(b, p);
+    } else {
+        if (r->total == 0)
+            render_buf_puts(b, "Aucun résultat");
+        else
+            render_buf_printf(b, "%s%s résultat%s", r->total_exact ? "" : "environ ", count,
+                              r->total > 1 ? "s" : "");
+        render_buf_puts(b, " pour « ");
+        render_buf_add_html(b, p->query);
+        render_buf_puts(b, " »</h2>\n");
     }
-    if (r->has_facets && r->total > 0)
-        add_facets(b, p, r);
+    if (r->suggestion && *r->suggestion && !*p->duplicates_of) {
+        page_link l = search_link(p);
+        l.query = r->suggestion;
+        render_buf_puts(b, "<p class=\"didyoumean\">Vouliez-vous dire ");
+        add_anchor(b, &l, NULL, r->suggestion);
+        render_buf_puts(b, " ?</p>\n");
+    }
+    if (!*p->duplicates_of) {
+        add_active_filters(b, p);
+        if (r->total > 1)
+            add_sort_links(b, p);
+        if (r->has_facets && r->total > 0)
+            add_facets(b, p, r);
+    }
     if (r->partial && r->n_hits > 0)
-        render_buf_puts(b, "<p class=\"notice\">Aucun article ne contient tous les mots : voici "
-                           "les plus proches.</p>\n");
+        render_buf_puts(b, "<p class=\"notice partial\">Aucun article ne contient tous les mots : "
+                           "résultats approchants.</p>\n");
     if (r->n_hits == 0) {
         if (r->total == 0)
             render_buf_puts(b, "<p class=\"notice\">Vérifiez l’orthographe, essayez moins de mots "
@@ -532,47 +888,50 @@ static void add_results(render_buf *b, const render_page_params *p, const search
             render_buf_puts(
                 b, "<p class=\"notice\">Cette page est au-delà des derniers résultats.</p>\n");
     } else {
-        render_buf_printf(b, "<ol class=\"hits\" start=\"%u\">\n", r->offset + 1);
-        for (size_t i = 0; i < r->n_hits; i++)
-            add_hit(b, p, &r->hits[i]);
-        render_buf_puts(b, "</ol>\n");
+        add_hit_list(b, p, r);
     }
-
-    /* Pagination: as far as the results go, and never past SEARCH_MAX_OFFSET. */
-    uint64_t pages = (r->total + p->per_page - 1) / p->per_page;
-    uint64_t max_pages = SEARCH_MAX_OFFSET / p->per_page + 1;
-    if (pages > max_pages)
-        pages = max_pages;
-    if (pages > 1) {
-        render_buf_puts(b, "<nav class=\"pager\" aria-label=\"Pages de résultats\">");
-        if (p->page > 1) {
-            render_buf_puts(b, "<a rel=\"prev\" href=\"");
-            add_page_link(b, p, p->section, p->page - 1);
-            render_buf_puts(b, "\">← Précédente</a>");
-        }
-        char n_pages[64];
-        render_count_fr(pages, n_pages, sizeof n_pages);
-        render_buf_printf(b,
-                          "<span class=\"pager-pos\" aria-current=\"page\">Page %u sur %s</span>",
-                          p->page, n_pages);
-        if (p->page < pages) {
-            render_buf_puts(b, "<a rel=\"next\" href=\"");
-            add_page_link(b, p, p->section, p->page + 1);
-            render_buf_puts(b, "\">Suivante →</a>");
-        }
-        render_buf_puts(b, "</nav>\n");
-    }
+    add_pager(b, p, r);
     render_buf_puts(b, "</section>\n");
 }
 
-char *render_page(const render_page_params *p, const search_result *r, const char *error,
+/* The JSON of what the page shows, for the colophon's link: the API
+ * counts in offset and limit where the page counts in pages. */
+static void add_api_link(render_buf *b, const render_page_params *p)
+{
+    render_buf url = RENDER_BUF_INIT;
+    if (*p->related) {
+        render_buf_puts(&url, "/api/related/");
+        render_buf_add_url(&url, p->related);
+    } else {
+        page_link l = link_from(p, 1);
+        put_url(&url, "/api/search", &l);
+        if (p->page > 1)
+            render_buf_printf(&url, "&offset=%u", (p->page - 1) * p->per_page);
+    }
+    add_escaped_url(b, &url);
+}
+
+char *render_page(const render_page_params *params, const search_result *r, const char *error,
                   size_t *len)
 {
+    /* Absent strings read as "", so callers may leave new fields out. */
+    render_page_params np = *params;
+    const char **strings[] = {&np.query,         &np.section, &np.since,         &np.until,
+                              &np.sort,          &np.author,  &np.duplicates_of, &np.related,
+                              &np.subject_title};
+    for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
+        if (!*strings[i])
+            *strings[i] = "";
+    if (!*np.sort)
+        np.sort = "relevance";
+    const render_page_params *p = &np;
     render_buf b = RENDER_BUF_INIT;
     render_buf_puts(
         &b, "<!doctype html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
-    if (*p->query) {
+    if (*p->related) {
+        render_buf_puts(&b, "Articles liés — ");
+    } else if (*p->query) {
         render_buf_add_html(&b, p->query);
         render_buf_puts(&b, " — ");
     }
@@ -586,16 +945,19 @@ char *render_page(const render_page_params *p, const search_result *r, const cha
                     "<p class=\"tagline\">Recherche dans les archives d’actualité</p></header>\n"
                     "<main id=\"main\">\n");
     add_form(&b, p);
+    add_help(&b);
     if (error) {
         render_buf_puts(&b, "<p class=\"error\" role=\"alert\">");
         render_buf_add_html(&b, error);
         render_buf_puts(&b, "</p>\n");
+    } else if (r && *p->related) {
+        add_related(&b, p, r);
     } else if (r) {
         add_results(&b, p, r);
     }
-    render_buf_puts(&b,
-                    "</main>\n<footer class=\"colophon\"><p>Kiosque · <a href=\"/api/search?q=");
-    render_buf_add_url(&b, p->query);
-    render_buf_puts(&b, "\">cette recherche en JSON</a></p></footer>\n</body>\n</html>\n");
+    render_buf_puts(&b, "</main>\n<footer class=\"colophon\"><p>Kiosque · <a href=\"");
+    add_api_link(&b, p);
+    render_buf_puts(&b, "\">cette page en JSON</a> · <a href=\"#aide\">syntaxe de recherche</a>"
+                        "</p></footer>\n</body>\n</html>\n");
     return render_buf_release(&b, len);
 }

@@ -53,7 +53,7 @@ void render_date_fr(const char *iso, char *out, size_t out_size);
 void render_count_fr(uint64_t n, char *out, size_t out_size);
 
 /* What the reader asked for on the search page, echoed back into the form
- * and the links.  Strings are "" when absent, never NULL. */
+ * and the links.  Strings are "" (or NULL) when absent. */
 typedef struct render_page_params {
     const char *query;
     const char *section;
@@ -62,13 +62,23 @@ typedef struct render_page_params {
     const char *sort;  /* "relevance", "date" or "date_asc" */
     unsigned page;     /* 1-based */
     unsigned per_page; /* hits per page */
+    const char *author;
+    int all;                   /* 1: republished copies are separate hits */
+    const char *duplicates_of; /* the page lists the copies of this article id */
+    const char *related;       /* the page lists the articles related to this id */
+    const char *subject_title; /* the headline of that article, when known */
 } render_page_params;
 
-/* The whole search page in French: the form with its filters, then either
- * the results of r (with total, pagination and highlighted snippets), or the
- * message `error` (when not NULL), or nothing more when r is NULL.  Every
- * value from the request is escaped.  Returns NULL when out of memory; the
- * caller frees the result with free(). */
+/* The whole search page in French: the form with its filters and the help
+ * on the query language, then either the results of r, or the message
+ * `error` (when not NULL), or nothing more when r is NULL.  The results are,
+ * for a search: the total ("environ" when not exact), did-you-mean, the
+ * filters in force (each removable), sort links, refinements from r's facets
+ * (sections, authors, years, and months within a chosen year), the hits with
+ * their links to their copies and related articles, and pagination; with
+ * duplicates_of, the copies of one article; with related, r holds the
+ * related articles.  Every value from the request and the index is escaped.
+ * Returns NULL when out of memory; the caller frees the result with free(). */
 char *render_page(const render_page_params *p, const search_result *r, const char *error,
                   size_t *len);
 

@@ -22,9 +22,13 @@
 #define CACHE_MAX_BODY (256u * 1024u)
 #define PAGE_SIZE 10u         /* hits per page on the HTML page */
 #define MAX_FILTER_BYTES 256u /* section and author filters */
+#define MAX_ID_BYTES 256u     /* article ids in paths and parameters */
+#define MAX_HALF_LIFE_DAYS 36500.0
+#define RELATED_DEFAULT 10u
 #define SUGGEST_DEFAULT 8u
 #define SUGGEST_MAX 20u
 #define ARTICLES_PREFIX "/api/articles/"
+#define RELATED_PREFIX "/api/related/"
 
 /* One worker thread's engine.  Slots are created on a thread's first
  * request and kept in a list so routes_app_free can close them all once
@@ -231,8 +235,54 @@ typedef struct search_params {
     search_request req;
     char query[SEARCH_MAX_QUERY_BYTES + 1]; /* blanks trimmed, runs of blanks made one space */
     const char *since_text, *until_text, *sort_text;
+    const char *related; /* the page only: the article whose related articles are listed */
     unsigned page;
 } search_params;
+
+/* Parses a 0/1 switch such as facets= or all=. */
+static int parse_switch(http_request *req, const char *name, int *out, char *err,
+                        size_t err_size)
+{
+    const char *v = param(req, name);
+    if (!v)
+        return 0;
+    if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+        snprintf(err, err_size, "%s must be 0 or 1", name);
+        return -1;
+    }
+    *out = v[0] == '1';
+    return 0;
+}
+
+/* Parses a number of days such as "90" or "7.5": at most 6 digits before
+ * the point and 3 after, so strtod sees nothing but plain decimals. */
+static int parse_days(const char *s, double *out)
+{
+    size_t int_digits = 0, frac_digits = 0;
+    const char *c = s;
+    for (; *c >= '0' && *c <= '9'; c++)
+        int_digits++;
+    if (*c == '.')
+        for (c++; *c >= '0' && *c <= '9'; c++)
+            frac_digits++;
+    if (*c || int_digits == 0 || int_digits > 6 || frac_digits > 3 || (s[int_digits] == '.' && frac_digits == 0))
+        return -1;
+    *out = strtod(s, NULL);
+    return 0;
+}
+
+/* An article id parameter: absent, or at most MAX_ID_BYTES. */
+static int parse_id_param(http_request *req, const char *name, const char **out, char *err,
+                          size_t err_size)
+{
+    const char *v = param(req, name);
+    if (v && strlen(v) > MAX_ID_BYTES) {
+        snprintf(err, err_size, "%s is longer than %u bytes", name, MAX_ID_BYTES);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
 
 static int parse_date_param(const char *name, const char *text, int end_of_day, int64_t *out,
                             char *err, size_t err_size)
@@ -297,13 +347,28 @@ static int parse_search_params(http_request *req, int page_mode, search_params *
             snprintf(err, err_size, "limit must be a number from 1 to %u", SEARCH_MAX_LIMIT);
             return -1;
         }
-        if ((v = param(req, "facets"))) {
-            if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
-                snprintf(err, err_size, "facets must be 0 or 1");
+        if (parse_switch(req, "facets", &sp->req.facets, err, err_size) != 0)
+            return -1;
+        if ((v = param(req, "half_life"))) {
+            double days = 0;
+            if (parse_days(v, &days) != 0 || days > MAX_HALF_LIFE_DAYS) {
+                snprintf(err, err_size,
+                         "half_life must be a number of days from 0 (no freshness) to %.0f",
+                         MAX_HALF_LIFE_DAYS);
                 return -1;
             }
-            sp->req.facets = v[0] == '1';
+            /* 0 asks for no freshness at all, which the library spells < 0. */
+            sp->req.half_life_days = days > 0 ? days : -1.0;
         }
+    }
+    if (parse_switch(req, "all", &sp->req.no_collapse, err, err_size) != 0 ||
+        parse_id_param(req, "duplicates_of", &sp->req.duplicates_of, err, err_size) != 0)
+        return -1;
+    if (page_mode) {
+        if (parse_id_param(req, "related", &sp->related, err, err_size) != 0)
+            return -1;
+        /* Facets refine a search; a list of copies or of related articles has none. */
+        sp->req.facets = !sp->req.duplicates_of && !sp->related;
     }
     sp->sort_text = "relevance";
     if ((v = param(req, "sort"))) {
@@ -348,14 +413,47 @@ static char *search_cache_key(const search_params *sp)
     const char *section = sp->req.section ? sp->req.section : "";
     const char *author = sp->req.author ? sp->req.author : "";
     render_buf b = RENDER_BUF_INIT;
-    render_buf_printf(&b, "search|%zu:%s|%u|%u|%d|%zu:%s|%zu:%s|%lld|%lld|%d", strlen(sp->query),
-                      sp->query, sp->req.offset, sp->req.limit, (int)sp->req.sort, strlen(section),
-                      section, strlen(author), author, (long long)sp->req.since,
-                      (long long)sp->req.until, sp->req.facets);
+    const char *dups = sp->req.duplicates_of ? sp->req.duplicates_of : "";
+    render_buf_printf(&b, "search|%zu:%s|%u|%u|%d|%zu:%s|%zu:%s|%lld|%lld|%d|%d|%zu:%s|%.3f",
+                      strlen(sp->query), sp->query, sp->req.offset, sp->req.limit,
+                      (int)sp->req.sort, strlen(section), section, strlen(author), author,
+                      (long long)sp->req.since, (long long)sp->req.until, sp->req.facets,
+                      sp->req.no_collapse, strlen(dups), dups, sp->req.half_life_days);
     return render_buf_release(&b, NULL);
 }
 
 /* --- handlers ------------------------------------------------------------------------------ */
+
+/* 1 when a library call failed with st because article `id` is not indexed
+ * (and not because the index could not be read, which also says "not
+ * found"): the store is asked again to tell them apart. */
+static int unknown_article(search_engine *e, kq_status st, const char *id)
+{
+    if (st != KQ_ERR_NOT_FOUND || !id)
+        return 0;
+    char *json = NULL;
+    kq_status again = search_article_json(e, id, &json);
+    free(json);
+    return again == KQ_ERR_NOT_FOUND;
+}
+
+/* The headline of article `id`, or NULL with *st set (KQ_ERR_NOT_FOUND when
+ * no such article).  The caller frees it with free(). */
+static char *article_title(search_engine *e, const char *id, kq_status *st)
+{
+    char *json = NULL, *title = NULL;
+    *st = search_article_json(e, id, &json);
+    if (*st != KQ_OK)
+        return NULL;
+    json_t *root = json_loads(json, 0, NULL);
+    const char *t = json_string_value(json_object_get(root, "title"));
+    title = strdup(t ? t : "");
+    if (!title)
+        *st = KQ_ERR_NOMEM;
+    json_decref(root);
+    free(json);
+    return title;
+}
 
 static void handle_api_search(http_request *req, void *ctx)
 {
@@ -368,7 +466,7 @@ static void handle_api_search(http_request *req, void *ctx)
         http_reply_error(req, 400, "bad_parameter", err);
         goto out;
     }
-    if (!*sp.query) {
+    if (!*sp.query && !sp.req.duplicates_of) {
         http_reply_error(req, 400, "bad_parameter", "q is required: the words to search for");
         goto out;
     }
@@ -389,6 +487,12 @@ static void handle_api_search(http_request *req, void *ctx)
         }
     }
     kq_status st = search_run(e, &sp.req, &result);
+    if (st != KQ_OK && unknown_article(e, st, sp.req.duplicates_of)) {
+        snprintf(err, sizeof err, "duplicates_of: no article with id '%s' is indexed",
+                 sp.req.duplicates_of);
+        http_reply_error(req, 400, "bad_parameter", err);
+        goto out;
+    }
     if (st != KQ_OK) {
         reply_search_failure(app, req, e, st);
         goto out;
@@ -403,12 +507,30 @@ out:
     free(key);
 }
 
+/* The page's reply when the index fails under a query. */
+static char *page_unavailable(routes_app *app, search_engine *e, const render_page_params *p,
+                              size_t *len)
+{
+    if (e) {
+        atomic_fetch_add(&app->search_failures, 1);
+        worker_engine_reset();
+    }
+    return render_page(p, NULL,
+                       "La recherche est momentanément indisponible : l’index ne peut pas être "
+                       "lu. Réessayez dans un instant.",
+                       len);
+}
+
+/* The search page: a search (?q= and filters), the copies of one article
+ * (?duplicates_of=) or the articles related to one (?related=). */
 static void handle_page(http_request *req, void *ctx)
 {
     routes_app *app = ctx;
     search_params sp;
     char err[512];
+    char message[700];
     search_result result = {0};
+    char *subject = NULL;
     int parsed = parse_search_params(req, 1, &sp, err, sizeof err) == 0;
     const char *raw_q = http_request_param(req, "q");
     render_page_params p = {
@@ -419,43 +541,54 @@ static void handle_page(http_request *req, void *ctx)
         .sort = parsed ? sp.sort_text : "relevance",
         .page = parsed ? sp.page : 1,
         .per_page = PAGE_SIZE,
+        .author = parsed && sp.req.author ? sp.req.author : "",
+        .all = parsed ? sp.req.no_collapse : 0,
+        .duplicates_of = parsed && sp.req.duplicates_of ? sp.req.duplicates_of : "",
+        .related = parsed && sp.related ? sp.related : "",
+        .subject_title = "",
     };
     char *html = NULL;
     size_t len = 0;
     unsigned status = 200;
+    const char *subject_id = parsed ? (sp.related ? sp.related : sp.req.duplicates_of) : NULL;
     if (!parsed) {
         /* The form is shown again, with the reason, in French for the reader. */
-        char message[600];
         snprintf(message, sizeof message, "Requête invalide : %s.", err);
         html = render_page(&p, NULL, message, &len);
         status = 400;
-    } else if (!*sp.query) {
+    } else if (!*sp.query && !subject_id) {
         html = render_page(&p, NULL, NULL, &len);
     } else {
         search_engine *e = worker_engine(app, err, sizeof err);
-        kq_status st = e ? search_run(e, &sp.req, &result) : KQ_ERR_NOT_FOUND;
+        kq_status st = e ? KQ_OK : KQ_ERR_IO;
+        if (e && subject_id) {
+            /* The article the list is about, named in its heading. */
+            subject = article_title(e, subject_id, &st);
+            if (subject)
+                p.subject_title = subject;
+        }
+        if (st == KQ_OK)
+            st = sp.related ? search_related(e, sp.related, PAGE_SIZE, &result)
+                            : search_run(e, &sp.req, &result);
         if (st == KQ_OK) {
             html = render_page(&p, &result, NULL, &len);
+        } else if (st == KQ_ERR_NOT_FOUND && subject_id && unknown_article(e, st, subject_id)) {
+            snprintf(message, sizeof message, "Aucun article n’a l’identifiant « %s ».",
+                     subject_id);
+            html = render_page(&p, NULL, message, &len);
+            status = 404;
         } else if (st == KQ_ERR_INVALID) {
-            char message[700];
             snprintf(message, sizeof message, "Requête invalide : %s.", search_last_error(e));
             html = render_page(&p, NULL, message, &len);
             status = 400;
         } else {
-            if (e) {
-                atomic_fetch_add(&app->search_failures, 1);
-                worker_engine_reset();
-            }
-            html = render_page(
-                &p, NULL,
-                "La recherche est momentanément indisponible : l’index ne peut pas être lu. "
-                "Réessayez dans un instant.",
-                &len);
+            html = page_unavailable(app, e, &p, &len);
             status = 503;
         }
     }
     http_reply_owned(req, status, HTTP_KIND_PAGE, "text/html; charset=utf-8", html, len);
     search_result_clear(&result);
+    free(subject);
 }
 
 static void handle_api_suggest(http_request *req, void *ctx)
@@ -556,6 +689,62 @@ static void handle_api_article(http_request *req, void *ctx)
     free(json);
 }
 
+/* /api/related/{id}?limit=: the articles closest to one, in /api/search's shape. */
+static void handle_api_related(http_request *req, void *ctx)
+{
+    routes_app *app = ctx;
+    char err[512];
+    search_result result = {0};
+    char *key = NULL;
+    const char *id = http_request_path(req) + strlen(RELATED_PREFIX);
+    unsigned limit = RELATED_DEFAULT;
+    const char *v = param(req, "limit");
+    if (v && (parse_uint(v, &limit) != 0 || limit < 1 || limit > SEARCH_MAX_LIMIT)) {
+        snprintf(err, sizeof err, "limit must be a number from 1 to %u", SEARCH_MAX_LIMIT);
+        http_reply_error(req, 400, "bad_parameter", err);
+        goto out;
+    }
+    if (!*id || strlen(id) > MAX_ID_BYTES) {
+        http_reply_error(req, 404, "not_found",
+                         "no such article: give its id, as in /api/related/42");
+        goto out;
+    }
+    search_engine *e = worker_engine(app, err, sizeof err);
+    if (!e) {
+        http_reply_error(req, 503, "index_unavailable", err);
+        goto out;
+    }
+    uint64_t tag = current_tag(app, e);
+    render_buf kb = RENDER_BUF_INIT;
+    render_buf_printf(&kb, "related|%u|%s", limit, id);
+    key = render_buf_release(&kb, NULL);
+    size_t len = 0;
+    char *hit = key ? cache_get(app->replies, key, tag, &len) : NULL;
+    if (hit) {
+        http_request_add_header(req, "X-Kiosque-Cache", "hit");
+        http_reply_owned(req, 200, HTTP_KIND_API, "application/json", hit, len);
+        goto out;
+    }
+    kq_status st = search_related(e, id, limit, &result);
+    if (st != KQ_OK && unknown_article(e, st, id)) {
+        snprintf(err, sizeof err, "no article with id '%s' is indexed", id);
+        http_reply_error(req, 404, "not_found", err);
+        goto out;
+    }
+    if (st != KQ_OK) {
+        reply_search_failure(app, req, e, st);
+        goto out;
+    }
+    char *json = search_result_to_json(&result);
+    if (json && key)
+        cache_put(app->replies, key, tag, json, strlen(json));
+    http_request_add_header(req, "X-Kiosque-Cache", "miss");
+    http_reply_owned(req, 200, HTTP_KIND_API, "application/json", json, json ? strlen(json) : 0);
+out:
+    search_result_clear(&result);
+    free(key);
+}
+
 static void handle_healthz(http_request *req, void *ctx)
 {
     routes_app *app = ctx;
@@ -639,6 +828,7 @@ static const http_route route_table[] = {
     {"api_search", "/api/search", 0, 1, handle_api_search},
     {"api_suggest", "/api/suggest", 0, 1, handle_api_suggest},
     {"api_article", ARTICLES_PREFIX, 1, 1, handle_api_article},
+    {"api_related", RELATED_PREFIX, 1, 1, handle_api_related},
     {"healthz", "/healthz", 0, 0, handle_healthz},
     {"metrics", "/metrics", 0, 0, handle_metrics},
     {"static", "/static/", 1, 1, handle_static},
