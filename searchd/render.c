@@ -247,8 +247,8 @@ typedef struct page_link {
 /* The link to p itself at `page`, to be adjusted before add_link. */
 static page_link link_from(const render_page_params *p, unsigned page)
 {
-    page_link l = {p->query,         p->section, p->author, p->since, p->until, p->sort,
-                   p->duplicates_of, p->related, p->all,    page};
+    page_link l = {p->query, p->section,       p->author,  p->since, p->until,
+                   p->sort,  p->duplicates_of, p->related, p->all,   page};
     return l;
 }
 
@@ -264,8 +264,8 @@ static page_link search_link(const render_page_params *p)
 /* Appends `path` and l's query string, not yet HTML-escaped, to url. */
 static void put_url(render_buf *url, const char *path, const page_link *l)
 {
-    const char *names[] = {"&section=", "&author=",        "&since=",
-                           "&until=",   "&duplicates_of=", "&related="};
+    const char *names[] = {
+        "&section=", "&author=", "&since=", "&until=", "&duplicates_of=", "&related="};
     const char *values[] = {l->section, l->author,        l->since,
                             l->until,   l->duplicates_of, l->related};
     render_buf_puts(url, path);
@@ -367,14 +367,16 @@ static void add_form(render_buf *b, const render_page_params *p)
     add_text_field(b, "author", "text", "Auteur", "par ex. Camille Martin", p->author);
     add_text_field(b, "since", "date", "Publié depuis le", NULL, p->since);
     add_text_field(b, "until", "date", "Publié jusqu’au", NULL, p->until);
-    render_buf_puts(b, "<p><label for=\"sort\">Trier par</label><select id=\"sort\" name=\"sort\">");
+    render_buf_puts(b,
+                    "<p><label for=\"sort\">Trier par</label><select id=\"sort\" name=\"sort\">");
     for (size_t i = 0; i < 3; i++)
         add_option(b, sort_values[i], sort_labels[i], p->sort);
-    render_buf_printf(b,
-                      "</select></p>\n<p class=\"check\"><label><input type=\"checkbox\" "
-                      "name=\"all\" value=\"1\"%s> Montrer chaque reprise d’un article</label></p>\n"
-                      "</div></details>\n</form>\n",
-                      p->all ? " checked" : "");
+    render_buf_printf(
+        b,
+        "</select></p>\n<p class=\"check\"><label><input type=\"checkbox\" "
+        "name=\"all\" value=\"1\"%s> Montrer chaque reprise d’un article</label></p>\n"
+        "</div></details>\n</form>\n",
+        p->all ? " checked" : "");
 }
 
 /* The query language of README.md ("The query language"), for readers. */
@@ -398,9 +400,10 @@ static void add_help(render_buf *b)
          "publié depuis, ou avant, une date"},
         {"<code>intellig*</code>", "les mots qui commencent ainsi"},
     };
-    render_buf_puts(b, "<details class=\"help\" id=\"aide\"><summary>Syntaxe de recherche</summary>\n"
-                       "<table>\n<thead><tr><th scope=\"col\">Vous tapez</th>"
-                       "<th scope=\"col\">Vous trouvez</th></tr></thead>\n<tbody>\n");
+    render_buf_puts(b,
+                    "<details class=\"help\" id=\"aide\"><summary>Syntaxe de recherche</summary>\n"
+                    "<table>\n<thead><tr><th scope=\"col\">Vous tapez</th>"
+                    "<th scope=\"col\">Vous trouvez</th></tr></thead>\n<tbody>\n");
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         render_buf_printf(b, "<tr><td>%s</td><td>%s</td></tr>\n", rows[i][0], rows[i][1]);
     render_buf_puts(b, "</tbody>\n</table>\n<p>Les accents sont facultatifs : "
@@ -502,8 +505,7 @@ static void add_hit(render_buf *b, const render_page_params *p, const search_hit
     render_buf_puts(b, "<p class=\"hit-links\">");
     if (h->duplicates > 0) {
         char label[64];
-        snprintf(label, sizeof label, "+%u reprise%s", h->duplicates,
-                 h->duplicates > 1 ? "s" : "");
+        snprintf(label, sizeof label, "+%u reprise%s", h->duplicates, h->duplicates > 1 ? "s" : "");
         page_link l = search_link(p);
         l.duplicates_of = h->id;
         add_anchor(b, &l,
@@ -588,8 +590,8 @@ static void close_facet(render_buf *b)
  * each a link filtering on it, and a link back to all when one is chosen.
  * `field` points into the link at the filter to set. */
 static void add_name_facet(render_buf *b, const render_page_params *p, const search_facet *f,
-                           const char *id, const char *name, const char *all_label,
-                           size_t max, int is_author)
+                           const char *id, const char *name, const char *all_label, size_t max,
+                           int is_author)
 {
     const char *current = is_author ? p->author : p->section;
     if (f->n_values == 0 && !*current)
@@ -656,8 +658,8 @@ static void add_date_facets(render_buf *b, const render_page_params *p, const se
     const search_facet_value *by_month[13] = {0};
     for (size_t i = 0; i < months->n_values; i++) {
         int y, m;
-        if (sscanf(months->values[i].value, "%4d-%2d", &y, &m) == 2 && y == chosen.year &&
-            m >= 1 && m <= 12)
+        if (sscanf(months->values[i].value, "%4d-%2d", &y, &m) == 2 && y == chosen.year && m >= 1 &&
+            m <= 12)
             by_month[m] = &months->values[i];
     }
     open_facet(b, "month", "Mois");
@@ -690,8 +692,7 @@ static void add_date_facets(render_buf *b, const render_page_params *p, const se
 static void add_facets(render_buf *b, const render_page_params *p, const search_result *r)
 {
     render_buf_puts(b, "<nav class=\"facets\" aria-label=\"Affiner la recherche\">\n");
-    add_name_facet(b, p, &r->facets[SEARCH_FACET_SECTION], "section", "Rubriques", "toutes", 8,
-                   0);
+    add_name_facet(b, p, &r->facets[SEARCH_FACET_SECTION], "section", "Rubriques", "toutes", 8, 0);
     add_name_facet(b, p, &r->facets[SEARCH_FACET_AUTHOR], "author", "Auteurs", "tous", 8, 1);
     add_date_facets(b, p, r);
     render_buf_puts(b, "</nav>\n");
@@ -737,8 +738,9 @@ static void add_active_filters(render_buf *b, const render_page_params *p)
         render_buf_puts(b, "</strong> ");
         render_buf_puts(b, "<a class=\"remove-filter\" href=\"");
         add_link(b, &l);
-        render_buf_printf(b, "\" title=\"Retirer ce filtre\" aria-label=\"Retirer le filtre %s\">"
-                             "×</a></li>",
+        render_buf_printf(b,
+                          "\" title=\"Retirer ce filtre\" aria-label=\"Retirer le filtre %s\">"
+                          "×</a></li>",
                           what);
     }
     render_buf_puts(b, "</ul>\n");
@@ -916,9 +918,9 @@ char *render_page(const render_page_params *params, const search_result *r, cons
 {
     /* Absent strings read as "", so callers may leave new fields out. */
     render_page_params np = *params;
-    const char **strings[] = {&np.query,         &np.section, &np.since,         &np.until,
-                              &np.sort,          &np.author,  &np.duplicates_of, &np.related,
-                              &np.subject_title};
+    const char **strings[] = {&np.query,         &np.section, &np.since,
+                              &np.until,         &np.sort,    &np.author,
+                              &np.duplicates_of, &np.related, &np.subject_title};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
         if (!*strings[i])
             *strings[i] = "";

@@ -240,8 +240,7 @@ typedef struct search_params {
 } search_params;
 
 /* Parses a 0/1 switch such as facets= or all=. */
-static int parse_switch(http_request *req, const char *name, int *out, char *err,
-                        size_t err_size)
+static int parse_switch(http_request *req, const char *name, int *out, char *err, size_t err_size)
 {
     const char *v = param(req, name);
     if (!v)
@@ -265,7 +264,8 @@ static int parse_days(const char *s, double *out)
     if (*c == '.')
         for (c++; *c >= '0' && *c <= '9'; c++)
             frac_digits++;
-    if (*c || int_digits == 0 || int_digits > 6 || frac_digits > 3 || (s[int_digits] == '.' && frac_digits == 0))
+    if (*c || int_digits == 0 || int_digits > 6 || frac_digits > 3 ||
+        (s[int_digits] == '.' && frac_digits == 0))
         return -1;
     *out = strtod(s, NULL);
     return 0;

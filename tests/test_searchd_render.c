@@ -120,7 +120,13 @@ static void test_page(void)
                        .took_ms = 1.0,
                        .hits = &hit,
                        .n_hits = 1};
-    render_page_params p = {"vélo\"><script>", "", "", "", "relevance", 2, 10};
+    render_page_params p = {.query = "vélo\"><script>",
+                            .section = "",
+                            .since = "",
+                            .until = "",
+                            .sort = "relevance",
+                            .page = 2,
+                            .per_page = 10};
     size_t len = 0;
     char *html = render_page(&p, &r, NULL, &len);
     CHECK(html != NULL);
@@ -165,6 +171,90 @@ static void test_page(void)
                            "&quot;rouge&quot;</a>") != NULL);
         free(html);
     }
+
+    /* Authors, and the months of a chosen year in calendar order. */
+    search_facet_value authors[] = {{"Inès Moreau", 4}, {"Zoé \"<i>\"", 2}};
+    search_facet_value months[] = {{"2024-03", 5}, {"2024-01", 4}, {"2023-12", 1}};
+    r.facets[SEARCH_FACET_AUTHOR].values = authors;
+    r.facets[SEARCH_FACET_AUTHOR].n_values = 2;
+    r.facets[SEARCH_FACET_MONTH].values = months;
+    r.facets[SEARCH_FACET_MONTH].n_values = 3;
+    render_page_params py = p;
+    py.since = "2024-01-01";
+    py.until = "2024-12-31";
+    py.author = "Inès Moreau";
+    html = render_page(&py, &r, NULL, &len);
+    CHECK(html != NULL);
+    if (html) {
+        CHECK(strstr(html, "<strong aria-current=\"true\">Inès Moreau</strong>") != NULL);
+        CHECK(strstr(html,
+                     "author=Zo%C3%A9%20%22%3Ci%3E%22&amp;since=2024-01-01&amp;until=2024-"
+                     "12-31\">Zoé &quot;&lt;i&gt;&quot;</a> <span class=\"count\">(2)</span>") !=
+              NULL);
+        CHECK(strstr(html, "<strong aria-current=\"true\">2024</strong>") != NULL);
+        char *jan = strstr(html, "since=2024-01-01&amp;until=2024-01-31\">janvier</a>");
+        char *mar = strstr(html, "since=2024-03-01&amp;until=2024-03-31\">mars</a>");
+        CHECK(jan && mar && jan < mar);
+        CHECK(strstr(html, "décembre") == NULL); /* another year's month */
+        /* Filters in force, each removable. */
+        CHECK(strstr(html, "Auteur : <strong>Inès Moreau</strong> <a class=\"remove-filter\" "
+                           "href=\"/?q=v%C3%A9lo%22%3E%3Cscript%3E&amp;since=2024-01-01&amp;"
+                           "until=2024-12-31\"") != NULL);
+        CHECK(strstr(html, "Période : <strong>2024</strong>") != NULL);
+        free(html);
+    }
+    py.since = "2024-02-01";
+    py.until = "2024-02-29"; /* a leap year's February is a whole month */
+    html = render_page(&py, &r, NULL, &len);
+    CHECK(html && strstr(html, "Période : <strong>février 2024</strong>") != NULL);
+    CHECK(html && strstr(html, "until=2024-12-31\">toute l’année 2024</a>") != NULL);
+    free(html);
+
+    /* A hit standing for copies links to them and to related articles; a
+     * total that is an estimate says so; partial matching is announced. */
+    hit.duplicates = 2;
+    r.total_exact = 0;
+    r.partial = 1;
+    r.has_facets = 0;
+    r.suggestion = NULL;
+    html = render_page(&p, &r, NULL, &len);
+    CHECK(html != NULL);
+    if (html) {
+        CHECK(strstr(html, "environ 25 résultats") != NULL);
+        CHECK(strstr(html, "class=\"hit-dups\"") != NULL);
+        CHECK(strstr(html, "href=\"/?q=v%C3%A9lo%22%3E%3Cscript%3E&amp;duplicates_of=a1\">+2 "
+                           "reprises</a>") != NULL);
+        CHECK(strstr(html, "class=\"hit-related\" href=\"/?q=v%C3%A9lo%22%3E%3Cscript%3E&amp;"
+                           "related=a1\">Articles liés</a>") != NULL);
+        CHECK(strstr(html, "Aucun article ne contient tous les mots : résultats approchants") !=
+              NULL);
+        CHECK(strstr(html, "<summary>Syntaxe de recherche</summary>") != NULL);
+        CHECK(strstr(html, "<code>intellig*</code>") != NULL);
+        CHECK(strstr(html, "data-sort=\"date\"") != NULL);
+        free(html);
+    }
+
+    /* The copies of one article, and the related articles of one: headings
+     * name the article (escaped) and link back to the search. */
+    render_page_params pd = p;
+    pd.duplicates_of = "a1\"<x>";
+    pd.subject_title = "Le <b>titre</b>";
+    html = render_page(&pd, &r, NULL, &len);
+    CHECK(html &&
+          strstr(html, "Reprises de « Le &lt;b&gt;titre&lt;/b&gt; » : 25 articles") != NULL);
+    CHECK(html && strstr(html, "duplicates_of=a1%22%3Cx%3E&amp;page=3") != NULL); /* pager */
+    CHECK(html && strstr(html, "← Retour à la recherche") != NULL);
+    CHECK(html && strstr(html, "<x>") == NULL);
+    free(html);
+    render_page_params pr = p;
+    pr.related = "a1\"<x>";
+    pr.subject_title = "Le <b>titre</b>";
+    html = render_page(&pr, &r, NULL, &len);
+    CHECK(html && strstr(html, "Articles liés à « Le &lt;b&gt;titre&lt;/b&gt; »") != NULL);
+    CHECK(html && strstr(html, "href=\"/api/related/a1%22%3Cx%3E\"") != NULL);
+    CHECK(html && strstr(html, "rel=\"next\"") == NULL); /* no pager */
+    CHECK(html && strstr(html, "<x>") == NULL);
+    free(html);
 
     html = render_page(&p, NULL, "Requête invalide : <since>.", &len);
     CHECK(html && strstr(html, "role=\"alert\">Requête invalide : &lt;since&gt;.</p>") != NULL);

@@ -11,6 +11,19 @@
   var base = script && script.src ? new URL(script.src, document.baseURI).origin : '';
   var counter = 0;
 
+  /* Lower case without accents, blanks made single spaces. */
+  function fold(s) {
+    var t = s.normalize ? s.normalize('NFD').replace(/[\u0300-\u036f]/g, '') : s;
+    return t.toLowerCase().replace(/\s+/g, ' ').trim();
+  }
+
+  /* /api/suggest lists completions of what was typed, then headlines of
+   * articles holding those words: a headline has several words and does not
+   * continue the typed text (completions keep it, accents aside). */
+  function isHeadline(suggestion, typed) {
+    return /\s/.test(suggestion.trim()) && fold(suggestion).indexOf(fold(typed)) !== 0;
+  }
+
   function enhance(input) {
     if (input.dataset.kiosqueReady) return;
     input.dataset.kiosqueReady = '1';
@@ -26,11 +39,19 @@
     var pending = null;
     var lastAsked = '';
 
-    function fill(words) {
+    function fill(words, typed) {
       while (list.firstChild) list.removeChild(list.firstChild);
       words.forEach(function (w) {
         var option = document.createElement('option');
         option.value = w; /* a property, never HTML: nothing to escape */
+        if (isHeadline(w, typed)) {
+          /* Shown beside the headline by the browser's list. */
+          option.label = 'titre d\u2019article';
+          option.className = 'suggest-headline';
+          option.setAttribute('data-kind', 'headline');
+        } else {
+          option.setAttribute('data-kind', 'completion');
+        }
         list.appendChild(option);
       });
     }
@@ -47,7 +68,7 @@
       }).then(function (r) {
         return r.ok ? r.json() : { suggestions: [] };
       }).then(function (data) {
-        if (input.value === q) fill(data.suggestions || []);
+        if (input.value === q) fill(data.suggestions || [], q);
       }).catch(function () { /* suggestions are optional: stay silent */ });
     }
 

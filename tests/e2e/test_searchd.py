@@ -10,6 +10,7 @@ Exit status: 0 all passed, 1 a test failed, 77 skipped (a program is missing).
 Python 3 standard library only.
 """
 import argparse
+import html
 import http.client
 import json
 import os
@@ -255,6 +256,28 @@ class Errors(unittest.TestCase):
         ("/api/search?q=velo&offset=99999999999999999999", 400, "bad_parameter"),
         ("/api/search?q=velo&sort=random", 400, "bad_parameter"),
         ("/api/search?q=velo&facets=yes", 400, "bad_parameter"),
+        ("/api/search?q=velo&facets=2", 400, "bad_parameter"),
+        ("/api/search?q=velo&all=yes", 400, "bad_parameter"),
+        ("/api/search?q=velo&all=2", 400, "bad_parameter"),
+        ("/api/search?q=velo&half_life=-1", 400, "bad_parameter"),
+        ("/api/search?q=velo&half_life=abc", 400, "bad_parameter"),
+        ("/api/search?q=velo&half_life=1e3", 400, "bad_parameter"),
+        ("/api/search?q=velo&half_life=.5", 400, "bad_parameter"),
+        ("/api/search?q=velo&half_life=5.", 400, "bad_parameter"),
+        ("/api/search?q=velo&half_life=36501", 400, "bad_parameter"),
+        ("/api/search?q=velo&half_life=nan", 400, "bad_parameter"),
+        ("/api/search?q=velo&duplicates_of=" + "d" * 300, 400, "bad_parameter"),
+        ("/api/search?q=velo&duplicates_of=pas-un-article", 400, "bad_parameter"),
+        ("/api/search?q=velo&author=" + "a" * 300, 400, "bad_parameter"),
+        ("/api/search?q=velo&sort=DATE", 400, "bad_parameter"),
+        ("/api/search?q=velo&until=2024-13-01", 400, "bad_parameter"),
+        ("/api/related/train-1?limit=0", 400, "bad_parameter"),
+        ("/api/related/train-1?limit=101", 400, "bad_parameter"),
+        ("/api/related/train-1?limit=x", 400, "bad_parameter"),
+        ("/api/related/pas-un-article", 404, "not_found"),
+        ("/api/related/", 404, "not_found"),
+        ("/api/related/" + "r" * 300, 404, "not_found"),
+        ("/api/related/%FF", 400, "bad_parameter"),
         ("/api/search?q=velo&since=hier", 400, "bad_parameter"),
         ("/api/search?q=velo&since=2024-05-01&until=2024-01-01", 400, "bad_parameter"),
         ("/api/search?q=velo&section=" + "s" * 300, 400, "bad_parameter"),
@@ -378,6 +401,254 @@ class Page(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertEqual(r["query"], attack)
         self.assertEqual(headers["x-content-type-options"], "nosniff")
+
+
+def page(path):
+    """Returns (status, html) of a page path."""
+    status, _, body = SERVER.request(path)
+    return status, body.decode("utf-8")
+
+
+def links(html_text):
+    """{text: href} of the page's links, hrefs unescaped (as a browser follows them)."""
+    found = {}
+    for href, text in re.findall(r'<a [^>]*?href="([^"]*)"[^>]*>([^<]*)</a>', html_text):
+        found.setdefault(html.unescape(text), html.unescape(href))
+    return found
+
+
+def hit_ids(html_text):
+    """The fixture ids of a page's hits, in order (from the headline links)."""
+    return re.findall(r'<h3 class="hit-title"><a href="https://kiosque\.example/[^/"]+/([^"]+)">', html_text)
+
+
+def hit_dates(html_text):
+    return re.findall(r'<time datetime="([^"]+)">', html_text)
+
+
+class News(unittest.TestCase):
+    """Issue 5: the query language, filters, facets and ranking made for news, on the API and the page."""
+
+    # --- the API ---------------------------------------------------------------------------------
+
+    def test_copies_collapsed_listed_and_shown_all(self):
+        _, _, r = SERVER.json("/api/search?" + q(q="TER"))
+        by_id = {h["id"]: h for h in r["hits"]}
+        self.assertEqual(set(by_id), {"train-1", "train-2", "train-3"})
+        self.assertEqual(by_id["train-1"]["duplicates"], 1)
+        self.assertNotIn("duplicates", by_id["train-2"])
+        _, _, every = SERVER.json("/api/search?" + q(q="TER", all=1))
+        self.assertEqual({h["id"] for h in every["hits"]}, {"train-1", "train-1-reprise", "train-2", "train-3"})
+        self.assertFalse(any("duplicates" in h for h in every["hits"]))
+        _, _, copies = SERVER.json("/api/search?" + q(q="TER", duplicates_of="train-1"))
+        self.assertEqual({h["id"] for h in copies["hits"]}, {"train-1", "train-1-reprise"})
+        # Without words: every copy of the article.
+        status, _, copies = SERVER.json("/api/search?" + q(duplicates_of="train-1-reprise"))
+        self.assertEqual(status, 200)
+        self.assertEqual({h["id"] for h in copies["hits"]}, {"train-1", "train-1-reprise"})
+        status, _, err = SERVER.json("/api/search?" + q(q="TER", duplicates_of="pas-un-article"))
+        self.assertEqual((status, err["error"]["code"]), (400, "bad_parameter"))
+        self.assertIn("pas-un-article", err["error"]["message"])
+
+    def test_half_life(self):
+        _, _, default = SERVER.json("/api/search?" + q(q="musée"))
+        _, _, none = SERVER.json("/api/search?" + q(q="musée", half_life=0))
+        _, _, short = SERVER.json("/api/search?" + q(q="musée", half_life="7.5"))
+        ids = lambda r: {h["id"] for h in r["hits"]}
+        self.assertEqual(ids(default), ids(none))
+        self.assertEqual(ids(default), ids(short))
+        scores = lambda r: {h["id"]: h["score"] for h in r["hits"]}
+        # Freshness adds to the newer articles' scores: none of it with 0.
+        self.assertNotEqual(scores(default), scores(none))
+        self.assertNotEqual(scores(short), scores(default))
+        newest = max(none["hits"], key=lambda h: h["date"])["id"]
+        self.assertGreater(scores(default)[newest], scores(none)[newest])
+
+    def test_facets_exact_for_filters(self):
+        _, _, r = SERVER.json("/api/search?" + q(q="musée", facets=1))
+        f = r["facets"]
+        self.assertEqual(f["section"], {"culture": 5, "societe": 1})
+        self.assertEqual(f["author"], {"Léa Dubois": 3, "Marc Petit": 2})
+        self.assertEqual(f["year"], {"2022": 1, "2023": 2, "2024": 2})
+        self.assertEqual(f["month"]["2023-10"], 1)
+        self.assertIn("suggestion", r)
+        self.assertIs(r["total_exact"], True)
+        self.assertIs(r["partial"], False)
+        _, _, by = SERVER.json("/api/search?" + q(q="musée", facets=1, author="Marc Petit", since="2023-01-01",
+                                                    until="2023-12-31"))
+        self.assertEqual([h["id"] for h in by["hits"]], ["musee-3"])
+        self.assertEqual(by["facets"]["author"], {"Marc Petit": 1})
+
+    def test_related(self):
+        status, headers, r = SERVER.json("/api/related/train-1")
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["content-type"].startswith("application/json"))
+        for key in ("query", "total", "offset", "limit", "took_ms", "hits"):
+            self.assertIn(key, r)
+        ids = [h["id"] for h in r["hits"]]
+        self.assertNotIn("train-1", ids)
+        self.assertTrue({"train-2", "train-3"} <= set(ids), ids)
+        for hit in r["hits"]:
+            for key in ("id", "url", "title", "date", "author", "section", "snippet", "score"):
+                self.assertIn(key, hit)
+        status, _, two = SERVER.json("/api/related/train-1?limit=2")
+        self.assertEqual((status, [h["id"] for h in two["hits"]]), (200, ids[:2]))
+        status, headers, again = SERVER.json("/api/related/train-1?limit=2")
+        self.assertEqual(headers.get("x-kiosque-cache"), "hit")
+        self.assertEqual(again, two)
+        status, _, err = SERVER.json("/api/related/pas-un-article")
+        self.assertEqual((status, err["error"]["code"]), (404, "not_found"))
+        _, _, metrics = SERVER.request("/metrics")
+        self.assertRegex(metrics.decode(), r'kiosque_http_requests_total\{endpoint="api_related",status="200"\} [1-9]')
+        self.assertRegex(metrics.decode(), r'kiosque_http_requests_total\{endpoint="api_related",status="404"\} [1-9]')
+
+    # --- the page --------------------------------------------------------------------------------
+
+    def test_page_facets_apply_filters(self):
+        status, html_text = page("/?" + q(q="musée"))
+        self.assertEqual(status, 200)
+        self.assertEqual(len(hit_ids(html_text)), 5)
+        for facet in ("section", "author", "year"):
+            self.assertIn(f'<div class="facet" id="facet-{facet}">', html_text)
+        self.assertNotIn('id="facet-month"', html_text)  # months only within a chosen year
+        self.assertIn('Léa Dubois</a> <span class="count">(3)</span>', html_text)
+        self.assertIn('societe</a> <span class="count">(1)</span>', html_text)
+        self.assertIn('2023</a> <span class="count">(2)</span>', html_text)
+        found = links(html_text)
+        # An author: only theirs, and a link that removes the filter.
+        _, by = page(found["Marc Petit"])
+        self.assertEqual(set(hit_ids(by)), {"musee-3", "musee-4"})
+        self.assertIn("Auteur : <strong>Marc Petit</strong>", by)
+        self.assertIn('<strong aria-current="true">Marc Petit</strong>', by)
+        remove = re.search(r'<a class="remove-filter" href="([^"]*)"', by).group(1)
+        self.assertEqual(html.unescape(remove), "/?q=mus%C3%A9e")
+        self.assertEqual(len(hit_ids(page(html.unescape(remove))[1])), 5)
+        # A section.
+        _, soc = page(found["societe"])
+        self.assertEqual(hit_ids(soc), ["musee-3"])
+        # A year, then its months, then one month.
+        _, year = page(found["2023"])
+        self.assertEqual(set(hit_ids(year)), {"musee-2", "musee-3"})
+        self.assertIn('<div class="facet" id="facet-month">', year)
+        self.assertIn("Période : <strong>2023</strong>", year)
+        months = links(year)
+        self.assertIn("octobre", months)
+        self.assertNotIn("mai", months)  # 2022's month
+        _, october = page(months["octobre"])
+        self.assertEqual(hit_ids(october), ["musee-3"])
+        self.assertIn("Période : <strong>octobre 2023</strong>", october)
+        self.assertIn("toute l’année 2023", links(october))
+        # Without JavaScript the filters are also in the form.
+        self.assertIn('<input type="text" id="author" name="author"', by)
+        self.assertIn('value="Marc Petit"', by)
+
+    def test_page_sort(self):
+        for sort, newest_first in (("date", True), ("date_asc", False)):
+            with self.subTest(sort=sort):
+                _, html_text = page("/?" + q(q="musée", sort=sort))
+                dates = hit_dates(html_text)
+                self.assertEqual(len(dates), 5)
+                self.assertEqual(dates, sorted(dates, reverse=newest_first))
+                self.assertIn(f'<option value="{sort}" selected>', html_text)
+        _, html_text = page("/?" + q(q="musée"))
+        self.assertIn('<option value="relevance" selected>pertinence</option>', html_text)
+        self.assertIn('<option value="date">plus récents</option>', html_text)
+        self.assertIn('<option value="date_asc">plus anciens</option>', html_text)
+        found = links(html_text)
+        self.assertEqual(found["plus récents"], "/?q=mus%C3%A9e&sort=date")
+        _, by_date = page(found["plus anciens"])
+        self.assertEqual(hit_ids(by_date)[0], "musee-1")
+        # Facet links keep the order chosen.
+        self.assertIn("sort=date_asc", links(by_date)["Marc Petit"])
+
+    def test_page_copies(self):
+        _, html_text = page("/?" + q(q="TER"))
+        self.assertEqual(len(hit_ids(html_text)), 3)
+        found = links(html_text)
+        self.assertEqual(found["+1 reprise"], "/?q=TER&duplicates_of=train-1")
+        status, copies = page(found["+1 reprise"])
+        self.assertEqual(status, 200)
+        self.assertEqual(set(hit_ids(copies)), {"train-1", "train-1-reprise"})
+        self.assertIn("Reprises de « La région obtient des TER supplémentaires pour l&#39;été » : 2 articles",
+                      copies)
+        self.assertEqual(links(copies)["← Retour à la recherche « TER »"], "/?q=TER")
+        # all=1 shows every copy as its own hit, and the links keep it.
+        _, every = page("/?" + q(q="TER", all=1))
+        self.assertEqual(len(hit_ids(every)), 4)
+        self.assertNotIn("reprise</a>", every)
+        self.assertIn("Reprises : <strong>toutes montrées</strong>", every)
+        self.assertIn('name="all" value="1" checked', every)
+        status, html_text = page("/?" + q(q="TER", duplicates_of="pas-un-article"))
+        self.assertEqual(status, 404)
+        self.assertIn("Aucun article n’a l’identifiant « pas-un-article »", html_text)
+
+    def test_page_related(self):
+        _, html_text = page("/?" + q(q="TER"))
+        related = re.findall(r'<a class="hit-related" href="([^"]*)">Articles liés</a>', html_text)
+        self.assertEqual(len(related), 3)
+        self.assertEqual(html.unescape(related[0]), "/?q=TER&related=train-1")
+        status, rel = page(html.unescape(related[0]))
+        self.assertEqual(status, 200)
+        self.assertIn("Articles liés à « La région obtient des TER supplémentaires pour l&#39;été »", rel)
+        ids = hit_ids(rel)
+        self.assertNotIn("train-1", ids)
+        self.assertTrue({"train-2", "train-3"} <= set(ids), ids)
+        self.assertIn('value="TER"', rel)  # the search stays in the box
+        self.assertEqual(links(rel)["← Retour à la recherche « TER »"], "/?q=TER")
+        self.assertIn('href="/api/related/train-1"', rel)
+        # Straight from a link elsewhere, without a search.
+        status, rel = page("/?" + q(related="musee-4"))
+        self.assertEqual(status, 200)
+        self.assertTrue(set(hit_ids(rel)) & {"musee-1", "musee-2", "musee-3", "musee-5"})
+        status, rel = page("/?" + q(related="pas-un-article"))
+        self.assertEqual(status, 404)
+        self.assertIn("Aucun article n’a l’identifiant « pas-un-article »", rel)
+
+    def test_page_help_partial_and_did_you_mean(self):
+        _, html_text = page("/")
+        self.assertIn("<summary>Syntaxe de recherche</summary>", html_text)
+        for example in ('"réforme des retraites"', "-sécurité", "OR", "(retraites OR grève)", "titre:",
+                        "auteur:", "rubrique:", "motcle:", "date:2024", "depuis:", "avant:", "intellig*"):
+            self.assertIn(example, html_text)
+        _, _, r = SERVER.json("/api/search?" + q(q="musée quenouille"))
+        self.assertTrue(r["partial"])
+        self.assertGreater(len(r["hits"]), 0)
+        _, html_text = page("/?" + q(q="musée quenouille"))
+        self.assertIn("Aucun article ne contient tous les mots : résultats approchants", html_text)
+        _, _, r = SERVER.json("/api/search?" + q(q="quenoulle"))
+        self.assertEqual(r["suggestion"], "quenouille")
+        _, html_text = page("/?" + q(q="quenoulle"))
+        self.assertEqual(links(html_text)["quenouille"], "/?q=quenouille")
+
+    def test_page_escapes_new_values(self):
+        attack = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>"
+        # Facet values and hit metadata from the index that hold HTML.
+        _, html_text = page("/?" + q(q="quenouille"))
+        self.assertEqual(len(hit_ids(html_text)), 2)
+        self.assertNotIn("<script>alert(4)", html_text)
+        self.assertNotIn("<img src=x", html_text)
+        self.assertIn("arts&lt;script&gt;alert(4)&lt;/script&gt;</a>", html_text)
+        self.assertIn("Zoé &quot;&lt;img src=x onerror=alert(3)&gt;&#39;</a>", html_text)
+        # Following those facet links works and stays escaped.
+        found = links(html_text)
+        _, by = page(found["Zoé \"<img src=x onerror=alert(3)>'"])
+        self.assertEqual(len(hit_ids(by)), 2)
+        self.assertNotIn("<img src=x", by)
+        _, sec = page(found["arts<script>alert(4)</script>"])
+        self.assertEqual(len(hit_ids(sec)), 2)
+        self.assertNotIn("<script>alert(4)", sec)
+        # Every new parameter echoed back from the request.
+        for params, want in (({"q": attack, "author": attack}, 200), ({"q": attack, "duplicates_of": attack}, 404),
+                             ({"q": attack, "related": attack}, 404), ({"q": attack, "all": attack}, 400),
+                             ({"related": attack}, 404), ({"q": "musée", "author": attack, "sort": "date"}, 200)):
+            with self.subTest(params=list(params)):
+                status, html_text = page("/?" + q(**params))
+                self.assertEqual(status, want)
+                self.assertNotIn("<script>alert(1)", html_text)
+                self.assertNotIn("<img src=x", html_text)
+                self.assertNotIn("'><img", html_text)
+        status, _, r = SERVER.json("/api/search?" + q(q="musée", author=attack, all=1, half_life=30))
+        self.assertEqual((status, r["total"]), (200, 0))
 
 
 class Cors(unittest.TestCase):
