@@ -342,10 +342,12 @@ static void add_text_field(render_buf *b, const char *name, const char *type, co
     render_buf_puts(b, "\"></p>\n");
 }
 
-static void add_form(render_buf *b, const render_page_params *p)
+/* The form; its filters start open when some are set and no results list
+ * them as removable filters already (`listed`). */
+static void add_form(render_buf *b, const render_page_params *p, int listed)
 {
-    int filtered = *p->section || *p->author || *p->since || *p->until || p->all ||
-                   strcmp(p->sort, "relevance") != 0;
+    int filtered = !listed && (*p->section || *p->author || *p->since || *p->until || p->all ||
+                               strcmp(p->sort, "relevance") != 0);
     render_buf_puts(b,
                     "<form class=\"search\" action=\"/\" method=\"get\" role=\"search\">\n"
                     "<label class=\"search-label\" for=\"q\">Rechercher dans les archives</label>\n"
@@ -946,7 +948,7 @@ char *render_page(const render_page_params *params, const search_result *r, cons
                     "<header class=\"masthead\"><h1><a href=\"/\">Kiosque</a></h1>"
                     "<p class=\"tagline\">Recherche dans les archives d’actualité</p></header>\n"
                     "<main id=\"main\">\n");
-    add_form(&b, p);
+    add_form(&b, p, r && !error);
     add_help(&b);
     if (error) {
         render_buf_puts(&b, "<p class=\"error\" role=\"alert\">");

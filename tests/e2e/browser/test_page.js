@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Headless-browser test of searchd's page: Debian's Chromium driven by
 // playwright-core types a query (suggestions appear), submits it, checks the
-// results, goes to the next page and saves a screenshot.
+// results, goes to the next page, refines by author, year and sort order,
+// follows the copies and related links, and saves screenshots.
 //
 // Usage: node test_page.js --bin-dir DIR [--fixtures DIR] [--out DIR]
 // Exit status: 0 passed, 1 failed, 77 skipped (no chromium, no node_modules
@@ -127,8 +128,54 @@ async function main() {
     const shot = path.join(outDir, 'searchd-page2.png');
     await page.screenshot({ path: shot, fullPage: true });
     check(fs.statSync(shot).size > 1000, `screenshot saved to ${shot}`);
-    check(consoleErrors.length === 0, `no console errors or CSP violations (got ${JSON.stringify(consoleErrors)})`);
     console.log(`screenshot: ${shot}`);
+
+    // Suggestions list word completions, then headlines marked as such.
+    await page.goto(`${base}/`);
+    await page.locator('#q').click();
+    await page.keyboard.type('quenou', { delay: 40 });
+    await page.waitForFunction(() => document.querySelectorAll('#kq-suggestions option[data-kind="headline"]').length > 0,
+      null, { timeout: 5000 }).catch(() => {});
+    const kinds = await page.$$eval('#kq-suggestions option', (os) => os.map((o) => [o.value, o.dataset.kind]));
+    check(kinds.some(([v, k]) => k === 'completion' && v.startsWith('quenouille')), `a completion for "quenou" (got ${JSON.stringify(kinds)})`);
+    check(kinds.some(([v, k]) => k === 'headline' && /quenouille/i.test(v) && v.includes(' ')),
+      `a headline for "quenou" (got ${JSON.stringify(kinds)})`);
+
+    // Refinements: a facet link filters the results, the filter can be removed.
+    await page.goto(`${base}/?q=${encodeURIComponent('musée')}`);
+    const titles = () => page.$$eval('.hit-title', (hs) => hs.map((h) => h.textContent));
+    const all = await titles();
+    check(all.length === 5, `five museum articles (got ${all.length})`);
+    await Promise.all([page.waitForURL(/author=Marc/), page.click('#facet-author a:text("Marc Petit")')]);
+    const byAuthor = await titles();
+    check(byAuthor.length === 2 && byAuthor.every((t) => all.includes(t)), `the author facet keeps two (got ${JSON.stringify(byAuthor)})`);
+    const authors = await page.$$eval('.hit-author', (as) => as.map((a) => a.textContent));
+    check(authors.every((a) => a === 'Marc Petit'), `only that author's articles (got ${JSON.stringify(authors)})`);
+    check(await page.locator('.active-filter').count() === 1, 'the author filter is shown as applied');
+    await Promise.all([page.waitForURL((u) => !/author=/.test(u.search)), page.click('.remove-filter')]);
+    check((await titles()).length === 5, 'removing the filter brings every result back');
+    await Promise.all([page.waitForURL(/since=2023-01-01/), page.click('#facet-year a:text("2023")')]);
+    check((await titles()).length === 2, 'the year facet keeps 2023');
+    check(await page.locator('#facet-month a').count() === 2, 'the months of 2023 are offered');
+    await Promise.all([page.waitForURL(/sort=date_asc/), page.click('.sort a[data-sort="date_asc"]')]);
+    const dates = await page.$$eval('.hit time', (ts) => ts.map((t) => t.getAttribute('datetime')));
+    check(dates.length === 2 && dates[0] < dates[1], `oldest first (got ${JSON.stringify(dates)})`);
+    await page.click('.help summary');
+    check(await page.locator('.help table').isVisible(), 'the query language help opens');
+    const shotFacets = path.join(outDir, 'searchd-facets.png');
+    await page.screenshot({ path: shotFacets, fullPage: true });
+    check(fs.statSync(shotFacets).size > 1000, `screenshot saved to ${shotFacets}`);
+    console.log(`screenshot: ${shotFacets}`);
+
+    // A hit standing for republished copies links to them; every hit to its related articles.
+    await page.goto(`${base}/?q=TER`);
+    await Promise.all([page.waitForURL(/duplicates_of=train-1/), page.click('a.hit-dups')]);
+    check((await titles()).length === 2, 'the copies of the wire story are listed');
+    await page.goBack();
+    await Promise.all([page.waitForURL(/related=/), page.click('a.hit-related >> nth=0')]);
+    check(/Articles liés à/.test(await page.textContent('#results-title')), 'related articles are listed');
+    check((await titles()).length > 0, 'related articles are found');
+    check(consoleErrors.length === 0, `no console errors or CSP violations (got ${JSON.stringify(consoleErrors)})`);
   } finally {
     await browser.close();
     proc.kill('SIGTERM');
