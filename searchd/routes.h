@@ -8,10 +8,14 @@
 #include "search.h"
 
 /* The endpoints (all GET; see searchd/EMBED.md and the README):
- *   /                    the search page (HTML, French), ?q=&page=&section=&since=&until=&sort=
- *   /api/search          JSON results, ?q=&offset=&limit=&section=&author=&since=&until=&sort=&facets=
- *   /api/suggest         JSON completions, ?q=&limit=
+ *   /                    the search page (HTML, French), ?q=&page=&section=&author=&since=&until=
+ *                        &sort=&all=; ?duplicates_of=ID lists the copies of one article,
+ *                        ?related=ID the articles related to one (404 for an unknown id)
+ *   /api/search          JSON results, ?q=&offset=&limit=&section=&author=&since=&until=&sort=
+ *                        &facets=&all=&duplicates_of=&half_life=; q may be empty with duplicates_of
+ *   /api/suggest         JSON completions then headlines, ?q=&limit=
  *   /api/articles/{id}   the stored metadata of one article
+ *   /api/related/{id}    JSON articles related to one, ?limit= (default 10), in /api/search's shape
  *   /healthz             document count and revision; 503 when the index cannot be read
  *   /metrics             Prometheus text format
  *   /static/…            the page's stylesheet and script, embedded in the binary
