@@ -654,17 +654,28 @@ static void add_date_facets(render_buf *b, const render_page_params *p, const se
         }
         close_facet(b);
     }
+    /* Every match in one year, no date asked: that year's months refine. */
+    if (!chosen.year && !*p->since && !*p->until && years->n_values == 1 &&
+        strlen(years->values[0].value) == 4)
+        chosen.year = atoi(years->values[0].value);
     if (!chosen.year)
         return;
     /* The months of the chosen year, in calendar order. */
     const search_facet_value *by_month[13] = {0};
+    int n_months = 0;
     for (size_t i = 0; i < months->n_values; i++) {
         int y, m;
         if (sscanf(months->values[i].value, "%4d-%2d", &y, &m) == 2 && y == chosen.year && m >= 1 &&
-            m <= 12)
+            m <= 12 && !by_month[m]) {
             by_month[m] = &months->values[i];
+            n_months++;
+        }
     }
-    open_facet(b, "month", "Mois");
+    if (n_months == 0 || (n_months == 1 && !chosen.month && !chosen.whole_year && !*p->since))
+        return; /* nothing to choose from */
+    char name[32];
+    snprintf(name, sizeof name, "Mois %04d", chosen.year);
+    open_facet(b, "month", name);
     page_link l = search_link(p);
     char since[16], until[16], label[64];
     if (chosen.month) {

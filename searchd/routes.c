@@ -812,6 +812,7 @@ static void handle_metrics(http_request *req, void *ctx)
 
 static void handle_static(http_request *req, void *ctx)
 {
+    (void)ctx;
     const char *name = http_request_path(req) + strlen("/static/");
     for (size_t i = 0; i < assets_count; i++) {
         if (strcmp(assets[i].name, name) == 0) {

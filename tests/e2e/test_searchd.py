@@ -542,6 +542,17 @@ class News(unittest.TestCase):
         self.assertIn('<input type="text" id="author" name="author"', by)
         self.assertIn('value="Marc Petit"', by)
 
+    def test_page_months_of_a_single_year(self):
+        # Every vélo article is from 2024: its months refine directly.
+        _, html_text = page("/?" + q(q="vélo"))
+        self.assertNotIn('id="facet-year"', html_text)
+        self.assertIn('<span class="facet-name" id="facet-month-name">Mois 2024 :</span>', html_text)
+        found = links(html_text)
+        self.assertEqual(found["février"], "/?q=v%C3%A9lo&since=2024-02-01&until=2024-02-29")
+        _, january = page(found["janvier"])
+        self.assertEqual(set(hit_ids(january)), {"velo-01", "velo-13"})
+        self.assertIn("Période : <strong>janvier 2024</strong>", january)
+
     def test_page_sort(self):
         for sort, newest_first in (("date", True), ("date_asc", False)):
             with self.subTest(sort=sort):
