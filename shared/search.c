@@ -665,7 +665,8 @@ static kq_status fill_facets(const index_results *r, search_result *out)
     for (size_t i = 0; i < SEARCH_FACET_COUNT; i++) {
         search_facet *f = &out->facets[i];
         int period = i == SEARCH_FACET_YEAR || i == SEARCH_FACET_MONTH;
-        qsort(f->values, f->n_values, sizeof *f->values, period ? by_value_desc : by_count);
+        if (f->n_values > 1)
+            qsort(f->values, f->n_values, sizeof *f->values, period ? by_value_desc : by_count);
         while (i == SEARCH_FACET_AUTHOR && f->n_values > SEARCH_FACET_TOP_AUTHORS)
             free(f->values[--f->n_values].value);
     }
@@ -1228,7 +1229,8 @@ static char *accented_form(search_engine *e, const char *folded, uint64_t freq)
     char *best = NULL;
     snprintf(prefix, sizeof prefix, "%s%s:", DOCUMENT_PREFIX_EXACT, folded);
     if (index_terms_with_prefix(e->index, prefix, 16, collect_candidate, &cs) == KQ_OK && cs.n) {
-        qsort(cs.c, cs.n, sizeof *cs.c, by_freq);
+        if (cs.n > 1)
+            qsort(cs.c, cs.n, sizeof *cs.c, by_freq);
         if (cs.c[0].freq * 2 >= freq)
             best = strdup(cs.c[0].word);
     }
@@ -1469,7 +1471,8 @@ kq_status search_suggest(search_engine *e, const char *prefix, size_t max, char 
                              count_title_word, &tw, NULL);
             document_view_clear(&v);
         }
-        qsort(cs.c, cs.n, sizeof *cs.c, by_freq);
+        if (cs.n > 1)
+            qsort(cs.c, cs.n, sizeof *cs.c, by_freq);
         for (size_t i = 0; i < cs.n && *n < max; i++)
             if (add_suggestion(*out, n, prefix, before, cs.c[i].word) != 0) {
                 st = KQ_ERR_NOMEM;
@@ -1483,7 +1486,8 @@ kq_status search_suggest(search_engine *e, const char *prefix, size_t max, char 
         st = index_terms_with_prefix(e->index, folded, 20000, collect_candidate, &cs);
         if (st != KQ_OK)
             goto out;
-        qsort(cs.c, cs.n, sizeof *cs.c, by_freq);
+        if (cs.n > 1)
+            qsort(cs.c, cs.n, sizeof *cs.c, by_freq);
         for (size_t i = 0; i < cs.n && *n < max; i++) {
             if (analyzer_is_stopword(cs.c[i].word) && strlen(cs.c[i].word) < 4)
                 continue;
