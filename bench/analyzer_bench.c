@@ -37,7 +37,8 @@ static double now(void)
 int main(int argc, char **argv)
 {
     const char *path = argc > 1 ? argv[1] : KQ_DEFAULT_CORPUS;
-    size_t max = (argc > 2 ? (size_t)atol(argv[2]) : 1024) * 1024 * 1024;
+    /* Bytes to read: max_mb megabytes (2^20), the whole archive by default. */
+    size_t max = argc > 2 ? (size_t)atol(argv[2]) * 1024 * 1024 : (size_t)-1;
     size_t cap = 1 << 20, len = 0, lines = 0, i, start;
     char *buf = malloc(cap);
     gzFile f = gzopen(path, "rb");
@@ -54,7 +55,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_analyzer: cannot open %s\n", path);
         goto out;
     }
-    while (len < max && (n = gzread(f, buf + len, (unsigned)(cap - len))) > 0) {
+    /* Reads at most max bytes, so a slice is the same whatever the buffer growth. */
+    while (len < max &&
+           (n = gzread(f, buf + len, (unsigned)(cap - len < max - len ? cap - len : max - len))) >
+               0) {
         len += (size_t)n;
         if (len == cap) {
             char *g = realloc(buf, cap * 2);

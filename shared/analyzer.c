@@ -22,10 +22,26 @@
 /* Code points below this have precomputed forms (Latin-1, Latin Extended-A/B). */
 #define FAST_LIMIT 0x250
 #define FOLD_CP_MAX 160    /* bytes of the folded form of one code point */
+#define FOLD_ENTRY_MAX 7   /* longest form of a fast entry, in bytes */
 #define STOP_MAX_LEN 8     /* longest stop word, in bytes */
 #define BAD_CP 0xFFFFFFFFu /* an invalid UTF-8 byte */
-#define CACHE_SIZE 32768   /* entries of the stem cache (a power of two) */
-#define CACHE_WORD 23      /* longest term kept in the stem cache, in bytes */
+/* The stem cache: 2^CACHE_SET_BITS sets of CACHE_WAYS entries (2 MB). */
+#define CACHE_SET_BITS 14
+#define CACHE_SETS (1u << CACHE_SET_BITS)
+#define CACHE_WAYS 4   /* entries per set, most recently used first */
+#define CACHE_WORD 24  /* longest term kept, in bytes */
+#define CACHE_SUFFIX 4 /* longest end of a stem that is not its term's, in bytes */
+/* Longest word, in input bytes, taken by the fast path (fast_word): its
+ * forms then fit their buffers without a bound check, since one input byte
+ * gives at most 3.5 bytes of a form (a 2-byte code point, at most 7). */
+#define FAST_WORD_MAX 32
+
+/* Keeps a rarely taken path out of a hot function. */
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
 
 /* Character classes seen by the splitter. */
 enum cclass {
@@ -56,27 +72,41 @@ typedef struct sbuf {
     int full;
 } sbuf;
 
-/* The precomputed forms of one code point below FAST_LIMIT. */
+/* The precomputed forms of one code point below FAST_LIMIT.  The forms are
+ * at most FOLD_ENTRY_MAX bytes; the arrays have 8 so they are copied whole. */
 struct fold_entry {
-    unsigned char ok; /* 1 when the fast path may use this entry */
+    unsigned char ok;   /* 1 when the fast path may use this entry */
+    unsigned char word; /* 1 when ok and its term has no digit: fast_word may take it */
+    unsigned char cls;  /* its class: C_UPPER, C_LOWER or C_LETTER */
     unsigned char term_len, exact_len;
-    char term[7], exact[7];
+    char term[8], exact[8];
 };
 
-/* One entry of the stem cache.  News vocabulary is Zipfian, so a small
- * direct-mapped cache of term -> (stem, stop word) answers most tokens
- * without running Snowball, which otherwise takes half of the time. */
+/* One entry of the stem cache (32 bytes).  News vocabulary is Zipfian, so a
+ * cache of term -> (stem, stop word) answers most tokens without running
+ * Snowball, which costs thousands of instructions a word.  A Snowball stem
+ * is its term cut short plus at most a couple of changed bytes (é -> e), so
+ * an entry keeps the term and only how its stem differs. */
 struct stem_entry {
-    unsigned char term_len; /* 0: empty slot */
-    unsigned char stem_len;
-    unsigned char stop;
-    char term[CACHE_WORD];
-    char stem[CACHE_WORD];
+    uint64_t key[3];          /* the term, zero-padded to CACHE_WORD bytes */
+    unsigned char term_len;   /* bytes; 0: empty slot */
+    unsigned char prefix;     /* the stem starts with this many bytes of the term */
+    unsigned char suffix_len; /* then has these bytes of suffix */
+    unsigned char stop;       /* the term is a stop word */
+    char suffix[CACHE_SUFFIX];
 };
+_Static_assert(sizeof(struct stem_entry) == 32, "a stem cache entry is 32 bytes");
 
 struct analyzer {
     struct sb_stemmer *stemmer;
-    struct stem_entry cache[CACHE_SIZE];
+    /* The same French stemmer for Latin-1 text, about twice as fast: on a
+     * term of lower-case ASCII letters (most terms, accents being folded
+     * away) it reads the same characters and gives the same stem.  NULL when
+     * unavailable. */
+    struct sb_stemmer *stemmer_ascii;
+    /* CACHE_SETS sets of CACHE_WAYS entries: 4-way sets hold twice as many
+     * words as a direct-mapped cache of the same size before they collide. */
+    struct stem_entry cache[CACHE_SETS * CACHE_WAYS];
     struct fold_entry fast[FAST_LIMIT];
     sbuf stem;
     utf8proc_int32_t cps[CPBUF_SIZE];
@@ -206,38 +236,45 @@ static size_t utf8_decode(const unsigned char *s, size_t len, size_t i, uint32_t
     return need + 1;
 }
 
-/* Classes of the ASCII characters, one letter per character (index = code):
- * x separator, ! sentence end, . dot, , comma, ' apostrophe, - hyphen,
- * _ space, U upper, L lower, D digit. */
-static const char ascii_map[129] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-                                   "_!xxxxx'xxxx,-.xDDDDDDDDDDxxxxx!"
-                                   "xUUUUUUUUUUUUUUUUUUUUUUUUUUxxxxx"
-                                   "xLLLLLLLLLLLLLLLLLLLLLLLLLLxxxxx";
+/* Classes of the ASCII characters (index = code): space may join digit
+ * groups; ! and ? end a sentence; ' - . , are apostrophe, hyphen, dot and
+ * comma; every other non-alphanumeric character separates. */
+#define S C_SEP
+#define G C_GROUPSP
+#define T C_TERM
+#define A C_APOS
+#define C C_COMMA
+#define H C_HYPHEN
+#define P C_DOT
+#define D C_DIGIT
+#define U C_UPPER
+#define L C_LOWER
+/* clang-format off */
+static const unsigned char ascii_cls[128] = {
+    S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S,
+    S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S,
+    G, T, S, S, S, S, S, A, S, S, S, S, C, H, P, S,
+    D, D, D, D, D, D, D, D, D, D, S, S, S, S, S, T,
+    S, U, U, U, U, U, U, U, U, U, U, U, U, U, U, U,
+    U, U, U, U, U, U, U, U, U, U, U, S, S, S, S, S,
+    S, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L,
+    L, L, L, L, L, L, L, L, L, L, L, S, S, S, S, S,
+};
+/* clang-format on */
+#undef S
+#undef G
+#undef T
+#undef A
+#undef C
+#undef H
+#undef P
+#undef D
+#undef U
+#undef L
 
 static inline int ascii_class(unsigned c)
 {
-    switch (ascii_map[c]) {
-    case 'L':
-        return C_LOWER;
-    case 'U':
-        return C_UPPER;
-    case 'D':
-        return C_DIGIT;
-    case '.':
-        return C_DOT;
-    case ',':
-        return C_COMMA;
-    case '\'':
-        return C_APOS;
-    case '-':
-        return C_HYPHEN;
-    case '_':
-        return C_GROUPSP;
-    case '!':
-        return C_TERM;
-    default:
-        return C_SEP;
-    }
+    return ascii_cls[c];
 }
 
 static int cp_class(uint32_t cp)
@@ -306,7 +343,7 @@ static inline size_t peek(const struct run *r, size_t i, uint32_t *cp, int *cls)
 }
 
 /* Class of the code point at i, or C_SEP at the end of the input. */
-static int class_at(const struct run *r, size_t i)
+static inline int class_at(const struct run *r, size_t i)
 {
     uint32_t cp;
     int cls;
@@ -319,7 +356,7 @@ static int class_at(const struct run *r, size_t i)
 
 /* ---- folding ------------------------------------------------------------- */
 
-static int is_ascii_alnum(uint32_t c)
+static inline int is_ascii_alnum(uint32_t c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
@@ -386,14 +423,14 @@ static size_t fold_cp(uint32_t cp, char *out, int keep_punct)
     return len;
 }
 
-static void sb_reset(sbuf *b)
+static inline void sb_reset(sbuf *b)
 {
     b->len = 0;
     b->full = 0;
     b->b[0] = '\0';
 }
 
-static void sb_put(sbuf *b, const char *p, size_t n)
+static inline void sb_put(sbuf *b, const char *p, size_t n)
 {
     if (b->full)
         return;
@@ -469,14 +506,31 @@ static void fast_table_init(analyzer *a)
         tl = fold_cp(cp, term, 0);
         sb_reset(&ex);
         exact_slow(a, enc, (size_t)utf8proc_encode_char((utf8proc_int32_t)cp, enc), &ex);
-        if (tl == 0 || tl > sizeof e->term || ex.len == 0 || ex.len > sizeof e->exact)
+        if (tl == 0 || tl > FOLD_ENTRY_MAX || ex.len == 0 || ex.len > FOLD_ENTRY_MAX)
             continue;
         memcpy(e->term, term, tl);
         e->term_len = (unsigned char)tl;
         memcpy(e->exact, ex.b, ex.len);
         e->exact_len = (unsigned char)ex.len;
+        e->cls = (unsigned char)cls;
         e->ok = 1;
+        e->word = 1; /* no letter here folds to a digit today; stay safe anyway */
+        for (size_t k = 0; k < tl; k++)
+            if (term[k] >= '0' && term[k] <= '9')
+                e->word = 0;
     }
+}
+
+/* Appends one byte to b, with the cut of sb_put, leaving b without its NUL. */
+static inline void sb_put1(sbuf *b, char c)
+{
+    if (b->full)
+        return;
+    if (b->len >= TERM_MAX) {
+        b->full = 1;
+        return;
+    }
+    b->b[b->len++] = c;
 }
 
 /* Appends the term and exact forms of a piece. */
@@ -490,8 +544,10 @@ static void norm_piece(struct run *r, const struct piece *p, sbuf *term, sbuf *e
             unsigned c = s[i];
             if (c < 0x80) {
                 char lc = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-                sb_put(term, &lc, 1);
-                sb_put(exact, &lc, 1);
+                sb_put1(term, lc);
+                sb_put1(exact, lc);
+                term->b[term->len] = '\0';
+                exact->b[exact->len] = '\0';
                 i++;
             } else {
                 uint32_t cp;
@@ -528,7 +584,22 @@ static void scan_piece(const struct run *r, size_t i, struct piece *p)
     while (i < r->len) {
         uint32_t cp;
         int cls;
-        size_t n = peek(r, i, &cp, &cls);
+        size_t n;
+        if (r->s[i] < 0x80) { /* ASCII: letters and digits are always fast */
+            cls = ascii_cls[r->s[i]];
+            if (!IS_CONT(cls))
+                break;
+            if (p->first_cls < 0)
+                p->first_cls = cls;
+            p->nupper += cls == C_UPPER;
+            p->nlower += cls == C_LOWER;
+            if (cls != C_DIGIT)
+                p->all_digits = 0;
+            p->ncp++;
+            i++;
+            continue;
+        }
+        n = peek(r, i, &cp, &cls);
         if (!IS_CONT(cls))
             break;
         if (p->first_cls < 0)
@@ -547,29 +618,34 @@ static void scan_piece(const struct run *r, size_t i, struct piece *p)
     p->end = i;
 }
 
-/* Finds the next piece at or after i; notes sentence ends crossed on the way.
- * A dot directly followed by a lower-case letter or a digit is not a sentence
- * end (exemple.fr, 3.14).  Returns 0 at the end of the input. */
-static int next_piece(struct run *r, size_t i, struct piece *p)
+/* Finds the start of the next word at or after i (r->len at the end of the
+ * input); notes sentence ends crossed on the way.  A dot directly followed by
+ * a lower-case letter or a digit is not a sentence end (exemple.fr, 3.14). */
+static size_t next_word(struct run *r, size_t i)
 {
-    while (i < r->len) {
+    const unsigned char *s = r->s;
+    size_t len = r->len;
+
+    while (i < len) {
         uint32_t cp;
         int cls;
-        size_t n = peek(r, i, &cp, &cls);
-        if (IS_START(cls)) {
-            scan_piece(r, i, p);
-            return 1;
-        }
+        size_t n = 1;
+        if (s[i] < 0x80)
+            cls = ascii_cls[s[i]];
+        else
+            n = peek(r, i, &cp, &cls);
+        if (IS_START(cls))
+            return i;
         if (cls == C_TERM) {
             r->sentence = 1;
         } else if (cls == C_DOT) {
-            int next = class_at(r, i + 1);
+            int next = i + 1 < len && s[i + 1] < 0x80 ? ascii_cls[s[i + 1]] : class_at(r, i + 1);
             if (next != C_LOWER && next != C_DIGIT)
                 r->sentence = 1;
         }
         i += n;
     }
-    return 0;
+    return i;
 }
 
 /* Compares an ASCII piece, case-insensitively, with one of the lower-case
@@ -741,6 +817,17 @@ static int needs_stem(const sbuf *term)
     return 1;
 }
 
+/* Whether s[0..n) holds only the letters a to z. */
+static int is_lower_ascii(const char *s, size_t n)
+{
+    size_t k;
+
+    for (k = 0; k < n; k++)
+        if ((unsigned)(unsigned char)s[k] - 'a' >= 26u)
+            return 0;
+    return 1;
+}
+
 /* Computes the stem of term into a->stem; returns 0, or -1 out of memory. */
 static int stem_into(analyzer *a, const char *term, size_t len, int stem_it)
 {
@@ -752,77 +839,177 @@ static int stem_into(analyzer *a, const char *term, size_t len, int stem_it)
         sb_put(&a->stem, term, len < TERM_MAX ? len : TERM_MAX);
         return 0;
     }
-    st = sb_stemmer_stem(a->stemmer, (const sb_symbol *)term, (int)len);
-    if (!st)
-        return -1;
-    n = (size_t)sb_stemmer_length(a->stemmer);
+    st = NULL;
+    if (a->stemmer_ascii && is_lower_ascii(term, len)) {
+        st = sb_stemmer_stem(a->stemmer_ascii, (const sb_symbol *)term, (int)len);
+        if (!st)
+            return -1;
+        n = (size_t)sb_stemmer_length(a->stemmer_ascii);
+        /* The French rules never add a letter beyond a-z to such a word;
+         * should one ever appear, the UTF-8 stemmer decides. */
+        if (!is_lower_ascii((const char *)st, n))
+            st = NULL;
+    }
+    if (!st) {
+        st = sb_stemmer_stem(a->stemmer, (const sb_symbol *)term, (int)len);
+        if (!st)
+            return -1;
+        n = (size_t)sb_stemmer_length(a->stemmer);
+    }
     sb_put(&a->stem, (const char *)st, n < TERM_MAX ? n : TERM_MAX);
     return 0;
 }
 
-/* Sets a->stem to the stem of term and returns whether term is a stop word,
- * through the cache; returns -1 out of memory. */
-static int stem_cached(analyzer *a, const sbuf *term)
+/* Loads the cache key of a term of len <= CACHE_WORD bytes: its bytes,
+ * zero-padded.  Terms hold no NUL, so equal keys mean equal terms.  t must
+ * have CACHE_WORD readable bytes, as every term buffer of a run has. */
+static inline void cache_key(const char *t, size_t len, uint64_t key[3])
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    size_t k;
+
+    memcpy(key, t, CACHE_WORD); /* three loads; the bytes past len are masked off */
+    for (k = 0; k < 3; k++) {
+        size_t have = len > 8 * k ? len - 8 * k : 0;
+        if (have < 8)
+            key[k] &= have ? ~(uint64_t)0 >> (64 - 8 * have) : 0;
+    }
+#else
+    memset(key, 0, CACHE_WORD);
+    memcpy(key, t, len);
+#endif
+}
+
+/* The set of a key: a multiplicative hash, taking its top bits. */
+static inline size_t cache_set(const uint64_t key[3])
+{
+    uint64_t h =
+        key[0] ^ (key[1] * UINT64_C(0xC2B2AE3D27D4EB4F)) ^ (key[2] * UINT64_C(0x165667B19E3779F9));
+    h *= UINT64_C(0x9E3779B97F4A7C15);
+    return (size_t)(h >> (64 - CACHE_SET_BITS));
+}
+
+/* How emit finds the stem of a term. */
+enum stem_how {
+    STEM_SELF,   /* the term is its own stem: it has a digit, a dot or a comma */
+    STEM_WORD,   /* a word, with CACHE_WORD readable bytes */
+    STEM_PADDED, /* a word followed by CACHE_WORD bytes of zeros */
+};
+
+/* The miss path of stem_cached, out of line so that the hit path stays
+ * small: runs Snowball and keeps the result as the most recent entry of set. */
+static NOINLINE int stem_miss(analyzer *a, const char *term, size_t len, const uint64_t key[3],
+                              struct stem_entry *set)
 {
     struct stem_entry *e;
-    uint32_t h = 2166136261u;
-    size_t k;
+    size_t prefix, k;
     int stop;
 
-    if (term->len > CACHE_WORD) {
-        if (stem_into(a, term->b, term->len, needs_stem(term)) != 0)
-            return -1;
-        return 0; /* no stop word is that long */
-    }
-    for (k = 0; k < term->len; k++)
-        h = (h ^ (unsigned char)term->b[k]) * 16777619u;
-    e = &a->cache[h & (CACHE_SIZE - 1)];
-    if (e->term_len == term->len && memcmp(e->term, term->b, term->len) == 0) {
-        sb_reset(&a->stem);
-        sb_put(&a->stem, e->stem, e->stem_len);
-        return e->stop;
-    }
-    if (stem_into(a, term->b, term->len, needs_stem(term)) != 0)
+    if (stem_into(a, term, len, 1) != 0)
         return -1;
-    stop = stop_lookup(term->b, term->len);
-    if (a->stem.len <= CACHE_WORD) {
-        e->term_len = (unsigned char)term->len;
-        memcpy(e->term, term->b, term->len);
-        e->stem_len = (unsigned char)a->stem.len;
-        memcpy(e->stem, a->stem.b, a->stem.len);
+    stop = stop_lookup(term, len);
+    for (prefix = 0; prefix < len && prefix < a->stem.len && term[prefix] == a->stem.b[prefix];
+         prefix++)
+        ;
+    if (a->stem.len - prefix <= CACHE_SUFFIX) { /* else not kept: never seen so far */
+        for (k = CACHE_WAYS - 1; k > 0; k--) /* the least recent goes */
+            set[k] = set[k - 1];
+        e = &set[0];
+        memset(e, 0, sizeof *e);
+        memcpy(e->key, key, sizeof e->key);
+        e->term_len = (unsigned char)len;
+        e->prefix = (unsigned char)prefix;
+        e->suffix_len = (unsigned char)(a->stem.len - prefix);
+        memcpy(e->suffix, a->stem.b + prefix, e->suffix_len);
         e->stop = (unsigned char)stop;
     }
     return stop;
 }
 
-static void emit(struct run *r, const sbuf *term, const sbuf *exact, size_t start, size_t end,
-                 unsigned position, unsigned flags)
+/* Sets a->stem to the stem of the word term (no digit, dot or comma) and
+ * returns whether it is a stop word, through the cache; returns -1 out of
+ * memory.  term is NUL-terminated; how is STEM_WORD or STEM_PADDED. */
+static inline int stem_cached(analyzer *a, const char *term, size_t len, enum stem_how how)
+{
+    struct stem_entry *set, *e, hit;
+    uint64_t key[3];
+    size_t k;
+    int stop;
+
+    if (len > CACHE_WORD) {
+        if (stem_into(a, term, len, 1) != 0)
+            return -1;
+        return 0; /* no stop word is that long */
+    }
+    if (how == STEM_PADDED)
+        memcpy(key, term, CACHE_WORD);
+    else
+        cache_key(term, len, key);
+    set = &a->cache[cache_set(key) * CACHE_WAYS];
+    for (k = 0; k < CACHE_WAYS; k++) {
+        e = &set[k];
+        if (e->key[0] != key[0] || e->key[1] != key[1] || e->key[2] != key[2] || e->term_len != len)
+            continue;
+        /* The stem: the term's first bytes (the key holds them), then its suffix. */
+        memcpy(a->stem.b, key, CACHE_WORD);
+        memcpy(a->stem.b + e->prefix, e->suffix, CACHE_SUFFIX);
+        a->stem.len = (size_t)e->prefix + e->suffix_len;
+        a->stem.b[a->stem.len] = '\0';
+        a->stem.full = 0;
+        stop = e->stop;
+        if (k > 0) { /* most recently used first */
+            hit = *e;
+            for (; k > 0; k--)
+                set[k] = set[k - 1];
+            set[0] = hit;
+        }
+        return stop;
+    }
+    return stem_miss(a, term, len, key, set);
+}
+
+/* Reports one token; a term that is its own stem is no stop word. */
+static inline void emit(struct run *r, const char *term, size_t term_len, const char *exact,
+                        size_t exact_len, size_t start, size_t end, unsigned position,
+                        unsigned flags, enum stem_how how)
 {
     analyzer_token t;
-    int stop;
+    int stop = 0;
 
     if (r->stop)
         return;
-    stop = stem_cached(r->a, term);
-    if (stop < 0) {
-        r->status = KQ_ERR_NOMEM;
-        r->stop = 1;
-        return;
+    t.stem = term;
+    t.stem_len = term_len;
+    if (how != STEM_SELF) {
+        stop = stem_cached(r->a, term, term_len, how);
+        if (stop < 0) {
+            r->status = KQ_ERR_NOMEM;
+            r->stop = 1;
+            return;
+        }
+        t.stem = r->a->stem.b;
+        t.stem_len = r->a->stem.len;
     }
     if (stop)
         flags |= TOKEN_STOPWORD;
-    t.term = term->b;
-    t.term_len = term->len;
-    t.exact = exact->b;
-    t.exact_len = exact->len;
-    t.stem = r->a->stem.b;
-    t.stem_len = r->a->stem.len;
+    t.term = term;
+    t.term_len = term_len;
+    t.exact = exact;
+    t.exact_len = exact_len;
     t.position = position;
     t.start = start;
     t.end = end;
     t.flags = flags;
     if (r->cb(r->ctx, &t) != 0)
         r->stop = 1;
+}
+
+/* Reports a token whose forms are in sbufs. */
+static void emit_sb(struct run *r, const sbuf *term, const sbuf *exact, size_t start, size_t end,
+                    unsigned position, unsigned flags)
+{
+    emit(r, term->b, term->len, exact->b, exact->len, start, end, position, flags,
+         needs_stem(term) ? STEM_WORD : STEM_SELF);
 }
 
 static unsigned unit_flags(const struct unit *u)
@@ -853,7 +1040,7 @@ static void emit_unit(struct run *r, const struct unit *u, unsigned flags)
     if (u->term.len == 0)
         return;
     flags |= unit_flags(u) | take_sentence(r);
-    emit(r, &u->term, &u->exact, u->start, u->end, r->pos++, flags);
+    emit_sb(r, &u->term, &u->exact, u->start, u->end, r->pos++, flags);
 }
 
 enum chain_kind { CHAIN_NONE, CHAIN_HYPHEN, CHAIN_DOT };
@@ -940,7 +1127,7 @@ static size_t run_chain(struct run *r, struct unit *first, size_t i, enum chain_
             if (!u->all_digits)
                 all_digits = 0;
             pronoun_last = kind == CHAIN_HYPHEN && is_inverted_pronoun(&u->term);
-            emit(r, &u->term, &u->exact, u->start, u->end, r->pos++, f);
+            emit_sb(r, &u->term, &u->exact, u->start, u->end, r->pos++, f);
             nparts++;
             end = u->end;
         }
@@ -963,9 +1150,124 @@ static size_t run_chain(struct run *r, struct unit *first, size_t i, enum chain_
         !cterm.full && cterm.len <= COMPOUND_MAX_BYTES) {
         if (nupper >= 2 && nlower == 0)
             cflags |= TOKEN_ACRONYM;
-        emit(r, &cterm, &cexact, start, end, p0, cflags);
+        emit_sb(r, &cterm, &cexact, start, end, p0, cflags);
     }
     return i;
+}
+
+/* The fast path of analyzer_run, for most words of a text: at most
+ * FAST_WORD_MAX bytes of ASCII letters and digits and of letters with a
+ * fast entry, not only digits, and not followed by an apostrophe, a hyphen or
+ * a dot and then a word (but for an elided article).  It reads the word and
+ * builds its forms in one pass, and emits the token the generic path would,
+ * or skips the elided article as it would.  Returns the offset after what it
+ * took, or 0 to leave the word at i (a word start) to the generic path. */
+static size_t fast_word(struct run *r, size_t i)
+{
+    const unsigned char *s = r->s;
+    const struct fold_entry *fast = r->a->fast;
+    /* At most 3.5 bytes a byte of input (see FAST_WORD_MAX), then the slack
+     * of 8-byte copies or the CACHE_WORD bytes of zeros after the term. */
+    char term[FAST_WORD_MAX * 4 + 32], exact[FAST_WORD_MAX * 4 + 32];
+    const char *ex;
+    size_t j = i, lim = r->len - i > FAST_WORD_MAX ? i + FAST_WORD_MAX : r->len;
+    size_t tl = 0, el = 0, n = 1;
+    unsigned nupper = 0, nlower = 0, ndigit = 0, nother = 0, flags;
+    int accents = 0; /* exact differs from term: it is built beside it */
+    int first, next;
+
+    for (;;) {
+        size_t j0 = j;
+        unsigned c;
+        uint32_t cp;
+        int cls;
+        /* Runs of lower-case ASCII letters: most bytes of a French text. */
+        if (!accents) {
+            while (j < lim && (c = s[j]) - 'a' < 26u)
+                term[tl++] = (char)c, j++;
+        } else {
+            while (j < lim && (c = s[j]) - 'a' < 26u)
+                term[tl++] = exact[el++] = (char)c, j++;
+        }
+        nlower += (unsigned)(j - j0);
+        if (j >= lim) {
+            if (lim < r->len)
+                return 0; /* too long for the buffers */
+            next = C_SEP;
+            break;
+        }
+        c = s[j];
+        if (c < 0x80) {
+            cls = ascii_cls[c];
+            if (!IS_CONT(cls)) {
+                next = cls;
+                break;
+            }
+            if (cls == C_UPPER) {
+                c += 32;
+                nupper++;
+            } else {
+                ndigit++;
+            }
+            term[tl++] = (char)c;
+            if (accents)
+                exact[el++] = (char)c;
+            j++;
+        } else if (c >= 0xC2 && c < 0xC0 + ((FAST_LIMIT + 63) >> 6) && j + 1 < r->len &&
+                   (s[j + 1] & 0xC0) == 0x80 &&
+                   (cp = ((c & 0x1Fu) << 6) | (s[j + 1] & 0x3Fu)) < FAST_LIMIT && fast[cp].word) {
+            const struct fold_entry *e = &fast[cp];
+            if (!accents) {
+                memcpy(exact, term, tl);
+                el = tl;
+                accents = 1;
+            }
+            memcpy(term + tl, e->term, sizeof e->term);
+            memcpy(exact + el, e->exact, sizeof e->exact);
+            tl += e->term_len;
+            el += e->exact_len;
+            nupper += e->cls == C_UPPER;
+            nlower += e->cls == C_LOWER;
+            nother += e->cls == C_LETTER;
+            j += 2;
+        } else {
+            n = peek(r, j, &cp, &cls);
+            if (IS_CONT(cls))
+                return 0; /* a mark, or a letter without a fast entry */
+            next = cls;
+            break;
+        }
+    }
+    if (nupper + nlower + nother == 0)
+        return 0; /* a number, which may go on with groups or decimals */
+    if ((next == C_APOS || next == C_HYPHEN || next == C_DOT) && IS_START(class_at(r, j + n))) {
+        struct piece p;
+        if (next != C_APOS)
+            return 0; /* a hyphenated or dotted word, an acronym */
+        memset(&p, 0, sizeof p);
+        p.start = i;
+        p.end = j;
+        p.fast = 1;
+        if (piece_in(r, &p, elision_words))
+            return j + n; /* the elided article takes no position */
+        if (piece_in(r, &p, lexical_words))
+            return 0;
+    }
+    memset(term + tl, 0, CACHE_WORD); /* the NUL, and the padding of the cache key */
+    exact[el] = '\0';
+    ex = exact;
+    first = s[i] < 0x80 ? ascii_cls[s[i]] : fast[((s[i] & 0x1Fu) << 6) | (s[i + 1] & 0x3Fu)].cls;
+    flags = take_sentence(r);
+    if (first == C_UPPER)
+        flags |= TOKEN_CAPITALISED;
+    if (nupper >= 2 && nlower == 0)
+        flags |= TOKEN_ACRONYM;
+    if (!accents) {
+        ex = term;
+        el = tl;
+    }
+    emit(r, term, tl, ex, el, i, j, r->pos++, flags, ndigit == 0 ? STEM_PADDED : STEM_SELF);
+    return j;
 }
 
 kq_status analyzer_run(analyzer *a, const char *text, size_t len, unsigned first_position,
@@ -996,8 +1298,15 @@ kq_status analyzer_run(analyzer *a, const char *text, size_t len, unsigned first
         size_t after;
         enum chain_kind kind = CHAIN_NONE;
 
-        if (!next_piece(&r, i, &p))
+        i = next_word(&r, i);
+        if (i >= r.len)
             break;
+        after = fast_word(&r, i);
+        if (after) {
+            i = after;
+            continue;
+        }
+        scan_piece(&r, i, &p);
         if (apostrophe_then_word(&r, p.end, &after) && piece_in(&r, &p, elision_words)) {
             i = after; /* the elided article takes no position */
             continue;
@@ -1039,7 +1348,9 @@ analyzer *analyzer_new(void)
     if (!a)
         return NULL;
     a->stemmer = sb_stemmer_new("french", "UTF_8");
+    a->stemmer_ascii = sb_stemmer_new("french", "ISO_8859_1");
     if (!a->stemmer) {
+        sb_stemmer_delete(a->stemmer_ascii);
         free(a);
         return NULL;
     }
@@ -1052,6 +1363,7 @@ void analyzer_free(analyzer *a)
     if (!a)
         return;
     sb_stemmer_delete(a->stemmer);
+    sb_stemmer_delete(a->stemmer_ascii);
     free(a);
 }
 
