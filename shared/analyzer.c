@@ -36,11 +36,20 @@
  * gives at most 3.5 bytes of a form (a 2-byte code point, at most 7). */
 #define FAST_WORD_MAX 32
 
-/* Keeps a rarely taken path out of a hot function. */
+/* NOINLINE keeps a rarely taken path out of a hot function; ALWAYS_INLINE
+ * puts a small one called per token into its callers. */
 #if defined(__GNUC__)
 #define NOINLINE __attribute__((noinline))
+#define ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define NOINLINE
+#define ALWAYS_INLINE inline
+#endif
+/* Eight bytes at a time where the byte order is known (see lower_run). */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SWAR_LE 1
+#else
+#define SWAR_LE 0
 #endif
 
 /* Character classes seen by the splitter. */
@@ -912,7 +921,7 @@ static NOINLINE int stem_miss(analyzer *a, const char *term, size_t len, const u
          prefix++)
         ;
     if (a->stem.len - prefix <= CACHE_SUFFIX) { /* else not kept: never seen so far */
-        for (k = CACHE_WAYS - 1; k > 0; k--) /* the least recent goes */
+        for (k = CACHE_WAYS - 1; k > 0; k--)    /* the least recent goes */
             set[k] = set[k - 1];
         e = &set[0];
         memset(e, 0, sizeof *e);
@@ -929,7 +938,7 @@ static NOINLINE int stem_miss(analyzer *a, const char *term, size_t len, const u
 /* Sets a->stem to the stem of the word term (no digit, dot or comma) and
  * returns whether it is a stop word, through the cache; returns -1 out of
  * memory.  term is NUL-terminated; how is STEM_WORD or STEM_PADDED. */
-static inline int stem_cached(analyzer *a, const char *term, size_t len, enum stem_how how)
+static ALWAYS_INLINE int stem_cached(analyzer *a, const char *term, size_t len, enum stem_how how)
 {
     struct stem_entry *set, *e, hit;
     uint64_t key[3];
@@ -969,9 +978,9 @@ static inline int stem_cached(analyzer *a, const char *term, size_t len, enum st
 }
 
 /* Reports one token; a term that is its own stem is no stop word. */
-static inline void emit(struct run *r, const char *term, size_t term_len, const char *exact,
-                        size_t exact_len, size_t start, size_t end, unsigned position,
-                        unsigned flags, enum stem_how how)
+static ALWAYS_INLINE void emit(struct run *r, const char *term, size_t term_len, const char *exact,
+                               size_t exact_len, size_t start, size_t end, unsigned position,
+                               unsigned flags, enum stem_how how)
 {
     analyzer_token t;
     int stop = 0;
@@ -1155,6 +1164,36 @@ static size_t run_chain(struct run *r, struct unit *first, size_t i, enum chain_
     return i;
 }
 
+/* Copies the lower-case ASCII letters from s[j] on, up to lim, to out at
+ * *ol; returns where they end.  out has 8 bytes of slack past what it gets. */
+static ALWAYS_INLINE size_t lower_run(const unsigned char *s, size_t j, size_t lim, char *out,
+                                      size_t *ol)
+{
+    size_t o = *ol;
+#if SWAR_LE
+    const uint64_t ones = UINT64_C(0x0101010101010101), high = ones * 0x80;
+    while (lim - j >= 8) {
+        uint64_t v, bad;
+        memcpy(&v, s + j, 8);
+        /* A byte x < 0x80 is in a..z when x + 0x1F has its high bit (x >= 'a')
+         * and x + 0x05 has not (x <= 'z'); a byte >= 0x80 is not. */
+        bad = ((~(v + ones * 0x1F) | (v + ones * 0x05)) & high) | (v & high);
+        memcpy(out + o, &v, 8);
+        if (bad) {
+            size_t k = (size_t)__builtin_ctzll(bad) >> 3;
+            *ol = o + k;
+            return j + k;
+        }
+        o += 8;
+        j += 8;
+    }
+#endif
+    while (j < lim && (unsigned)s[j] - 'a' < 26u)
+        out[o++] = (char)s[j++];
+    *ol = o;
+    return j;
+}
+
 /* The fast path of analyzer_run, for most words of a text: at most
  * FAST_WORD_MAX bytes of ASCII letters and digits and of letters with a
  * fast entry, not only digits, and not followed by an apostrophe, a hyphen or
@@ -1167,8 +1206,9 @@ static size_t fast_word(struct run *r, size_t i)
     const unsigned char *s = r->s;
     const struct fold_entry *fast = r->a->fast;
     /* At most 3.5 bytes a byte of input (see FAST_WORD_MAX), then the slack
-     * of 8-byte copies or the CACHE_WORD bytes of zeros after the term. */
-    char term[FAST_WORD_MAX * 4 + 32], exact[FAST_WORD_MAX * 4 + 32];
+     * of whole copies (8 bytes, FAST_WORD_MAX bytes) or the CACHE_WORD bytes
+     * of zeros after the term. */
+    char term[FAST_WORD_MAX * 4 + 48], exact[FAST_WORD_MAX * 4 + 48];
     const char *ex;
     size_t j = i, lim = r->len - i > FAST_WORD_MAX ? i + FAST_WORD_MAX : r->len;
     size_t tl = 0, el = 0, n = 1;
@@ -1183,11 +1223,12 @@ static size_t fast_word(struct run *r, size_t i)
         int cls;
         /* Runs of lower-case ASCII letters: most bytes of a French text. */
         if (!accents) {
-            while (j < lim && (c = s[j]) - 'a' < 26u)
-                term[tl++] = (char)c, j++;
+            j = lower_run(s, j, lim, term, &tl);
         } else {
-            while (j < lim && (c = s[j]) - 'a' < 26u)
-                term[tl++] = exact[el++] = (char)c, j++;
+            size_t t0 = tl;
+            j = lower_run(s, j, lim, term, &tl);
+            memcpy(exact + el, term + t0, FAST_WORD_MAX); /* at most that many, whole */
+            el += tl - t0;
         }
         nlower += (unsigned)(j - j0);
         if (j >= lim) {
@@ -1218,7 +1259,7 @@ static size_t fast_word(struct run *r, size_t i)
                    (cp = ((c & 0x1Fu) << 6) | (s[j + 1] & 0x3Fu)) < FAST_LIMIT && fast[cp].word) {
             const struct fold_entry *e = &fast[cp];
             if (!accents) {
-                memcpy(exact, term, tl);
+                memcpy(exact, term, FAST_WORD_MAX * 4); /* tl bytes, copied whole */
                 el = tl;
                 accents = 1;
             }
