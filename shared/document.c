@@ -326,15 +326,9 @@ kq_status document_view_parse(const char *data, size_t len, document_view *out)
         memcpy(out->body, body, body_len);
         out->body[body_len] = '\0';
     }
-    out->data = malloc(len + 1);
-    if (out->data) {
-        memcpy(out->data, data, len);
-        out->data[len] = '\0';
-    }
     json_decref(o);
     if (!out->id || !out->url || !out->title || !out->description || !out->date ||
-        !out->language || !out->body || !out->hash || !out->author || !out->section ||
-        !out->data)
+        !out->language || !out->body || !out->hash || !out->author || !out->section)
         return KQ_ERR_NOMEM;
     return KQ_OK;
 }
@@ -383,6 +377,5 @@ void document_view_clear(document_view *v)
     free(v->hash);
     free(v->author);
     free(v->section);
-    free(v->data);
     memset(v, 0, sizeof *v);
 }

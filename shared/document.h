@@ -101,7 +101,6 @@ typedef struct document_view {
     char *id, *url, *title, *description, *date, *language, *body, *hash;
     char *author;  /* authors joined with ", " */
     char *section; /* sections joined with " / " */
-    char *data;    /* the raw JSON (for search_article_json) */
 } document_view;
 
 /* Parses document data into *out.  Returns KQ_OK, KQ_ERR_CORRUPT for data
