@@ -1172,7 +1172,7 @@ static ALWAYS_INLINE size_t lower_run(const unsigned char *s, size_t j, size_t l
     size_t o = *ol;
 #if SWAR_LE
     const uint64_t ones = UINT64_C(0x0101010101010101), high = ones * 0x80;
-    while (lim - j >= 8) {
+    while (j + 8 <= lim) { /* j may be past lim: a 2-byte letter crossed it */
         uint64_t v, bad;
         memcpy(&v, s + j, 8);
         /* A byte x < 0x80 is in a..z when x + 0x1F has its high bit (x >= 'a')
