@@ -57,7 +57,7 @@
  *    prepositions, conjunctions and the forms of être and avoir, so the
  *    folded "ou" (où), "a" (à) and "ete" (été, also the season) are in it.
  *
- * An analyzer owns a libstemmer handle, a stem cache and scratch buffers
+ * An analyzer owns libstemmer handles, a stem cache and scratch buffers
  * (about 2 MB, touched as used): one per thread.  A run never allocates and
  * reads only the `len` bytes it is given, whatever they hold. */
 
