@@ -28,8 +28,13 @@ if ! "$python" -c 'import xapian' 2>/dev/null; then
     exit 2
 fi
 
-# The command as typed, printed above the table.
-command="bench/relevance/run.sh"
+# The command as typed (with the settings taken from the environment), printed above the table.
+command=""
+for v in KQ_SHARED BUILD_DIR CACHE_DIR PYTHON; do
+    eval "val=\${$v-}"
+    [ -n "$val" ] && command="$command$v=$val "
+done
+command="${command}bench/relevance/run.sh"
 for a in "$@"; do
     command="$command $a"
 done
