@@ -1,5 +1,6 @@
 /* article: the article record and the reader of schema.org NewsArticle files (JSON Lines, JSON,
  * gzip). */
+#include "utf8.h"
 #include "article.h"
 
 #include <errno.h>
@@ -87,62 +88,7 @@ static void trim_span(const char **s, size_t *len)
         *len -= n;
 }
 
-/* Appends the UTF-8 encoding of code point cp (valid, not a surrogate) to
- * out and returns the number of bytes written (1 to 4). */
-static size_t utf8_put(char *out, uint32_t cp)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
 
-/* Returns the length of the valid UTF-8 sequence starting at s (1 to 4), or
- * 0 when it is invalid (bad lead byte, truncated, overlong, surrogate, or
- * above U+10FFFF). */
-static size_t utf8_seq_len(const unsigned char *s, size_t len)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t n;
-    uint32_t min, cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2, min = 0x80, cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3, min = 0x800, cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4, min = 0x10000, cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (n > len)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
 
 /* Checks the raw bytes of a JSON text before jansson sees them, so that the
  * reason names the real problem: a NUL byte, binary data (an ASCII control
@@ -174,7 +120,7 @@ static bool raw_check(const char *text, size_t len, char *err, size_t err_size, 
         } else if (c < 0x80) {
             i++;
         } else {
-            size_t n = utf8_seq_len(s + i, len - i);
+            size_t n = utf8_sequence_length(s + i, len - i);
             if (n == 0) {
                 if (bad == SIZE_MAX)
                     bad = i, bad_line_no = line, bad_col = i - line_start + 1;
@@ -367,7 +313,7 @@ static size_t entity_decode(const char *s, size_t len, char *out, size_t *out_le
             cp = 0xFFFD;
         /* The shortest numeric reference ("&#9;") is 4 bytes; no code
          * point needs more than 4, so the output never outgrows the input. */
-        *out_len += utf8_put(out + *out_len, cp);
+        *out_len += utf8_encode(out + *out_len, cp);
         return end + 1;
     }
     for (size_t i = 0; i < sizeof entities / sizeof entities[0]; i++) {

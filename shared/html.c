@@ -1,4 +1,5 @@
 /* html: reads a published news page (HTML) into an article, with a real HTML parser (gumbo). */
+#include "utf8.h"
 #include "html.h"
 
 #include <ctype.h>
@@ -85,61 +86,8 @@ static char *sb_take(sbuf *b)
 
 /* --- bytes to UTF-8 --------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s, or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s, size_t len)
-{
-    unsigned char c = s[0];
-    size_t n;
-    uint32_t cp, min;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2, cp = c & 0x1F, min = 0x80;
-    else if (c >= 0xE0 && c <= 0xEF)
-        n = 3, cp = c & 0x0F, min = 0x800;
-    else if (c >= 0xF0 && c <= 0xF4)
-        n = 4, cp = c & 0x07, min = 0x10000;
-    else
-        return 0;
-    if (n > len)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
 
-static bool valid_utf8(const unsigned char *s, size_t len)
-{
-    for (size_t i = 0; i < len;) {
-        size_t n = utf8_len(s + i, len - i);
-        if (!n)
-            return false;
-        i += n;
-    }
-    return true;
-}
 
-static size_t utf8_put(char *out, uint32_t cp)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    out[0] = (char)(0xE0 | (cp >> 12));
-    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
-}
 
 /* Windows-1252 bytes 0x80-0x9F; the five it leaves undefined become U+FFFD. */
 static const uint16_t cp1252_high[32] = {
@@ -187,7 +135,7 @@ static char *from_single_byte(const unsigned char *s, size_t len, bool is_latin9
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = s[i];
-        size_t n = c >= 0x80 ? utf8_len(s + i, len - i) : 0;
+        size_t n = c >= 0x80 ? utf8_sequence_length(s + i, len - i) : 0;
         if (n > 1) {
             memcpy(out + o, s + i, n);
             o += n;
@@ -199,7 +147,7 @@ static char *from_single_byte(const unsigned char *s, size_t len, bool is_latin9
             cp = latin9(c);
         else if (c >= 0x80 && c <= 0x9F)
             cp = cp1252_high[c - 0x80];
-        o += utf8_put(out + o, cp);
+        o += utf8_encode(out + o, cp);
     }
     out[o] = '\0';
     *out_len = o;
@@ -276,7 +224,7 @@ static char *page_to_utf8(const char *html, size_t len, size_t *out_len, kq_stat
         return NULL;
     }
     char *out;
-    if (valid_utf8(s, len)) {
+    if (utf8_is_valid(s, len)) {
         out = malloc(len + 1);
         if (out) {
             memcpy(out, s, len);

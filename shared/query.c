@@ -1,4 +1,5 @@
 /* query: the Kiosque query language, parsed into a tree (see query.h for the language). */
+#include "utf8.h"
 #include "query.h"
 
 #include <inttypes.h>
@@ -23,36 +24,6 @@
 
 /* --- input cleaning ------------------------------------------------------ */
 
-/* Returns the length of the valid UTF-8 sequence at s[0..n), or 0 when the
- * bytes there are not one (overlong forms, surrogates and code points above
- * U+10FFFF are invalid). */
-static size_t utf8_valid_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xE0 && s[1] < 0xA0)
-            return 0; /* overlong */
-        if (c == 0xED && s[1] >= 0xA0)
-            return 0; /* surrogate */
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xF0 && s[1] < 0x90)
-            return 0; /* overlong */
-        if (c == 0xF4 && s[1] >= 0x90)
-            return 0; /* above U+10FFFF */
-        return 4;
-    }
-    return 0;
-}
 
 /* Copies the input into valid, NUL-terminated UTF-8 without control
  * characters: each byte of an invalid sequence becomes U+FFFD, and C0/C1
@@ -71,7 +42,7 @@ static char *clean_input(const char *text, size_t len, size_t *out_len)
     const unsigned char *s = (const unsigned char *)text;
     size_t i = 0, o = 0;
     while (i < len) {
-        size_t n = utf8_valid_len(s + i, len - i);
+        size_t n = utf8_sequence_length(s + i, len - i);
         if (n == 0) {
             memcpy(out + o, "\xEF\xBF\xBD", 3);
             o += 3;
