@@ -1,7 +1,7 @@
 /* article: the article record and the reader of schema.org NewsArticle files (JSON Lines, JSON,
  * gzip). */
-#include "utf8.h"
 #include "article.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 /* html: reads a published news page (HTML) into an article, with a real HTML parser (gumbo). */
-#include "utf8.h"
 #include "html.h"
+#include "utf8.h"
 
 #include <ctype.h>
 #include <errno.h>

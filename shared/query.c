@@ -1,6 +1,6 @@
 /* query: the Kiosque query language, parsed into a tree (see query.h for the language). */
-#include "utf8.h"
 #include "query.h"
+#include "utf8.h"
 
 #include <inttypes.h>
 #include <stdio.h>
