@@ -20,7 +20,7 @@
  * word exactly as typed and its accents as typed add a little on top. */
 #define WEIGHT_STEM 1.0
 #define WEIGHT_SURFACE 0.35
-#define WEIGHT_EXACT 0.1
+#define WEIGHT_EXACT 0.05
 /* A query with more content words than this is read as a pasted sentence
  * or a question: ranked partial matching from the start, articles having
  * every word still ranked up (see search_run).  Tuned on the PIAF and FQuAD
@@ -1011,7 +1011,7 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
         }
         if (!q && has_positive_terms(tree))
             q = index_query_match_nothing(); /* nothing searchable was typed (punctuation) */
-        if (q && partial && words >= 2) {
+        if (q && partial && words >= 2 && words <= 4) {
             /* Partial matching still ranks the articles having every word
              * first; it is said to be partial only when none has them all. */
             struct builder all = {.e = e, .marks = marks, .keep_stops = only_stops,
@@ -1020,7 +1020,7 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
             none_has_all = every && !has_any_match(e, every);
             q = maybe(q, every);
         }
-        if (q && words >= 2 && words <= 4)
+        if (q && !partial && words >= 2 && words <= 4)
             q = maybe(q, proximity_query(e, tree));
         if (q && req->sort == SEARCH_SORT_RELEVANCE && !dated && half_life > 0)
             q = maybe(q, freshness_query(e, half_life));
