@@ -63,6 +63,7 @@ RANKS = [
     ("a long question returns the best article first",
      "Combien de personnes travaillent au ministère des sports ?", "ministere", "sports"),
     ("a short query prefers articles with all its words", "ministère sports", "ministere", "ministere2"),
+    ("three words: the article with all of them first", "sports ministère agents", "ministere", "sports"),
 ]
 
 # (behaviour, query, article, text that must appear in its snippet)
