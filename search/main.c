@@ -92,11 +92,21 @@ int main(int argc, char **argv)
     search_request req = {0};
     req.limit = 10;
 
-    for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+    /* Options may come before, between or after the words of the query, as
+     * with GNU tools; an argument such as -chine that is no option is a
+     * word (an exclusion), and everything after -- is words. */
+    int n_words = 0; /* the words are gathered in place, at argv[1..n_words] */
+    for (i = 1; i < argc; i++) {
         const char *opt = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (opt[0] != '-' || !opt[1] ||
+            (opt[1] != '-' && strcmp(opt, "-n") != 0 && strcmp(opt, "-h") != 0)) {
+            argv[1 + n_words++] = argv[i];
+            continue;
+        }
         if (strcmp(opt, "--") == 0) {
-            i++;
+            while (++i < argc)
+                argv[1 + n_words++] = argv[i];
             break;
         } else if (strcmp(opt, "--json") == 0) {
             json = 1;
@@ -173,21 +183,21 @@ int main(int argc, char **argv)
             return EXIT_FAILED;
         }
     }
-    if (i >= argc && !related) {
+    if (n_words == 0 && !related) {
         usage(stderr);
         return EXIT_FAILED;
     }
     /* The words of the query, as one string. */
     size_t total = 1;
-    for (int k = i; k < argc; k++)
-        total += strlen(argv[k]) + 1;
+    for (int k = 0; k < n_words; k++)
+        total += strlen(argv[1 + k]) + 1;
     char *query = calloc(1, total);
     if (!query)
         return EXIT_FAILED;
-    for (int k = i; k < argc; k++) {
-        if (k > i)
+    for (int k = 0; k < n_words; k++) {
+        if (k > 0)
             strcat(query, " ");
-        strcat(query, argv[k]);
+        strcat(query, argv[1 + k]);
     }
     req.query = query;
 

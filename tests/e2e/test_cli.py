@@ -123,6 +123,12 @@ class IndexAndSearch(unittest.TestCase):
         self.assertEqual(len(second), 1)
         self.assertNotEqual(first, second)
 
+    def test_options_anywhere_and_exclusions_stay_words(self):
+        self.assertEqual(self.p.ids("douane", "-n", "1"), ["e5"])
+        self.assertEqual(self.p.ids("États-Unis", "--sort", "date", "-n", "5"), self.p.ids("--sort", "date", "-n", "5", "États-Unis"))
+        self.assertNotIn("e5", self.p.ids("-n", "10", "la", "-douane"))
+        self.assertIn("e5", self.p.ids("-n", "10", "--", "douane"))
+
     def test_db_from_environment(self):
         code, out, _ = self.p.search("douane", db=False, env={"KIOSQUE_DB": self.p.db})
         self.assertEqual(code, 0)
