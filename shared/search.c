@@ -1218,7 +1218,7 @@ char *search_result_to_json(const search_result *r)
         }
         json_object_set_new(o, "facets", facets);
     }
-    out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 out:
     json_decref(hits);
     json_decref(o);
