@@ -455,6 +455,23 @@ static char *article_title(search_engine *e, const char *id, kq_status *st)
     return title;
 }
 
+/* Replies with a result as JSON, caching it under key (when not NULL) for
+ * index revision tag, or with the failure of the search that made it. */
+static void reply_result_json(routes_app *app, http_request *req, search_engine *e,
+                              kq_status st, const search_result *result, const char *key,
+                              uint64_t tag)
+{
+    if (st != KQ_OK) {
+        reply_search_failure(app, req, e, st);
+        return;
+    }
+    char *json = search_result_to_json(result);
+    if (json && key)
+        cache_put(app->replies, key, tag, json, strlen(json));
+    http_request_add_header(req, "X-Kiosque-Cache", "miss");
+    http_reply_owned(req, 200, HTTP_KIND_API, "application/json", json, json ? strlen(json) : 0);
+}
+
 static void handle_api_search(http_request *req, void *ctx)
 {
     routes_app *app = ctx;
@@ -493,15 +510,7 @@ static void handle_api_search(http_request *req, void *ctx)
         http_reply_error(req, 400, "bad_parameter", err);
         goto out;
     }
-    if (st != KQ_OK) {
-        reply_search_failure(app, req, e, st);
-        goto out;
-    }
-    char *json = search_result_to_json(&result);
-    if (json && key)
-        cache_put(app->replies, key, tag, json, strlen(json));
-    http_request_add_header(req, "X-Kiosque-Cache", "miss");
-    http_reply_owned(req, 200, HTTP_KIND_API, "application/json", json, json ? strlen(json) : 0);
+    reply_result_json(app, req, e, st, &result, key, tag);
 out:
     search_result_clear(&result);
     free(key);
@@ -731,15 +740,7 @@ static void handle_api_related(http_request *req, void *ctx)
         http_reply_error(req, 404, "not_found", err);
         goto out;
     }
-    if (st != KQ_OK) {
-        reply_search_failure(app, req, e, st);
-        goto out;
-    }
-    char *json = search_result_to_json(&result);
-    if (json && key)
-        cache_put(app->replies, key, tag, json, strlen(json));
-    http_request_add_header(req, "X-Kiosque-Cache", "miss");
-    http_reply_owned(req, 200, HTTP_KIND_API, "application/json", json, json ? strlen(json) : 0);
+    reply_result_json(app, req, e, st, &result, key, tag);
 out:
     search_result_clear(&result);
     free(key);

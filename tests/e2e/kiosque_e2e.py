@@ -45,3 +45,15 @@ class Programs:
 
     def ids(self, *args, **kw):
         return [h["id"] for h in self.search_json(*args, **kw)["hits"]]
+
+
+class Rows:
+    """Prints one line per checked row ("ok" or "FAIL") and counts the failures."""
+
+    def __init__(self):
+        self.failures = 0
+
+    def __call__(self, ok, what):
+        print(("ok   " if ok else "FAIL ") + what)
+        self.failures += not ok
+        return ok

@@ -6,7 +6,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kiosque_e2e import Programs  # noqa: E402
+from kiosque_e2e import Programs, Rows  # noqa: E402
 
 NB, NNB = "\u00a0", "\u202f"
 
@@ -82,12 +82,7 @@ def main():
     ap.add_argument("--fixtures", required=True)
     args = ap.parse_args()
     p = Programs(args.bin_dir)
-    failures = 0
-
-    def row(ok, what):
-        nonlocal failures
-        print(("ok   " if ok else "FAIL ") + what)
-        failures += not ok
+    row = Rows()
 
     try:
         p.indexer("add", os.path.join(args.fixtures, "articles.jsonl"), check=0)
@@ -105,8 +100,8 @@ def main():
             row(text in snippet, f"{what}: {q!r} → {snippet!r}")
     finally:
         p.close()
-    print(f"{failures} failed")
-    return 1 if failures else 0
+    print(f"{row.failures} failed")
+    return 1 if row.failures else 0
 
 
 if __name__ == "__main__":

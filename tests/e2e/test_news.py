@@ -11,7 +11,7 @@ import sys
 from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kiosque_e2e import Programs  # noqa: E402
+from kiosque_e2e import Programs, Rows  # noqa: E402
 
 # (what, search arguments, the exact set of articles expected)
 FINDS = [
@@ -54,12 +54,7 @@ def main():
     ap.add_argument("--corpus", required=True)
     args = ap.parse_args()
     p = Programs(args.bin_dir)
-    failures = 0
-
-    def row(ok, what):
-        nonlocal failures
-        print(("ok   " if ok else "FAIL ") + what)
-        failures += not ok
+    row = Rows()
 
     try:
         p.indexer("add", os.path.join(args.fixtures, "articles.jsonl"), check=0)
@@ -119,9 +114,9 @@ def main():
     finally:
         p.close()
 
-    failures += check_facets(args, row)
-    print(f"{failures} failed")
-    return 1 if failures else 0
+    check_facets(args, row)
+    print(f"{row.failures} failed")
+    return 1 if row.failures else 0
 
 
 def check_facets(args, row):
@@ -158,7 +153,6 @@ def check_facets(args, row):
             row(ok, f"facets exact against the store for {argv}: total {r['total']} vs {len(chosen)}")
     finally:
         p.close()
-    return 0
 
 
 if __name__ == "__main__":
