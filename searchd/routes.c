@@ -455,6 +455,19 @@ static char *article_title(search_engine *e, const char *id, kq_status *st)
     return title;
 }
 
+/* Replies with the JSON cached under key (when not NULL) for index revision
+ * tag; returns 1 when it did, 0 on a miss. */
+static int reply_cached_json(routes_app *app, http_request *req, const char *key, uint64_t tag)
+{
+    size_t len = 0;
+    char *hit = key ? cache_get(app->replies, key, tag, &len) : NULL;
+    if (!hit)
+        return 0;
+    http_request_add_header(req, "X-Kiosque-Cache", "hit");
+    http_reply_owned(req, 200, HTTP_KIND_API, "application/json", hit, len);
+    return 1;
+}
+
 /* Replies with a result as JSON, caching it under key (when not NULL) for
  * index revision tag, or with the failure of the search that made it. */
 static void reply_result_json(routes_app *app, http_request *req, search_engine *e,
@@ -494,15 +507,8 @@ static void handle_api_search(http_request *req, void *ctx)
     }
     uint64_t tag = current_tag(app, e);
     key = search_cache_key(&sp);
-    if (key) {
-        size_t len = 0;
-        char *hit = cache_get(app->replies, key, tag, &len);
-        if (hit) {
-            http_request_add_header(req, "X-Kiosque-Cache", "hit");
-            http_reply_owned(req, 200, HTTP_KIND_API, "application/json", hit, len);
-            goto out;
-        }
-    }
+    if (reply_cached_json(app, req, key, tag))
+        goto out;
     kq_status st = search_run(e, &sp.req, &result);
     if (st != KQ_OK && unknown_article(e, st, sp.req.duplicates_of)) {
         snprintf(err, sizeof err, "duplicates_of: no article with id '%s' is indexed",
@@ -727,13 +733,8 @@ static void handle_api_related(http_request *req, void *ctx)
     render_buf kb = RENDER_BUF_INIT;
     render_buf_printf(&kb, "related|%u|%s", limit, id);
     key = render_buf_release(&kb, NULL);
-    size_t len = 0;
-    char *hit = key ? cache_get(app->replies, key, tag, &len) : NULL;
-    if (hit) {
-        http_request_add_header(req, "X-Kiosque-Cache", "hit");
-        http_reply_owned(req, 200, HTTP_KIND_API, "application/json", hit, len);
+    if (reply_cached_json(app, req, key, tag))
         goto out;
-    }
     kq_status st = search_related(e, id, limit, &result);
     if (st != KQ_OK && unknown_article(e, st, id)) {
         snprintf(err, sizeof err, "no article with id '%s' is indexed", id);

@@ -291,33 +291,33 @@ extern "C" kq_status index_begin(index_db *db)
     });
 }
 
-extern "C" kq_status index_commit(index_db *db)
+/* Ends the open batch, keeping or discarding it; whether or not Xapian
+ * succeeds, the transaction is over afterwards. */
+static kq_status end_batch(index_db *db, bool keep)
 {
     kq_status st = need_writer(db);
     if (st != KQ_OK)
         return st;
     if (!db->in_batch)
         return fail(db, KQ_ERR_INVALID, "no batch is open");
-    /* Whether or not it succeeds, the transaction is over afterwards. */
     db->in_batch = false;
     return guard(db, [&]() {
-        db->wdb->commit_transaction();
+        if (keep)
+            db->wdb->commit_transaction();
+        else
+            db->wdb->cancel_transaction();
         return KQ_OK;
     });
 }
 
+extern "C" kq_status index_commit(index_db *db)
+{
+    return end_batch(db, true);
+}
+
 extern "C" kq_status index_cancel(index_db *db)
 {
-    kq_status st = need_writer(db);
-    if (st != KQ_OK)
-        return st;
-    if (!db->in_batch)
-        return fail(db, KQ_ERR_INVALID, "no batch is open");
-    db->in_batch = false;
-    return guard(db, [&]() {
-        db->wdb->cancel_transaction();
-        return KQ_OK;
-    });
+    return end_batch(db, false);
 }
 
 /* The unique term is added to the document as a boolean term when missing,
