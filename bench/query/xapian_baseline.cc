@@ -3,8 +3,10 @@
 //
 //   xapian_baseline index CORPUS.jsonl[.gz] DB    TermGenerator with Stem("french"), positions,
 //                                                 headline x5 / chapô x2 / body, data = the line
-//   xapian_baseline query DB QUERIES [MAX]        QueryParser (Stem("french"), STEM_SOME, AND),
-//                                                 top 10 with their data, no snippets
+//   xapian_baseline query DB QUERIES [MAX] [THREADS]
+//                                                 QueryParser (Stem("french"), STEM_SOME, AND),
+//                                                 top 10 with their data, no snippets; THREADS
+//                                                 threads (1), each with its own Database
 #include <xapian.h>
 #include <jansson.h>
 #include <zlib.h>
@@ -15,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 static double now_ms()
@@ -87,14 +90,36 @@ static std::string url_decode(const std::string &s)
     return o;
 }
 
-static int run_queries(const char *path, const char *file, size_t max)
+struct query_thread {
+    const char *path;
+    const std::vector<std::string> *queries;
+    size_t first, step;
+    std::vector<double> lat;
+    double hits = 0;
+};
+
+// Runs queries first, first + step, ... on its own Database, as each of a server's threads would.
+static void query_worker(query_thread *t)
 {
-    Xapian::Database db(path);
+    Xapian::Database db(t->path);
     Xapian::QueryParser qp;
     qp.set_stemmer(Xapian::Stem("french"));
     qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
     qp.set_default_op(Xapian::Query::OP_AND);
     qp.set_database(db);
+    for (size_t i = t->first; i < t->queries->size(); i += t->step) {
+        double t0 = now_ms();
+        Xapian::Enquire enquire(db);
+        enquire.set_query(qp.parse_query((*t->queries)[i]));
+        Xapian::MSet mset = enquire.get_mset(0, 10);
+        for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m)
+            t->hits += m.get_document().get_data().size() > 0;
+        t->lat.push_back(now_ms() - t0);
+    }
+}
+
+static int run_queries(const char *path, const char *file, size_t max, size_t threads)
+{
     std::vector<std::string> queries;
     FILE *f = std::fopen(file, "r");
     if (!f) {
@@ -108,22 +133,30 @@ static int run_queries(const char *path, const char *file, size_t max)
             queries.push_back(url_decode(line));
     }
     std::fclose(f);
-    std::vector<double> lat;
-    double hits = 0, start = now_ms();
-    for (const std::string &q : queries) {
-        double t0 = now_ms();
-        Xapian::Enquire enquire(db);
-        enquire.set_query(qp.parse_query(q));
-        Xapian::MSet mset = enquire.get_mset(0, 10);
-        for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m)
-            hits += m.get_document().get_data().size() > 0;
-        lat.push_back(now_ms() - t0);
+    std::vector<query_thread> work(threads);
+    std::vector<std::thread> pool;
+    double start = now_ms();
+    for (size_t t = 0; t < threads; t++) {
+        work[t].path = path;
+        work[t].queries = &queries;
+        work[t].first = t;
+        work[t].step = threads;
+        pool.emplace_back(query_worker, &work[t]);
     }
+    for (std::thread &th : pool)
+        th.join();
     double total = now_ms() - start;
+    std::vector<double> lat;
+    double hits = 0;
+    for (const query_thread &t : work) {
+        lat.insert(lat.end(), t.lat.begin(), t.lat.end());
+        hits += t.hits;
+    }
     std::sort(lat.begin(), lat.end());
     size_t n = lat.size();
-    std::printf("%-8s %8zu %10.0f %9.2f %9.2f %9.1f\n", "xapian", n, n / (total / 1e3),
-                n ? lat[n / 2] : 0, n ? lat[(size_t)(n * 0.99)] : 0, n ? hits / n : 0);
+    std::printf("%-8s %8zu %10.0f %9.2f %9.2f %9.1f  (%zu thread%s)\n", "xapian", n, n / (total / 1e3),
+                n ? lat[n / 2] : 0, n ? lat[(size_t)(n * 0.99)] : 0, n ? hits / n : 0, threads,
+                threads > 1 ? "s" : "");
     return 0;
 }
 
@@ -133,11 +166,12 @@ int main(int argc, char **argv)
         if (argc >= 4 && std::strcmp(argv[1], "index") == 0)
             return index_corpus(argv[2], argv[3]);
         if (argc >= 4 && std::strcmp(argv[1], "query") == 0)
-            return run_queries(argv[2], argv[3], argc > 4 ? std::strtoul(argv[4], nullptr, 10) : 2000);
+            return run_queries(argv[2], argv[3], argc > 4 ? std::strtoul(argv[4], nullptr, 10) : 2000,
+                               argc > 5 ? std::max(1ul, std::strtoul(argv[5], nullptr, 10)) : 1);
     } catch (const Xapian::Error &e) {
         std::fprintf(stderr, "xapian_baseline: %s\n", e.get_description().c_str());
         return 2;
     }
-    std::fprintf(stderr, "usage: xapian_baseline index CORPUS DB | query DB QUERIES [MAX]\n");
+    std::fprintf(stderr, "usage: xapian_baseline index CORPUS DB | query DB QUERIES [MAX] [THREADS]\n");
     return 2;
 }
