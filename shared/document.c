@@ -1,18 +1,19 @@
 #include "document.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 /* State of one document_build: where terms go and the first failure. */
 struct build {
     index_doc *doc;
-    unsigned weight;      /* wdf increment of the field being analysed */
-    int in_title;         /* 1 while analysing the headline */
-    int in_text;          /* 1 while analysing chapô and body (near-duplicate key) */
-    unsigned key_terms;   /* terms folded into the near-duplicate key */
-    uint64_t key;         /* FNV-1a of the first DUPLICATE_KEY_TERMS text terms */
+    unsigned weight;    /* wdf increment of the field being analysed */
+    int in_title;       /* 1 while analysing the headline */
+    int in_text;        /* 1 while analysing chapô and body (near-duplicate key) */
+    unsigned key_terms; /* terms folded into the near-duplicate key */
+    uint64_t key;       /* FNV-1a of the first DUPLICATE_KEY_TERMS text terms */
     kq_status status;
     char term[DOCUMENT_MAX_TERM * 2 + 8];
 };
@@ -73,14 +74,13 @@ static int on_text_token(void *ctx, const analyzer_token *t)
     if (!(t->flags & TOKEN_STOPWORD)) {
         add_term(b, DOCUMENT_PREFIX_STEM, t->stem, t->stem_len, b->weight);
         if (t->exact_len != t->term_len || memcmp(t->exact, t->term, t->term_len) != 0) {
-            if (b->status == KQ_OK &&
-                make_term(b, DOCUMENT_PREFIX_EXACT, t->term, t->term_len, t->exact,
-                          t->exact_len) == 0)
+            if (b->status == KQ_OK && make_term(b, DOCUMENT_PREFIX_EXACT, t->term, t->term_len,
+                                                t->exact, t->exact_len) == 0)
                 b->status = index_doc_add_term(b->doc, b->term, b->weight);
         }
         /* Headlines capitalise freely; running text tells names apart. */
-        if ((t->flags & TOKEN_CAPITALISED) && !(t->flags & TOKEN_SENTENCE_START) &&
-            !b->in_title && !(t->flags & TOKEN_NUMBER))
+        if ((t->flags & TOKEN_CAPITALISED) && !(t->flags & TOKEN_SENTENCE_START) && !b->in_title &&
+            !(t->flags & TOKEN_NUMBER))
             add_boolean(b, DOCUMENT_PREFIX_CAPITALISED, t->term, t->term_len);
         if (b->in_title) {
             add_term(b, DOCUMENT_PREFIX_TITLE, t->term, t->term_len, 1);
@@ -129,61 +129,115 @@ static unsigned analyse(struct build *b, analyzer *a, const char *text, unsigned
     unsigned next = pos;
     if (!text || !*text || b->status != KQ_OK)
         return pos;
-    kq_status st = analyzer_run(a, text, strlen(text), pos, ANALYZER_DOCUMENT, on_text_token, b,
-                                &next);
+    kq_status st =
+        analyzer_run(a, text, strlen(text), pos, ANALYZER_DOCUMENT, on_text_token, b, &next);
     if (st != KQ_OK && b->status == KQ_OK)
         b->status = st;
     return next + DOCUMENT_FIELD_GAP;
 }
 
-static json_t *string_array(char *const *items, size_t n)
+/* --- The document data ----------------------------------------------------
+ * The record layout is described in document.h.  Tags, in the order they
+ * must appear; the list tags may repeat, the others appear at most once. */
+enum field_tag {
+    TAG_END = 0,
+    TAG_ID = 1,
+    TAG_TITLE = 2,
+    TAG_URL = 3,
+    TAG_DESCRIPTION = 4,
+    TAG_DATE = 5,
+    TAG_DATE_MODIFIED = 6,
+    TAG_AUTHOR = 7,
+    TAG_SECTION = 8,
+    TAG_KEYWORD = 9,
+    TAG_LANGUAGE = 10,
+    TAG_HASH = 11,
+    TAG_BODY = 12,
+    TAG_COUNT
+};
+
+static const unsigned char data_magic[DOCUMENT_DATA_MAGIC_LEN] = DOCUMENT_DATA_MAGIC;
+
+static int tag_repeats(unsigned tag)
 {
-    json_t *arr = json_array();
-    for (size_t i = 0; arr && i < n; i++)
-        json_array_append_new(arr, json_string(items[i]));
-    return arr;
+    return tag == TAG_AUTHOR || tag == TAG_SECTION || tag == TAG_KEYWORD;
 }
 
-/* Returns the data of an article (see document.h): the JSON header, a line
- * break, the body; *len receives its length.  The caller frees it. */
-static char *document_data(const article *art, size_t *len)
+/* Bytes of the LEB128 encoding of v. */
+static size_t varint_size(uint64_t v)
 {
-    json_t *o = json_object();
-    char *header = NULL, *out = NULL;
-    if (!o)
-        return NULL;
-    json_object_set_new(o, "identifier", json_string(art->id));
-    json_object_set_new(o, "headline", json_string(art->title));
-    if (art->url)
-        json_object_set_new(o, "url", json_string(art->url));
-    if (art->description)
-        json_object_set_new(o, "description", json_string(art->description));
-    if (art->date)
-        json_object_set_new(o, "datePublished", json_string(art->date));
-    if (art->date_modified)
-        json_object_set_new(o, "dateModified", json_string(art->date_modified));
-    json_object_set_new(o, "author", string_array(art->authors, art->n_authors));
-    json_object_set_new(o, "articleSection", string_array(art->sections, art->n_sections));
-    json_object_set_new(o, "keywords", string_array(art->keywords, art->n_keywords));
-    if (art->language)
-        json_object_set_new(o, "inLanguage", json_string(art->language));
-    json_object_set_new(o, "kiosqueHash", json_string(art->hash));
-    header = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
-    if (!header)
-        return NULL;
-    size_t hl = strlen(header), bl = art->body ? strlen(art->body) : 0;
-    out = malloc(hl + 1 + bl + 1);
-    if (out) {
-        memcpy(out, header, hl);
-        out[hl] = '\n';
-        if (bl)
-            memcpy(out + hl + 1, art->body, bl);
-        out[hl + 1 + bl] = '\0';
-        *len = hl + 1 + bl;
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
     }
-    free(header);
-    return out;
+    return n;
+}
+
+/* Size of one field holding s (NULL: the field is left out). */
+static size_t field_size(const char *s)
+{
+    if (!s)
+        return 0;
+    size_t n = strlen(s);
+    return 1 + varint_size(n) + n;
+}
+
+static unsigned char *put_field(unsigned char *p, unsigned tag, const char *s)
+{
+    if (!s)
+        return p;
+    size_t n = strlen(s);
+    uint64_t v = n;
+    *p++ = (unsigned char)tag;
+    while (v >= 0x80) {
+        *p++ = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (unsigned char)v;
+    memcpy(p, s, n);
+    return p + n;
+}
+
+char *document_encode(const article *art, size_t *len)
+{
+    /* The identifier, headline and hash are always written, so that a
+     * record without them is known to be damaged. */
+    const char *id = art->id ? art->id : "", *title = art->title ? art->title : "";
+    size_t size = sizeof data_magic + field_size(id) + field_size(title) + field_size(art->url) +
+                  field_size(art->description) + field_size(art->date) +
+                  field_size(art->date_modified) + field_size(art->language) +
+                  field_size(art->hash) + field_size(art->body) + 1;
+    for (size_t i = 0; i < art->n_authors; i++)
+        size += field_size(art->authors[i]);
+    for (size_t i = 0; i < art->n_sections; i++)
+        size += field_size(art->sections[i]);
+    for (size_t i = 0; i < art->n_keywords; i++)
+        size += field_size(art->keywords[i]);
+
+    unsigned char *out = malloc(size), *p = out;
+    if (!out)
+        return NULL;
+    memcpy(p, data_magic, sizeof data_magic);
+    p += sizeof data_magic;
+    p = put_field(p, TAG_ID, id);
+    p = put_field(p, TAG_TITLE, title);
+    p = put_field(p, TAG_URL, art->url);
+    p = put_field(p, TAG_DESCRIPTION, art->description);
+    p = put_field(p, TAG_DATE, art->date);
+    p = put_field(p, TAG_DATE_MODIFIED, art->date_modified);
+    for (size_t i = 0; i < art->n_authors; i++)
+        p = put_field(p, TAG_AUTHOR, art->authors[i]);
+    for (size_t i = 0; i < art->n_sections; i++)
+        p = put_field(p, TAG_SECTION, art->sections[i]);
+    for (size_t i = 0; i < art->n_keywords; i++)
+        p = put_field(p, TAG_KEYWORD, art->keywords[i]);
+    p = put_field(p, TAG_LANGUAGE, art->language);
+    p = put_field(p, TAG_HASH, art->hash);
+    p = put_field(p, TAG_BODY, art->body);
+    *p++ = TAG_END;
+    *len = (size_t)(p - out);
+    return (char *)out;
 }
 
 kq_status document_build(analyzer *a, const article *art, index_doc *doc)
@@ -244,7 +298,7 @@ kq_status document_build(analyzer *a, const article *art, index_doc *doc)
                             strlen(art->authors[i]));
 
     size_t data_len = 0;
-    data = document_data(art, &data_len);
+    data = document_encode(art, &data_len);
     if (!data)
         return KQ_ERR_NOMEM;
     if (b.status == KQ_OK)
@@ -259,108 +313,263 @@ int document_unique_term(const char *id, char *out, size_t out_size)
     return n < 0 || (size_t)n >= out_size ? -1 : 0;
 }
 
-static char *dup_string(json_t *o, const char *key)
+/* One field's bytes inside the data. */
+struct span {
+    const unsigned char *p;
+    size_t n;
+};
+
+/* A decoded record: the single fields, and for each list tag its first
+ * field (list fields are adjacent), its count and the bytes of its items. */
+struct record {
+    struct span field[TAG_COUNT]; /* p NULL: the field is absent */
+    const unsigned char *list_at[TAG_COUNT];
+    size_t list_count[TAG_COUNT];
+    size_t list_bytes[TAG_COUNT];
+    const unsigned char *end; /* one past the record's last byte */
+};
+
+/* Reads one field at *p (before end): its tag, then its length as a
+ * canonical LEB128 varint, then that many bytes.  Returns NULL and advances
+ * *p past the field, or the reason the bytes are not a field.  A tag alone
+ * (TAG_END) has no length. */
+static const char *read_field(const unsigned char **p, const unsigned char *end, unsigned *tag,
+                              struct span *value)
 {
-    const char *s = json_string_value(json_object_get(o, key));
-    return strdup(s ? s : "");
+    const unsigned char *q = *p;
+    if (q >= end)
+        return "the record ends without its end mark";
+    *tag = *q++;
+    if (*tag == TAG_END) {
+        *p = q;
+        return NULL;
+    }
+    uint64_t v = 0;
+    for (unsigned shift = 0;; shift += 7) {
+        if (q >= end)
+            return "the record ends inside a field length";
+        unsigned b = *q++;
+        if (shift == 63 && b > 1)
+            return "a field length overflows";
+        v |= (uint64_t)(b & 0x7F) << shift;
+        if (!(b & 0x80)) {
+            if (b == 0 && shift > 0)
+                return "a field length is not in its shortest form";
+            break;
+        }
+        if (shift == 63)
+            return "a field length overflows";
+    }
+    if (v > (uint64_t)(end - q))
+        return "a field runs past the end of the record";
+    value->p = q;
+    value->n = (size_t)v;
+    *p = q + v;
+    return NULL;
 }
 
-/* Returns the strings of array `key` joined with `sep`; the caller frees it. */
-static char *join_array(json_t *o, const char *key, const char *sep)
+/* Decodes data into *r.  Returns NULL, or the reason it is not a record
+ * written by document_encode. */
+static const char *decode(const char *data, size_t len, struct record *r)
 {
-    json_t *arr = json_object_get(o, key);
-    size_t total = 1, i;
-    json_t *item;
-    json_array_foreach(arr, i, item) total += strlen(json_string_value(item) ? json_string_value(item) : "") + strlen(sep);
-    char *out = malloc(total);
-    if (!out)
-        return NULL;
-    out[0] = '\0';
-    json_array_foreach(arr, i, item)
-    {
-        const char *s = json_string_value(item);
-        if (!s || !*s)
-            continue;
-        if (out[0])
-            strcat(out, sep);
-        strcat(out, s);
+    unsigned last = TAG_END;
+    memset(r, 0, sizeof *r);
+    if (!data || len < sizeof data_magic || memcmp(data, data_magic, sizeof data_magic) != 0)
+        return "the document data is not in Kiosque's current format (written by an older "
+               "version? index the archive again)";
+    const unsigned char *p = (const unsigned char *)data + sizeof data_magic;
+    const unsigned char *end = (const unsigned char *)data + len;
+    r->end = end;
+    for (;;) {
+        unsigned tag;
+        struct span v;
+        const unsigned char *at = p;
+        const char *why = read_field(&p, end, &tag, &v);
+        if (why)
+            return why;
+        if (tag == TAG_END)
+            break;
+        if (tag >= TAG_COUNT)
+            return "the record holds an unknown field";
+        if (tag < last || (tag == last && !tag_repeats(tag)))
+            return "the record's fields are out of order or repeated";
+        last = tag;
+        if (tag_repeats(tag)) {
+            if (!r->list_count[tag])
+                r->list_at[tag] = at;
+            r->list_count[tag]++;
+            r->list_bytes[tag] += v.n;
+        } else {
+            r->field[tag] = v;
+        }
+    }
+    if (p != end)
+        return "bytes follow the record's end mark";
+    if (!r->field[TAG_ID].p || !r->field[TAG_TITLE].p || !r->field[TAG_HASH].p)
+        return "the record lacks its identifier, headline or hash";
+    return NULL;
+}
+
+/* Returns a NUL-terminated copy of s ("" for an absent field); the caller
+ * frees it. */
+static char *span_dup(struct span s)
+{
+    char *out = malloc(s.n + 1);
+    if (out) {
+        if (s.n)
+            memcpy(out, s.p, s.n);
+        out[s.n] = '\0';
     }
     return out;
 }
 
-/* Splits data into its JSON header (parsed) and its body. */
-static json_t *split_data(const char *data, size_t len, const char **body, size_t *body_len)
+/* Returns the non-empty items of list `tag` joined with sep; the caller
+ * frees it. */
+static char *join_list(const struct record *r, unsigned tag, const char *sep)
 {
-    const char *nl = memchr(data, '\n', len);
-    if (!nl)
+    size_t sep_len = strlen(sep), at = 0;
+    size_t n = r->list_count[tag];
+    char *out = malloc(r->list_bytes[tag] + (n ? (n - 1) * sep_len : 0) + 1);
+    if (!out)
         return NULL;
-    *body = nl + 1;
-    *body_len = len - (size_t)(nl + 1 - data);
-    json_t *o = json_loadb(data, (size_t)(nl - data), 0, NULL);
-    if (o && !json_is_object(o)) {
-        json_decref(o);
-        return NULL;
+    const unsigned char *p = r->list_at[tag];
+    for (size_t i = 0; i < n; i++) {
+        unsigned t;
+        struct span v;
+        /* The record was decoded: these fields are known to be whole. */
+        read_field(&p, r->end, &t, &v);
+        if (!v.n)
+            continue;
+        if (at) {
+            memcpy(out + at, sep, sep_len);
+            at += sep_len;
+        }
+        memcpy(out + at, v.p, v.n);
+        at += v.n;
     }
-    return o;
+    out[at] = '\0';
+    return out;
 }
 
 kq_status document_view_parse(const char *data, size_t len, document_view *out)
 {
-    const char *body;
-    size_t body_len;
+    struct record r;
     memset(out, 0, sizeof *out);
-    json_t *o = split_data(data, len, &body, &body_len);
-    if (!o)
+    if (decode(data, len, &r))
         return KQ_ERR_CORRUPT;
-    out->id = dup_string(o, "identifier");
-    out->url = dup_string(o, "url");
-    out->title = dup_string(o, "headline");
-    out->description = dup_string(o, "description");
-    out->date = dup_string(o, "datePublished");
-    out->language = dup_string(o, "inLanguage");
-    out->hash = dup_string(o, "kiosqueHash");
-    out->author = join_array(o, "author", ", ");
-    out->section = join_array(o, "articleSection", " / ");
-    out->body = malloc(body_len + 1);
-    if (out->body) {
-        memcpy(out->body, body, body_len);
-        out->body[body_len] = '\0';
-    }
-    json_decref(o);
-    if (!out->id || !out->url || !out->title || !out->description || !out->date ||
-        !out->language || !out->body || !out->hash || !out->author || !out->section)
+    out->id = span_dup(r.field[TAG_ID]);
+    out->url = span_dup(r.field[TAG_URL]);
+    out->title = span_dup(r.field[TAG_TITLE]);
+    out->description = span_dup(r.field[TAG_DESCRIPTION]);
+    out->date = span_dup(r.field[TAG_DATE]);
+    out->language = span_dup(r.field[TAG_LANGUAGE]);
+    out->hash = span_dup(r.field[TAG_HASH]);
+    out->author = join_list(&r, TAG_AUTHOR, ", ");
+    out->section = join_list(&r, TAG_SECTION, " / ");
+    out->body = span_dup(r.field[TAG_BODY]);
+    if (!out->id || !out->url || !out->title || !out->description || !out->date || !out->language ||
+        !out->body || !out->hash || !out->author || !out->section)
         return KQ_ERR_NOMEM;
     return KQ_OK;
+}
+
+static const char out_of_memory[] = "out of memory";
+
+/* Copies an optional text field into *out (NULL when absent); returns NULL
+ * or the reason it is not text an article may hold. */
+static const char *read_text(struct span s, char **out)
+{
+    *out = NULL;
+    if (!s.p)
+        return NULL;
+    if (memchr(s.p, '\0', s.n) || !utf8_is_valid(s.p, s.n))
+        return "a field is not UTF-8 text";
+    *out = span_dup(s);
+    return *out ? NULL : out_of_memory;
+}
+
+/* Copies list `tag` into *items / *n; returns NULL or the reason. */
+static const char *read_list(const struct record *r, unsigned tag, char ***items, size_t *n)
+{
+    const unsigned char *p = r->list_at[tag];
+    *n = 0;
+    *items = NULL;
+    if (!r->list_count[tag])
+        return NULL;
+    *items = calloc(r->list_count[tag], sizeof **items);
+    if (!*items)
+        return out_of_memory;
+    for (size_t i = 0; i < r->list_count[tag]; i++) {
+        unsigned t;
+        struct span v;
+        read_field(&p, r->end, &t, &v);
+        if (v.n == 0)
+            return "a list holds an empty item";
+        const char *why = read_text(v, &(*items)[i]);
+        if (why)
+            return why;
+        (*n)++;
+    }
+    return NULL;
+}
+
+static int is_hash(struct span s)
+{
+    if (s.n != 16)
+        return 0;
+    for (size_t i = 0; i < 16; i++)
+        if (!((s.p[i] >= '0' && s.p[i] <= '9') || (s.p[i] >= 'a' && s.p[i] <= 'f')))
+            return 0;
+    return 1;
 }
 
 kq_status document_read_article(const char *data, size_t len, article *out, char *err,
                                 size_t err_size)
 {
-    const char *body;
-    size_t body_len;
-    char *text = NULL;
-    kq_status st = KQ_ERR_CORRUPT;
-    json_t *o = split_data(data, len, &body, &body_len);
-    if (!o) {
-        snprintf(err, err_size, "the document data is not Kiosque's");
-        return KQ_ERR_CORRUPT;
+    struct record r;
+    memset(out, 0, sizeof *out);
+    /* The article is copied as it was indexed, not normalised again: reading
+     * it back gives exactly the record document_build was given, with the
+     * content hash computed then. */
+    const char *why = decode(data, len, &r);
+    if (!why)
+        why = read_text(r.field[TAG_ID], &out->id);
+    if (!why)
+        why = read_text(r.field[TAG_TITLE], &out->title);
+    if (!why)
+        why = read_text(r.field[TAG_URL], &out->url);
+    if (!why)
+        why = read_text(r.field[TAG_DESCRIPTION], &out->description);
+    if (!why)
+        why = read_text(r.field[TAG_DATE], &out->date);
+    if (!why)
+        why = read_text(r.field[TAG_DATE_MODIFIED], &out->date_modified);
+    if (!why)
+        why = read_list(&r, TAG_AUTHOR, &out->authors, &out->n_authors);
+    if (!why)
+        why = read_list(&r, TAG_SECTION, &out->sections, &out->n_sections);
+    if (!why)
+        why = read_list(&r, TAG_KEYWORD, &out->keywords, &out->n_keywords);
+    if (!why)
+        why = read_text(r.field[TAG_LANGUAGE], &out->language);
+    if (!why)
+        why = read_text(r.field[TAG_BODY], &out->body);
+    if (!why) {
+        if (!*out->id || strlen(out->id) > 256 || !*out->title)
+            why = "the record's identifier or headline is empty or too long";
+        else if (!is_hash(r.field[TAG_HASH]))
+            why = "the record's content hash is not 16 hexadecimal digits";
+        else if (out->date && article_parse_date(out->date, &out->published) != KQ_OK)
+            why = "the record's publication date does not parse";
+        else
+            memcpy(out->hash, r.field[TAG_HASH].p, 16);
     }
-    json_object_set_new(o, "articleBody", json_stringn(body, body_len));
-    text = json_dumps(o, JSON_COMPACT);
-    if (text)
-        st = article_from_json(text, strlen(text), out, err, err_size);
-    else
-        snprintf(err, err_size, "out of memory");
-    /* Reading the article back normalises it again, which is not always
-     * idempotent (an absent body comes back empty, "&amp;amp;" decodes once
-     * more), so the hash computed when it was indexed is kept: it is what
-     * the next run compares the export with. */
-    const char *hash = json_string_value(json_object_get(o, "kiosqueHash"));
-    if (st == KQ_OK && hash && strlen(hash) == 16)
-        memcpy(out->hash, hash, 17);
-    free(text);
-    json_decref(o);
-    return st;
+    if (!why)
+        return KQ_OK;
+    int nomem = why == out_of_memory;
+    article_clear(out);
+    snprintf(err, err_size, "%s", why);
+    return nomem ? KQ_ERR_NOMEM : KQ_ERR_CORRUPT;
 }
 
 void document_view_clear(document_view *v)

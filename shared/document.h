@@ -36,14 +36,31 @@
  * DOCUMENT_WEIGHT_DESCRIPTION times, of the body once.  Fields are separated
  * by a gap of DOCUMENT_FIELD_GAP positions so phrases do not straddle them.
  *
- * The document data is the article itself: a one-line JSON header, the
- * normalised schema.org NewsArticle without its body (identifier, headline,
- * description, url, datePublished, dateModified, author[], articleSection[],
- * keywords[], inLanguage, plus kiosqueHash), then a line break, then the body
- * as plain UTF-8.  Hits parse only the small header and cut snippets from the
- * body as it is.  It holds everything a hit displays, so a remote or sharded
- * index serves complete hits on its own, and the store can be rebuilt from
- * the index (document_read_article). */
+ * The document data is the article itself, as Kiosque's own compact binary
+ * record (not JSON: hits are read by the thousand per second, and a JSON
+ * parse was most of the cost of a hit).  It holds everything a hit displays,
+ * so a remote or sharded index serves complete hits on its own, and the store
+ * can be rebuilt from the index (document_read_article).  Layout:
+ *
+ *   magic    DOCUMENT_DATA_MAGIC: 0xFF 'K' 'Q' and the format version (1);
+ *            0xFF is never in UTF-8 text, so data of the previous JSON format
+ *            (or anything else) is told apart and reported as KQ_ERR_CORRUPT
+ *   fields   each <tag byte><length: LEB128 varint, shortest form><bytes>,
+ *            the strings as written in the article (UTF-8, no NUL), in
+ *            increasing tag order:
+ *              1 identifier (always)   2 headline (always)   3 url
+ *              4 description           5 datePublished       6 dateModified
+ *              7 author, 8 articleSection, 9 keywords: one field per item,
+ *                in the article's order
+ *              10 inLanguage           11 kiosqueHash (always, 16 hex digits)
+ *              12 articleBody, last, so a hit's snippet is cut from it as is
+ *            an absent optional string has no field (so NULL and "" differ);
+ *            every field but the lists appears at most once
+ *   end      one byte 0, the last byte of the data
+ *
+ * Readers check every length against the bytes left; a record that is
+ * truncated anywhere, holds an unknown or misplaced tag, or has bytes after
+ * its end mark is KQ_ERR_CORRUPT.  A new layout takes a new version byte. */
 
 #define DOCUMENT_PREFIX_ID "Q"
 #define DOCUMENT_PREFIX_STEM "Z"
@@ -95,6 +112,15 @@ kq_status document_build(analyzer *a, const article *art, index_doc *doc);
  * Returns 0, or -1 when it does not fit. */
 int document_unique_term(const char *id, char *out, size_t out_size);
 
+/* The first bytes of every document data; the last one is the version. */
+#define DOCUMENT_DATA_MAGIC "\xFFKQ\x01"
+#define DOCUMENT_DATA_MAGIC_LEN 4
+
+/* Returns the document data of `art` (the layout above) and its length in
+ * *len, or NULL when out of memory.  document_build stores it; it is public
+ * for tests and fuzzers.  The caller frees it. */
+char *document_encode(const article *art, size_t *len);
+
 /* What a hit displays, read back from the document data.  All strings are
  * owned by the view and never NULL ("" when absent). */
 typedef struct document_view {
@@ -103,16 +129,20 @@ typedef struct document_view {
     char *section; /* sections joined with " / " */
 } document_view;
 
-/* Parses document data into *out.  Returns KQ_OK, KQ_ERR_CORRUPT for data
- * that is not Kiosque's JSON, or KQ_ERR_NOMEM.  The caller clears the view
- * with document_view_clear, also after a failure. */
+/* Parses document data (any len bytes) into *out.  Returns KQ_OK,
+ * KQ_ERR_CORRUPT for data that is not a whole record of the current layout,
+ * or KQ_ERR_NOMEM.  The caller clears the view with document_view_clear,
+ * also after a failure. */
 kq_status document_view_parse(const char *data, size_t len, document_view *out);
 void document_view_clear(document_view *v);
 
-/* Reads document data back into the article it was built from (*out, which
- * the caller clears with article_clear), with the content hash computed when
- * it was indexed.  Returns KQ_OK, or KQ_ERR_CORRUPT / KQ_ERR_INVALID with the
- * reason in err. */
+/* Reads document data back into the article it was built from, exactly as
+ * it was given to document_build (*out, which the caller clears with
+ * article_clear), with the content hash computed when it was indexed and
+ * `published` computed from its date.  Returns KQ_OK, KQ_ERR_NOMEM, or
+ * KQ_ERR_CORRUPT with the reason in err (err_size bytes) for data that is not
+ * a record of the current layout or does not hold a valid article (required
+ * fields, UTF-8 text, a 16-digit hash, a date that parses). */
 kq_status document_read_article(const char *data, size_t len, article *out, char *err,
                                 size_t err_size);
 

@@ -1,0 +1,511 @@
+/* test_document: the document data record: round trips and damaged records. */
+#include "document.h"
+#include "harness.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char tmp[256];
+
+static bool same(const char *a, const char *b)
+{
+    return (!a || !b) ? a == b : strcmp(a, b) == 0;
+}
+
+/* Returns a copy of n bytes in a buffer of exactly n bytes (one for n = 0),
+ * so that the sanitizer build catches any read past the data.  The caller
+ * frees it. */
+static char *exact_copy(const void *p, size_t n)
+{
+    char *out = malloc(n ? n : 1);
+    if (out && n)
+        memcpy(out, p, n);
+    return out;
+}
+
+/* Joins a list with sep, skipping empty items, into buf. */
+static const char *join(char **v, size_t n, const char *sep, char *buf, size_t size)
+{
+    buf[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i][0])
+            continue;
+        if (buf[0])
+            strncat(buf, sep, size - strlen(buf) - 1);
+        strncat(buf, v[i], size - strlen(buf) - 1);
+    }
+    return buf;
+}
+
+static bool same_list(char **a, size_t na, char **b, size_t nb)
+{
+    if (na != nb)
+        return false;
+    for (size_t i = 0; i < na; i++)
+        if (strcmp(a[i], b[i]) != 0)
+            return false;
+    return true;
+}
+
+/* True when two articles hold the same fields, NULL-ness included. */
+static bool same_article(const article *a, const article *b)
+{
+    return same(a->id, b->id) && same(a->title, b->title) && same(a->description, b->description) &&
+           same(a->body, b->body) && same(a->url, b->url) && same(a->language, b->language) &&
+           same(a->date, b->date) && same(a->date_modified, b->date_modified) &&
+           a->published == b->published && strcmp(a->hash, b->hash) == 0 &&
+           same_list(a->authors, a->n_authors, b->authors, b->n_authors) &&
+           same_list(a->sections, a->n_sections, b->sections, b->n_sections) &&
+           same_list(a->keywords, a->n_keywords, b->keywords, b->n_keywords);
+}
+
+#define CHECK_VIEW(ctx, name, got, want)                                                           \
+    CHECK_MSG(same((got), (want)), "%s: %s: got \"%.80s\", want \"%.80s\"", (ctx), (name),         \
+              (got) ? (got) : "(null)", (want) ? (want) : "(null)")
+
+/* Every property of the data of one article: the view shows each field
+ * ("" when absent, lists joined), the article read back is the same record,
+ * and encoding it again gives the same bytes. */
+static void check_round_trip(const char *ctx, const article *art)
+{
+    size_t len = 0;
+    char *enc = document_encode(art, &len);
+    CHECK_MSG(enc != NULL, "%s: encode", ctx);
+    if (!enc)
+        return;
+    char *data = exact_copy(enc, len);
+    free(enc);
+
+    document_view v;
+    static char buf[16384];
+    kq_status st = document_view_parse(data, len, &v);
+    CHECK_MSG(st == KQ_OK, "%s: view: %s", ctx, status_to_string(st));
+    if (st == KQ_OK) {
+        CHECK_VIEW(ctx, "id", v.id, art->id);
+        CHECK_VIEW(ctx, "title", v.title, art->title);
+        CHECK_VIEW(ctx, "url", v.url, art->url ? art->url : "");
+        CHECK_VIEW(ctx, "description", v.description, art->description ? art->description : "");
+        CHECK_VIEW(ctx, "date", v.date, art->date ? art->date : "");
+        CHECK_VIEW(ctx, "language", v.language, art->language ? art->language : "");
+        CHECK_VIEW(ctx, "hash", v.hash, art->hash);
+        CHECK_VIEW(ctx, "body", v.body, art->body ? art->body : "");
+        CHECK_VIEW(ctx, "author", v.author,
+                   join(art->authors, art->n_authors, ", ", buf, sizeof buf));
+        CHECK_VIEW(ctx, "section", v.section,
+                   join(art->sections, art->n_sections, " / ", buf, sizeof buf));
+    }
+    document_view_clear(&v);
+    CHECK(v.id == NULL && v.body == NULL);
+
+    article back;
+    char err[256] = "";
+    st = document_read_article(data, len, &back, err, sizeof err);
+    CHECK_MSG(st == KQ_OK, "%s: read back: %s: %s", ctx, status_to_string(st), err);
+    if (st == KQ_OK) {
+        CHECK_MSG(same_article(art, &back), "%s: the article read back differs", ctx);
+        size_t len2 = 0;
+        char *again = document_encode(&back, &len2);
+        CHECK_MSG(again && len2 == len && memcmp(again, data, len) == 0,
+                  "%s: encoding the article read back gives other bytes", ctx);
+        free(again);
+    }
+    article_clear(&back);
+    free(data);
+}
+
+/* Articles as the reader makes them (normalised, with their hash and date). */
+static const char *const json_articles[] = {
+    /* everything */
+    "{\"identifier\":\"a1\",\"headline\":\"Élection à Marseille : le maire réélu\","
+    "\"description\":\"Le chapô, avec des « guillemets » et un tiret — long.\","
+    "\"articleBody\":\"Premier paragraphe.\\n\\nSecond paragraphe, cœur & âme.\","
+    "\"url\":\"https://example.org/a1?x=1&y=2\",\"inLanguage\":\"fr\","
+    "\"author\":[\"Zoé Müller\",{\"name\":\"Jean Dupont\"}],"
+    "\"articleSection\":[\"politique\",\"régions\"],\"keywords\":[\"élection\",\"maire\"],"
+    "\"datePublished\":\"2024-03-05T10:00:00+01:00\",\"dateModified\":\"2024-03-06\"}",
+    /* only what is required */
+    "{\"identifier\":\"a2\",\"headline\":\"T\"}",
+    /* empty body and description kept as read */
+    "{\"identifier\":\"a3\",\"headline\":\"Titre\",\"articleBody\":\"\",\"description\":\"\"}",
+    /* characters outside the BMP, quotes, backslashes, control characters */
+    "{\"identifier\":\"a4\",\"headline\":\"Emoji 😀 \\\"cité\\\" \\\\ fin\","
+    "\"articleBody\":\"tab\\tnl\\ncr\\r 𝄞 中文 العربية\",\"author\":\"Œdipe Roi\"}",
+    /* a number identifier and a one-string keyword list */
+    "{\"identifier\":12345,\"headline\":\"Nombre\",\"keywords\":\"a, b, c\","
+    "\"articleSection\":\"sport\"}",
+};
+
+static void test_json_articles(void)
+{
+    for (size_t i = 0; i < sizeof json_articles / sizeof *json_articles; i++) {
+        article a;
+        char err[256], ctx[32];
+        snprintf(ctx, sizeof ctx, "json article %zu", i);
+        kq_status st =
+            article_from_json(json_articles[i], strlen(json_articles[i]), &a, err, sizeof err);
+        CHECK_MSG(st == KQ_OK, "%s: %s", ctx, err);
+        if (st == KQ_OK)
+            check_round_trip(ctx, &a);
+        article_clear(&a);
+    }
+}
+
+/* Returns a malloc'd string of n bytes cycling through text; the caller
+ * frees it. */
+static char *repeat(const char *text, size_t n)
+{
+    size_t tl = strlen(text);
+    char *s = malloc(n + 1);
+    for (size_t i = 0; s && i < n; i++)
+        s[i] = text[i % tl];
+    if (s)
+        s[n] = 0;
+    return s;
+}
+
+static void test_built_articles(void)
+{
+    /* Optional strings absent and empty are told apart. */
+    article a = {0};
+    a.id = "x";
+    a.title = "t";
+    strcpy(a.hash, "0123456789abcdef");
+    check_round_trip("bare", &a);
+    a.body = "";
+    a.description = "";
+    a.url = "";
+    a.language = "";
+    check_round_trip("empty strings", &a);
+
+    /* Many list items, and lengths around the varint boundaries (127, 128,
+     * 16383, 16384 bytes) and a body of ARTICLE_MAX_BODY bytes. */
+    char *authors[300], *sections[40], *keywords[200];
+    char names[540][32];
+    for (size_t i = 0; i < 540; i++) {
+        if (i < 300) {
+            snprintf(names[i], sizeof names[i], "Auteur n°%zu", i);
+            authors[i] = names[i];
+        } else if (i < 340) {
+            snprintf(names[i], sizeof names[i], "rubrique-%zu", i - 300);
+            sections[i - 300] = names[i];
+        } else {
+            snprintf(names[i], sizeof names[i], "mot clé %zu", i - 340);
+            keywords[i - 340] = names[i];
+        }
+    }
+    a.authors = authors;
+    a.n_authors = 300;
+    a.sections = sections;
+    a.n_sections = 40;
+    a.keywords = keywords;
+    a.n_keywords = 200;
+    a.date = "2024-03-05T09:00:00Z";
+    article_parse_date(a.date, &a.published);
+    a.date_modified = "2024-03-06T00:00:00Z";
+    static const size_t sizes[] = {127, 128, 16383, 16384, ARTICLE_MAX_BODY};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        char ctx[48];
+        char *title = repeat("Un titre très long ", sizes[i] < 20000 ? sizes[i] : 200);
+        char *body = repeat("Le corps, en français, où l'on lit « ça ». ", sizes[i]);
+        a.title = title;
+        a.body = body;
+        a.description = body;
+        snprintf(ctx, sizeof ctx, "lists, %zu-byte body", sizes[i]);
+        if (title && body)
+            check_round_trip(ctx, &a);
+        free(title);
+        free(body);
+    }
+}
+
+/* document_build stores the record document_encode writes. */
+static void test_build_stores_data(void)
+{
+    static const char *json = "{\"identifier\":\"b1\",\"headline\":\"Le titre\","
+                              "\"articleBody\":\"Le corps de l'article.\",\"author\":\"Ana\"}";
+    char path[300], err[256];
+    article a;
+    kq_status st;
+    CHECK(article_from_json(json, strlen(json), &a, err, sizeof err) == KQ_OK);
+    snprintf(path, sizeof path, "%s/db", tmp);
+    analyzer *an = analyzer_new();
+    index_doc *doc = index_doc_new();
+    index_db *db = index_open(path, INDEX_WRITE, &st, err, sizeof err);
+    CHECK_MSG(db != NULL, "%s", err);
+    if (an && doc && db) {
+        unsigned docid = 0;
+        CHECK(index_begin(db) == KQ_OK);
+        CHECK(document_build(an, &a, doc) == KQ_OK);
+        CHECK(index_add(db, doc, &docid) == KQ_OK);
+        CHECK(index_commit(db) == KQ_OK);
+        char *data = NULL;
+        size_t len = 0, want_len = 0;
+        CHECK(index_get_document(db, docid, &data, &len) == KQ_OK);
+        char *want = document_encode(&a, &want_len);
+        CHECK(data && want && len == want_len && memcmp(data, want, len) == 0);
+        CHECK(len > 4 && memcmp(data, DOCUMENT_DATA_MAGIC, DOCUMENT_DATA_MAGIC_LEN) == 0);
+        free(want);
+        free(data);
+    }
+    index_close(db);
+    index_doc_free(doc);
+    analyzer_free(an);
+    article_clear(&a);
+}
+
+/* --- Damaged records ---------------------------------------------------- */
+
+/* A record written by hand, independently of document.c. */
+struct rec {
+    unsigned char b[512];
+    size_t n;
+};
+
+static void rec_bytes(struct rec *r, const void *p, size_t n)
+{
+    memcpy(r->b + r->n, p, n);
+    r->n += n;
+}
+
+static void rec_field(struct rec *r, unsigned tag, const char *s)
+{
+    size_t n = strlen(s);
+    r->b[r->n++] = (unsigned char)tag;
+    for (size_t v = n;; v >>= 7) {
+        r->b[r->n++] = (unsigned char)((v & 0x7F) | (v >= 0x80 ? 0x80 : 0));
+        if (v < 0x80)
+            break;
+    }
+    rec_bytes(r, s, n);
+}
+
+/* A valid record up to (not including) the hash: magic, id, title, author. */
+static void rec_start(struct rec *r)
+{
+    r->n = 0;
+    rec_bytes(r, DOCUMENT_DATA_MAGIC, DOCUMENT_DATA_MAGIC_LEN);
+    rec_field(r, 1, "id1");
+    rec_field(r, 2, "Titre");
+    rec_field(r, 7, "Ana");
+}
+
+static void rec_end(struct rec *r)
+{
+    rec_field(r, 11, "0123456789abcdef");
+    rec_field(r, 12, "corps");
+    r->b[r->n++] = 0;
+}
+
+/* Checks that both readers reject the n bytes at p (copied to an exact-size
+ * buffer) as KQ_ERR_CORRUPT, and that the view is left empty. */
+static void check_corrupt(const char *ctx, const void *p, size_t n)
+{
+    char *data = exact_copy(p, n);
+    document_view v;
+    kq_status st = document_view_parse(data, n, &v);
+    CHECK_MSG(st == KQ_ERR_CORRUPT, "%s: view gives %s", ctx, status_to_string(st));
+    document_view_clear(&v);
+    article a;
+    char err[256] = "";
+    st = document_read_article(data, n, &a, err, sizeof err);
+    CHECK_MSG(st == KQ_ERR_CORRUPT && err[0] && !a.id && !a.title, "%s: read_article gives %s (%s)",
+              ctx, status_to_string(st), err);
+    article_clear(&a);
+    free(data);
+}
+
+static void test_corrupt(void)
+{
+    struct rec r;
+    rec_start(&r);
+    rec_end(&r);
+    const struct rec valid = r;
+
+    /* The hand-written record is valid: the tests below break one thing. */
+    document_view v;
+    CHECK(document_view_parse((const char *)valid.b, valid.n, &v) == KQ_OK);
+    CHECK_STR(v.id, "id1");
+    CHECK_STR(v.author, "Ana");
+    CHECK_STR(v.body, "corps");
+    CHECK_STR(v.url, "");
+    document_view_clear(&v);
+
+    check_corrupt("empty", "", 0);
+    CHECK(document_view_parse(NULL, 0, &v) == KQ_ERR_CORRUPT);
+    document_view_clear(&v);
+    static const char old[] = "{\"identifier\":\"a\",\"headline\":\"t\",\"kiosqueHash\":"
+                              "\"0123456789abcdef\"}\nLe corps";
+    check_corrupt("previous JSON format", old, sizeof old - 1);
+    check_corrupt("magic only", DOCUMENT_DATA_MAGIC, DOCUMENT_DATA_MAGIC_LEN);
+
+    struct {
+        const char *name;
+        size_t at;          /* offset of the change */
+        unsigned char byte; /* new value there */
+    } flips[] = {
+        {"wrong magic", 0, '{'},
+        {"other version", 3, 2},
+        {"unknown tag", 4, 13},
+        {"tag 0xFF", 4, 0xFF},
+        {"end mark too early", 4, 0},
+        {"length past the end", 5, 0x7F},
+        {"length with a continuation into the data", 5, 0x83},
+    };
+    for (size_t i = 0; i < sizeof flips / sizeof *flips; i++) {
+        r = valid;
+        r.b[flips[i].at] = flips[i].byte;
+        check_corrupt(flips[i].name, r.b, r.n);
+    }
+
+    /* Every proper prefix of a valid record, and one byte more. */
+    for (size_t n = 0; n < valid.n; n++) {
+        char ctx[80];
+        snprintf(ctx, sizeof ctx, "truncated at byte %zu of %zu", n, valid.n);
+        check_corrupt(ctx, valid.b, n);
+    }
+    r = valid;
+    r.b[r.n++] = 0;
+    check_corrupt("a byte after the end mark", r.b, r.n);
+
+    /* Lengths: 10 continuation bytes (over 64 bits), a 10th byte above 1,
+     * a length not in its shortest form, the largest 64-bit length. */
+    static const unsigned char overflow[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+                                             0x80, 0x80, 0x80, 0x80, 0x01};
+    static const unsigned char big10[] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                          0xFF, 0xFF, 0xFF, 0xFF, 0x02};
+    static const unsigned char max64[] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                          0xFF, 0xFF, 0xFF, 0xFF, 0x01};
+    static const unsigned char padded[] = {0x83, 0x00};
+    struct {
+        const char *name;
+        const unsigned char *len;
+        size_t n;
+    } lengths[] = {
+        {"varint over 64 bits", overflow, sizeof overflow},
+        {"varint 10th byte above 1", big10, sizeof big10},
+        {"varint of 2^64 - 1", max64, sizeof max64},
+        {"varint not in its shortest form", padded, sizeof padded},
+    };
+    for (size_t i = 0; i < sizeof lengths / sizeof *lengths; i++) {
+        r.n = 0;
+        rec_bytes(&r, DOCUMENT_DATA_MAGIC, DOCUMENT_DATA_MAGIC_LEN);
+        r.b[r.n++] = 1;
+        rec_bytes(&r, lengths[i].len, lengths[i].n);
+        rec_bytes(&r, "abc", 3);
+        rec_field(&r, 2, "t");
+        rec_field(&r, 11, "0123456789abcdef");
+        r.b[r.n++] = 0;
+        check_corrupt(lengths[i].name, r.b, r.n);
+    }
+
+    /* Structure: order, repeats, required fields. */
+    struct {
+        const char *name;
+        const char *fields; /* tags in order, each with a short value */
+    } shapes[] = {
+        {"no identifier", "\x02\x0b"},
+        {"no headline", "\x01\x0b"},
+        {"no hash", "\x01\x02\x0c"},
+        {"headline before identifier", "\x02\x01\x0b"},
+        {"two identifiers", "\x01\x01\x02\x0b"},
+        {"two bodies", "\x01\x02\x0b\x0c\x0c"},
+        {"author after keyword", "\x01\x02\x09\x07\x0b"},
+        {"body before hash", "\x01\x02\x0c\x0b"},
+    };
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+        r.n = 0;
+        rec_bytes(&r, DOCUMENT_DATA_MAGIC, DOCUMENT_DATA_MAGIC_LEN);
+        for (const char *t = shapes[i].fields; *t; t++)
+            rec_field(&r, (unsigned char)*t, *t == 11 ? "0123456789abcdef" : "v");
+        r.b[r.n++] = 0;
+        check_corrupt(shapes[i].name, r.b, r.n);
+    }
+
+    /* Well-formed records that hold no valid article: the view shows them
+     * (it only needs bounds), document_read_article rejects them. */
+    struct {
+        const char *name;
+        unsigned tag;
+        const char *value;
+    } bad_articles[] = {
+        {"empty identifier", 1, ""},
+        {"invalid UTF-8 headline", 2, "caf\xE9"},
+        {"NUL inside a field", 4, "a\0b"}, /* rec_field stops at NUL: patched below */
+        {"empty author", 7, ""},
+        {"short hash", 11, "0123"},
+        {"upper-case hash", 11, "0123456789ABCDEF"},
+        {"date that does not parse", 5, "hier"},
+    };
+    for (size_t i = 0; i < sizeof bad_articles / sizeof *bad_articles; i++) {
+        r.n = 0;
+        rec_bytes(&r, DOCUMENT_DATA_MAGIC, DOCUMENT_DATA_MAGIC_LEN);
+        unsigned t = bad_articles[i].tag;
+        rec_field(&r, 1, t == 1 ? bad_articles[i].value : "id");
+        rec_field(&r, 2, t == 2 ? bad_articles[i].value : "t");
+        if (t == 4) {
+            rec_field(&r, 4, "axb");
+            r.b[r.n - 2] = 0;
+        }
+        if (t == 5)
+            rec_field(&r, 5, bad_articles[i].value);
+        if (t == 7)
+            rec_field(&r, 7, "");
+        rec_field(&r, 11, t == 11 ? bad_articles[i].value : "0123456789abcdef");
+        r.b[r.n++] = 0;
+        char *data = exact_copy(r.b, r.n);
+        CHECK_MSG(document_view_parse(data, r.n, &v) == KQ_OK, "%s: view", bad_articles[i].name);
+        document_view_clear(&v);
+        article a;
+        char err[256] = "";
+        kq_status st = document_read_article(data, r.n, &a, err, sizeof err);
+        CHECK_MSG(st == KQ_ERR_CORRUPT && err[0] && !a.id, "%s: read_article gives %s",
+                  bad_articles[i].name, status_to_string(st));
+        article_clear(&a);
+        free(data);
+    }
+
+    /* A NUL in the body does not stop the view's parser: what follows the
+     * body is still checked (the end mark), and the copy is whole. */
+    r.n = 0;
+    rec_start(&r);
+    rec_field(&r, 11, "0123456789abcdef");
+    rec_field(&r, 12, "avant.apres");
+    r.b[r.n - 6] = 0;
+    r.b[r.n++] = 0;
+    CHECK(document_view_parse((const char *)r.b, r.n, &v) == KQ_OK);
+    CHECK(v.body && memcmp(v.body, "avant\0apres", 12) == 0);
+    document_view_clear(&v);
+
+    /* Any single byte changed anywhere: no crash, a known status. */
+    for (size_t at = 0; at < valid.n; at++) {
+        static const unsigned char values[] = {0x00, 0x01, 0x07, 0x0C, 0x7F, 0x80, 0xFF};
+        for (size_t k = 0; k < sizeof values; k++) {
+            r = valid;
+            r.b[at] = values[k];
+            char *data = exact_copy(r.b, r.n);
+            kq_status st = document_view_parse(data, r.n, &v);
+            CHECK(st == KQ_OK || st == KQ_ERR_CORRUPT);
+            document_view_clear(&v);
+            article a;
+            char err[256];
+            st = document_read_article(data, r.n, &a, err, sizeof err);
+            CHECK(st == KQ_OK || st == KQ_ERR_CORRUPT);
+            article_clear(&a);
+            free(data);
+        }
+    }
+}
+
+int main(void)
+{
+    if (harness_tmpdir(tmp, sizeof tmp) != 0)
+        return 1;
+    test_json_articles();
+    test_built_articles();
+    test_build_stores_data();
+    test_corrupt();
+    harness_cleanup();
+    return harness_exit("test_document");
+}
