@@ -24,6 +24,8 @@
 #define FOLD_CP_MAX 160    /* bytes of the folded form of one code point */
 #define FOLD_ENTRY_MAX 7   /* longest form of a fast entry, in bytes */
 #define STOP_MAX_LEN 8     /* longest stop word, in bytes */
+#define STOP_TABLE_BITS 9  /* the stop-word table has 2^9 slots for about 160 words */
+#define STOP_TABLE_SIZE (1u << STOP_TABLE_BITS)
 #define BAD_CP 0xFFFFFFFFu /* an invalid UTF-8 byte */
 /* The stem cache: 2^CACHE_SET_BITS sets of CACHE_WAYS entries (2 MB). */
 #define CACHE_SET_BITS 14
@@ -117,6 +119,10 @@ struct analyzer {
      * words as a direct-mapped cache of the same size before they collide. */
     struct stem_entry cache[CACHE_SETS * CACHE_WAYS];
     struct fold_entry fast[FAST_LIMIT];
+    /* The stop words as 8-byte keys (their bytes, zero-padded), in an open
+     * addressing table: the stop-word test of a word that a run's filter
+     * leaves unstemmed, which the stem cache does not answer. */
+    uint64_t stop_table[STOP_TABLE_SIZE];
     sbuf stem;
     utf8proc_int32_t cps[CPBUF_SIZE];
 };
@@ -153,6 +159,9 @@ struct run {
     kq_status status;
     analyzer_callback cb;
     void *ctx;
+    const analyzer_filter *report; /* tokens to report; NULL: all */
+    const analyzer_filter *stem;   /* words to stem; NULL: all */
+    const size_t *stop_after;      /* analyzer_options.stop_after */
 };
 
 /* ---- stop words ---------------------------------------------------------- */
@@ -191,6 +200,114 @@ static int stop_lookup(const char *term, size_t len)
         return 0;
     return bsearch(term, stop_words, sizeof stop_words / sizeof stop_words[0], sizeof stop_words[0],
                    cmp_str) != NULL;
+}
+
+/* ---- term filters --------------------------------------------------------- */
+
+/* The key of a NUL-terminated term: its first two bytes, the second being
+ * the NUL of a one-byte term. */
+static inline unsigned filter_key(const char *term)
+{
+    return ((unsigned)(unsigned char)term[0] << 8) | (unsigned char)term[1];
+}
+
+static inline int filter_bit(const analyzer_filter *f, unsigned key)
+{
+    return (int)((f->bits[key >> 6] >> (key & 63)) & 1u);
+}
+
+static inline void filter_set(analyzer_filter *f, unsigned key)
+{
+    f->bits[key >> 6] |= (uint64_t)1 << (key & 63);
+}
+
+void analyzer_filter_clear(analyzer_filter *f)
+{
+    if (f)
+        memset(f->bits, 0, sizeof f->bits);
+}
+
+void analyzer_filter_add_term(analyzer_filter *f, const char *term, size_t len)
+{
+    if (!f || !term || len == 0)
+        return;
+    filter_set(f, ((unsigned)(unsigned char)term[0] << 8) |
+                      (len >= 2 ? (unsigned char)term[1] : 0u));
+}
+
+void analyzer_filter_add_prefix(analyzer_filter *f, const char *prefix, size_t len)
+{
+    if (!f || !prefix)
+        return;
+    if (len == 0) {
+        memset(f->bits, 0xFF, sizeof f->bits);
+    } else if (len == 1) {
+        /* The 256 keys (c, x) are the four words c * 4 to c * 4 + 3. */
+        unsigned c = (unsigned char)prefix[0];
+        for (unsigned k = 0; k < 4; k++)
+            f->bits[c * 4 + k] = ~(uint64_t)0;
+    } else {
+        analyzer_filter_add_term(f, prefix, 2);
+    }
+}
+
+void analyzer_filter_add_stem(analyzer_filter *f, const char *stem, size_t len)
+{
+    if (len > 0)
+        analyzer_filter_add_prefix(f, stem, len);
+}
+
+int analyzer_filter_has(const analyzer_filter *f, const char *term, size_t len)
+{
+    if (!f || !term || len == 0)
+        return 0;
+    return filter_bit(f, ((unsigned)(unsigned char)term[0] << 8) |
+                             (len >= 2 ? (unsigned char)term[1] : 0u));
+}
+
+/* The key of a word of 1 to STOP_MAX_LEN bytes in the stop-word table: its
+ * bytes in order from the low one, zero-padded.  Words hold no NUL, so
+ * equal keys are equal words, and no key is 0 (an empty slot). */
+static inline uint64_t stop_key(const char *term, size_t len)
+{
+    uint64_t k = 0;
+
+    for (size_t i = len; i-- > 0;)
+        k = (k << 8) | (unsigned char)term[i];
+    return k;
+}
+
+static inline size_t stop_slot(uint64_t key)
+{
+    return (size_t)((key * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - STOP_TABLE_BITS));
+}
+
+static void stop_table_init(analyzer *a)
+{
+    for (size_t k = 0; k < sizeof stop_words / sizeof stop_words[0]; k++) {
+        uint64_t key = stop_key(stop_words[k], strlen(stop_words[k]));
+        size_t i = stop_slot(key);
+        while (a->stop_table[i] != 0)
+            i = (i + 1) & (STOP_TABLE_SIZE - 1);
+        a->stop_table[i] = key;
+    }
+}
+
+/* Whether the word term (len bytes) is a stop word: stop_lookup through the
+ * table, for the words whose stem (which brings the answer from the stem
+ * cache) a run does not compute. */
+static inline int stop_fast(const analyzer *a, const char *term, size_t len)
+{
+    uint64_t key;
+    size_t i;
+
+    if (len == 0 || len > STOP_MAX_LEN)
+        return 0;
+    key = stop_key(term, len);
+    for (i = stop_slot(key); a->stop_table[i] != 0; i = (i + 1) & (STOP_TABLE_SIZE - 1))
+        if (a->stop_table[i] == key)
+            return 1;
+    return 0;
 }
 
 int analyzer_is_stopword(const char *term)
@@ -987,9 +1104,19 @@ static ALWAYS_INLINE void emit(struct run *r, const char *term, size_t term_len,
 
     if (r->stop)
         return;
+    if (r->stop_after && start > *r->stop_after) {
+        r->stop = 1;
+        return;
+    }
+    if (r->report && !filter_bit(r->report, filter_key(term)))
+        return; /* the caller has no use for it; its position is taken all the same */
     t.stem = term;
     t.stem_len = term_len;
-    if (how != STEM_SELF) {
+    if (how != STEM_SELF && r->stem && !filter_bit(r->stem, filter_key(term))) {
+        /* The caller has no use for this stem (see analyzer_filter). */
+        stop = stop_fast(r->a, term, term_len);
+        flags |= TOKEN_UNSTEMMED;
+    } else if (how != STEM_SELF) {
         stop = stem_cached(r->a, term, term_len, how);
         if (stop < 0) {
             r->status = KQ_ERR_NOMEM;
@@ -1294,6 +1421,16 @@ static size_t fast_word(struct run *r, size_t i)
         if (piece_in(r, &p, lexical_words))
             return 0;
     }
+    if (r->report && !filter_bit(r->report, ((unsigned)(unsigned char)term[0] << 8) |
+                                                (tl >= 2 ? (unsigned char)term[1] : 0u))) {
+        /* What emit would do with a token the caller does not want, without
+         * building its forms. */
+        if (r->stop_after && i > *r->stop_after)
+            r->stop = 1;
+        take_sentence(r);
+        r->pos++;
+        return j;
+    }
     memset(term + tl, 0, CACHE_WORD); /* the NUL, and the padding of the cache key */
     exact[el] = '\0';
     ex = exact;
@@ -1315,23 +1452,34 @@ kq_status analyzer_run(analyzer *a, const char *text, size_t len, unsigned first
                        enum analyzer_mode mode, analyzer_callback callback, void *ctx,
                        unsigned *next_position)
 {
+    analyzer_options opts = {.mode = mode, .first_position = first_position};
+
+    return analyzer_run_with(a, text, len, &opts, callback, ctx, next_position);
+}
+
+kq_status analyzer_run_with(analyzer *a, const char *text, size_t len, const analyzer_options *opts,
+                            analyzer_callback callback, void *ctx, unsigned *next_position)
+{
     struct run r;
     size_t i = 0;
 
-    (void)mode; /* documents and queries are analysed identically, on purpose */
-    if (next_position)
-        *next_position = first_position;
-    if (!a || !callback || (!text && len > 0))
+    /* opts->mode is not read: documents and queries are analysed identically, on purpose. */
+    if (next_position && opts)
+        *next_position = opts->first_position;
+    if (!a || !opts || !callback || (!text && len > 0))
         return KQ_ERR_INVALID;
     r.a = a;
     r.s = (const unsigned char *)text;
     r.len = text ? len : 0;
-    r.pos = first_position;
+    r.pos = opts->first_position;
     r.sentence = 1;
     r.stop = 0;
     r.status = KQ_OK;
     r.cb = callback;
     r.ctx = ctx;
+    r.report = opts->report;
+    r.stem = opts->stem;
+    r.stop_after = opts->stop_after;
 
     while (!r.stop) {
         struct piece p;
@@ -1396,6 +1544,7 @@ analyzer *analyzer_new(void)
         return NULL;
     }
     fast_table_init(a);
+    stop_table_init(a);
     return a;
 }
 

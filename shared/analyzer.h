@@ -3,6 +3,7 @@
 #define KIOSQUE_ANALYZER_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "status.h"
 
 /* The analyzer turns UTF-8 text into a sequence of tokens, each reported to a
@@ -79,6 +80,7 @@ enum analyzer_token_flags {
     TOKEN_COMPOUND = 1u << 4,    /* the joined form of a hyphenated word; same position as its first part */
     TOKEN_SENTENCE_START = 1u << 5, /* the first word of the text or of a sentence */
     TOKEN_ACRONYM = 1u << 6,     /* written in capitals or with dots (SNCF, S.N.C.F.) */
+    TOKEN_UNSTEMMED = 1u << 7,   /* a word left out by the run's stem filter: stem is term */
 };
 
 typedef struct analyzer_token {
@@ -86,7 +88,8 @@ typedef struct analyzer_token {
     size_t term_len;   /* bytes, without the NUL */
     const char *exact; /* lower case with accents kept, NUL-terminated; equals term when unaccented */
     size_t exact_len;
-    const char *stem;  /* Snowball French stem of term, NUL-terminated; equals term for numbers */
+    const char *stem;  /* Snowball French stem of term, NUL-terminated; equals term for numbers
+                        * and for words flagged TOKEN_UNSTEMMED */
     size_t stem_len;
     unsigned position; /* word position, counted from the caller's first_position */
     size_t start;      /* byte offset of the first byte of the surface form in the input */
@@ -114,6 +117,79 @@ void analyzer_free(analyzer *a);
 kq_status analyzer_run(analyzer *a, const char *text, size_t len, unsigned first_position,
                        enum analyzer_mode mode, analyzer_callback callback, void *ctx,
                        unsigned *next_position);
+
+/* Analysing for a few known words.
+ *
+ * A caller that only looks for a few words in a text (the snippet of a
+ * result, which marks the query's words) can have a run skip most of its
+ * work: not report the tokens that cannot be one of its words, and not stem
+ * the words whose stem cannot be one of its stems.  Both are told by a term
+ * filter: a set of keys, the key of a folded term being its first two
+ * bytes, or its byte and 0 for a one-byte term (terms hold no NUL).
+ *
+ * That works for stems because Snowball's French rules never change the
+ * first two bytes of a folded word: its suffix rules act in the regions R1,
+ * R2 and RV, which start at the third letter or later, and the one rule
+ * outside them deletes a final s, which can shorten a two-letter word to one
+ * byte (es -> e, ms -> m).  So a stem starts with the first min(2, stem_len)
+ * bytes of its term.  This was checked over every token of the team corpus
+ * and every a-z word of up to four letters, and tests/test_snippet --corpus
+ * checks it again. */
+
+#define ANALYZER_FILTER_KEYS 65536 /* keys of a term filter: two bytes */
+
+/* A set of keys of folded terms (8 KB).  Zero it, or clear it with
+ * analyzer_filter_clear, then add terms, prefixes and stems. */
+typedef struct analyzer_filter {
+    uint64_t bits[ANALYZER_FILTER_KEYS / 64];
+} analyzer_filter;
+
+/* Empties the filter. */
+void analyzer_filter_clear(analyzer_filter *f);
+
+/* Adds the key of the folded term `term` (`len` bytes; nothing when 0). */
+void analyzer_filter_add_term(analyzer_filter *f, const char *term, size_t len);
+
+/* Adds the keys of every term starting with `prefix` (`len` bytes): its
+ * first two bytes, or, for a one-byte prefix, the 256 keys starting with
+ * that byte, or, for the empty prefix, every key. */
+void analyzer_filter_add_prefix(analyzer_filter *f, const char *prefix, size_t len);
+
+/* Adds the keys of every term whose stem may be `stem` (`len` bytes; nothing
+ * when 0, since no word stems to nothing): by the rule above, the terms
+ * starting with the stem's first min(2, len) bytes. */
+void analyzer_filter_add_stem(analyzer_filter *f, const char *stem, size_t len);
+
+/* Returns 1 when the key of the folded term `term` (`len` bytes) is in the
+ * filter, else 0 (0 for an empty term). */
+int analyzer_filter_has(const analyzer_filter *f, const char *term, size_t len);
+
+/* How analyzer_run_with analyses a text. */
+typedef struct analyzer_options {
+    enum analyzer_mode mode;
+    unsigned first_position; /* word position of the first token */
+    /* NULL: every token is reported, as analyzer_run does.  Else only the
+     * tokens whose term is in the filter; the others still take their
+     * positions, so a reported token has the position, forms, flags and
+     * offsets it has without the filter. */
+    const analyzer_filter *report;
+    /* NULL: every word is stemmed, as analyzer_run does.  Else only the words
+     * whose term is in the filter; the others come with stem == term and
+     * TOKEN_UNSTEMMED (their TOKEN_STOPWORD flag is still right).  Every
+     * other form, flag, position and offset is the same either way. */
+    const analyzer_filter *stem;
+    /* NULL: the run goes to the end of the text.  Else it stops at the first
+     * token, reported or not, that starts more than *stop_after bytes into
+     * the text, as a callback returning nonzero for it would.  The callback
+     * may lower *stop_after as it goes (once it has found what it looked for),
+     * and SIZE_MAX means no limit. */
+    const size_t *stop_after;
+} analyzer_options;
+
+/* analyzer_run with options: the same contract, with mode, first position
+ * and filters taken from *opts (which must not be NULL: KQ_ERR_INVALID). */
+kq_status analyzer_run_with(analyzer *a, const char *text, size_t len, const analyzer_options *opts,
+                            analyzer_callback callback, void *ctx, unsigned *next_position);
 
 /* Writes the Snowball French stem of a folded word into out (NUL-terminated,
  * truncated to out_size), with the rules of analyzer_run: a word with a digit

@@ -1,13 +1,32 @@
+/* snippet: the passage of an article that best shows why it matched (see snippet.h for the manual). */
 #include "snippet.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* One word to mark.  Lengths are kept so that most tokens are told apart
+ * without comparing bytes. */
+struct snippet_word {
+    char *term;      /* folded form, or the prefix */
+    size_t term_len; /* bytes */
+    char *stem;      /* NULL when matched by its folded form only */
+    size_t stem_len;
+    int prefix; /* 1: marks tokens whose folded form starts with term */
+};
+
 struct snippet_terms {
-    char **terms; /* folded forms */
-    char **stems; /* stems (may be NULL entries) */
-    unsigned char *is_prefix;
+    struct snippet_word *w;
     size_t n, cap;
+    /* Bit c set: some word's term or prefix starts with the byte c (all of
+     * them for an empty prefix); likewise for their stems.  Most tokens of a
+     * text start with none of them and are dismissed on that one test. */
+    uint64_t first_term[4], first_stem[4];
+    /* The tokens a scan looks at: those that may be one of the words (see
+     * analyzer_filter); the analyzer does not report the others.  Of them,
+     * only those that may stem to one of the stems are stemmed. */
+    analyzer_filter report, stem;
+    int reference; /* snippet_terms_set_reference */
 };
 
 snippet_terms *snippet_terms_new(void)
@@ -20,42 +39,59 @@ void snippet_terms_free(snippet_terms *t)
     if (!t)
         return;
     for (size_t i = 0; i < t->n; i++) {
-        free(t->terms[i]);
-        free(t->stems[i]);
+        free(t->w[i].term);
+        free(t->w[i].stem);
     }
-    free(t->terms);
-    free(t->stems);
-    free(t->is_prefix);
+    free(t->w);
     free(t);
+}
+
+static inline void byte_set(uint64_t set[4], unsigned char c)
+{
+    set[c >> 6] |= (uint64_t)1 << (c & 63);
+}
+
+static inline int byte_in(const uint64_t set[4], unsigned char c)
+{
+    return (int)((set[c >> 6] >> (c & 63)) & 1u);
 }
 
 static kq_status add(snippet_terms *t, const char *term, const char *stem, int prefix)
 {
+    struct snippet_word w = {0};
+
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 8;
-        char **terms = realloc(t->terms, cap * sizeof *terms);
-        if (!terms)
+        struct snippet_word *grown = realloc(t->w, cap * sizeof *grown);
+        if (!grown)
             return KQ_ERR_NOMEM;
-        t->terms = terms;
-        char **stems = realloc(t->stems, cap * sizeof *stems);
-        if (!stems)
-            return KQ_ERR_NOMEM;
-        t->stems = stems;
-        unsigned char *p = realloc(t->is_prefix, cap);
-        if (!p)
-            return KQ_ERR_NOMEM;
-        t->is_prefix = p;
+        t->w = grown;
         t->cap = cap;
     }
-    t->terms[t->n] = strdup(term);
-    t->stems[t->n] = stem ? strdup(stem) : NULL;
-    t->is_prefix[t->n] = (unsigned char)prefix;
-    if (!t->terms[t->n] || (stem && !t->stems[t->n])) {
-        free(t->terms[t->n]);
-        free(t->stems[t->n]);
+    w.term = strdup(term);
+    w.stem = stem ? strdup(stem) : NULL;
+    if (!w.term || (stem && !w.stem)) {
+        free(w.term);
+        free(w.stem);
         return KQ_ERR_NOMEM;
     }
-    t->n++;
+    w.term_len = strlen(term);
+    w.stem_len = stem ? strlen(stem) : 0;
+    w.prefix = prefix;
+    if (w.term_len > 0)
+        byte_set(t->first_term, (unsigned char)term[0]);
+    else if (prefix) /* the empty prefix marks every token */
+        memset(t->first_term, 0xFF, sizeof t->first_term);
+    if (prefix)
+        analyzer_filter_add_prefix(&t->report, term, w.term_len);
+    else
+        analyzer_filter_add_term(&t->report, term, w.term_len);
+    if (w.stem_len > 0) {
+        byte_set(t->first_stem, (unsigned char)stem[0]);
+        analyzer_filter_add_stem(&t->report, stem, w.stem_len);
+        analyzer_filter_add_stem(&t->stem, stem, w.stem_len);
+    }
+    t->w[t->n++] = w;
     return KQ_OK;
 }
 
@@ -74,15 +110,47 @@ size_t snippet_terms_count(const snippet_terms *t)
     return t->n;
 }
 
-/* Which word of the set a token is, or -1. */
+void snippet_terms_set_reference(snippet_terms *t, int on)
+{
+    t->reference = on != 0;
+}
+
+/* Which word of the set a token is, or -1: the first word whose term is
+ * the token's, or is a prefix of it, or whose stem is the token's.  A token
+ * left unstemmed by the filter cannot have the stem of any word (its real
+ * stem starts with bytes no word's stem starts with), so its stem, which is
+ * only its term, is not compared. */
 static int match(const snippet_terms *t, const analyzer_token *tok)
 {
+    int stemmed = !(tok->flags & TOKEN_UNSTEMMED);
+
+    if (!byte_in(t->first_term, (unsigned char)tok->term[0]) &&
+        !(stemmed && byte_in(t->first_stem, (unsigned char)tok->stem[0])))
+        return -1;
     for (size_t i = 0; i < t->n; i++) {
-        if (t->is_prefix[i]) {
-            if (strncmp(tok->term, t->terms[i], strlen(t->terms[i])) == 0)
+        const struct snippet_word *w = &t->w[i];
+        if (w->prefix) {
+            if (tok->term_len >= w->term_len && memcmp(tok->term, w->term, w->term_len) == 0)
                 return (int)i;
-        } else if (strcmp(tok->term, t->terms[i]) == 0 ||
-                   (t->stems[i] && strcmp(tok->stem, t->stems[i]) == 0)) {
+        } else if ((tok->term_len == w->term_len && memcmp(tok->term, w->term, w->term_len) == 0) ||
+                   (w->stem && stemmed && tok->stem_len == w->stem_len &&
+                    memcmp(tok->stem, w->stem, w->stem_len) == 0)) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* match as first written, with every token stemmed: what the fast path must
+ * give (snippet_terms_set_reference). */
+static int match_reference(const snippet_terms *t, const analyzer_token *tok)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        const struct snippet_word *w = &t->w[i];
+        if (w->prefix) {
+            if (strncmp(tok->term, w->term, strlen(w->term)) == 0)
+                return (int)i;
+        } else if (strcmp(tok->term, w->term) == 0 || (w->stem && strcmp(tok->stem, w->stem) == 0)) {
             return (int)i;
         }
     }
@@ -100,6 +168,7 @@ struct scan {
     const snippet_terms *terms;
     size_t window;     /* snippet length: once a window holds every word, finish it and stop */
     size_t stop_after; /* byte offset past which the scan stops; 0 until then */
+    size_t limit;      /* the same for the analyzer (analyzer_options.stop_after): SIZE_MAX until then */
     struct hit *hits;
     size_t n, cap;
     size_t max_hits;
@@ -125,7 +194,7 @@ static int on_token(void *ctx, const analyzer_token *tok)
     struct scan *s = ctx;
     if (s->stop_after && tok->start > s->stop_after)
         return 1;
-    int w = match(s->terms, tok);
+    int w = s->terms->reference ? match_reference(s->terms, tok) : match(s->terms, tok);
     if (w < 0)
         return 0;
     /* A hyphenated word matched whole covers its matched parts: keep the widest. */
@@ -147,8 +216,28 @@ static int on_token(void *ctx, const analyzer_token *tok)
     /* No later window can hold more distinct words: mark the rest of this
      * one, then stop analysing (most of the cost of a hit). */
     if (s->window && !s->stop_after && window_complete(s))
-        s->stop_after = tok->start + s->window;
+        s->limit = s->stop_after = tok->start + s->window;
     return s->n >= s->max_hits;
+}
+
+/* Runs the analyzer over text for the scan s, reporting only the tokens
+ * that may be a word to mark, and stemming only those that may have the stem
+ * of one.  A token not reported cannot match, and the analyzer stops at the
+ * first token past stop_after as on_token would, so the hits are the same. */
+static kq_status scan_text(analyzer *a, const char *text, size_t len, struct scan *s)
+{
+    int fast = !s->terms->reference;
+    analyzer_options opts = {
+        .mode = ANALYZER_DOCUMENT,
+        .first_position = 1,
+        .report = fast ? &s->terms->report : NULL,
+        .stem = fast ? &s->terms->stem : NULL,
+        .stop_after = fast ? &s->limit : NULL,
+    };
+    kq_status st = analyzer_run_with(a, text, len, &opts, on_token, s, NULL);
+    if (st == KQ_OK && s->failed)
+        st = KQ_ERR_NOMEM;
+    return st;
 }
 
 static int is_space(unsigned char c)
@@ -167,14 +256,12 @@ static size_t char_start(const char *text, size_t i)
 kq_status snippet_mark_all(analyzer *a, const snippet_terms *t, const char *text, size_t len,
                            search_mark **marks, size_t *n_marks)
 {
-    struct scan s = {.terms = t, .max_hits = 64};
+    struct scan s = {.terms = t, .max_hits = 64, .limit = SIZE_MAX};
     *marks = NULL;
     *n_marks = 0;
     if (t->n == 0 || len == 0)
         return KQ_OK;
-    kq_status st = analyzer_run(a, text, len, 1, ANALYZER_DOCUMENT, on_token, &s, NULL);
-    if (st == KQ_OK && s.failed)
-        st = KQ_ERR_NOMEM;
+    kq_status st = scan_text(a, text, len, &s);
     if (st == KQ_OK && s.n) {
         *marks = malloc(s.n * sizeof **marks);
         if (!*marks)
@@ -192,7 +279,7 @@ kq_status snippet_make(analyzer *a, const snippet_terms *t, const char *text, si
                        size_t target_bytes, char **out, search_mark **marks, size_t *n_marks)
 {
     static const char ellipsis[] = "\xE2\x80\xA6"; /* … */
-    struct scan s = {.terms = t, .max_hits = 4096, .window = target_bytes};
+    struct scan s = {.terms = t, .max_hits = 4096, .window = target_bytes, .limit = SIZE_MAX};
     size_t from = 0, to, best = 0;
     kq_status st = KQ_OK;
 
@@ -202,9 +289,7 @@ kq_status snippet_make(analyzer *a, const snippet_terms *t, const char *text, si
     if (t->n && len) {
         /* Long articles: the passage is looked for in their first SNIPPET_SCAN_BYTES. */
         size_t scan = len > SNIPPET_SCAN_BYTES ? char_start(text, SNIPPET_SCAN_BYTES) : len;
-        st = analyzer_run(a, text, scan, 1, ANALYZER_DOCUMENT, on_token, &s, NULL);
-        if (st == KQ_OK && s.failed)
-            st = KQ_ERR_NOMEM;
+        st = scan_text(a, text, scan, &s);
         if (st != KQ_OK)
             goto out;
     }

@@ -26,6 +26,15 @@ kq_status snippet_terms_add_prefix(snippet_terms *t, const char *prefix);
 /* Number of words and prefixes added. */
 size_t snippet_terms_count(const snippet_terms *t);
 
+/* How a text is scanned: the analyzer reports only the tokens that may be a
+ * word to mark and stems only those that may have the stem of one
+ * (analyzer_filter), the others are dismissed on their first byte, and
+ * lengths are compared before bytes.  With on != 0,
+ * snippet_make and snippet_mark_all instead stem every word and compare each
+ * token with every word, as first written: slower, with the same output.
+ * For tests that prove it. */
+void snippet_terms_set_reference(snippet_terms *t, int on);
+
 /* Cuts from `text` the passage of about `target_bytes` bytes holding the
  * most distinct marked words (the opening of the text when none matches),
  * at word boundaries, with "…" where it was cut and line breaks turned into
