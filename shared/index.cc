@@ -45,6 +45,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
+#include <map>
 #include <memory>
 #include <new>
 #include <string>
@@ -845,16 +846,173 @@ extern "C" index_query *index_query_wildcard(const char *prefix, unsigned max_ex
     }
 }
 
+/* A value -> weight map over one slot (freshness: month -> weight), as
+ * Xapian's ValueMapPostingSource, whose name and serialisation it inherits,
+ * so that a remote xapian-tcpsrv rebuilds a plain ValueMapPostingSource.
+ * On a local database it reads the whole slot once per revision into a table
+ * by docid, shared by the copies Xapian makes for each search: the plain
+ * source reads the value stream at each match, about 3,000 instructions (a
+ * chunk decoded from its start), where the table costs a load. */
+class TableMapSource : public Xapian::ValueMapPostingSource {
+  public:
+    struct Table {
+        Xapian::rev revision = 0;
+        std::vector<uint16_t> entry_of; /* by docid: 0 no value, else 1 + index in weights */
+        std::vector<double> weights;    /* the map's weights, then the default */
+        Xapian::doccount with_value = 0;
+    };
+    /* Tables by database UUID (a local sharded search inits one copy per shard). */
+    typedef std::map<std::string, Table> Tables;
+
+    TableMapSource(Xapian::valueno slot_number, std::vector<std::pair<std::string, double>> map,
+                   double weight_otherwise, std::shared_ptr<Tables> tables)
+        : Xapian::ValueMapPostingSource(slot_number), slot_(slot_number), map_(std::move(map)),
+          default_(weight_otherwise), tables_(std::move(tables))
+    {
+        for (const auto &kv : map_)
+            add_mapping(kv.first, kv.second);
+        set_default_weight(default_);
+    }
+
+    TableMapSource *clone() const override
+    {
+        return new TableMapSource(slot_, map_, default_, tables_);
+    }
+
+    void init(const Xapian::Database &database) override
+    {
+        table_ = nullptr;
+        std::string uuid;
+        Xapian::rev revision;
+        try {
+            uuid = database.get_uuid();
+            revision = database.get_revision(); /* throws unless one local database */
+        } catch (const Xapian::Error &) {
+            Xapian::ValueMapPostingSource::init(database);
+            return;
+        }
+        if (map_.size() + 1 >= 0xFFFF) {
+            Xapian::ValueMapPostingSource::init(database);
+            return;
+        }
+        Table &t = (*tables_)[uuid];
+        if (t.entry_of.empty() || t.revision != revision)
+            build(database, revision, t);
+        table_ = &t;
+        did_ = 0;
+        set_termfreq_min(0);
+        set_termfreq_est(t.with_value);
+        set_termfreq_max(t.with_value);
+        double max = default_;
+        for (const auto &kv : map_)
+            max = std::max(max, kv.second);
+        set_maxweight(max);
+    }
+
+    Xapian::docid get_docid() const override
+    {
+        return table_ ? did_ : Xapian::ValueMapPostingSource::get_docid();
+    }
+
+    double get_weight() const override
+    {
+        if (!table_)
+            return Xapian::ValueMapPostingSource::get_weight();
+        return table_->weights[table_->entry_of[did_] - 1];
+    }
+
+    bool at_end() const override
+    {
+        return table_ ? did_ >= table_->entry_of.size()
+                      : Xapian::ValueMapPostingSource::at_end();
+    }
+
+    void next(double min_wt) override
+    {
+        if (!table_)
+            return Xapian::ValueMapPostingSource::next(min_wt);
+        move_from(did_ + 1);
+    }
+
+    void skip_to(Xapian::docid did, double min_wt) override
+    {
+        if (!table_)
+            return Xapian::ValueMapPostingSource::skip_to(did, min_wt);
+        if (did > did_)
+            move_from(did);
+    }
+
+    bool check(Xapian::docid did, double min_wt) override
+    {
+        if (!table_)
+            return Xapian::ValueMapPostingSource::check(did, min_wt);
+        did_ = did;
+        if (did < table_->entry_of.size() && table_->entry_of[did])
+            return true;
+        return false; /* "indeterminate": the next move goes past did */
+    }
+
+  private:
+    void move_from(Xapian::docid did)
+    {
+        const std::vector<uint16_t> &e = table_->entry_of;
+        while (did < e.size() && !e[did])
+            did++;
+        did_ = did;
+    }
+
+    void build(const Xapian::Database &database, Xapian::rev revision, Table &t)
+    {
+        t.revision = revision;
+        t.entry_of.assign((size_t)database.get_lastdocid() + 1, 0);
+        t.weights.clear();
+        for (const auto &kv : map_)
+            t.weights.push_back(kv.second);
+        t.weights.push_back(default_);
+        t.with_value = 0;
+        for (Xapian::ValueIterator v = database.valuestream_begin(slot_); v != database.valuestream_end(slot_);
+             ++v) {
+            Xapian::docid did = v.get_docid();
+            if (did >= t.entry_of.size())
+                continue;
+            auto it = std::lower_bound(
+                map_.begin(), map_.end(), *v,
+                [](const std::pair<std::string, double> &kv, const std::string &k) {
+                    return kv.first < k;
+                });
+            size_t index = it != map_.end() && it->first == *v ? (size_t)(it - map_.begin())
+                                                                 : map_.size();
+            t.entry_of[did] = (uint16_t)(index + 1);
+            t.with_value++;
+        }
+    }
+
+    Xapian::valueno slot_;
+    std::vector<std::pair<std::string, double>> map_; /* sorted by key */
+    double default_;
+    std::shared_ptr<Tables> tables_;
+    const Table *table_ = nullptr; /* NULL: reading the value stream (remote, or no revision) */
+    Xapian::docid did_ = 0;
+};
+
 extern "C" index_query *index_query_value_weights(unsigned slot, const char *const *keys,
                                                   const double *weights, size_t n,
                                                   double default_weight)
 {
     try {
-        /* The query holds the source by reference count (release()). */
-        Xapian::ValueMapPostingSource *src = new Xapian::ValueMapPostingSource(slot);
+        std::vector<std::pair<std::string, double>> map;
         for (size_t i = 0; i < n; i++)
-            src->add_mapping(keys[i], weights[i]);
-        src->set_default_weight(default_weight);
+            map.emplace_back(keys[i], weights[i]);
+        std::sort(map.begin(), map.end());
+        map.erase(std::unique(map.begin(), map.end(),
+                              [](const std::pair<std::string, double> &a,
+                                 const std::pair<std::string, double> &b) {
+                                  return a.first == b.first;
+                              }),
+                  map.end());
+        /* The query holds the source by reference count (release()). */
+        TableMapSource *src = new TableMapSource(slot, std::move(map), default_weight,
+                                                 std::make_shared<TableMapSource::Tables>());
         return wrap(Xapian::Query(src->release()));
     } catch (...) {
         return nullptr;
@@ -999,11 +1157,13 @@ extern "C" kq_status index_search(index_db *db, const index_query *query,
         }
         for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m) {
             index_hit *h = &out->hits[out->n_hits];
-            std::string data = m.get_document().get_data();
-            h->data = dup_bytes(data);
-            if (!h->data)
-                throw std::bad_alloc();
-            h->data_len = data.size();
+            if (!opts->without_data) {
+                std::string data = m.get_document().get_data();
+                h->data = dup_bytes(data);
+                if (!h->data)
+                    throw std::bad_alloc();
+                h->data_len = data.size();
+            }
             h->docid = *m;
             h->weight = m.get_weight();
             h->collapsed = m.get_collapse_count();
@@ -1019,6 +1179,74 @@ extern "C" kq_status index_search(index_db *db, const index_query *query,
                 out->n_facets++;
                 fill_facet(*spies[i], opts->facet_slots[i], &out->facets[i]);
             }
+        }
+        return KQ_OK;
+    });
+}
+
+extern "C" kq_status index_fetch_data(index_db *db, index_hit *hits, size_t n)
+{
+    if (!db || (!hits && n))
+        return KQ_ERR_INVALID;
+    return guard(db, [&]() {
+        for (size_t i = 0; i < n; i++) {
+            if (hits[i].data)
+                continue;
+            std::string d = db->db->get_document(hits[i].docid).get_data();
+            hits[i].data = dup_bytes(d);
+            if (!hits[i].data)
+                throw std::bad_alloc();
+            hits[i].data_len = d.size();
+        }
+        return KQ_OK;
+    });
+}
+
+/* 1 when, starting at one of the positions of the first term, each next
+ * term follows at its first position after the previous one and the last
+ * lies within `window` positions of the start.  Taking the first position
+ * after the previous gives the shortest span from a given start, so no
+ * match is missed. */
+static bool phrase_within(const std::vector<std::vector<Xapian::termpos>> &pos, unsigned window)
+{
+    for (Xapian::termpos start : pos[0]) {
+        Xapian::termpos at = start;
+        size_t k = 1;
+        for (; k < pos.size(); k++) {
+            auto next = std::upper_bound(pos[k].begin(), pos[k].end(), at);
+            if (next == pos[k].end())
+                return false; /* no later start can do better */
+            at = *next;
+            if (at - start >= window)
+                break;
+        }
+        if (k == pos.size())
+            return true;
+    }
+    return false;
+}
+
+extern "C" kq_status index_phrase_in(index_db *db, const char *const *terms, size_t n_terms,
+                                     unsigned window, const unsigned *docids, size_t n_docs,
+                                     unsigned char *has)
+{
+    if (!db || (!terms && n_terms) || (!docids && n_docs) || (!has && n_docs))
+        return KQ_ERR_INVALID;
+    return guard(db, [&]() {
+        std::vector<std::vector<Xapian::termpos>> pos(n_terms);
+        for (size_t d = 0; d < n_docs; d++) {
+            has[d] = 0;
+            if (n_terms == 0)
+                continue;
+            bool all = true;
+            for (size_t t = 0; t < n_terms && all; t++) {
+                pos[t].clear();
+                Xapian::PositionIterator p = db->db->positionlist_begin(docids[d], terms[t]);
+                for (; p != db->db->positionlist_end(docids[d], terms[t]); ++p)
+                    pos[t].push_back(*p);
+                all = !pos[t].empty();
+            }
+            has[d] = all && phrase_within(pos, window);
         }
         return KQ_OK;
     });

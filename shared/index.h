@@ -219,12 +219,13 @@ typedef struct index_search_options {
     unsigned check_at_least;  /* examine at least this many matches (exact totals and facets) */
     const unsigned *facet_slots; /* count the values of these slots over every match */
     size_t n_facet_slots;
+    int without_data;         /* hits come without their data (index_fetch_data reads it) */
 } index_search_options;
 
 typedef struct index_hit {
     unsigned docid;
     double weight;            /* BM25 score */
-    char *data;               /* the document's data (owned by the results) */
+    char *data;               /* the document's data (owned by the results); NULL until read */
     size_t data_len;
     unsigned collapsed;       /* other matches collapsed into this one */
 } index_hit;
@@ -253,6 +254,20 @@ typedef struct index_results {
 kq_status index_search(index_db *db, const index_query *query, const index_search_options *opts,
                        index_results *out);
 void index_results_clear(index_results *r);
+
+/* Reads the data of hits[0..n) (those without it yet), in one pass: after
+ * index_search with without_data, for the hits that will be shown.  The
+ * data belongs to the hits (index_results_clear frees it). */
+kq_status index_fetch_data(index_db *db, index_hit *hits, size_t n);
+
+/* For each of the documents docids[0..n_docs), sets has[i] to 1 when the
+ * terms[0..n_terms) occur in it in this order within `window` consecutive
+ * positions (Xapian's OP_PHRASE with that window), else 0.  Reads the
+ * position lists of those documents only: ranking the best candidates of a
+ * query this way costs a few reads per hit, where a phrase inside the query
+ * reads the positions of every match. */
+kq_status index_phrase_in(index_db *db, const char *const *terms, size_t n_terms, unsigned window,
+                          const unsigned *docids, size_t n_docs, unsigned char *has);
 
 /* --- Maintenance ------------------------------------------------------- */
 

@@ -200,6 +200,23 @@ static int is_name(struct builder *b, const struct qtoken *t)
     return capitalised * 2 > all;
 }
 
+/* alt[0], a stem, ranked up by alt[1..n), forms that only articles with
+ * that stem have (the word as typed, its accents; document.c indexes the
+ * stem of every word but a stop word): the same weights as
+ * their OR, but Xapian reads the forms' postings at the stem's matches only
+ * instead of merging every list.  Frees alt[]. */
+static index_query *stem_ranked_up(index_query **alt, size_t n)
+{
+    if (!alt[0]) { /* out of memory */
+        for (size_t i = 1; i < n; i++)
+            index_query_free(alt[i]);
+        return NULL;
+    }
+    index_query *forms = combine_free(INDEX_OP_OR, alt + 1, n - 1, 0);
+    index_query *pair[2] = {alt[0], forms};
+    return combine_free(INDEX_OP_AND_MAYBE, pair, 2, 0);
+}
+
 /* The query of one analysed token searched anywhere in the text. */
 static index_query *token_query(struct builder *b, const struct qtoken *t)
 {
@@ -218,7 +235,9 @@ static index_query *token_query(struct builder *b, const struct qtoken *t)
         snprintf(buf, sizeof buf, "%s:%s", t->term, t->exact);
         alt[2] = term_with_prefix(DOCUMENT_PREFIX_EXACT, buf, WEIGHT_EXACT);
     }
-    return combine_free(INDEX_OP_OR, alt, 3, 0);
+    if (t->flags & TOKEN_STOPWORD) /* searched only when the query has nothing else: no stem term */
+        return combine_free(INDEX_OP_OR, alt, 3, 0);
+    return stem_ranked_up(alt, 3);
 }
 
 static index_query *field_token_query(struct builder *b, const struct qtoken *t,
@@ -229,7 +248,8 @@ static index_query *field_token_query(struct builder *b, const struct qtoken *t,
         snippet_terms_add(b->marks, t->term, t->stem);
         index_query *alt[2] = {term_with_prefix("Z" DOCUMENT_PREFIX_TITLE, t->stem, 1.0),
                                term_with_prefix(DOCUMENT_PREFIX_TITLE, t->term, WEIGHT_SURFACE)};
-        return combine_free(INDEX_OP_OR, alt, 2, 0);
+        return t->flags & TOKEN_STOPWORD ? combine_free(INDEX_OP_OR, alt, 2, 0)
+                                         : stem_ranked_up(alt, 2);
     }
     case QUERY_FIELD_AUTHOR:
         return term_with_prefix(DOCUMENT_PREFIX_AUTHOR, t->term, 1.0);
@@ -695,16 +715,98 @@ static kq_status fill_facets(const index_results *r, search_result *out)
     return KQ_OK;
 }
 
+/* Query words next to each other (as a phrase, one word may come between)
+ * rank higher than scattered ones.  Rather than a phrase inside the query,
+ * whose positions Xapian would read for every match, the best
+ * PROXIMITY_DEPTH matches are ranked again: those holding the top-level
+ * words as such a phrase get PROXIMITY_BONUS more of their weight (about
+ * what the phrase added as part of the query), and move up among them.  A
+ * match further down cannot climb into the first pages; pages beyond
+ * PROXIMITY_DEPTH keep the query's order, so paging stays consistent. */
+#define PROXIMITY_BONUS 0.35
+#define PROXIMITY_DEPTH 32
+#define PROXIMITY_MAX_WORDS 8
+struct proximity {
+    char terms[PROXIMITY_MAX_WORDS][DOCUMENT_MAX_TERM + 1];
+    const char *ptrs[PROXIMITY_MAX_WORDS];
+    size_t n;
+};
+
+/* Fills p with the content words of the top-level plain words; p->n < 2
+ * means no proximity ranking. */
+static void proximity_terms(search_engine *e, const query_node *root, struct proximity *p)
+{
+    p->n = 0;
+    for (size_t i = 0; i < root->n_children && p->n < PROXIMITY_MAX_WORDS; i++) {
+        const query_node *c = root->children[i];
+        if (!is_plain_word(c))
+            continue;
+        struct qtokens tk;
+        struct builder tmp = {.e = e};
+        analyse_words(&tmp, c->text, &tk);
+        for (size_t k = 0; k < tk.n && p->n < PROXIMITY_MAX_WORDS; k++) {
+            if (tk.t[k].flags & (TOKEN_STOPWORD | TOKEN_COMPOUND))
+                continue;
+            snprintf(p->terms[p->n], sizeof p->terms[p->n], "%s", tk.t[k].term);
+            p->ptrs[p->n] = p->terms[p->n];
+            p->n++;
+        }
+    }
+}
+
+/* Hits by descending weight; equal weights keep the query's order. */
+static int by_weight(const void *a, const void *b)
+{
+    const index_hit *x = a, *y = b;
+    if (x->weight != y->weight)
+        return x->weight < y->weight ? 1 : -1;
+    return x->docid < y->docid ? -1 : x->docid > y->docid;
+}
+
+/* Ranks the first hits again by proximity (see PROXIMITY_BONUS). */
+static kq_status rank_by_proximity(search_engine *e, const struct proximity *p, index_results *r)
+{
+    size_t n = r->n_hits < PROXIMITY_DEPTH ? r->n_hits : PROXIMITY_DEPTH;
+    unsigned docids[PROXIMITY_DEPTH];
+    unsigned char has[PROXIMITY_DEPTH];
+    int moved = 0;
+    for (size_t i = 0; i < n; i++)
+        docids[i] = r->hits[i].docid;
+    kq_status st = index_phrase_in(e->index, p->ptrs, p->n, (unsigned)p->n + 1, docids, n, has);
+    if (st != KQ_OK)
+        return st;
+    for (size_t i = 0; i < n; i++) {
+        if (has[i]) {
+            r->hits[i].weight *= 1.0 + PROXIMITY_BONUS;
+            moved = 1;
+        }
+    }
+    /* Ties in Xapian's order are broken by docid too (the default
+     * docid order ascending), so sorting keeps the order of unbonused hits. */
+    if (moved)
+        qsort(r->hits, n, sizeof *r->hits, by_weight);
+    return KQ_OK;
+}
+
 /* Runs one Xapian query and fills the hits; KQ_ERR_MODIFIED means retry. */
 static kq_status execute(search_engine *e, const search_request *req, const index_query *q,
-                         const snippet_terms *marks, search_result *out)
+                         const snippet_terms *marks, const struct proximity *prox,
+                         search_result *out)
 {
     index_search_options opts = {0};
     index_results r = {0};
     unsigned slots[DOCUMENT_FACET_SECTIONS + DOCUMENT_FACET_AUTHORS + 2];
     size_t n_slots;
-    opts.offset = req->offset;
-    opts.limit = req->limit ? req->limit : 10;
+    unsigned limit = req->limit ? req->limit : 10;
+    /* Ranking by proximity takes the first PROXIMITY_DEPTH matches (or as
+     * many as the page needs) and shows the page from them. */
+    int rerank = prox && prox->n >= 2 && req->sort == SEARCH_SORT_RELEVANCE &&
+                 req->offset < PROXIMITY_DEPTH;
+    opts.offset = rerank ? 0 : req->offset;
+    opts.limit = rerank && req->offset + limit < PROXIMITY_DEPTH ? PROXIMITY_DEPTH
+                 : rerank                                        ? req->offset + limit
+                                                                 : limit;
+    opts.without_data = 1; /* read for the hits shown only */
     opts.collapse_slot = req->no_collapse || req->duplicates_of ? -1 : DOCUMENT_SLOT_COLLAPSE;
     opts.check_at_least = CHECK_AT_LEAST;
     opts.bm25_k1 = BM25_K1;
@@ -737,17 +839,30 @@ static kq_status execute(search_engine *e, const search_request *req, const inde
         out->total = r.matches_lower;
         out->total_exact = 1;
     }
-    out->hits = calloc(r.n_hits ? r.n_hits : 1, sizeof *out->hits);
+    if (rerank && (st = rank_by_proximity(e, prox, &r)) != KQ_OK) {
+        set_error(e, "search failed: %s", index_last_error(e->index));
+        goto out;
+    }
+    size_t first = rerank ? req->offset : 0;
+    size_t shown = r.n_hits > first ? r.n_hits - first : 0;
+    if (shown > limit)
+        shown = limit;
+    if ((st = index_fetch_data(e->index, r.hits + first, shown)) != KQ_OK) {
+        set_error(e, "search failed: %s", index_last_error(e->index));
+        goto out;
+    }
+    out->hits = calloc(shown ? shown : 1, sizeof *out->hits);
     if (!out->hits) {
         st = KQ_ERR_NOMEM;
         goto out;
     }
-    for (size_t i = 0; i < r.n_hits && st == KQ_OK; i++) {
+    for (size_t i = 0; i < shown && st == KQ_OK; i++) {
         unsigned bytes = req->snippet_bytes ? req->snippet_bytes : 220;
-        st = fill_hit(e, marks, &r.hits[i], bytes, &out->hits[i]);
+        const index_hit *h = &r.hits[first + i];
+        st = fill_hit(e, marks, h, bytes, &out->hits[i]);
         out->n_hits = i + 1;
         if (st == KQ_ERR_CORRUPT)
-            set_error(e, "document %u has unreadable data", r.hits[i].docid);
+            set_error(e, "document %u has unreadable data", h->docid);
     }
     if (st == KQ_OK && req->facets)
         st = fill_facets(&r, out);
@@ -875,36 +990,6 @@ static index_query *freshness_query(search_engine *e, double half_life_days)
     return e->freshness ? index_query_scale(e->freshness, 1.0) : NULL;
 }
 
-/* Query words next to each other (as a phrase, one word may come between)
- * rank higher than scattered ones: the top-level words as a phrase, added as
- * an optional part of the query. */
-#define PROXIMITY_WEIGHT 0.5
-static index_query *proximity_query(search_engine *e, const query_node *root)
-{
-    index_query *terms[8];
-    size_t n = 0;
-    for (size_t i = 0; i < root->n_children && n < 8; i++) {
-        const query_node *c = root->children[i];
-        if (!is_plain_word(c))
-            continue;
-        struct qtokens tk;
-        struct builder tmp = {.e = e};
-        analyse_words(&tmp, c->text, &tk);
-        for (size_t k = 0; k < tk.n && n < 8; k++)
-            if (!(tk.t[k].flags & (TOKEN_STOPWORD | TOKEN_COMPOUND)))
-                terms[n++] = index_query_term(tk.t[k].term, 1);
-    }
-    if (n < 2) {
-        for (size_t k = 0; k < n; k++)
-            index_query_free(terms[k]);
-        return NULL;
-    }
-    index_query *phrase = combine_free(INDEX_OP_PHRASE, terms, n, (unsigned)n + 1);
-    index_query *scaled = phrase ? index_query_scale(phrase, PROXIMITY_WEIGHT) : NULL;
-    index_query_free(phrase);
-    return scaled;
-}
-
 static index_query *maybe(index_query *q, index_query *extra)
 {
     if (!extra)
@@ -988,6 +1073,7 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
     int dated = names_dates(tree) || req->since || req->until;
     int none_has_all = 1;
     double half_life = req->half_life_days == 0 ? SEARCH_HALF_LIFE_DAYS : req->half_life_days;
+    struct proximity prox;
 
     for (int attempt = 0;; attempt++) {
         index_query_free(q);
@@ -1021,8 +1107,9 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
             none_has_all = every && !has_any_match(e, every);
             index_query_free(every);
         }
+        prox.n = 0;
         if (q && !partial && words >= 2 && words <= 4)
-            q = maybe(q, proximity_query(e, tree));
+            proximity_terms(e, tree, &prox);
         if (q && req->sort == SEARCH_SORT_RELEVANCE && !dated && half_life > 0)
             q = maybe(q, freshness_query(e, half_life));
         q = add_filters(req, q);
@@ -1039,7 +1126,7 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
             st = KQ_ERR_NOMEM;
             goto out;
         }
-        st = execute(e, req, q, marks, out);
+        st = execute(e, req, q, marks, &prox, out);
         if (st == KQ_ERR_MODIFIED && attempt < MAX_RETRIES) {
             clear_hits(out);
             continue; /* a commit landed during the query: read the new revision */
@@ -1106,7 +1193,7 @@ kq_status search_related(search_engine *e, const char *id, unsigned limit, searc
             q = any ? combine_free(INDEX_OP_AND_NOT, pair, 2, 0) : index_query_match_nothing();
             if (!any)
                 index_query_free(self);
-            st = q ? execute(e, &req, q, none, out) : KQ_ERR_NOMEM;
+            st = q ? execute(e, &req, q, none, NULL, out) : KQ_ERR_NOMEM;
         }
         if (st == KQ_ERR_MODIFIED && attempt < MAX_RETRIES) {
             clear_hits(out);
