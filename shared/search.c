@@ -1659,13 +1659,28 @@ void search_strings_free(char **strings, size_t n)
     free(strings);
 }
 
+/* Returns a JSON array of n strings (NULL when out of memory); the caller
+ * owns the reference. */
+static json_t *string_array(char *const *items, size_t n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < n; i++)
+        if (json_array_append_new(arr, json_string(items[i])) != 0) {
+            json_decref(arr);
+            return NULL;
+        }
+    return arr;
+}
+
 kq_status search_article_json(search_engine *e, const char *id, char **json)
 {
     char term[512];
     char *data = NULL;
     size_t len = 0;
     document_view v;
-    json_t *d = NULL, *o = NULL;
+    article art = {0};
+    char why[256];
+    json_t *o = NULL;
     *json = NULL;
     if (document_unique_term(id, term, sizeof term) != 0)
         return KQ_ERR_NOT_FOUND;
@@ -1677,12 +1692,13 @@ kq_status search_article_json(search_engine *e, const char *id, char **json)
             set_error(e, "%s", index_last_error(e->index));
         return st;
     }
+    /* The view joins the lists as hits show them; the article has them one by one. */
     st = document_view_parse(data, len, &v);
-    const char *nl = memchr(data, '\n', len); /* the JSON header of the data (document.h) */
-    d = nl ? json_loadb(data, (size_t)(nl - data), 0, NULL) : NULL;
+    if (st == KQ_OK)
+        st = document_read_article(data, len, &art, why, sizeof why);
     o = json_object();
-    if (st == KQ_OK && (!d || !o))
-        st = d ? KQ_ERR_NOMEM : KQ_ERR_CORRUPT;
+    if (st == KQ_OK && !o)
+        st = KQ_ERR_NOMEM;
     if (st != KQ_OK) {
         set_error(e, "article %s has unreadable data", id);
         goto out;
@@ -1692,21 +1708,21 @@ kq_status search_article_json(search_engine *e, const char *id, char **json)
     json_object_set_new(o, "title", json_string(v.title));
     json_object_set_new(o, "description", json_string(v.description));
     json_object_set_new(o, "date", json_string(v.date));
-    const char *modified = json_string_value(json_object_get(d, "dateModified"));
-    json_object_set_new(o, "date_modified", json_string(modified ? modified : ""));
+    json_object_set_new(o, "date_modified",
+                        json_string(art.date_modified ? art.date_modified : ""));
     json_object_set_new(o, "author", json_string(v.author));
-    json_object_set(o, "authors", json_object_get(d, "author"));
+    json_object_set_new(o, "authors", string_array(art.authors, art.n_authors));
     json_object_set_new(o, "section", json_string(v.section));
-    json_object_set(o, "sections", json_object_get(d, "articleSection"));
-    json_object_set(o, "keywords", json_object_get(d, "keywords"));
+    json_object_set_new(o, "sections", string_array(art.sections, art.n_sections));
+    json_object_set_new(o, "keywords", string_array(art.keywords, art.n_keywords));
     json_object_set_new(o, "language", json_string(v.language));
     *json = json_dumps(o, JSON_COMPACT);
     if (!*json)
         st = KQ_ERR_NOMEM;
 out:
     document_view_clear(&v);
+    article_clear(&art);
     json_decref(o);
-    json_decref(d);
     free(data);
     return st;
 }
