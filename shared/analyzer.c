@@ -231,8 +231,8 @@ void analyzer_filter_add_term(analyzer_filter *f, const char *term, size_t len)
 {
     if (!f || !term || len == 0)
         return;
-    filter_set(f, ((unsigned)(unsigned char)term[0] << 8) |
-                      (len >= 2 ? (unsigned char)term[1] : 0u));
+    filter_set(f,
+               ((unsigned)(unsigned char)term[0] << 8) | (len >= 2 ? (unsigned char)term[1] : 0u));
 }
 
 void analyzer_filter_add_prefix(analyzer_filter *f, const char *prefix, size_t len)
@@ -1321,6 +1321,20 @@ static ALWAYS_INLINE size_t lower_run(const unsigned char *s, size_t j, size_t l
     return j;
 }
 
+/* Whether the 2-byte UTF-8 sequence at s[j] (c == s[j], j + 1 < len) is a
+ * letter fast_word takes. */
+static ALWAYS_INLINE int fast_letter2(const struct fold_entry *fast, const unsigned char *s,
+                                      size_t j, size_t len, unsigned c)
+{
+    uint32_t cp;
+
+    if (c < 0xC2 || c >= 0xC0 + ((FAST_LIMIT + 63) >> 6) || j + 1 >= len ||
+        (s[j + 1] & 0xC0) != 0x80)
+        return 0;
+    cp = ((c & 0x1Fu) << 6) | (s[j + 1] & 0x3Fu);
+    return cp < FAST_LIMIT && fast[cp].word;
+}
+
 /* The fast path of analyzer_run, for most words of a text: at most
  * FAST_WORD_MAX bytes of ASCII letters and digits and of letters with a
  * fast entry, not only digits, and not followed by an apostrophe, a hyphen or
@@ -1381,10 +1395,8 @@ static size_t fast_word(struct run *r, size_t i)
             if (accents)
                 exact[el++] = (char)c;
             j++;
-        } else if (c >= 0xC2 && c < 0xC0 + ((FAST_LIMIT + 63) >> 6) && j + 1 < r->len &&
-                   (s[j + 1] & 0xC0) == 0x80 &&
-                   (cp = ((c & 0x1Fu) << 6) | (s[j + 1] & 0x3Fu)) < FAST_LIMIT && fast[cp].word) {
-            const struct fold_entry *e = &fast[cp];
+        } else if (fast_letter2(fast, s, j, r->len, c)) {
+            const struct fold_entry *e = &fast[((c & 0x1Fu) << 6) | (s[j + 1] & 0x3Fu)];
             if (!accents) {
                 memcpy(exact, term, FAST_WORD_MAX * 4); /* tl bytes, copied whole */
                 el = tl;
@@ -1448,6 +1460,101 @@ static size_t fast_word(struct run *r, size_t i)
     return j;
 }
 
+/* With a report filter, passes over words the caller does not want without
+ * building their forms: words fast_word would emit as one token each, which
+ * emit would then drop.  Such a word starts with two ASCII letters, or is
+ * one, whose key (lower-cased) is not in the filter; has
+ * only ASCII letters and digits and letters with a fast entry; is shorter
+ * than fast_word's limit; and is followed by the end of the text or by an
+ * ASCII character that neither continues it nor may join it to another (an
+ * apostrophe, a hyphen, a dot).  Each takes its position and the sentence
+ * start as emit would.  Goes on while one space (or ", ") and another such
+ * word follow.  Returns the offset after what it took, or 0 when the word
+ * at i is not one for it. */
+static size_t skim_words(struct run *r, size_t i)
+{
+    const unsigned char *s = r->s;
+    const struct fold_entry *fast = r->a->fast;
+    size_t first = i;
+
+    for (;;) {
+        size_t j, lim;
+        unsigned c0, c1, c, key;
+
+        /* c | 0x20 is in a..z exactly when c is an ASCII letter. */
+        c0 = s[i] | 0x20u;
+        if (c0 - 'a' >= 26u)
+            return i == first ? 0 : i;
+        if (r->len - i >= 2 && (c1 = s[i + 1] | 0x20u) - 'a' < 26u) {
+            key = (c0 << 8) | c1;
+            j = i + 2;
+        } else if (r->len - i < 2 || (s[i + 1] < 0x80 && !IS_CONT(ascii_cls[s[i + 1]]))) {
+            key = c0 << 8; /* a one-letter word: what follows is checked below */
+            j = i + 1;
+        } else {
+            return i == first ? 0 : i; /* a digit or a non-ASCII character second */
+        }
+        if (filter_bit(r->report, key))
+            return i == first ? 0 : i;
+        lim = r->len - i > FAST_WORD_MAX ? i + FAST_WORD_MAX : r->len;
+        for (;;) {
+#if SWAR_LE
+            const uint64_t ones = UINT64_C(0x0101010101010101), high = ones * 0x80;
+            while (j + 8 <= lim) { /* ASCII letters of either case, as in lower_run */
+                uint64_t v, bad;
+                memcpy(&v, s + j, 8);
+                bad = v & high;
+                v |= ones * 0x20;
+                bad |= (~(v + ones * 0x1F) | (v + ones * 0x05)) & high;
+                if (bad) {
+                    j += (size_t)__builtin_ctzll(bad) >> 3;
+                    break;
+                }
+                j += 8;
+            }
+#endif
+            if (j >= lim)
+                break;
+            c = s[j];
+            if (c < 0x80) {
+                if (!IS_CONT(ascii_cls[c]))
+                    break;
+                j++; /* a letter or a digit */
+            } else if (fast_letter2(fast, s, j, r->len, c)) {
+                j += 2;
+            } else {
+                /* A mark, another letter, a typographic apostrophe, a
+                 * space: fast_word decides. */
+                return i == first ? 0 : i;
+            }
+        }
+        if (j >= lim && lim < r->len)
+            return i == first ? 0 : i; /* too long for fast_word */
+        if (j < r->len) {
+            c = s[j];
+            if (c >= 0x80 || ascii_cls[c] == C_APOS || ascii_cls[c] == C_HYPHEN ||
+                ascii_cls[c] == C_DOT)
+                return i == first ? 0 : i;
+        }
+        take_sentence(r);
+        r->pos++;
+        if (r->stop_after && i > *r->stop_after) {
+            r->stop = 1;
+            return j;
+        }
+        /* One space, or a comma and a space, cross no sentence end.  A
+         * word that is not one for this loop is left, from its start, to
+         * the caller. */
+        if (r->len - j >= 2 && s[j] == ' ' && ((s[j + 1] | 0x20u) - 'a') < 26u)
+            i = j + 1;
+        else if (r->len - j >= 3 && s[j] == ',' && s[j + 1] == ' ' &&
+                 ((s[j + 2] | 0x20u) - 'a') < 26u)
+            i = j + 2;
+        else
+            return j;
+    }
+}
+
 kq_status analyzer_run(analyzer *a, const char *text, size_t len, unsigned first_position,
                        enum analyzer_mode mode, analyzer_callback callback, void *ctx,
                        unsigned *next_position)
@@ -1490,7 +1597,9 @@ kq_status analyzer_run_with(analyzer *a, const char *text, size_t len, const ana
         i = next_word(&r, i);
         if (i >= r.len)
             break;
-        after = fast_word(&r, i);
+        after = r.report ? skim_words(&r, i) : 0;
+        if (!after)
+            after = fast_word(&r, i);
         if (after) {
             i = after;
             continue;

@@ -80,7 +80,7 @@ enum analyzer_token_flags {
     TOKEN_COMPOUND = 1u << 4,    /* the joined form of a hyphenated word; same position as its first part */
     TOKEN_SENTENCE_START = 1u << 5, /* the first word of the text or of a sentence */
     TOKEN_ACRONYM = 1u << 6,     /* written in capitals or with dots (SNCF, S.N.C.F.) */
-    TOKEN_UNSTEMMED = 1u << 7,   /* a word left out by the run's stem filter: stem is term */
+    TOKEN_UNSTEMMED = 1u << 7,   /* not stemmed (analyzer_options.stem): stem is term */
 };
 
 typedef struct analyzer_token {
@@ -88,8 +88,7 @@ typedef struct analyzer_token {
     size_t term_len;   /* bytes, without the NUL */
     const char *exact; /* lower case with accents kept, NUL-terminated; equals term when unaccented */
     size_t exact_len;
-    const char *stem;  /* Snowball French stem of term, NUL-terminated; equals term for numbers
-                        * and for words flagged TOKEN_UNSTEMMED */
+    const char *stem;  /* Snowball French stem of term, NUL-terminated; equals term for numbers */
     size_t stem_len;
     unsigned position; /* word position, counted from the caller's first_position */
     size_t start;      /* byte offset of the first byte of the surface form in the input */

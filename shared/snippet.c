@@ -1,4 +1,4 @@
-/* snippet: the passage of an article that best shows why it matched (see snippet.h for the manual). */
+/* snippet: the passage of an article that best shows why it matched (manual in snippet.h). */
 #include "snippet.h"
 
 #include <stdint.h>
@@ -150,7 +150,8 @@ static int match_reference(const snippet_terms *t, const analyzer_token *tok)
         if (w->prefix) {
             if (strncmp(tok->term, w->term, strlen(w->term)) == 0)
                 return (int)i;
-        } else if (strcmp(tok->term, w->term) == 0 || (w->stem && strcmp(tok->stem, w->stem) == 0)) {
+        } else if (strcmp(tok->term, w->term) == 0 ||
+                   (w->stem && strcmp(tok->stem, w->stem) == 0)) {
             return (int)i;
         }
     }
@@ -168,7 +169,7 @@ struct scan {
     const snippet_terms *terms;
     size_t window;     /* snippet length: once a window holds every word, finish it and stop */
     size_t stop_after; /* byte offset past which the scan stops; 0 until then */
-    size_t limit;      /* the same for the analyzer (analyzer_options.stop_after): SIZE_MAX until then */
+    size_t limit;      /* the same, for analyzer_options.stop_after: SIZE_MAX until then */
     struct hit *hits;
     size_t n, cap;
     size_t max_hits;
@@ -349,8 +350,10 @@ kq_status snippet_make(analyzer *a, const snippet_terms *t, const char *text, si
         goto out;
     }
     memcpy(buf, ellipsis, lead_len);
-    for (size_t k = from; k < to; k++)
-        buf[lead_len + k - from] = is_space((unsigned char)text[k]) ? ' ' : text[k];
+    memcpy(buf + lead_len, text + from, to - from);
+    for (char *p = buf + lead_len, *end = p + (to - from); p < end; p++)
+        if ((unsigned char)*p <= ' ' && is_space((unsigned char)*p))
+            *p = ' ';
     memcpy(buf + lead_len + (to - from), ellipsis, tail_len);
     buf[lead_len + (to - from) + tail_len] = '\0';
 

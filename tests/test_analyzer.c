@@ -2,6 +2,7 @@
 #include "analyzer.h"
 #include "harness.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -766,6 +767,230 @@ static void test_random_input(analyzer *a)
     }
 }
 
+/* ---- term filters (analyzer_filter, analyzer_run_with) ------------------ */
+
+struct filter_case {
+    const char *add;  /* what is added */
+    int how;          /* 't' term, 'p' prefix, 's' stem */
+    const char *term; /* a term looked up */
+    int want;
+};
+
+static void test_filter_api(void)
+{
+    static const struct filter_case cases[] = {
+        {"de", 't', "de", 1},
+        {"de", 't', "des", 1},
+        {"de", 't', "d", 0},
+        {"de", 't', "ed", 0},
+        {"a", 't', "a", 1},
+        {"a", 't', "ab", 0},
+        {"n", 'p', "n", 1},
+        {"n", 'p', "nx", 1},
+        {"n", 'p', "m", 0},
+        {"", 'p', "zz", 1},
+        {"", 'p', "\xc3\xa9", 1},
+        {"e", 's', "es", 1},
+        {"e", 's', "e", 1},
+        {"e", 's', "f", 0},
+        {"", 's', "e", 0},
+        {"num", 'p', "numero", 1},
+        {"num", 'p', "nu", 1},
+        {"num", 'p', "n", 0},
+        {"cheval", 's', "chevaux", 1},
+        {"cheval", 's', "cavalier", 0},
+        {"\xce\xbb\xce\xbf", 't', "\xce\xbb\xcf\x8c", 1}, /* λο, λό: one two-byte key, λ */
+        {"\xce\xbb\xce\xbf", 't', "\xce\xbc", 0},
+    };
+    static analyzer_filter f;
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        const struct filter_case *c = &cases[k];
+        analyzer_filter_clear(&f);
+        CHECK(!analyzer_filter_has(&f, c->term, strlen(c->term)));
+        if (c->how == 't')
+            analyzer_filter_add_term(&f, c->add, strlen(c->add));
+        else if (c->how == 'p')
+            analyzer_filter_add_prefix(&f, c->add, strlen(c->add));
+        else
+            analyzer_filter_add_stem(&f, c->add, strlen(c->add));
+        CHECK_MSG(analyzer_filter_has(&f, c->term, strlen(c->term)) == c->want,
+                  "filter with %c \"%s\": has \"%s\" should be %d", c->how, c->add, c->term,
+                  c->want);
+    }
+    CHECK(!analyzer_filter_has(&f, "", 0));
+    CHECK(!analyzer_filter_has(NULL, "de", 2));
+    analyzer_filter_clear(NULL);
+    analyzer_filter_add_term(NULL, "de", 2);
+}
+
+static int filter_key_in(const analyzer_filter *f, const char *term)
+{
+    return analyzer_filter_has(f, term, strlen(term));
+}
+
+/* Whether the analyzer computes a stem for this term (not a number, nor a
+ * word with a digit, a dot or a comma). */
+static int is_word_term(const char *term)
+{
+    return strpbrk(term, "0123456789.,") == NULL;
+}
+
+/* A filtered run reports exactly the tokens of the unfiltered run whose term
+ * is in the report filter, with the same forms, positions, offsets and flags,
+ * and the stems of the words in the stem filter; the others are flagged
+ * TOKEN_UNSTEMMED with their term for a stem and their stop-word flag kept. */
+static void check_filtered(analyzer *a, const char *text, size_t len, const analyzer_filter *report,
+                           const analyzer_filter *stem, const char *what)
+{
+    static struct sink all, got;
+    unsigned next_all = 0, next_got = 0;
+    analyzer_options opts = {ANALYZER_DOCUMENT, 3, report, stem, NULL};
+    size_t k, g = 0;
+
+    memset(&all, 0, sizeof all);
+    memset(&got, 0, sizeof got);
+    CHECK(analyzer_run(a, text, len, 3, ANALYZER_DOCUMENT, collect, &all, &next_all) == KQ_OK);
+    CHECK(analyzer_run_with(a, text, len, &opts, collect, &got, &next_got) == KQ_OK);
+    CHECK_MSG(next_all == next_got, "%s: next position %u, want %u", what, next_got, next_all);
+    for (k = 0; k < all.n && k < 1024; k++) {
+        const struct got *u = &all.t[k], *t;
+        if (report && !filter_key_in(report, u->term))
+            continue;
+        CHECK_MSG(g < got.n, "%s: token %s missing", what, u->term);
+        if (g >= got.n || g >= 1024)
+            return;
+        t = &got.t[g++];
+        CHECK_MSG(strcmp(t->term, u->term) == 0 && strcmp(t->exact, u->exact) == 0 &&
+                      t->pos == u->pos && t->start == u->start && t->end == u->end &&
+                      (t->flags & ~(unsigned)TOKEN_UNSTEMMED) == u->flags,
+                  "%s: token %s/%u/%zu/%x, want %s/%u/%zu/%x", what, t->term, t->pos, t->start,
+                  t->flags, u->term, u->pos, u->start, u->flags);
+        if (stem && !filter_key_in(stem, u->term) && is_word_term(u->term)) {
+            CHECK_MSG((t->flags & TOKEN_UNSTEMMED) && strcmp(t->stem, t->term) == 0,
+                      "%s: %s should be unstemmed", what, t->term);
+        } else {
+            CHECK_MSG(!(t->flags & TOKEN_UNSTEMMED) && strcmp(t->stem, u->stem) == 0,
+                      "%s: %s has stem %s, want %s", what, t->term, t->stem, u->stem);
+        }
+    }
+    CHECK_MSG(g == got.n, "%s: %zu tokens reported, want %zu", what, got.n, g);
+}
+
+static void test_filtered_runs(analyzer *a)
+{
+    static const char stop_text[] =
+        "Le la les de des du un une et est \xc3\xa9t\xc3\xa9 ou o\xc3\xb9 \xc3\xa0 a au aux lui "
+        "leur "
+        "ce cet cette ces se sa son ses sont suis quel quelles avoir \xc3\xaatre \xc3\xa9tions "
+        "seraient ayant d l j qu jusqu lorsqu pas plus. Lee lest del dess sommet sommes y Y.";
+    static analyzer_filter empty, odd, stems, one;
+    static struct sink s;
+    size_t k, n;
+
+    /* Keys from the words of the paragraph: every other distinct term for
+     * the report filter, the stems of every third for the stem filter, and
+     * the one-letter stem "e" (every term starting with e). */
+    memset(&s, 0, sizeof s);
+    CHECK(analyzer_run(a, paragraph, sizeof paragraph - 1, 0, ANALYZER_DOCUMENT, collect, &s,
+                       NULL) == KQ_OK);
+    for (k = 0; k < s.n && k < 1024; k++) {
+        if (k % 2)
+            analyzer_filter_add_term(&odd, s.t[k].term, strlen(s.t[k].term));
+        if (k % 3 == 0)
+            analyzer_filter_add_stem(&stems, s.t[k].stem, strlen(s.t[k].stem));
+    }
+    analyzer_filter_add_stem(&one, "e", 1);
+    analyzer_filter_add_term(&one, "le", 2);
+    {
+        const analyzer_filter *filters[] = {NULL, &empty, &odd, &stems, &one};
+        const char *texts[] = {paragraph, stop_text};
+        size_t lens[] = {sizeof paragraph - 1, sizeof stop_text - 1};
+        for (size_t t = 0; t < 2; t++)
+            for (size_t r = 0; r < 5; r++)
+                for (size_t st = 0; st < 5; st++) {
+                    char what[64];
+                    snprintf(what, sizeof what, "text %zu, filters %zu/%zu", t, r, st);
+                    check_filtered(a, texts[t], lens[t], filters[r], filters[st], what);
+                }
+    }
+    /* Every row of the table, reporting every other key and stemming none. */
+    for (k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+        const struct row *r = &rows[k];
+        n = r->len ? r->len : strlen(r->text);
+        check_filtered(a, r->text, n, &odd, &empty, r->name);
+        check_filtered(a, r->text, n, NULL, &empty, r->name);
+    }
+    /* The stop-word flag of unstemmed words, against the list. */
+    memset(&s, 0, sizeof s);
+    {
+        analyzer_options opts = {ANALYZER_DOCUMENT, 0, NULL, &empty, NULL};
+        CHECK(analyzer_run_with(a, stop_text, sizeof stop_text - 1, &opts, collect, &s, NULL) ==
+              KQ_OK);
+    }
+    for (k = 0; k < s.n; k++)
+        CHECK_MSG(!(s.t[k].flags & TOKEN_STOPWORD) == !analyzer_is_stopword(s.t[k].term),
+                  "%s: stop-word flag %x", s.t[k].term, s.t[k].flags);
+    CHECK(s.n > 40);
+}
+
+/* stop_after: the run ends at the first token starting past it, reported or
+ * not, and the callback may lower it. */
+struct lowering {
+    struct sink s;
+    size_t limit;
+};
+
+static int lower_limit(void *ctx, const analyzer_token *tok)
+{
+    struct lowering *l = ctx;
+    collect(&l->s, tok);
+    if (strcmp(tok->term, "porte") == 0)
+        l->limit = tok->start + 5; /* "porte-parole": stops at "parole" */
+    return 0;
+}
+
+static void test_stop_after(analyzer *a)
+{
+    static struct sink all, got;
+    static struct lowering low;
+    static analyzer_filter only_po;
+    size_t limits[] = {0, 1, 9, 10, 40, 41, 200, sizeof paragraph, (size_t)-1};
+    size_t k, i, want;
+
+    memset(&all, 0, sizeof all);
+    CHECK(analyzer_run(a, paragraph, sizeof paragraph - 1, 0, ANALYZER_DOCUMENT, collect, &all,
+                       NULL) == KQ_OK);
+    for (k = 0; k < sizeof limits / sizeof limits[0]; k++) {
+        analyzer_options opts = {ANALYZER_DOCUMENT, 0, NULL, NULL, &limits[k]};
+        memset(&got, 0, sizeof got);
+        CHECK(analyzer_run_with(a, paragraph, sizeof paragraph - 1, &opts, collect, &got, NULL) ==
+              KQ_OK);
+        for (want = 0; want < all.n && all.t[want].start <= limits[k]; want++)
+            ;
+        CHECK_MSG(got.n == want, "stop_after %zu: %zu tokens, want %zu", limits[k], got.n, want);
+        for (i = 0; i < got.n && i < want; i++)
+            CHECK(strcmp(got.t[i].term, all.t[i].term) == 0 && got.t[i].pos == all.t[i].pos);
+    }
+    /* Lowered by the callback to end inside "porte-parole": "parole", past
+     * the limit, stops the run although it is not reported (only terms
+     * starting with "po" are), so the joined form porteparole, which starts
+     * before the limit, is not seen. */
+    analyzer_filter_add_term(&only_po, "po", 2);
+    memset(&low, 0, sizeof low);
+    low.limit = (size_t)-1;
+    {
+        analyzer_options opts = {ANALYZER_DOCUMENT, 0, &only_po, NULL, &low.limit};
+        CHECK(analyzer_run_with(a, paragraph, sizeof paragraph - 1, &opts, lower_limit, &low,
+                                NULL) == KQ_OK);
+    }
+    CHECK(low.s.n == 1 && strcmp(low.s.t[0].term, "porte") == 0);
+    {
+        analyzer_options none = {ANALYZER_DOCUMENT, 0, NULL, NULL, NULL};
+        CHECK(analyzer_run_with(NULL, "a", 1, &none, collect, &got, NULL) == KQ_ERR_INVALID);
+        CHECK(analyzer_run_with(a, "a", 1, NULL, collect, &got, NULL) == KQ_ERR_INVALID);
+    }
+}
+
 int main(void)
 {
     analyzer *a = analyzer_new();
@@ -783,6 +1008,9 @@ int main(void)
     test_helpers(a);
     test_query_finds_document_words(a);
     test_random_input(a);
+    test_filter_api();
+    test_filtered_runs(a);
+    test_stop_after(a);
     analyzer_free(a);
     return harness_exit("test_analyzer");
 }

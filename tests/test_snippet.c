@@ -1,4 +1,5 @@
-/* test_snippet: snippets and marks, and proof that the fast scan (term filters, cheap matching) gives what the reference scan gives. */
+/* test_snippet: snippets and marks, and proof that the fast scan (term filters, cheap matching)
+ * gives what the reference scan gives. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,7 +134,8 @@ static int compare(analyzer *a, snippet_terms *t, const char *text, size_t targe
     ok = ref.text && out->text && strcmp(ref.text, out->text) == 0 &&
          same_marks(ref.marks, ref.n_marks, out->marks, out->n_marks) &&
          same_marks(ref.all, ref.n_all, out->all, out->n_all);
-    CHECK_MSG(ok, "%s (target %zu): fast \"%s\" (%zu marks, %zu in all), reference \"%s\" (%zu, %zu)",
+    CHECK_MSG(ok,
+              "%s (target %zu): fast \"%s\" (%zu marks, %zu in all), reference \"%s\" (%zu, %zu)",
               what, target, out->text ? out->text : "(null)", out->n_marks, out->n_all,
               ref.text ? ref.text : "(null)", ref.n_marks, ref.n_all);
     snip_clear(&ref);
@@ -169,10 +171,12 @@ struct snippet_case {
 };
 
 static const struct snippet_case cases[] = {
-    {"plurals in -aux", "Les chevaux du cheval blanc galopent. Le journal et les journaux locaux en parlent.",
+    {"plurals in -aux",
+     "Les chevaux du cheval blanc galopent. Le journal et les journaux locaux en parlent.",
      "chevaux journal", NULL, NULL, "chevaux|cheval|journal|journaux"},
     {"accents and elisions",
-     "L’École d’économie de l'université a ouvert. Aujourd'hui, l'économiste s’est exprimé sur l’ECOLE.",
+     "L’École d’économie de l'université a ouvert. Aujourd'hui, l'économiste s’est exprimé sur "
+     "l’ECOLE.",
      "ecole économie", NULL, NULL, "École|économie|économiste|ECOLE"},
     {"hyphens: parts and joined form",
      "Le porte-parole du gouvernement a parlé. Un porte-avions arrive ; la parole est aux portes.",
@@ -185,21 +189,27 @@ static const struct snippet_case cases[] = {
     {"one-letter query words whose stem other words have",
      "Les sigles e, es, m, ms, p, ps, r et rs ; E et ES.", "e m", NULL, NULL, "e|es|m|ms|E|ES"},
     {"one-letter words", "A a à y Y, il y a un an, à Paris.", "y", NULL, NULL, "y|Y|y"},
-    {"names searched as written", "Emmanuel Macron a rencontré Olaf Scholz à Berlin ; les macronistes applaudissent.",
-     NULL, "Macron scholz", NULL, "Macron|Scholz"},
-    {"numbers", "Le budget atteint 30 000 euros en 2024, soit 1,5 % de plus qu'en 2023 et 30000 ailleurs.",
+    {"names searched as written",
+     "Emmanuel Macron a rencontré Olaf Scholz à Berlin ; les macronistes applaudissent.", NULL,
+     "Macron scholz", NULL, "Macron|Scholz"},
+    {"numbers",
+     "Le budget atteint 30 000 euros en 2024, soit 1,5 % de plus qu'en 2023 et 30000 ailleurs.",
      NULL, "30000 2024 1,5", NULL, "30 000|2024|1,5|30000"},
-    {"prefixes", "La numérisation des numéros numériques, annoncée en novembre, n'a rien de nouveau.",
-     NULL, NULL, "numer|nov", "numérisation|numéros|numériques|novembre"},
-    {"a one-letter prefix", "La numérisation des numéros, annoncée en novembre, n'a rien de nouveau.",
-     NULL, NULL, "n", "numérisation|numéros|novembre|nouveau"},
-    {"stems and prefixes together", "Les élections européennes : l'élu a été élu, les électeurs ont élu.",
-     "election", NULL, "elu", "élections|élu|élu|élu"},
+    {"prefixes",
+     "La numérisation des numéros numériques, annoncée en novembre, n'a rien de nouveau.", NULL,
+     NULL, "numer|nov", "numérisation|numéros|numériques|novembre"},
+    {"a one-letter prefix",
+     "La numérisation des numéros, annoncée en novembre, n'a rien de nouveau.", NULL, NULL, "n",
+     "numérisation|numéros|novembre|nouveau"},
+    {"stems and prefixes together",
+     "Les élections européennes : l'élu a été élu, les électeurs ont élu.", "election", NULL, "elu",
+     "élections|élu|élu|élu"},
     {"a word of another alphabet", "Le mot grec λόγος et le russe Москва, à Москве, sont cités.",
      "москва λογος", NULL, NULL, "λόγος|Москва"},
     {"dots and acronyms", "La S.N.C.F. et la SNCF publient sur www.exemple.fr et exemple.fr.",
      "sncf exemple", NULL, NULL, "S.N.C.F.|SNCF|exemple|exemple"},
-    {"no match: the opening", "Rien à voir ici. Une deuxième phrase suit.", "chevaux", NULL, NULL, ""},
+    {"no match: the opening", "Rien à voir ici. Une deuxième phrase suit.", "chevaux", NULL, NULL,
+     ""},
     {"an empty query word list", "Rien à voir ici.", NULL, NULL, NULL, ""},
 };
 
@@ -250,8 +260,8 @@ static void test_early_stop(analyzer *a)
         "gamma-delta",
         "gamma-delta-alpha gamma",
     };
-    static const char *const queries[] = {"alpha gammadelta", "alpha gamma-delta", "ab cd",
-                                          "alphabeta delta", "cd", "gam*"};
+    static const char *const queries[] = {
+        "alpha gammadelta", "alpha gamma-delta", "ab cd", "alphabeta delta", "cd", "gam*"};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++) {
             snippet_terms *t = snippet_terms_new();
@@ -280,17 +290,63 @@ static void test_early_stop(analyzer *a)
 static void test_random(analyzer *a)
 {
     static const char *const pieces[] = {
-        "alpha", "gamma", "delta", "-", "-", " ", " ", " ", "'", "’", ".", ". ", ", ", "l'",
-        "d’", "qu'", "aujourd'hui", "chevaux", "cheval", "Chevaux", "es", "e", "ES", "ps", "PS",
-        "30 000", "1,5", "2024", "Élysée", "élysée", "porte-parole", "porte", "parole", "S.N.C.F.",
-        "www.exemple.fr", "économie", "économiques", "\n", "a-t-il", "œuvre", "Œuvres", "y",
-        "journaux", "journal", "numéros", "numérique", "\xC3", "\xE2\x80", "zz",
-        "gamma-delta-alpha", "alpha-gamma",
+        "alpha",
+        "gamma",
+        "delta",
+        "-",
+        "-",
+        " ",
+        " ",
+        " ",
+        "'",
+        "’",
+        ".",
+        ". ",
+        ", ",
+        "l'",
+        "d’",
+        "qu'",
+        "aujourd'hui",
+        "chevaux",
+        "cheval",
+        "Chevaux",
+        "es",
+        "e",
+        "ES",
+        "ps",
+        "PS",
+        "30 000",
+        "1,5",
+        "2024",
+        "Élysée",
+        "élysée",
+        "porte-parole",
+        "porte",
+        "parole",
+        "S.N.C.F.",
+        "www.exemple.fr",
+        "économie",
+        "économiques",
+        "\n",
+        "a-t-il",
+        "œuvre",
+        "Œuvres",
+        "y",
+        "journaux",
+        "journal",
+        "numéros",
+        "numérique",
+        "\xC3",
+        "\xE2\x80",
+        "zz",
+        "gamma-delta-alpha",
+        "alpha-gamma",
     };
     static const char *const words[] = {
-        "alpha", "gamma", "delta", "gammadelta", "cheval", "chevaux", "es", "e", "ps", "elysee",
-        "porte-parole", "parole", "sncf", "exemple", "economie", "oeuvre", "journal", "y", "30000",
-        "2024", "1,5", "numerique", "aujourdhui", "alphagamma",
+        "alpha", "gamma",   "delta",    "gammadelta", "cheval",       "chevaux",
+        "es",    "e",       "ps",       "elysee",     "porte-parole", "parole",
+        "sncf",  "exemple", "economie", "oeuvre",     "journal",      "y",
+        "30000", "2024",    "1,5",      "numerique",  "aujourdhui",   "alphagamma",
     };
     static const char *const prefixes[] = {"", "a", "e", "gam", "chev", "num", "el", "30", "p"};
     size_t npieces = sizeof pieces / sizeof pieces[0], nwords = sizeof words / sizeof words[0];
@@ -324,7 +380,9 @@ static void test_random(analyzer *a)
             else
                 add_query(a, t, word, how == 1 ? WORD_TERM_ONLY : WORD_STEMMED);
             snprintf(query + strlen(query), sizeof query - strlen(query), " %s%s", word,
-                     how == 0 ? "*" : how == 1 ? "(name)" : "");
+                     how == 0   ? "*"
+                     : how == 1 ? "(name)"
+                                : "");
         }
         snprintf(what, sizeof what, "random text \"%s\", words%s", text, query);
         compare(a, t, text, 1 + rng() % 120, what, &s);
