@@ -9,14 +9,18 @@
 #   distinct 2-word queries     the same, two words each
 #   popular repeated queries    50 frequent queries asked again and again (cache)
 #   trivial server              the ceiling
-# and, first, the search library alone on one thread (search_inproc.c) on
-# other distinct 2-word queries, the in-process baseline.
+# and, first, the in-process baselines on the same distinct 2-word queries:
+# the search library alone on one thread (search_inproc.c), and Xapian used
+# directly (bench/query/xapian_baseline: QueryParser, AND, top 10 with their
+# data) on 1 and 2 threads over its own index of the corpus, the yardstick of
+# the target: searchd over HTTP at least half of Xapian alone on the same cores.
 # Prints requests per second, p50/p99 latency, the ratio to the ceiling and
 # the commands used.  Skips (exit 77) when the corpus or wrk is absent.
 #
 # Environment: KQ_CORPUS (default ../shared/corpus/orangesum-fr.jsonl.gz),
 # KQ_BENCH_OUT (bench/out/http), KQ_BENCH_DB (an existing index to reuse;
-# default KQ_BENCH_OUT/db, built once), KQ_BENCH_DURATION (10s),
+# default KQ_BENCH_OUT/db, built once), KQ_XAPIAN_DB (Xapian's own index;
+# default KQ_BENCH_OUT/xapian-db, built once), KQ_BENCH_DURATION (10s),
 # KQ_SEARCHD_THREADS (nproc), KQ_BENCH_CONNS (connections per wrk thread, 4).
 set -euo pipefail
 
@@ -26,6 +30,7 @@ BUILD=${1:-${KQ_BUILD_DIR:-$ROOT/build}}
 CORPUS=${KQ_CORPUS:-$ROOT/../shared/corpus/orangesum-fr.jsonl.gz}
 OUT=${KQ_BENCH_OUT:-$ROOT/bench/out/http}
 DB=${KQ_BENCH_DB:-$OUT/db}
+XDB=${KQ_XAPIAN_DB:-$OUT/xapian-db}
 DURATION=${KQ_BENCH_DURATION:-10s}
 SERVER_THREADS=${KQ_SEARCHD_THREADS:-$(nproc)}
 CONNS=${KQ_BENCH_CONNS:-4}
@@ -67,6 +72,18 @@ fi
 echo "== building the trivial server"
 cc -O2 -Wall -Wextra -Wno-unused-parameter -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
    -o "$OUT/trivial_server" "$HERE/trivial_server.c" $(pkg-config --cflags --libs libmicrohttpd) -lpthread
+
+echo "== building Xapian used directly (xapian_baseline)"
+XAPIAN=""
+if cmake --build "$BUILD" --target xapian_baseline >/dev/null; then
+  XAPIAN="$BUILD/xapian_baseline"
+  if [ ! -d "$XDB" ]; then
+    echo "== indexing $CORPUS into $XDB with Xapian alone (once)"
+    "$XAPIAN" index "$CORPUS" "$XDB"
+  fi
+else
+  echo "   (could not build xapian_baseline: no Xapian baseline)"
+fi
 
 echo "== building the in-process baseline (the search library alone, no HTTP)"
 INPROC=""
@@ -141,6 +158,16 @@ if [ -n "$INPROC" ]; then
   INPROC_LINE=$("${INPROC_CMD[@]}")
   echo "   $INPROC_LINE"
 fi
+XAPIAN_LINES=""
+if [ -n "$XAPIAN" ]; then
+  echo "== Xapian alone, in-process: 4000 distinct 2-word queries on 1 and 2 threads"
+  for t in 1 2; do
+    line=$("$XAPIAN" query "$XDB" "$Q/two.txt" 4000 "$t")
+    echo "   $line"
+    XAPIAN_LINES+="$line"$'\n'
+    echo "$XAPIAN query $XDB $Q/two.txt 4000 $t" >>"$OUT/commands.txt"
+  done
+fi
 echo "== measuring: $DURATION per run, $CONNS connections per wrk thread, searchd with $SERVER_THREADS threads"
 echo "   load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for t in 1 2; do
@@ -170,6 +197,21 @@ if [ -n "$INPROC_LINE" ]; then
     $1 == "distinct-2w" { best = $4 > best ? $4 : best }
     END { printf "\nin-process library: %.0f q/s on one thread; searchd distinct-2w best: %.0f q/s with %d threads = %.0f q/s per thread = %.0f%% of in-process\n",
           inproc, best, threads, best / threads, 100 * best / threads / inproc }' "$RESULTS"
+fi
+if [ -n "$XAPIAN_LINES" ]; then
+  # xapian_baseline prints: xapian N q/s p50 p99 hits/q (T threads)
+  echo "$XAPIAN_LINES" | awk -v results="$RESULTS" '
+    $1 == "xapian" && $7 == "(2" { xapian2 = $3 }
+    $1 == "xapian" && $7 == "(1" { xapian1 = $3 }
+    END {
+      while ((getline line < results) > 0) {
+        split(line, f, " ")
+        if (f[1] == "distinct-2w" && f[4] + 0 > best) { best = f[4] + 0; p99 = f[6] }
+      }
+      printf "Xapian alone, in-process: %.0f q/s on 1 thread, %.0f q/s on 2 threads\n", xapian1, xapian2
+      printf "searchd distinct-2w best: %.0f q/s (p99 %.2f ms) = %.0f%% of Xapian alone on 2 threads (target: at least 50%%, p99 under 20 ms)\n",
+             best, p99, 100 * best / xapian2
+    }'
 fi
 echo
 echo "== commands"
