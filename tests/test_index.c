@@ -792,6 +792,130 @@ static void test_threads(const char *path)
     }
 }
 
+
+/* index_phrase_in: terms in order within a window, over the given documents
+ * only (docids 1..6 are a1..a6). */
+static void test_phrase_in(index_db *r)
+{
+    static const struct {
+        const char *terms[3];
+        size_t n;
+        unsigned window;
+        const char *expect; /* has[] for a1..a6 */
+    } rows[] = {
+        {{"chat", "noir"}, 2, 2, "100000"},        /* a2 has "noir chat": wrong order */
+        {{"chat", "dort"}, 2, 3, "100000"},        /* one word between */
+        {{"chat", "dort"}, 2, 2, "000000"},
+        {{"maison", "culture"}, 2, 4, "000001"},   /* maison(5) culture(8) */
+        {{"maison", "culture"}, 2, 3, "000000"},
+        {{"la", "la"}, 2, 4, "000001"},            /* la(4) la(7); a3 has one "la" */
+        {{"la", "la"}, 2, 3, "000000"},
+        {{"le", "chat", "noir"}, 3, 3, "100000"},
+        {{"chat", "inconnu"}, 2, 8, "000000"},
+        {{"chat"}, 1, 1, "110010"},
+    };
+    unsigned docids[N_CORPUS];
+    unsigned char has[N_CORPUS];
+    for (size_t i = 0; i < N_CORPUS; i++)
+        docids[i] = (unsigned)(i + 1);
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        char got[N_CORPUS + 1];
+        kq_status st = index_phrase_in(r, rows[i].terms, rows[i].n, rows[i].window, docids,
+                                       N_CORPUS, has);
+        CHECK_MSG(st == KQ_OK, "%s", index_last_error(r));
+        for (size_t d = 0; d < N_CORPUS; d++)
+            got[d] = has[d] ? '1' : '0';
+        got[N_CORPUS] = '\0';
+        CHECK_MSG(strcmp(got, rows[i].expect) == 0, "row %zu: %s, expected %s", i, got,
+                  rows[i].expect);
+    }
+    /* Only the documents asked about are read, in the order given. */
+    unsigned two[2] = {6, 1};
+    const char *cn[2] = {"chat", "noir"};
+    CHECK(index_phrase_in(r, cn, 2, 2, two, 2, has) == KQ_OK);
+    CHECK(has[0] == 0 && has[1] == 1);
+}
+
+/* Hits without their data, then the data of some of them. */
+static void test_fetch_data(index_db *r)
+{
+    index_search_options o = default_opts();
+    o.without_data = 1;
+    index_results res;
+    index_query *q = term("maison");
+    CHECK(index_search(r, q, &o, &res) == KQ_OK);
+    index_query_free(q);
+    CHECK(res.n_hits == 3);
+    for (size_t i = 0; i < res.n_hits; i++)
+        CHECK(res.hits[i].data == NULL);
+    if (res.n_hits == 3) {
+        CHECK(index_fetch_data(r, res.hits + 1, 2) == KQ_OK);
+        CHECK(res.hits[0].data == NULL);
+        for (size_t i = 1; i < 3; i++) {
+            char want[8];
+            snprintf(want, sizeof want, "a%u|", res.hits[i].docid);
+            CHECK(res.hits[i].data && res.hits[i].data_len > 3 &&
+                  strncmp(res.hits[i].data, want, strlen(want)) == 0);
+        }
+        CHECK(index_fetch_data(r, res.hits, 3) == KQ_OK); /* the missing one only */
+        CHECK(res.hits[0].data != NULL);
+    }
+    index_results_clear(&res);
+}
+
+/* index_query_value_weights: each document weighs what its value maps to,
+ * and the table it is read into follows new revisions. */
+static void test_value_weights(void)
+{
+    char path[300], ids[512];
+    tmp_path(path, sizeof path, "weights");
+    index_db *w = open_db(path, INDEX_WRITE);
+    if (!w)
+        return;
+    CHECK(index_begin(w) == KQ_OK);
+    add_docs(w, corpus, N_CORPUS);
+    CHECK(index_commit(w) == KQ_OK);
+    index_db *r = open_db(path, INDEX_READ);
+    const char *keys[] = {"societe", "culture", "absente"};
+    const double weights[] = {1.0, 2.0, 9.0};
+    index_query *map = index_query_value_weights(SLOT_SECTION, keys, weights, 3, 0.5);
+    index_query *all = index_query_match_all();
+    index_query *pair[2] = {all, map};
+    index_query *q = index_query_combine(INDEX_OP_AND_MAYBE, pair, 2, 0);
+    index_search_options o = default_opts();
+    index_results res;
+    if (r && q) {
+        run(r, index_query_scale(q, 1.0), &o, ids, sizeof ids, &res);
+        /* culture 2, societe 1, sport (not in the map) 0.5; ties by docid. */
+        CHECK_STR(ids, "a2,a6,a1,a3,a4,a5");
+        static const double expect[] = {2.0, 2.0, 1.0, 1.0, 1.0, 0.5};
+        for (size_t i = 0; i < res.n_hits && i < 6; i++)
+            CHECK_MSG(res.hits[i].weight == expect[i], "hit %zu weighs %g", i,
+                      res.hits[i].weight);
+        index_results_clear(&res);
+
+        /* A new revision: the same query sees the new document's value. */
+        test_doc extra = {"a7", "un article de plus", 70, NULL, "culture"};
+        CHECK(index_begin(w) == KQ_OK);
+        add_docs(w, &extra, 1);
+        CHECK(index_commit(w) == KQ_OK);
+        CHECK(index_reopen(r) == KQ_OK);
+        run(r, index_query_scale(q, 1.0), &o, ids, sizeof ids, NULL);
+        CHECK_STR(ids, "a2,a6,a7,a1,a3,a4,a5");
+        /* Relevance still adds up with the map's weight. */
+        index_query *chat[2] = {term("chat"), index_query_scale(map, 1.0)};
+        index_query *cq = index_query_combine(INDEX_OP_AND_MAYBE, chat, 2, 0);
+        index_query_free(chat[0]);
+        index_query_free(chat[1]);
+        CHECK(run(r, cq, &o, ids, sizeof ids, NULL) == 3);
+    }
+    index_query_free(q);
+    index_query_free(all);
+    index_query_free(map);
+    index_close(r);
+    index_close(w);
+}
+
 int main(void)
 {
     if (harness_tmpdir(tmp, sizeof tmp) != 0)
@@ -815,9 +939,12 @@ int main(void)
         test_wildcard(r);
         test_values(r);
         test_collapse_and_facets(r);
+        test_phrase_in(r);
+        test_fetch_data(r);
         index_close(r);
     }
     test_threads(path);
+    test_value_weights();
     test_batches();
     test_batch_spills();
     test_compact();
