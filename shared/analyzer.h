@@ -177,11 +177,11 @@ typedef struct analyzer_options {
      * TOKEN_UNSTEMMED (their TOKEN_STOPWORD flag is still right).  Every
      * other form, flag, position and offset is the same either way. */
     const analyzer_filter *stem;
-    /* NULL: the run goes to the end of the text.  Else it stops at the first
-     * token, reported or not, that starts more than *stop_after bytes into
-     * the text, as a callback returning nonzero for it would.  The callback
-     * may lower *stop_after as it goes (once it has found what it looked for),
-     * and SIZE_MAX means no limit. */
+    /* NULL: the run goes to the end of the text.  Else it ends, without
+     * reporting it, at the first token (one the report filter would report
+     * or not) that starts more than *stop_after bytes into the text.  The
+     * callback may lower *stop_after as it goes (once it has found what it
+     * looked for); SIZE_MAX means no limit. */
     const size_t *stop_after;
 } analyzer_options;
 
