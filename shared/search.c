@@ -34,10 +34,12 @@
 #define BM25_MIN_NORMLEN 0.1
 /* Prefix searches expand to at most this many words, the most frequent. */
 #define PREFIX_EXPANSION 64
-/* Matches examined: totals are exact up to this many minus one (Xapian must
- * see one more match than it counts to know it has seen them all); above,
- * Xapian's estimate (total_exact false), so that common words stay fast. */
-#define CHECK_AT_LEAST 257
+/* Matches examined beyond the page: none.  Xapian then stops weighing
+ * copies and freshness for matches that cannot reach the page, and totals
+ * above a page are its estimate (total_exact false); an exact count is what
+ * facets are for (they examine every match).  Measured on 2-word queries of
+ * the 36k corpus: 257 here cost 8% more instructions per query. */
+#define CHECK_AT_LEAST 0
 #define MAX_RETRIES 5
 
 struct search_engine {
@@ -724,7 +726,7 @@ static kq_status fill_facets(const index_results *r, search_result *out)
  * match further down cannot climb into the first pages; pages beyond
  * PROXIMITY_DEPTH keep the query's order, so paging stays consistent. */
 #define PROXIMITY_BONUS 0.35
-#define PROXIMITY_DEPTH 32
+#define PROXIMITY_DEPTH 20
 #define PROXIMITY_MAX_WORDS 8
 struct proximity {
     char terms[PROXIMITY_MAX_WORDS][DOCUMENT_MAX_TERM + 1];
@@ -833,9 +835,13 @@ static kq_status execute(search_engine *e, const search_request *req, const inde
     out->total = r.matches_estimated;
     out->total_exact = r.matches_lower == r.matches_upper;
     /* With copies collapsed, Xapian keeps its upper bound loose even when it
-     * has seen every match; having seen fewer distinct articles than it was
-     * asked to check, it has seen them all, and the lower bound is the count. */
-    if (!out->total_exact && opts.collapse_slot >= 0 && r.matches_lower + 1 < opts.check_at_least) {
+     * has seen every match; having found fewer distinct articles than it was
+     * asked for (or than it was asked to check), it has seen them all. */
+    if (!out->total_exact && opts.collapse_slot >= 0 && r.n_hits > 0 && r.n_hits < opts.limit) {
+        out->total = opts.offset + r.n_hits;
+        out->total_exact = 1;
+    } else if (!out->total_exact && opts.collapse_slot >= 0 &&
+               r.matches_lower + 1 < opts.check_at_least) {
         out->total = r.matches_lower;
         out->total_exact = 1;
     }
