@@ -16,7 +16,7 @@ PREFIX=${PREFIX:-$([ "$(id -u)" -eq 0 ] && echo /usr/local || echo "$HOME/.local
 export KIOSQUE_DB=${KIOSQUE_DB:-${XDG_DATA_HOME:-$HOME/.local/share}/kiosque}
 
 BUILD_PKGS="build-essential cmake pkg-config libxapian-dev xapian-tools libsqlite3-dev sqlite3
-  libmicrohttpd-dev libstemmer-dev libjansson-dev libutf8proc-dev zlib1g-dev libgumbo-dev
+  libmicrohttpd-dev libstemmer-dev libjansson-dev libutf8proc-dev zlib1g-dev libzstd-dev libgumbo-dev
   python3 curl"
 TEST_PKGS="chromium wrk"
 

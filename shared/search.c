@@ -45,6 +45,7 @@
 struct search_engine {
     index_db *index;
     analyzer *analyzer;
+    document_reader *reader; /* reads the hits' document data (fill_hit) */
     /* The freshness weights of the last query, reused while the newest day
      * of the archive and the half-life stay the same (building them costs
      * more than the search itself). */
@@ -90,6 +91,12 @@ search_engine *search_open(const char *db_dir, kq_status *status, char *err, siz
         snprintf(err, err_size, "cannot create the French analyzer");
         goto fail;
     }
+    e->reader = document_reader_new();
+    if (!e->reader) {
+        *status = KQ_ERR_NOMEM;
+        snprintf(err, err_size, "out of memory");
+        goto fail;
+    }
     *status = KQ_OK;
     return e;
 fail:
@@ -103,6 +110,7 @@ void search_close(search_engine *e)
         return;
     index_close(e->index);
     analyzer_free(e->analyzer);
+    document_reader_free(e->reader);
     index_query_free(e->freshness);
     free(e);
 }
@@ -573,7 +581,7 @@ static kq_status fill_hit(search_engine *e, const snippet_terms *marks, const in
                           unsigned snippet_bytes, search_hit *out)
 {
     document_view v;
-    kq_status st = document_view_parse(h->data, h->data_len, &v);
+    kq_status st = document_reader_view(e->reader, h->data, h->data_len, &v);
     if (st != KQ_OK) {
         document_view_clear(&v);
         return st;
