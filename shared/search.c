@@ -1615,7 +1615,7 @@ kq_status search_suggest(search_engine *e, const char *prefix, size_t max, char 
         struct title_words tw = {folded, strlen(folded), &cs};
         for (size_t i = 0; i < hr.n_hits; i++) {
             document_view v;
-            if (document_view_parse(hr.hits[i].data, hr.hits[i].data_len, &v) == KQ_OK)
+            if (document_reader_view(e->reader, hr.hits[i].data, hr.hits[i].data_len, &v) == KQ_OK)
                 analyzer_run(e->analyzer, v.title, strlen(v.title), 1, ANALYZER_QUERY,
                              count_title_word, &tw, NULL);
             document_view_clear(&v);
@@ -1652,7 +1652,7 @@ kq_status search_suggest(search_engine *e, const char *prefix, size_t max, char 
     }
     for (size_t i = 0; i < hr.n_hits && i < SUGGEST_HEADLINES; i++) {
         document_view v;
-        if (document_view_parse(hr.hits[i].data, hr.hits[i].data_len, &v) == KQ_OK &&
+        if (document_reader_view(e->reader, hr.hits[i].data, hr.hits[i].data_len, &v) == KQ_OK &&
             add_suggestion(*out, n, "", 0, v.title) != 0)
             st = KQ_ERR_NOMEM;
         document_view_clear(&v);
@@ -1707,9 +1707,9 @@ kq_status search_article_json(search_engine *e, const char *id, char **json)
         return st;
     }
     /* The view joins the lists as hits show them; the article has them one by one. */
-    st = document_view_parse(data, len, &v);
+    st = document_reader_view(e->reader, data, len, &v);
     if (st == KQ_OK)
-        st = document_read_article(data, len, &art, why, sizeof why);
+        st = document_reader_article(e->reader, data, len, &art, why, sizeof why);
     o = json_object();
     if (st == KQ_OK && !o)
         st = KQ_ERR_NOMEM;
