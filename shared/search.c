@@ -210,23 +210,6 @@ static int is_name(struct builder *b, const struct qtoken *t)
     return capitalised * 2 > all;
 }
 
-/* alt[0], a stem, ranked up by alt[1..n), forms that only articles with
- * that stem have (the word as typed, its accents; document.c indexes the
- * stem of every word but a stop word): the same weights as
- * their OR, but Xapian reads the forms' postings at the stem's matches only
- * instead of merging every list.  Frees alt[]. */
-static index_query *stem_ranked_up(index_query **alt, size_t n)
-{
-    if (!alt[0]) { /* out of memory */
-        for (size_t i = 1; i < n; i++)
-            index_query_free(alt[i]);
-        return NULL;
-    }
-    index_query *forms = combine_free(INDEX_OP_OR, alt + 1, n - 1, 0);
-    index_query *pair[2] = {alt[0], forms};
-    return combine_free(INDEX_OP_AND_MAYBE, pair, 2, 0);
-}
-
 /* The query of one analysed token searched anywhere in the text. */
 static index_query *token_query(struct builder *b, const struct qtoken *t)
 {
@@ -245,9 +228,7 @@ static index_query *token_query(struct builder *b, const struct qtoken *t)
         snprintf(buf, sizeof buf, "%s:%s", t->term, t->exact);
         alt[2] = term_with_prefix(DOCUMENT_PREFIX_EXACT, buf, WEIGHT_EXACT);
     }
-    if (t->flags & TOKEN_STOPWORD) /* searched only when the query has nothing else: no stem term */
-        return combine_free(INDEX_OP_OR, alt, 3, 0);
-    return stem_ranked_up(alt, 3);
+    return combine_free(INDEX_OP_OR, alt, 3, 0);
 }
 
 static index_query *field_token_query(struct builder *b, const struct qtoken *t,
@@ -258,8 +239,7 @@ static index_query *field_token_query(struct builder *b, const struct qtoken *t,
         snippet_terms_add(b->marks, t->term, t->stem);
         index_query *alt[2] = {term_with_prefix("Z" DOCUMENT_PREFIX_TITLE, t->stem, 1.0),
                                term_with_prefix(DOCUMENT_PREFIX_TITLE, t->term, WEIGHT_SURFACE)};
-        return t->flags & TOKEN_STOPWORD ? combine_free(INDEX_OP_OR, alt, 2, 0)
-                                         : stem_ranked_up(alt, 2);
+        return combine_free(INDEX_OP_OR, alt, 2, 0);
     }
     case QUERY_FIELD_AUTHOR:
         return term_with_prefix(DOCUMENT_PREFIX_AUTHOR, t->term, 1.0);
