@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,16 +24,6 @@
 
 /* Size of the reader's input buffer, in (uncompressed) bytes. */
 #define READER_CHUNK (256u * 1024u)
-
-static void set_err(char *err, size_t err_size, const char *fmt, ...)
-{
-    if (!err || err_size == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_size, fmt, ap);
-    va_end(ap);
-}
 
 /* --- small string helpers ------------------------------------------------ */
 
@@ -88,8 +77,6 @@ static void trim_span(const char **s, size_t *len)
         *len -= n;
 }
 
-
-
 /* Checks the raw bytes of a JSON text before jansson sees them, so that the
  * reason names the real problem: a NUL byte, binary data (an ASCII control
  * byte JSON never allows raw), or invalid UTF-8.  The first NUL wins over
@@ -137,7 +124,7 @@ static bool raw_check(const char *text, size_t len, char *err, size_t err_size, 
             snprintf(where, sizeof where, where_fmt, nul_line, nul_col);
         else
             snprintf(where, sizeof where, where_fmt, nul_col);
-        set_err(err, err_size, "NUL byte at %s", where);
+        status_message(err, err_size, "NUL byte at %s", where);
         *bad_line = nul_line;
         return false;
     }
@@ -146,7 +133,7 @@ static bool raw_check(const char *text, size_t len, char *err, size_t err_size, 
             snprintf(where, sizeof where, where_fmt, ctl_line, ctl_col);
         else
             snprintf(where, sizeof where, where_fmt, ctl_col);
-        set_err(err, err_size, "binary data: control byte 0x%02X at %s", s[ctl], where);
+        status_message(err, err_size, "binary data: control byte 0x%02X at %s", s[ctl], where);
         *bad_line = ctl_line;
         return false;
     }
@@ -155,7 +142,7 @@ static bool raw_check(const char *text, size_t len, char *err, size_t err_size, 
             snprintf(where, sizeof where, where_fmt, bad_line_no, bad_col);
         else
             snprintf(where, sizeof where, where_fmt, bad_col);
-        set_err(err, err_size, "invalid UTF-8 at %s (byte 0x%02X)", where, s[bad]);
+        status_message(err, err_size, "invalid UTF-8 at %s (byte 0x%02X)", where, s[bad]);
         *bad_line = bad_line_no;
         return false;
     }
@@ -930,16 +917,16 @@ static kq_status read_id(json_t *obj, char **out, char *err, size_t err_size)
             return KQ_ERR_NOMEM;
         }
         if (strlen(id) > ARTICLE_MAX_ID) {
-            set_err(err, err_size, "identifier longer than %u bytes (%zu)", ARTICLE_MAX_ID,
-                    strlen(id));
+            status_message(err, err_size, "identifier longer than %u bytes (%zu)", ARTICLE_MAX_ID,
+                           strlen(id));
             free(id);
             return KQ_ERR_INVALID;
         }
         *out = id;
         return KQ_OK;
     }
-    set_err(err, err_size,
-            empty ? "empty identifier" : "missing identifier (no identifier, @id or url)");
+    status_message(err, err_size,
+                   empty ? "empty identifier" : "missing identifier (no identifier, @id or url)");
     return KQ_ERR_INVALID;
 }
 
@@ -1049,7 +1036,7 @@ static kq_status article_from_value(json_t *v, article *out, char *err, size_t e
     kq_status st = KQ_OK;
     strlist authors = {0}, sections = {0}, keywords = {0};
     if (!json_is_object(v)) {
-        set_err(err, err_size, "not a JSON object but %s", json_kind(v));
+        status_message(err, err_size, "not a JSON object but %s", json_kind(v));
         return KQ_ERR_INVALID;
     }
     if ((st = read_id(v, &out->id, err, err_size)))
@@ -1057,19 +1044,19 @@ static kq_status article_from_value(json_t *v, article *out, char *err, size_t e
 
     json_t *title = get_prop(v, "headline", "title");
     if (!title) {
-        set_err(err, err_size, "missing headline");
+        status_message(err, err_size, "missing headline");
         st = KQ_ERR_INVALID;
         goto out;
     }
     if (!json_is_string(title)) {
-        set_err(err, err_size, "headline is %s, not a string", json_kind(title));
+        status_message(err, err_size, "headline is %s, not a string", json_kind(title));
         st = KQ_ERR_INVALID;
         goto out;
     }
     if ((st = copy_text(title, false, &out->title)))
         goto out;
     if (!out->title) {
-        set_err(err, err_size, "empty headline");
+        status_message(err, err_size, "empty headline");
         st = KQ_ERR_INVALID;
         goto out;
     }
@@ -1103,7 +1090,7 @@ static kq_status article_from_value(json_t *v, article *out, char *err, size_t e
     article_hash(out);
 out:
     if (st == KQ_ERR_NOMEM)
-        set_err(err, err_size, "out of memory");
+        status_message(err, err_size, "out of memory");
     strlist_free(&authors);
     strlist_free(&sections);
     strlist_free(&keywords);
@@ -1150,12 +1137,12 @@ static json_t *parse_json(const char *text, size_t len, char *err, size_t err_si
     json_t *v = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
     if (!v) {
         if (json_error_code(&jerr) == json_error_out_of_memory) {
-            set_err(err, err_size, "out of memory");
+            status_message(err, err_size, "out of memory");
         } else if (jerr.line > 1) {
-            set_err(err, err_size, "invalid JSON at line %d column %d: %s", jerr.line, jerr.column,
-                    jerr.text);
+            status_message(err, err_size, "invalid JSON at line %d column %d: %s", jerr.line,
+                           jerr.column, jerr.text);
         } else {
-            set_err(err, err_size, "invalid JSON at column %d: %s", jerr.column, jerr.text);
+            status_message(err, err_size, "invalid JSON at column %d: %s", jerr.column, jerr.text);
         }
         if (line)
             *line = jerr.line > 0 ? (size_t)jerr.line : 1;
@@ -1169,7 +1156,7 @@ kq_status article_from_json(const char *text, size_t len, article *out, char *er
         return KQ_ERR_INVALID;
     memset(out, 0, sizeof *out);
     if (!text) {
-        set_err(err, err_size, "no text");
+        status_message(err, err_size, "no text");
         return KQ_ERR_INVALID;
     }
     json_t *v = parse_json(text, len, err, err_size, NULL);
@@ -1223,8 +1210,9 @@ static kq_status reader_fill(article_reader *r, char *err, size_t err_size)
         /* zlib reports a truncated gzip stream as Z_BUF_ERROR at the end. */
         if (errnum == Z_ERRNO)
             msg = strerror(errno);
-        set_err(err, err_size, "cannot read %s: %s", r->name,
-                errnum == Z_BUF_ERROR ? "unexpected end of file (truncated gzip data?)" : msg);
+        status_message(err, err_size, "cannot read %s: %s", r->name,
+                       errnum == Z_BUF_ERROR ? "unexpected end of file (truncated gzip data?)"
+                                             : msg);
         free(r->fail_msg);
         r->fail_msg = err ? dup_span(err, strlen(err)) : NULL;
         r->failed = KQ_ERR_IO;
@@ -1279,7 +1267,7 @@ static kq_status reader_line(article_reader *r, bool *too_long, char *err, size_
         }
         if (!*too_long) {
             if (line_reserve(r, r->line_len + n + 1)) {
-                set_err(err, err_size, "out of memory");
+                status_message(err, err_size, "out of memory");
                 return KQ_ERR_NOMEM;
             }
             memcpy(r->line + r->line_len, start, n);
@@ -1290,7 +1278,7 @@ static kq_status reader_line(article_reader *r, bool *too_long, char *err, size_
             break;
     }
     if (line_reserve(r, r->line_len + 1)) {
-        set_err(err, err_size, "out of memory");
+        status_message(err, err_size, "out of memory");
         return KQ_ERR_NOMEM;
     }
     r->line[r->line_len] = 0;
@@ -1308,23 +1296,23 @@ article_reader *article_reader_open(const char *path, char *err, size_t err_size
     article_reader *r = NULL;
     int fd = -1;
     if (!path) {
-        set_err(err, err_size, "no file given");
+        status_message(err, err_size, "no file given");
         return NULL;
     }
     bool is_stdin = strcmp(path, "-") == 0;
     fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        set_err(err, err_size, "cannot open %s: %s", is_stdin ? "standard input" : path,
-                strerror(errno));
+        status_message(err, err_size, "cannot open %s: %s", is_stdin ? "standard input" : path,
+                       strerror(errno));
         goto fail;
     }
     struct stat sb;
     if (fstat(fd, &sb) != 0) {
-        set_err(err, err_size, "cannot open %s: %s", path, strerror(errno));
+        status_message(err, err_size, "cannot open %s: %s", path, strerror(errno));
         goto fail;
     }
     if (S_ISDIR(sb.st_mode)) {
-        set_err(err, err_size, "cannot open %s: %s", path, strerror(EISDIR));
+        status_message(err, err_size, "cannot open %s: %s", path, strerror(EISDIR));
         goto fail;
     }
     r = calloc(1, sizeof *r);
@@ -1343,7 +1331,7 @@ article_reader *article_reader_open(const char *path, char *err, size_t err_size
     gzbuffer(r->gz, 128 * 1024);
     return r;
 nomem:
-    set_err(err, err_size, "cannot open %s: out of memory", path);
+    status_message(err, err_size, "cannot open %s: out of memory", path);
 fail:
     if (fd >= 0)
         close(fd);
@@ -1427,7 +1415,7 @@ static kq_status reader_load_document(article_reader *r, char *err, size_t err_s
                 ncap *= 2;
             char *p = realloc(buf, ncap);
             if (!p) {
-                set_err(err, err_size, "out of memory");
+                status_message(err, err_size, "out of memory");
                 st = KQ_ERR_NOMEM;
                 goto out;
             }
@@ -1462,7 +1450,7 @@ static kq_status reader_load_document(article_reader *r, char *err, size_t err_s
         r->n_elems = json_array_size(r->doc);
         r->elem_lines = calloc(r->n_elems ? r->n_elems : 1, sizeof *r->elem_lines);
         if (!r->elem_lines) {
-            set_err(err, err_size, "out of memory");
+            status_message(err, err_size, "out of memory");
             st = KQ_ERR_NOMEM;
             goto out;
         }
@@ -1473,7 +1461,7 @@ static kq_status reader_load_document(article_reader *r, char *err, size_t err_s
         r->n_elems = 1;
         r->elem_lines = malloc(sizeof *r->elem_lines);
         if (!r->elem_lines) {
-            set_err(err, err_size, "out of memory");
+            status_message(err, err_size, "out of memory");
             st = KQ_ERR_NOMEM;
             goto out;
         }
@@ -1519,7 +1507,7 @@ static kq_status reader_next_line(article_reader *r, article *out, char *err, si
             return st;
         r->line_no = ++r->lines_read;
         if (too_long) {
-            set_err(err, err_size, "line longer than %u bytes", READER_MAX_LINE);
+            status_message(err, err_size, "line longer than %u bytes", READER_MAX_LINE);
             return KQ_ERR_INVALID;
         }
         const char *s = r->line;
@@ -1540,7 +1528,7 @@ kq_status article_reader_next(article_reader *r, article *out, char *err, size_t
         return KQ_ERR_INVALID;
     article_clear(out);
     if (r->failed) {
-        set_err(err, err_size, "%s", r->fail_msg ? r->fail_msg : "read error");
+        status_message(err, err_size, "%s", r->fail_msg ? r->fail_msg : "read error");
         return r->failed;
     }
     if (r->mode == MODE_UNKNOWN) {

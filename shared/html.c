@@ -8,7 +8,6 @@
 #include <gumbo.h>
 #include <jansson.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,16 +24,6 @@ const char *const html_boilerplate_words[] = {
     "promo",      "nav",        "menu",        "footer",     "header",   "popup",
     "cookie",     "cookies",    "subscribe",   "abonnement", NULL,
 };
-
-static void set_err(char *err, size_t err_size, const char *fmt, ...)
-{
-    if (!err || err_size == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_size, fmt, ap);
-    va_end(ap);
-}
 
 /* --- a growable string with a sticky failure ------------------------------- */
 
@@ -85,9 +74,6 @@ static char *sb_take(sbuf *b)
 }
 
 /* --- bytes to UTF-8 --------------------------------------------------------- */
-
-
-
 
 /* Windows-1252 bytes 0x80-0x9F; the five it leaves undefined become U+FFFD. */
 static const uint16_t cp1252_high[32] = {
@@ -194,7 +180,8 @@ static char *page_to_utf8(const char *html, size_t len, size_t *out_len, kq_stat
     for (size_t i = 0; i < len; i++) {
         if (s[i] == 0) {
             *st = KQ_ERR_INVALID;
-            set_err(err, err_size, "binary data, not an HTML page (NUL byte at offset %zu)", i);
+            status_message(err, err_size, "binary data, not an HTML page (NUL byte at offset %zu)",
+                           i);
             return NULL;
         }
         if (s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r' && s[i] != '\f')
@@ -202,7 +189,8 @@ static char *page_to_utf8(const char *html, size_t len, size_t *out_len, kq_stat
     }
     if (controls * 100 > len) {
         *st = KQ_ERR_INVALID;
-        set_err(err, err_size, "binary data, not an HTML page (%zu control bytes)", controls);
+        status_message(err, err_size, "binary data, not an HTML page (%zu control bytes)",
+                       controls);
         return NULL;
     }
     char cs[40];
@@ -217,10 +205,10 @@ static char *page_to_utf8(const char *html, size_t len, size_t *out_len, kq_stat
         ok = ok || strcmp(cs, known[i]) == 0;
     if (!ok) {
         *st = KQ_ERR_INVALID;
-        set_err(err, err_size,
-                "unsupported charset \"%s\" (UTF-8, ISO-8859-1/15 and "
-                "Windows-1252 are read)",
-                cs);
+        status_message(err, err_size,
+                       "unsupported charset \"%s\" (UTF-8, ISO-8859-1/15 and "
+                       "Windows-1252 are read)",
+                       cs);
         return NULL;
     }
     char *out;
@@ -236,7 +224,7 @@ static char *page_to_utf8(const char *html, size_t len, size_t *out_len, kq_stat
     }
     if (!out) {
         *st = KQ_ERR_NOMEM;
-        set_err(err, err_size, "out of memory");
+        status_message(err, err_size, "out of memory");
     }
     return out;
 }
@@ -1109,11 +1097,11 @@ kq_status html_read_article(const char *html, size_t len, const char *fallback_i
         return KQ_ERR_INVALID;
     memset(out, 0, sizeof *out);
     if (!html) {
-        set_err(err, err_size, "no page");
+        status_message(err, err_size, "no page");
         return KQ_ERR_INVALID;
     }
     if (len > HTML_MAX_PAGE) {
-        set_err(err, err_size, "page larger than %u MiB", HTML_MAX_PAGE >> 20);
+        status_message(err, err_size, "page larger than %u MiB", HTML_MAX_PAGE >> 20);
         return KQ_ERR_INVALID;
     }
     text = page_to_utf8(html, len, &ulen, &st, err, err_size);
@@ -1139,8 +1127,9 @@ kq_status html_read_article(const char *html, size_t len, const char *fallback_i
          * home or section page, og:type "website") is not an article. */
         const char *type = meta_nth(&p, "og:type", 0);
         if (type && strcasecmp(type, "article") != 0 && !p.has_article_element) {
-            set_err(err, err_size,
-                    "not an article page (og:type \"%s\", no JSON-LD article, no <article>)", type);
+            status_message(err, err_size,
+                           "not an article page (og:type \"%s\", no JSON-LD article, no <article>)",
+                           type);
             st = KQ_ERR_NOT_FOUND;
             goto out;
         }
@@ -1157,7 +1146,8 @@ kq_status html_read_article(const char *html, size_t len, const char *fallback_i
         goto out;
     }
     if (!prop_has_text(o, "headline", "title")) {
-        set_err(err, err_size, "no headline (no JSON-LD headline, og:title, <title> or <h1>)");
+        status_message(err, err_size,
+                       "no headline (no JSON-LD headline, og:title, <title> or <h1>)");
         st = KQ_ERR_INVALID;
         goto out;
     }
@@ -1169,7 +1159,7 @@ kq_status html_read_article(const char *html, size_t len, const char *fallback_i
     st = article_from_json(json, strlen(json), out, err, err_size);
 out:
     if (st == KQ_ERR_NOMEM)
-        set_err(err, err_size, "out of memory");
+        status_message(err, err_size, "out of memory");
     for (size_t i = 0; i < p.n_metas; i++)
         free(p.metas[i].key);
     free(p.metas);
@@ -1203,24 +1193,24 @@ kq_status html_read_file(const char *path, article *out, char *err, size_t err_s
     if (out)
         memset(out, 0, sizeof *out);
     if (fd < 0 || fstat(fd, &sb) != 0) {
-        set_err(err, err_size, "cannot open %s: %s", path, strerror(errno));
+        status_message(err, err_size, "cannot open %s: %s", path, strerror(errno));
         st = KQ_ERR_IO;
         goto out;
     }
     if (!S_ISREG(sb.st_mode)) {
-        set_err(err, err_size, "%s is not a regular file", path);
+        status_message(err, err_size, "%s is not a regular file", path);
         st = KQ_ERR_IO;
         goto out;
     }
     if ((uint64_t)sb.st_size > HTML_MAX_PAGE) {
-        set_err(err, err_size, "page larger than %u MiB (%lld bytes)", HTML_MAX_PAGE >> 20,
-                (long long)sb.st_size);
+        status_message(err, err_size, "page larger than %u MiB (%lld bytes)", HTML_MAX_PAGE >> 20,
+                       (long long)sb.st_size);
         st = KQ_ERR_INVALID;
         goto out;
     }
     buf = malloc((size_t)sb.st_size + 1);
     if (!buf) {
-        set_err(err, err_size, "out of memory");
+        status_message(err, err_size, "out of memory");
         st = KQ_ERR_NOMEM;
         goto out;
     }
@@ -1230,7 +1220,7 @@ kq_status html_read_file(const char *path, article *out, char *err, size_t err_s
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            set_err(err, err_size, "cannot read %s: %s", path, strerror(errno));
+            status_message(err, err_size, "cannot read %s: %s", path, strerror(errno));
             st = KQ_ERR_IO;
             goto out;
         }
@@ -1239,7 +1229,7 @@ kq_status html_read_file(const char *path, article *out, char *err, size_t err_s
         got += (size_t)n;
     }
     if (got == 0) {
-        set_err(err, err_size, "empty file");
+        status_message(err, err_size, "empty file");
         st = KQ_ERR_INVALID;
         goto out;
     }

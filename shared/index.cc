@@ -864,19 +864,31 @@ class TableMapSource : public Xapian::ValueMapPostingSource {
     /* Tables by database UUID (a local sharded search inits one copy per shard). */
     typedef std::map<std::string, Table> Tables;
 
-    TableMapSource(Xapian::valueno slot_number, std::vector<std::pair<std::string, double>> map,
+    typedef std::vector<std::pair<std::string, double>> Map; /* sorted by key */
+
+    TableMapSource(Xapian::valueno slot_number, std::shared_ptr<const Map> map,
                    double weight_otherwise, std::shared_ptr<Tables> tables)
         : Xapian::ValueMapPostingSource(slot_number), slot_(slot_number), map_(std::move(map)),
           default_(weight_otherwise), tables_(std::move(tables))
     {
-        for (const auto &kv : map_)
-            add_mapping(kv.first, kv.second);
         set_default_weight(default_);
     }
 
+    /* The copies Xapian makes for each search share the map and the tables;
+     * only the source the query holds fills the inherited map, which is what
+     * serialise() sends to a remote server (or init falls back on). */
     TableMapSource *clone() const override
     {
         return new TableMapSource(slot_, map_, default_, tables_);
+    }
+
+    void fill_inherited_map()
+    {
+        if (inherited_filled_)
+            return;
+        for (const auto &kv : *map_)
+            add_mapping(kv.first, kv.second);
+        inherited_filled_ = true;
     }
 
     void init(const Xapian::Database &database) override
@@ -888,10 +900,12 @@ class TableMapSource : public Xapian::ValueMapPostingSource {
             uuid = database.get_uuid();
             revision = database.get_revision(); /* throws unless one local database */
         } catch (const Xapian::Error &) {
+            fill_inherited_map();
             Xapian::ValueMapPostingSource::init(database);
             return;
         }
-        if (map_.size() + 1 >= 0xFFFF) {
+        if (map_->size() + 1 >= 0xFFFF) {
+            fill_inherited_map();
             Xapian::ValueMapPostingSource::init(database);
             return;
         }
@@ -904,7 +918,7 @@ class TableMapSource : public Xapian::ValueMapPostingSource {
         set_termfreq_est(t.with_value);
         set_termfreq_max(t.with_value);
         double max = default_;
-        for (const auto &kv : map_)
+        for (const auto &kv : *map_)
             max = std::max(max, kv.second);
         set_maxweight(max);
     }
@@ -966,7 +980,7 @@ class TableMapSource : public Xapian::ValueMapPostingSource {
         t.revision = revision;
         t.entry_of.assign((size_t)database.get_lastdocid() + 1, 0);
         t.weights.clear();
-        for (const auto &kv : map_)
+        for (const auto &kv : *map_)
             t.weights.push_back(kv.second);
         t.weights.push_back(default_);
         t.with_value = 0;
@@ -976,20 +990,21 @@ class TableMapSource : public Xapian::ValueMapPostingSource {
             if (did >= t.entry_of.size())
                 continue;
             auto it = std::lower_bound(
-                map_.begin(), map_.end(), *v,
+                map_->begin(), map_->end(), *v,
                 [](const std::pair<std::string, double> &kv, const std::string &k) {
                     return kv.first < k;
                 });
-            size_t index = it != map_.end() && it->first == *v ? (size_t)(it - map_.begin())
-                                                                 : map_.size();
+            size_t index = it != map_->end() && it->first == *v ? (size_t)(it - map_->begin())
+                                                                   : map_->size();
             t.entry_of[did] = (uint16_t)(index + 1);
             t.with_value++;
         }
     }
 
     Xapian::valueno slot_;
-    std::vector<std::pair<std::string, double>> map_; /* sorted by key */
+    std::shared_ptr<const Map> map_;
     double default_;
+    bool inherited_filled_ = false;
     std::shared_ptr<Tables> tables_;
     const Table *table_ = nullptr; /* NULL: reading the value stream (remote, or no revision) */
     Xapian::docid did_ = 0;
@@ -1000,7 +1015,7 @@ extern "C" index_query *index_query_value_weights(unsigned slot, const char *con
                                                   double default_weight)
 {
     try {
-        std::vector<std::pair<std::string, double>> map;
+        TableMapSource::Map map;
         for (size_t i = 0; i < n; i++)
             map.emplace_back(keys[i], weights[i]);
         std::sort(map.begin(), map.end());
@@ -1011,8 +1026,10 @@ extern "C" index_query *index_query_value_weights(unsigned slot, const char *con
                               }),
                   map.end());
         /* The query holds the source by reference count (release()). */
-        TableMapSource *src = new TableMapSource(slot, std::move(map), default_weight,
-                                                 std::make_shared<TableMapSource::Tables>());
+        TableMapSource *src =
+            new TableMapSource(slot, std::make_shared<const TableMapSource::Map>(std::move(map)),
+                               default_weight, std::make_shared<TableMapSource::Tables>());
+        src->fill_inherited_map();
         return wrap(Xapian::Query(src->release()));
     } catch (...) {
         return nullptr;

@@ -793,9 +793,9 @@ static kq_status execute(search_engine *e, const search_request *req, const inde
     int rerank = prox && prox->n >= 2 && req->sort == SEARCH_SORT_RELEVANCE &&
                  req->offset < PROXIMITY_DEPTH;
     opts.offset = rerank ? 0 : req->offset;
-    opts.limit = rerank && req->offset + limit < PROXIMITY_DEPTH ? PROXIMITY_DEPTH
-                 : rerank                                        ? req->offset + limit
-                                                                 : limit;
+    opts.limit = rerank ? req->offset + limit : limit;
+    if (rerank && opts.limit < PROXIMITY_DEPTH)
+        opts.limit = PROXIMITY_DEPTH;
     opts.without_data = 1; /* read for the hits shown only */
     opts.collapse_slot = req->no_collapse || req->duplicates_of ? -1 : DOCUMENT_SLOT_COLLAPSE;
     opts.check_at_least = CHECK_AT_LEAST;

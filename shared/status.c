@@ -1,5 +1,8 @@
 #include "status.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 static const char *const messages[KQ_STATUS_COUNT] = {
     [KQ_OK] = "success",
     [KQ_END] = "end of input",
@@ -22,4 +25,14 @@ const char *status_to_string(kq_status status)
     if ((int)status < 0 || status >= KQ_STATUS_COUNT || !messages[status])
         return "unknown status";
     return messages[status];
+}
+
+void status_message(char *err, size_t err_size, const char *fmt, ...)
+{
+    if (!err || err_size == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, err_size, fmt, ap);
+    va_end(ap);
 }

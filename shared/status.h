@@ -2,6 +2,8 @@
 #ifndef KIOSQUE_STATUS_H
 #define KIOSQUE_STATUS_H
 
+#include <stddef.h>
+
 /* Every fallible function of the project returns a kq_status; zero is success.
  * Handles that fail also keep a detailed message of their last failure
  * (see each module's *_last_error). */
@@ -25,5 +27,14 @@ typedef enum kq_status {
 
 /* Returns a short English description of a status; never NULL, static storage. */
 const char *status_to_string(kq_status status);
+
+/* Writes a printf-style message into err (err_size bytes, truncated); does
+ * nothing when err is NULL or err_size is 0.  For functions that report the
+ * detail of a failure into a caller's buffer. */
+void status_message(char *err, size_t err_size, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 
 #endif
