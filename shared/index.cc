@@ -46,11 +46,21 @@
 #include <cstring>
 #include <dirent.h>
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <new>
 #include <string>
 #include <sys/stat.h>
 #include <vector>
+
+/* The collapse keys of a read-only index by docid, read once per revision
+ * (see collapse_keys). */
+struct CollapseKeys {
+    std::string uuid;
+    Xapian::rev revision = 0;
+    Xapian::valueno slot = Xapian::BAD_VALUENO; /* BAD_VALUENO: not read */
+    std::vector<uint64_t> of;                   /* 0: no key */
+};
 
 struct index_db {
     Xapian::Database *db;          /* the reader, or the writer seen as a Database */
@@ -58,6 +68,7 @@ struct index_db {
     std::string path;
     std::string last_error;
     bool in_batch;
+    CollapseKeys collapse;
 };
 
 struct index_doc {
@@ -1118,6 +1129,108 @@ static void fill_facet(const Xapian::ValueCountMatchSpy &spy, unsigned slot, ind
     }
 }
 
+/* A collapse key as a number: FNV-1a of its bytes, never 0. */
+static uint64_t key_number(const std::string &v)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (unsigned char c : v) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    return h ? h : 1;
+}
+
+/* The collapse keys of db's current revision, or NULL when they cannot be
+ * had that way: a writer (its uncommitted changes have no revision), several
+ * databases searched as one.  Xapian collapses then. */
+static const std::vector<uint64_t> *collapse_keys(index_db *db, Xapian::valueno slot)
+{
+    if (db->wdb)
+        return nullptr;
+    std::string uuid;
+    Xapian::rev revision;
+    try {
+        uuid = db->db->get_uuid();
+        revision = db->db->get_revision(); /* throws unless one database */
+    } catch (const Xapian::InvalidOperationError &) {
+        return nullptr;
+    } catch (const Xapian::UnimplementedError &) {
+        return nullptr;
+    }
+    CollapseKeys &k = db->collapse;
+    if (k.slot == slot && k.revision == revision && k.uuid == uuid)
+        return &k.of;
+    k.slot = Xapian::BAD_VALUENO; /* until read whole */
+    k.of.assign((size_t)db->db->get_lastdocid() + 1, 0);
+    for (Xapian::ValueIterator v = db->db->valuestream_begin(slot);
+         v != db->db->valuestream_end(slot); ++v) {
+        Xapian::docid did = v.get_docid();
+        if (did < k.of.size())
+            k.of[did] = key_number(*v);
+    }
+    k.uuid = uuid;
+    k.revision = revision;
+    k.slot = slot;
+    return &k.of;
+}
+
+struct collapsed_hit {
+    Xapian::docid did;
+    double weight;
+    unsigned collapsed;
+};
+
+/* Collapsing with a table of keys: the first matches are fetched as they
+ * rank, each copy is folded into the best-ranked match of its key (as
+ * Xapian's collapse does), and more are fetched while the page of distinct
+ * matches is short.  Xapian's own collapse reads the key of every candidate
+ * from the value stream, the costliest part of a two-word search.  Totals:
+ * exact when every match was fetched, else Xapian's, scaled by the share of
+ * distinct matches among those fetched. */
+static void search_collapsed(Xapian::Enquire &enquire, const std::vector<uint64_t> &keys,
+                             const index_search_options *opts, index_results *out,
+                             std::vector<collapsed_hit> &page)
+{
+    size_t want = (size_t)opts->offset + opts->limit;
+    Xapian::doccount fetch = (Xapian::doccount)(want + want / 2 + 8);
+    std::vector<collapsed_hit> distinct;
+    std::unordered_map<uint64_t, size_t> first; /* key → index in distinct */
+    for (;;) {
+        Xapian::MSet mset = enquire.get_mset(0, fetch, opts->check_at_least);
+        distinct.clear();
+        first.clear();
+        for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m) {
+            Xapian::docid did = *m;
+            uint64_t key = did < keys.size() ? keys[did] : 0;
+            if (key) {
+                auto seen = first.emplace(key, distinct.size());
+                if (!seen.second) {
+                    distinct[seen.first->second].collapsed++;
+                    continue;
+                }
+            }
+            distinct.push_back({did, m.get_weight(), 0});
+        }
+        bool all = mset.size() < fetch;
+        if (all) {
+            out->matches_lower = out->matches_estimated = out->matches_upper = distinct.size();
+        } else if (distinct.size() >= want || fetch >= mset.get_matches_upper_bound()) {
+            out->matches_lower = std::max<uint64_t>(distinct.size(), 1);
+            out->matches_upper = mset.get_matches_upper_bound();
+            double share = (double)distinct.size() / (double)mset.size();
+            uint64_t est = (uint64_t)(mset.get_matches_estimated() * share + 0.5);
+            out->matches_estimated =
+                std::min(std::max(est, out->matches_lower), out->matches_upper);
+        } else {
+            fetch *= 2; /* many copies among the first matches */
+            continue;
+        }
+        break;
+    }
+    for (size_t i = opts->offset; i < distinct.size() && i < want; i++)
+        page.push_back(distinct[i]);
+}
+
 extern "C" kq_status index_search(index_db *db, const index_query *query,
                                   const index_search_options *opts, index_results *out)
 {
@@ -1152,7 +1265,11 @@ extern "C" kq_status index_search(index_db *db, const index_query *query,
             return fail(db, KQ_ERR_INVALID, "unknown result order");
         }
 
-        if (opts->collapse_slot >= 0)
+        /* Facets must see every match: Xapian collapses while it counts. */
+        const std::vector<uint64_t> *keys = nullptr;
+        if (opts->collapse_slot >= 0 && opts->n_facet_slots == 0)
+            keys = collapse_keys(db, (Xapian::valueno)opts->collapse_slot);
+        if (opts->collapse_slot >= 0 && !keys)
             enquire.set_collapse_key((Xapian::valueno)opts->collapse_slot);
 
         /* The spies live as long as the enquire uses them (this scope). */
@@ -1162,28 +1279,34 @@ extern "C" kq_status index_search(index_db *db, const index_query *query,
             enquire.add_matchspy(spies.back().get());
         }
 
-        Xapian::MSet mset = enquire.get_mset(opts->offset, opts->limit, opts->check_at_least);
-        out->matches_lower = mset.get_matches_lower_bound();
-        out->matches_estimated = mset.get_matches_estimated();
-        out->matches_upper = mset.get_matches_upper_bound();
-
-        if (mset.size()) {
-            out->hits = static_cast<index_hit *>(calloc(mset.size(), sizeof *out->hits));
+        std::vector<collapsed_hit> page;
+        if (keys) {
+            search_collapsed(enquire, *keys, opts, out, page);
+        } else {
+            Xapian::MSet mset = enquire.get_mset(opts->offset, opts->limit, opts->check_at_least);
+            out->matches_lower = mset.get_matches_lower_bound();
+            out->matches_estimated = mset.get_matches_estimated();
+            out->matches_upper = mset.get_matches_upper_bound();
+            for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m)
+                page.push_back({*m, m.get_weight(), m.get_collapse_count()});
+        }
+        if (!page.empty()) {
+            out->hits = static_cast<index_hit *>(calloc(page.size(), sizeof *out->hits));
             if (!out->hits)
                 throw std::bad_alloc();
         }
-        for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m) {
+        for (const collapsed_hit &p : page) {
             index_hit *h = &out->hits[out->n_hits];
             if (!opts->without_data) {
-                std::string data = m.get_document().get_data();
+                std::string data = db->db->get_document(p.did).get_data();
                 h->data = dup_bytes(data);
                 if (!h->data)
                     throw std::bad_alloc();
                 h->data_len = data.size();
             }
-            h->docid = *m;
-            h->weight = m.get_weight();
-            h->collapsed = m.get_collapse_count();
+            h->docid = p.did;
+            h->weight = p.weight;
+            h->collapsed = p.collapsed;
             out->n_hits++;
         }
 
