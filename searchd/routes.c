@@ -18,6 +18,9 @@
  * invalidate cached replies, in milliseconds: a commit is seen in the cache
  * within this delay (well inside the one second promised). */
 #define REVISION_CHECK_MS 200u
+/* How often, at most, a worker's engine looks for a new revision on its own
+ * (each look opens and reads the index's version file). */
+#define ENGINE_REFRESH_MS 100u
 #define CACHE_SLOTS 1024u
 #define CACHE_MAX_BODY (256u * 1024u)
 #define PAGE_SIZE 10u         /* hits per page on the HTML page */
@@ -37,6 +40,7 @@
 typedef struct engine_slot {
     const routes_app *app;
     search_engine *engine; /* NULL until opened, or after a failure closed it */
+    uint64_t tag_seen;     /* the cache tag when the engine last opened the newest revision */
     struct engine_slot *next;
 } engine_slot;
 
@@ -115,6 +119,9 @@ static search_engine *worker_engine(routes_app *app, char *err, size_t err_size)
         if (!slot->engine)
             snprintf(err, err_size, "the index cannot be opened: %s",
                      *why ? why : status_to_string(st));
+        else
+            search_set_refresh_interval(slot->engine, ENGINE_REFRESH_MS);
+        slot->tag_seen = 0;
     }
     return slot->engine;
 }
@@ -163,7 +170,9 @@ static uint64_t status_tag(const search_status *st)
  * every REVISION_CHECK_MS.  Reading it before running a query keeps the
  * cache conservative: a reply is stored under a tag no newer than the
  * revision it was computed on, so it is never served after a newer commit
- * has been noticed. */
+ * has been noticed.  (Engines look for new revisions only every
+ * ENGINE_REFRESH_MS, so a worker whose engine has not seen the tag yet
+ * opens the newest revision first.) */
 static uint64_t current_tag(routes_app *app, search_engine *e)
 {
     uint64_t now = monotonic_ms();
@@ -174,7 +183,11 @@ static uint64_t current_tag(routes_app *app, search_engine *e)
         if (search_get_status(e, &st) == KQ_OK)
             atomic_store(&app->revision_tag, status_tag(&st));
     }
-    return atomic_load(&app->revision_tag);
+    uint64_t tag = atomic_load(&app->revision_tag);
+    if (thread_slot && thread_slot->engine == e && thread_slot->tag_seen != tag &&
+        search_refresh(e) == KQ_OK)
+        thread_slot->tag_seen = tag;
+    return tag;
 }
 
 /* Replies to a failed library call on the worker's engine. */

@@ -13,6 +13,7 @@
 #include "dbpath.h"
 #include "document.h"
 #include "index.h"
+#include "json_writer.h"
 #include "query.h"
 #include "snippet.h"
 
@@ -52,8 +53,41 @@ struct search_engine {
     index_query *freshness;
     char freshness_day[16];
     double freshness_half_life;
+    unsigned refresh_ms;   /* search_set_refresh_interval */
+    double refreshed_at;   /* now_ms() of the last look for a new revision; 0 never */
     char error[1024];
 };
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+void search_set_refresh_interval(search_engine *e, unsigned ms)
+{
+    e->refresh_ms = ms;
+}
+
+/* Opens the latest committed revision of the index, unless it was looked
+ * for less than refresh_ms ago; `force` (a search found its revision gone)
+ * always does. */
+static kq_status refresh(search_engine *e, int force)
+{
+    double now = now_ms();
+    if (!force && e->refreshed_at > 0 && now - e->refreshed_at < e->refresh_ms)
+        return KQ_OK;
+    kq_status st = index_reopen(e->index);
+    if (st == KQ_OK)
+        e->refreshed_at = now;
+    return st;
+}
+
+kq_status search_refresh(search_engine *e)
+{
+    return refresh(e, 1);
+}
 
 static void set_error(search_engine *e, const char *fmt, ...)
 {
@@ -550,12 +584,6 @@ static index_query *add_filters(const search_request *req, index_query *q)
 
 /* ---- Running a request ------------------------------------------------- */
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static kq_status fill_hit(search_engine *e, const snippet_terms *marks, const index_hit *h,
                           unsigned snippet_bytes, search_hit *out)
@@ -754,12 +782,20 @@ static int by_weight(const void *a, const void *b)
 }
 
 /* Ranks the first hits again by proximity (see PROXIMITY_BONUS). */
-static kq_status rank_by_proximity(search_engine *e, const struct proximity *p, index_results *r)
+static kq_status rank_by_proximity(search_engine *e, const struct proximity *p, size_t page_end,
+                                   index_results *r)
 {
     size_t n = r->n_hits < PROXIMITY_DEPTH ? r->n_hits : PROXIMITY_DEPTH;
     unsigned docids[PROXIMITY_DEPTH];
     unsigned char has[PROXIMITY_DEPTH];
     int moved = 0;
+    /* A hit whose weight with the bonus stays below that of the page's
+     * last hit cannot reach the page: its positions are not read. */
+    if (page_end < n) {
+        double last = r->hits[page_end - 1].weight;
+        while (n > page_end && r->hits[n - 1].weight * (1.0 + PROXIMITY_BONUS) < last)
+            n--;
+    }
     for (size_t i = 0; i < n; i++)
         docids[i] = r->hits[i].docid;
     kq_status st = index_phrase_in(e->index, p->ptrs, p->n, (unsigned)p->n + 1, docids, n, has);
@@ -833,7 +869,7 @@ static kq_status execute(search_engine *e, const search_request *req, const inde
         out->total = r.matches_lower;
         out->total_exact = 1;
     }
-    if (rerank && (st = rank_by_proximity(e, prox, &r)) != KQ_OK) {
+    if (rerank && (st = rank_by_proximity(e, prox, req->offset + limit, &r)) != KQ_OK) {
         set_error(e, "search failed: %s", index_last_error(e->index));
         goto out;
     }
@@ -1078,7 +1114,7 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
             st = KQ_ERR_NOMEM;
             goto out;
         }
-        st = index_reopen(e->index);
+        st = refresh(e, attempt > 0);
         if (st != KQ_OK)
             goto out;
         struct builder b = {.e = e, .marks = marks, .partial = partial, .keep_stops = only_stops,
@@ -1171,7 +1207,7 @@ kq_status search_related(search_engine *e, const char *id, unsigned limit, searc
         goto out;
     }
     for (int attempt = 0;; attempt++) {
-        st = index_reopen(e->index);
+        st = refresh(e, attempt > 0);
         for (size_t i = 0; i < rel.n; i++)
             index_query_free(rel.terms[i]);
         rel.n = 0;
@@ -1263,47 +1299,68 @@ char *search_snippet_html(const search_hit *hit)
 
 char *search_result_to_json(const search_result *r)
 {
-    json_t *o = json_object(), *hits = json_array();
-    char *out = NULL;
-    if (!o || !hits)
-        goto out;
-    json_object_set_new(o, "query", json_string(r->query ? r->query : ""));
-    json_object_set_new(o, "total", json_integer((json_int_t)r->total));
-    json_object_set_new(o, "offset", json_integer(r->offset));
-    json_object_set_new(o, "limit", json_integer(r->limit));
-    json_object_set_new(o, "took_ms", json_real(round(r->took_ms * 1000) / 1000));
-    json_object_set_new(o, "total_exact", json_boolean(r->total_exact));
-    json_object_set_new(o, "partial", json_boolean(r->partial));
+    json_writer w;
+    jw_init(&w);
+    jw_begin(&w, '{');
+    jw_key(&w, "query");
+    jw_string(&w, r->query ? r->query : "");
+    jw_key(&w, "total");
+    jw_int(&w, (long long)r->total);
+    jw_key(&w, "offset");
+    jw_int(&w, r->offset);
+    jw_key(&w, "limit");
+    jw_int(&w, r->limit);
+    jw_key(&w, "took_ms");
+    jw_real(&w, round(r->took_ms * 1000) / 1000);
+    jw_key(&w, "total_exact");
+    jw_bool(&w, r->total_exact);
+    jw_key(&w, "partial");
+    jw_bool(&w, r->partial);
+    jw_key(&w, "hits");
+    jw_begin(&w, '[');
     for (size_t i = 0; i < r->n_hits; i++) {
         const search_hit *h = &r->hits[i];
-        char *snippet = search_snippet_html(h);
-        json_t *jh = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:f}", "id", h->id, "url",
-                               h->url, "title", h->title, "date", h->date, "author", h->author,
-                               "section", h->section, "snippet", snippet ? snippet : "", "score",
-                               round(h->score * 1000) / 1000);
-        free(snippet);
-        if (jh && h->duplicates)
-            json_object_set_new(jh, "duplicates", json_integer(h->duplicates));
-        json_array_append_new(hits, jh);
-    }
-    json_object_set(o, "hits", hits);
-    json_object_set_new(o, "suggestion", r->suggestion ? json_string(r->suggestion) : json_null());
-    if (r->has_facets) {
-        json_t *facets = json_object();
-        for (size_t i = 0; i < SEARCH_FACET_COUNT; i++) {
-            json_t *f = json_object();
-            for (size_t k = 0; k < r->facets[i].n_values; k++)
-                json_object_set_new(f, r->facets[i].values[k].value,
-                                    json_integer((json_int_t)r->facets[i].values[k].count));
-            json_object_set_new(facets, facet_names[i], f);
+        const char *const fields[][2] = {{"id", h->id},         {"url", h->url},
+                                         {"title", h->title},   {"date", h->date},
+                                         {"author", h->author}, {"section", h->section}};
+        jw_begin(&w, '{');
+        for (size_t f = 0; f < sizeof fields / sizeof *fields; f++) {
+            jw_key(&w, fields[f][0]);
+            jw_string(&w, fields[f][1] ? fields[f][1] : "");
         }
-        json_object_set_new(o, "facets", facets);
+        char *snippet = search_snippet_html(h);
+        if (!snippet)
+            w.failed = 1;
+        jw_key(&w, "snippet");
+        jw_string(&w, snippet ? snippet : "");
+        free(snippet);
+        jw_key(&w, "score");
+        jw_real(&w, round(h->score * 1000) / 1000);
+        if (h->duplicates) {
+            jw_key(&w, "duplicates");
+            jw_int(&w, h->duplicates);
+        }
+        jw_end(&w, '}');
     }
-    out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-out:
-    json_decref(hits);
-    json_decref(o);
-    return out;
+    jw_end(&w, ']');
+    jw_key(&w, "suggestion");
+    jw_string(&w, r->suggestion);
+    if (r->has_facets) {
+        jw_key(&w, "facets");
+        jw_begin(&w, '{');
+        for (size_t i = 0; i < SEARCH_FACET_COUNT; i++) {
+            jw_key(&w, facet_names[i]);
+            jw_begin(&w, '{');
+            for (size_t k = 0; k < r->facets[i].n_values; k++) {
+                jw_key(&w, r->facets[i].values[k].value);
+                jw_int(&w, (long long)r->facets[i].values[k].count);
+            }
+            jw_end(&w, '}');
+        }
+        jw_end(&w, '}');
+    }
+    jw_end(&w, '}');
+    return jw_finish(&w, NULL);
 }
 
 /* ---- Suggestions, articles, status ------------------------------------ */
@@ -1567,7 +1624,7 @@ kq_status search_suggest(search_engine *e, const char *prefix, size_t max, char 
         st = KQ_ERR_NOMEM;
         goto out;
     }
-    if ((st = index_reopen(e->index)) != KQ_OK)
+    if ((st = refresh(e, 0)) != KQ_OK)
         goto out;
     context = suggest_context(e, prefix, before);
     /* One letter is enough after other words ("gilets j"), two otherwise. */
@@ -1678,7 +1735,7 @@ kq_status search_article_json(search_engine *e, const char *id, char **json)
     *json = NULL;
     if (document_unique_term(id, term, sizeof term) != 0)
         return KQ_ERR_NOT_FOUND;
-    kq_status st = index_reopen(e->index);
+    kq_status st = refresh(e, 0);
     if (st == KQ_OK)
         st = index_get_data(e->index, term, &data, &len, NULL);
     if (st != KQ_OK) {
@@ -1725,7 +1782,7 @@ kq_status search_get_status(search_engine *e, search_status *out)
 {
     index_stats s;
     memset(out, 0, sizeof *out);
-    kq_status st = index_reopen(e->index);
+    kq_status st = refresh(e, 1);
     if (st == KQ_OK)
         st = index_get_stats(e->index, &s);
     if (st != KQ_OK) {

@@ -25,6 +25,16 @@ search_engine *search_open(const char *db_dir, kq_status *status, char *err, siz
 /* Closes the engine; search_close(NULL) does nothing. */
 void search_close(search_engine *e);
 
+/* By default every call opens the latest committed revision of the index
+ * (a few system calls).  With ms > 0, a call made less than ms milliseconds
+ * after the last look keeps the revision it has: a server asking many
+ * times a second sees a commit within ms.  A search that finds its revision
+ * replaced during the call still opens the new one and runs again. */
+void search_set_refresh_interval(search_engine *e, unsigned ms);
+
+/* Opens the latest committed revision now.  search_get_status always does. */
+kq_status search_refresh(search_engine *e);
+
 /* The detailed message of the last failure on this handle; "" when none. */
 const char *search_last_error(const search_engine *e);
 

@@ -91,7 +91,7 @@ B="$BUILD"
 if cc -O2 -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -I"$ROOT/shared" -o "$OUT/search_inproc" \
      "$HERE/search_inproc.c" "$B/libkq_search.a" "$B/libkq_document.a" "$B/libkq_store.a" "$B/libkq_query.a" \
      "$B/libkq_analyzer.a" "$B/libkq_article.a" "$B/libkq_index.a" "$B/libkq_base.a" \
-     $(pkg-config --libs xapian-core sqlite3 jansson libutf8proc zlib) -lstemmer -lstdc++ -lm -lpthread; then
+     $(pkg-config --libs xapian-core sqlite3 jansson libutf8proc zlib libzstd) -lstemmer -lstdc++ -lm -lpthread; then
   INPROC="$OUT/search_inproc"
 else
   echo "   (could not link against $BUILD's static libraries: no in-process baseline)"
