@@ -578,7 +578,7 @@ static char *join_list(const struct record *r, unsigned tag, const char *sep)
     const unsigned char *p = r->list_at[tag];
     for (size_t i = 0; i < n; i++) {
         unsigned t;
-        struct span v;
+        struct span v = {0};
         /* The record was decoded: these fields are known to be whole. */
         read_field(&p, r->end, &t, &v);
         if (!v.n)

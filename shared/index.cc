@@ -1211,10 +1211,10 @@ static void search_collapsed(Xapian::Enquire &enquire, const std::vector<uint64_
             }
             distinct.push_back({did, m.get_weight(), 0});
         }
-        bool all = mset.size() < fetch;
+        bool all = mset.size() < fetch || mset.size() >= mset.get_matches_upper_bound();
         if (all) {
             out->matches_lower = out->matches_estimated = out->matches_upper = distinct.size();
-        } else if (distinct.size() >= want || fetch >= mset.get_matches_upper_bound()) {
+        } else if (distinct.size() >= want) {
             out->matches_lower = std::max<uint64_t>(distinct.size(), 1);
             out->matches_upper = mset.get_matches_upper_bound();
             double share = (double)distinct.size() / (double)mset.size();
