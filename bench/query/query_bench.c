@@ -49,6 +49,27 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Prints the k slowest queries of a run, slowest first (KQ_BENCH_SLOWEST=k). */
+static void print_slowest(char **queries, const double *lat, size_t n, size_t k)
+{
+    size_t *order = malloc((n ? n : 1) * sizeof *order);
+    if (!order)
+        return;
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    for (size_t i = 0; i < k && i < n; i++) { /* partial selection: k is small */
+        size_t max = i;
+        for (size_t j = i + 1; j < n; j++)
+            if (lat[order[j]] > lat[order[max]])
+                max = j;
+        size_t t = order[i];
+        order[i] = order[max];
+        order[max] = t;
+        printf("  slow %8.2f ms  %s\n", lat[order[i]], queries[order[i]]);
+    }
+    free(order);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -86,6 +107,8 @@ int main(int argc, char **argv)
     printf("%-8s %8s %10s %9s %9s %9s\n", "mode", "queries", "queries/s", "p50 ms", "p99 ms",
            "hits/q");
     const char *only = argc > 4 ? argv[4] : "plain,facets,date";
+    const char *env = getenv("KQ_BENCH_SLOWEST");
+    size_t slowest = env ? strtoul(env, NULL, 10) : 0;
     for (int m = 0; m < 3; m++) {
         if (!strstr(only, modes[m]))
             continue;
@@ -103,6 +126,8 @@ int main(int argc, char **argv)
             search_result_clear(&r);
         }
         double total = now_ms() - start;
+        if (slowest)
+            print_slowest(queries, lat, n, slowest);
         qsort(lat, n, sizeof *lat, cmp_double);
         printf("%-8s %8zu %10.0f %9.2f %9.2f %9.1f\n", modes[m], n, n / (total / 1e3),
                n ? lat[n / 2] : 0, n ? lat[(size_t)(n * 0.99)] : 0, n ? hits / n : 0);
