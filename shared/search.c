@@ -1230,10 +1230,15 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
             q = index_query_match_all(); /* filters alone, or an empty query: browse */
         if (q && req->duplicates_of) {
             q = duplicates_filter(e, req->duplicates_of, q, &st);
-            if (st == KQ_ERR_NOT_FOUND) {
+            if ((st == KQ_ERR_MODIFIED || (st == KQ_ERR_NOT_FOUND && attempt == 0)) &&
+                attempt < MAX_RETRIES)
+                continue; /* a commit landed, or may have: read the newest revision */
+            if (st == KQ_ERR_NOT_FOUND)
                 set_error(e, "no article %s", req->duplicates_of);
-                goto out;
-            }
+            else if (st != KQ_OK)
+                set_error(e, "search failed: %s", index_last_error(e->index));
+            if (st != KQ_OK)
+                goto out; /* never the search without its filter */
         }
         if (!q) {
             st = KQ_ERR_NOMEM;
@@ -1313,7 +1318,10 @@ kq_status search_related(search_engine *e, const char *id, unsigned limit, searc
                 index_query_free(self);
             st = q ? execute(e, &req, q, none, NULL, out) : KQ_ERR_NOMEM;
         }
-        if (st == KQ_ERR_MODIFIED && attempt < MAX_RETRIES) {
+        /* An article unknown to a revision read less than refresh_ms ago
+         * may have been committed since: look at the newest once. */
+        if ((st == KQ_ERR_MODIFIED || (st == KQ_ERR_NOT_FOUND && attempt == 0)) &&
+            attempt < MAX_RETRIES) {
             clear_hits(out);
             continue;
         }
@@ -1826,6 +1834,8 @@ kq_status search_article_json(search_engine *e, const char *id, char **json)
     kq_status st = refresh(e, 0);
     if (st == KQ_OK)
         st = index_get_data(e->index, term, &data, &len, NULL);
+    if (st == KQ_ERR_NOT_FOUND && (st = refresh(e, 1)) == KQ_OK)
+        st = index_get_data(e->index, term, &data, &len, NULL); /* committed since? */
     if (st != KQ_OK) {
         if (st != KQ_ERR_NOT_FOUND)
             set_error(e, "%s", index_last_error(e->index));

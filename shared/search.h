@@ -29,7 +29,10 @@ void search_close(search_engine *e);
  * (a few system calls).  With ms > 0, a call made less than ms milliseconds
  * after the last look keeps the revision it has: a server asking many
  * times a second sees a commit within ms.  A search that finds its revision
- * replaced during the call still opens the new one and runs again. */
+ * replaced during the call still opens the new one and runs again, and an
+ * article id unknown to the revision kept (search_article_json,
+ * search_related, duplicates_of) is looked for again in the newest one, so
+ * an article found by one engine is never missing from another. */
 void search_set_refresh_interval(search_engine *e, unsigned ms);
 
 /* Opens the latest committed revision now.  search_get_status always does. */
