@@ -73,7 +73,7 @@ void cache_free(cache *c)
     free(c);
 }
 
-char *cache_get(cache *c, const char *key, uint64_t revision, size_t *len)
+static char *lookup(cache *c, const char *key, uint64_t revision, size_t *len, int count_miss)
 {
     uint64_t h = hash_key(key);
     size_t i = (size_t)h & c->mask;
@@ -93,8 +93,19 @@ char *cache_get(cache *c, const char *key, uint64_t revision, size_t *len)
         }
     }
     pthread_mutex_unlock(&c->locks[i % CACHE_STRIPES]);
-    atomic_fetch_add(copy ? &c->hits : &c->misses, 1);
+    if (copy || count_miss)
+        atomic_fetch_add(copy ? &c->hits : &c->misses, 1);
     return copy;
+}
+
+char *cache_get(cache *c, const char *key, uint64_t revision, size_t *len)
+{
+    return lookup(c, key, revision, len, 1);
+}
+
+char *cache_peek(cache *c, const char *key, uint64_t revision, size_t *len)
+{
+    return lookup(c, key, revision, len, 0);
 }
 
 void cache_put(cache *c, const char *key, uint64_t revision, const char *body, size_t len)

@@ -29,6 +29,10 @@ void cache_free(cache *c);
  * NULL on a miss. */
 char *cache_get(cache *c, const char *key, uint64_t revision, size_t *len);
 
+/* cache_get for a first look whose miss is followed by a cache_get: a miss
+ * is not counted. */
+char *cache_peek(cache *c, const char *key, uint64_t revision, size_t *len);
+
 /* Keeps a copy of body under key and revision (silently not, when too big
  * or out of memory: a cache may forget). */
 void cache_put(cache *c, const char *key, uint64_t revision, const char *body, size_t len);

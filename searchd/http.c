@@ -3,6 +3,7 @@
 
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,13 @@ struct http_server {
     endpoint_metrics *metrics; /* cfg.n_routes + 1 entries; the last is "other" */
     atomic_ulong aborted;      /* requests whose connection failed before the reply was sent */
     atomic_long in_flight;     /* requests dispatched and not yet completed */
+    /* The workers and their queue of suspended requests (see http.h). */
+    pthread_t *workers;
+    unsigned n_workers;
+    pthread_mutex_t lock;
+    pthread_cond_t queued;
+    http_request *head, *tail; /* linked by next */
+    int stopping;              /* under lock: workers leave once the queue is empty */
 };
 
 struct http_request {
@@ -52,6 +60,9 @@ struct http_request {
     int seen;                 /* the access handler was called once (headers read) */
     int dispatched;           /* the route's handler was called */
     const char *allow_origin; /* the request's Origin when CORS allows it, else NULL */
+    int on_worker;            /* handled by a worker: the reply waits in `pending` */
+    struct MHD_Response *pending; /* a worker's reply, queued once the connection resumes */
+    http_request *next;           /* in the workers' queue */
     struct {
         const char *name, *value;
     } headers[HTTP_MAX_HEADERS];
@@ -136,6 +147,12 @@ static void reply(http_request *req, unsigned status, enum http_kind kind, const
     }
     for (size_t i = 0; i < req->n_headers; i++)
         MHD_add_response_header(resp, req->headers[i].name, req->headers[i].value);
+    if (req->on_worker) {
+        /* Off the connection's thread: libmicrohttpd takes it on resuming. */
+        req->pending = resp;
+        req->status = status;
+        return;
+    }
     if (MHD_queue_response(req->conn, status, resp) == MHD_YES)
         req->status = status;
     MHD_destroy_response(resp);
@@ -221,13 +238,15 @@ static void note_origin(http_request *req)
     }
 }
 
-static void dispatch(http_request *req)
+/* The route of a request after the checks every route shares, or NULL
+ * when they already replied (404, 405, 414, OPTIONS, bad parameters). */
+static const http_route *route_of(http_request *req)
 {
     http_server *s = req->server;
     if (req->uri_bytes > HTTP_MAX_URI_BYTES) {
         http_reply_error(req, MHD_HTTP_URI_TOO_LONG, "uri_too_long",
                          "the request URL is longer than 4096 bytes");
-        return;
+        return NULL;
     }
     for (size_t i = 0; i < s->cfg.n_routes; i++) {
         if (route_matches(&s->cfg.routes[i], req->path)) {
@@ -238,7 +257,7 @@ static void dispatch(http_request *req)
     if (req->route < 0) {
         http_reply_error(req, MHD_HTTP_NOT_FOUND, "not_found",
                          "no such page; try /?q=… or /api/search?q=…");
-        return;
+        return NULL;
     }
     const http_route *route = &s->cfg.routes[req->route];
     if (route->cors)
@@ -253,28 +272,71 @@ static void dispatch(http_request *req)
             http_request_add_header(req, "Access-Control-Max-Age", "600");
         }
         http_reply(req, MHD_HTTP_NO_CONTENT, HTTP_KIND_API, "text/plain; charset=utf-8", "", 0);
-        return;
+        return NULL;
     }
     if (!is_get) {
         http_request_add_header(req, MHD_HTTP_HEADER_ALLOW, allow_methods);
         http_reply_error(req, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
                          "this resource only answers GET and HEAD");
-        return;
+        return NULL;
     }
     if (!render_utf8_valid(req->path, strlen(req->path))) {
         http_reply_error(req, MHD_HTTP_BAD_REQUEST, "bad_parameter", "the path is not valid UTF-8");
-        return;
+        return NULL;
     }
     struct param_check pc = {{0}, 0};
     MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, check_param, &pc);
     if (pc.bad) {
         http_reply_error(req, MHD_HTTP_BAD_REQUEST, "bad_parameter", pc.message);
-        return;
+        return NULL;
     }
-    route->handler(req, s->cfg.app);
+    return route;
+}
+
+static void run_handler(http_request *req, const http_route *route)
+{
+    route->handler(req, req->server->cfg.app);
     if (req->status == 0)
         http_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
                          "the handler sent no reply");
+}
+
+/* A worker: takes the oldest suspended request, runs its handler and hands
+ * the connection back to libmicrohttpd (which may free the request at once:
+ * it is not touched after).  Leaves when stopping and the queue is empty. */
+static void *worker_main(void *arg)
+{
+    http_server *s = arg;
+    for (;;) {
+        pthread_mutex_lock(&s->lock);
+        while (!s->head && !s->stopping)
+            pthread_cond_wait(&s->queued, &s->lock);
+        http_request *req = s->head;
+        if (req) {
+            s->head = req->next;
+            if (!s->head)
+                s->tail = NULL;
+        }
+        pthread_mutex_unlock(&s->lock);
+        if (!req)
+            return NULL;
+        struct MHD_Connection *conn = req->conn;
+        run_handler(req, &s->cfg.routes[req->route]);
+        MHD_resume_connection(conn);
+    }
+}
+
+static void enqueue(http_server *s, http_request *req)
+{
+    req->next = NULL;
+    pthread_mutex_lock(&s->lock);
+    if (s->tail)
+        s->tail->next = req;
+    else
+        s->head = req;
+    s->tail = req;
+    pthread_cond_signal(&s->queued);
+    pthread_mutex_unlock(&s->lock);
 }
 
 /* Called by libmicrohttpd once per request as soon as the request line is
@@ -313,14 +375,31 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (req->dispatched)
-        return MHD_YES;
+    if (req->dispatched) {
+        if (!req->pending)
+            return MHD_YES;
+        /* Resumed: the worker's reply. */
+        struct MHD_Response *resp = req->pending;
+        req->pending = NULL;
+        enum MHD_Result queued = MHD_queue_response(conn, req->status, resp);
+        MHD_destroy_response(resp);
+        if (queued != MHD_YES)
+            req->status = 0;
+        return queued;
+    }
     req->dispatched = 1;
     req->conn = conn;
     req->method = method;
     req->path = url;
-    atomic_fetch_add(&req->server->in_flight, 1);
-    dispatch(req);
+    http_server *s = req->server;
+    atomic_fetch_add(&s->in_flight, 1);
+    const http_route *route = route_of(req);
+    if (route && !(route->quick && route->quick(req, s->cfg.app))) {
+        req->on_worker = 1;
+        MHD_suspend_connection(conn);
+        enqueue(s, req);
+        return MHD_YES;
+    }
     return req->status != 0 ? MHD_YES : MHD_NO;
 }
 
@@ -374,6 +453,8 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
         return;
     *con_cls = NULL;
     double seconds = seconds_since(&req->start);
+    if (req->pending) /* the connection closed before the worker's reply went out */
+        MHD_destroy_response(req->pending);
     if (req->dispatched) {
         size_t ep = req->route >= 0 ? (size_t)req->route : s->cfg.n_routes;
         endpoint_metrics *m = &s->metrics[ep];
@@ -502,6 +583,22 @@ static int parse_listen(const char *listen, struct sockaddr_storage *addr, sockl
     return 0;
 }
 
+/* Lets the workers finish the queue, joins them and frees what they share. */
+static void stop_workers(http_server *s)
+{
+    pthread_mutex_lock(&s->lock);
+    s->stopping = 1;
+    pthread_cond_broadcast(&s->queued);
+    pthread_mutex_unlock(&s->lock);
+    for (unsigned i = 0; i < s->n_workers; i++)
+        pthread_join(s->workers[i], NULL);
+    free(s->workers);
+    s->workers = NULL;
+    s->n_workers = 0;
+    pthread_cond_destroy(&s->queued);
+    pthread_mutex_destroy(&s->lock);
+}
+
 http_server *http_server_start(const http_config *cfg, char *err, size_t err_size)
 {
     http_server *s = NULL;
@@ -516,12 +613,23 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t err_siz
     s = calloc(1, sizeof *s);
     if (!s)
         goto nomem;
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->queued, NULL);
     s->cfg = *cfg;
     s->metrics = calloc(cfg->n_routes + 1, sizeof *s->metrics);
     if (!s->metrics)
         goto nomem;
+    s->workers = calloc(cfg->threads, sizeof *s->workers);
+    if (!s->workers)
+        goto nomem;
+    for (; s->n_workers < cfg->threads; s->n_workers++) {
+        if (pthread_create(&s->workers[s->n_workers], NULL, worker_main, s) != 0) {
+            snprintf(err, err_size, "cannot start the worker threads");
+            goto fail;
+        }
+    }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
-                     MHD_USE_ITC | MHD_USE_TURBO;
+                     MHD_USE_ITC | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_SOCK_ADDR,
@@ -543,6 +651,7 @@ nomem:
     snprintf(err, err_size, "out of memory");
 fail:
     if (s) {
+        stop_workers(s);
         free(s->metrics);
         free(s);
     }
@@ -564,6 +673,9 @@ void http_server_stop(http_server *s)
         struct timespec ten_ms = {0, 10 * 1000 * 1000};
         nanosleep(&ten_ms, NULL);
     }
+    /* Every queued request is answered and its connection resumed before
+     * libmicrohttpd stops (it refuses to stop with suspended connections). */
+    stop_workers(s);
     MHD_stop_daemon(s->daemon);
     if (listen_fd != MHD_INVALID_SOCKET)
         close(listen_fd);

@@ -7,14 +7,20 @@
 #include <stdint.h>
 #include "render.h"
 
-/* The server runs libmicrohttpd with its internal polling thread and a pool
- * of worker threads.  Each request is handled entirely on one worker thread,
- * so a handler may use per-thread state (searchd gives each worker its own
- * search engine).  The access handler only dispatches: it matches the path
- * and method against the route table, validates what every route shares
- * (URL length, UTF-8 parameters), then calls the route's handler, which
- * replies exactly once with http_reply, http_reply_owned or
- * http_reply_error. */
+/* The server runs libmicrohttpd with a pool of `threads` connection
+ * threads, which read requests and send replies, and as many worker
+ * threads, which run the handlers.  The connection thread of a request
+ * matches its path and method against the route table and validates what
+ * every route shares (URL length, UTF-8 parameters); a route's `quick`
+ * function may then answer at once (a cached reply, a static file);
+ * otherwise the connection is suspended and the request waits in one queue,
+ * first come first served, for the first free worker, which calls the
+ * route's handler and hands the reply back to the connection thread.  So
+ * the workers share the load whatever connections the requests came on (a
+ * reverse proxy may keep few connections, which libmicrohttpd would pin to
+ * few threads), and each worker may keep per-thread state (searchd gives
+ * each its own search engine).  Handlers reply exactly once with
+ * http_reply, http_reply_owned or http_reply_error. */
 
 typedef struct http_server http_server;
 typedef struct http_request http_request;
@@ -22,17 +28,22 @@ typedef struct http_request http_request;
 /* Every handler has this signature; `app` is http_config.app. */
 typedef void (*http_handler)(http_request *req, void *app);
 
+/* A route's quick answer, on the connection thread: 1 when it replied, 0
+ * to leave the request to a worker (the handler). */
+typedef int (*http_quick)(http_request *req, void *app);
+
 typedef struct http_route {
     const char *name;     /* the endpoint label of metrics and logs, e.g. "api_search" */
     const char *path;     /* the exact path, or with prefix set the start of the path */
     int prefix;           /* 1: the route matches every path starting with `path` */
     int cors;             /* 1: allowed origins may call it from their pages */
-    http_handler handler; /* answers GET; HEAD is answered the same without a body */
+    http_handler handler; /* answers GET on a worker; HEAD is answered the same without a body */
+    http_quick quick;     /* NULL, or answers what it can without waiting for a worker */
 } http_route;
 
 typedef struct http_config {
     const char *listen;               /* "HOST:PORT", "[IPV6]:PORT"; port 0 picks a free one */
-    unsigned threads;                 /* worker threads, >= 1 */
+    unsigned threads;                 /* connection threads, and as many workers; >= 1 */
     const char *const *allow_origins; /* origins allowed by CORS, e.g. "https://www.example.fr" */
     size_t n_allow_origins;
     const http_route *routes;

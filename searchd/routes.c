@@ -498,6 +498,29 @@ static void reply_result_json(routes_app *app, http_request *req, search_engine 
     http_reply_owned(req, 200, HTTP_KIND_API, "application/json", json, json ? strlen(json) : 0);
 }
 
+/* A search's cached reply, answered on the connection thread while the
+ * cache tag is fresh (checked less than REVISION_CHECK_MS ago); otherwise,
+ * and on a miss or a bad request, the worker's handle_api_search answers. */
+static int quick_api_search(http_request *req, void *ctx)
+{
+    routes_app *app = ctx;
+    search_params sp;
+    char err[512];
+    size_t len = 0;
+    if (monotonic_ms() - atomic_load(&app->revision_at_ms) >= REVISION_CHECK_MS ||
+        parse_search_params(req, 0, &sp, err, sizeof err) != 0 ||
+        (!*sp.query && !sp.req.duplicates_of))
+        return 0;
+    char *key = search_cache_key(&sp);
+    char *hit = key ? cache_peek(app->replies, key, atomic_load(&app->revision_tag), &len) : NULL;
+    free(key);
+    if (!hit)
+        return 0;
+    http_request_add_header(req, "X-Kiosque-Cache", "hit");
+    http_reply_owned(req, 200, HTTP_KIND_API, "application/json", hit, len);
+    return 1;
+}
+
 static void handle_api_search(http_request *req, void *ctx)
 {
     routes_app *app = ctx;
@@ -839,15 +862,21 @@ static void handle_static(http_request *req, void *ctx)
     http_reply_error(req, 404, "not_found", "no such static file");
 }
 
+static int quick_static(http_request *req, void *ctx)
+{
+    handle_static(req, ctx);
+    return 1;
+}
+
 static const http_route route_table[] = {
-    {"page", "/", 0, 0, handle_page},
-    {"api_search", "/api/search", 0, 1, handle_api_search},
-    {"api_suggest", "/api/suggest", 0, 1, handle_api_suggest},
-    {"api_article", ARTICLES_PREFIX, 1, 1, handle_api_article},
-    {"api_related", RELATED_PREFIX, 1, 1, handle_api_related},
-    {"healthz", "/healthz", 0, 0, handle_healthz},
-    {"metrics", "/metrics", 0, 0, handle_metrics},
-    {"static", "/static/", 1, 1, handle_static},
+    {"page", "/", 0, 0, handle_page, NULL},
+    {"api_search", "/api/search", 0, 1, handle_api_search, quick_api_search},
+    {"api_suggest", "/api/suggest", 0, 1, handle_api_suggest, NULL},
+    {"api_article", ARTICLES_PREFIX, 1, 1, handle_api_article, NULL},
+    {"api_related", RELATED_PREFIX, 1, 1, handle_api_related, NULL},
+    {"healthz", "/healthz", 0, 0, handle_healthz, NULL},
+    {"metrics", "/metrics", 0, 0, handle_metrics, NULL},
+    {"static", "/static/", 1, 1, handle_static, quick_static},
 };
 
 const http_route *routes_table(size_t *n_routes)
