@@ -326,10 +326,19 @@ static void *worker_main(void *arg)
     }
 }
 
-static void enqueue(http_server *s, http_request *req)
+/* Suspends the request's connection and queues it for the workers; 0 when
+ * the server is stopping (the workers may be gone: a request suspended then
+ * would never be resumed). */
+static int enqueue(http_server *s, http_request *req)
 {
-    req->next = NULL;
     pthread_mutex_lock(&s->lock);
+    if (s->stopping) {
+        pthread_mutex_unlock(&s->lock);
+        return 0;
+    }
+    req->on_worker = 1;
+    req->next = NULL;
+    MHD_suspend_connection(req->conn);
     if (s->tail)
         s->tail->next = req;
     else
@@ -337,6 +346,7 @@ static void enqueue(http_server *s, http_request *req)
     s->tail = req;
     pthread_cond_signal(&s->queued);
     pthread_mutex_unlock(&s->lock);
+    return 1;
 }
 
 /* Called by libmicrohttpd once per request as soon as the request line is
@@ -395,10 +405,10 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     atomic_fetch_add(&s->in_flight, 1);
     const http_route *route = route_of(req);
     if (route && !(route->quick && route->quick(req, s->cfg.app))) {
-        req->on_worker = 1;
-        MHD_suspend_connection(conn);
-        enqueue(s, req);
-        return MHD_YES;
+        if (enqueue(s, req))
+            return MHD_YES;
+        http_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "stopping",
+                         "the server is shutting down");
     }
     return req->status != 0 ? MHD_YES : MHD_NO;
 }
