@@ -88,9 +88,32 @@ static void test_eviction(void)
     cache_free(c);
 }
 
+/* A peek (searchd's first look, on the connection thread) counts its hits
+ * but not its misses: the worker's cache_get after it counts the miss once. */
+static void test_peek(void)
+{
+    cache *c = cache_new(64, 100);
+    CHECK(c != NULL);
+    size_t len = 0;
+    CHECK(cache_peek(c, "search|gare", 7, &len) == NULL);
+    CHECK(cache_get(c, "search|gare", 7, &len) == NULL);
+    cache_put(c, "search|gare", 7, "{}", 2);
+    char *got = cache_peek(c, "search|gare", 7, &len);
+    CHECK_STR(got, "{}");
+    CHECK(len == 2);
+    free(got);
+    CHECK(cache_peek(c, "search|gare", 8, &len) == NULL);
+    uint64_t hits, misses;
+    cache_stats(c, &hits, &misses);
+    CHECK(hits == 1);
+    CHECK(misses == 1);
+    cache_free(c);
+}
+
 int main(void)
 {
     test_basic();
+    test_peek();
     test_popular_keys_stay();
     test_eviction();
     return harness_exit("test_searchd_cache");
