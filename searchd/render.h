@@ -1,45 +1,18 @@
-/* render: the text searchd sends — a growable buffer, HTML and URL escaping, French dates and
+/* render: the text searchd sends — HTML and URL escaping, French dates and
  * numbers, and the search page. */
 #ifndef KIOSQUE_RENDER_H
 #define KIOSQUE_RENDER_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include "render_buf.h"
 #include "search.h"
 
-/* A growable byte buffer with a sticky error, in the spirit of git's strbuf
- * and FTS5's builders: a chain of appends needs one check at the end.  The
- * struct is transparent so it can live on the stack; start it with
- * RENDER_BUF_INIT or render_buf_init.  data is always NUL-terminated once
- * anything has been appended. */
-typedef struct render_buf {
-    char *data;
-    size_t len; /* bytes used, excluding the terminating NUL */
-    size_t cap; /* bytes allocated */
-    int failed; /* set when an allocation failed; every later append is a no-op */
-} render_buf;
-
-#define RENDER_BUF_INIT                                                                            \
-    {                                                                                              \
-        NULL, 0, 0, 0                                                                              \
-    }
-
-void render_buf_init(render_buf *b);
-/* Frees the buffer's memory and resets it; the struct itself is the caller's. */
-void render_buf_free(render_buf *b);
-
-void render_buf_add(render_buf *b, const char *s, size_t len);
-void render_buf_puts(render_buf *b, const char *s);
-void render_buf_printf(render_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s with & < > " ' replaced by entities: safe in text and in quoted attributes. */
 void render_buf_add_html(render_buf *b, const char *s);
 /* Appends s percent-encoded for a URL query component (RFC 3986 unreserved kept, space as %20). */
 void render_buf_add_url(render_buf *b, const char *s);
 
-/* Hands over the buffer's contents: returns NULL when an append failed (and
- * frees what was built).  The caller owns the returned string and frees it
- * with free(); *len (if not NULL) receives its length.  The buffer is reset. */
-char *render_buf_release(render_buf *b, size_t *len);
 
 /* 1 when the len bytes at s are well-formed UTF-8 (no overlong forms, no
  * surrogates, nothing above U+10FFFF) and hold no NUL byte; else 0. */

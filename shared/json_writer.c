@@ -10,56 +10,27 @@
 
 void jw_init(json_writer *w)
 {
-    memset(w, 0, sizeof *w);
+    render_buf_init(&w->out);
 }
 
 char *jw_finish(json_writer *w, size_t *len)
 {
-    char *out = w->failed ? NULL : w->buf;
-    if (w->failed)
-        free(w->buf);
-    else if (!out && (out = malloc(1)) != NULL)
-        *out = '\0'; /* nothing written */
-    if (len)
-        *len = out ? w->len : 0;
-    jw_init(w);
-    return out;
-}
-
-/* Room for n more bytes and the final NUL; 0 when memory ran out. */
-static int reserve(json_writer *w, size_t n)
-{
-    if (w->failed)
-        return 0;
-    if (w->len + n + 1 <= w->cap)
-        return 1;
-    size_t cap = w->cap ? w->cap : 1024;
-    while (cap < w->len + n + 1)
-        cap *= 2;
-    char *grown = realloc(w->buf, cap);
-    if (!grown) {
-        w->failed = 1;
-        return 0;
-    }
-    w->buf = grown;
-    w->cap = cap;
-    return 1;
+    char *text = render_buf_release(&w->out, len);
+    if (!text && len)
+        *len = 0;
+    return text;
 }
 
 static void put(json_writer *w, const char *s, size_t n)
 {
-    if (!reserve(w, n))
-        return;
-    memcpy(w->buf + w->len, s, n);
-    w->len += n;
-    w->buf[w->len] = '\0';
+    render_buf_add(&w->out, s, n);
 }
 
 /* A comma before a key or a value that follows another in its container. */
 static void separate(json_writer *w)
 {
-    if (w->len > 0 && !w->failed) {
-        char last = w->buf[w->len - 1];
+    if (w->out.len > 0 && !w->out.failed) {
+        char last = w->out.data[w->out.len - 1];
         if (last != '{' && last != '[' && last != ':')
             put(w, ",", 1);
     }
@@ -92,7 +63,7 @@ static void quoted(json_writer *w, const char *text, size_t n)
     const unsigned char *s = (const unsigned char *)text;
     put(w, "\"", 1);
     size_t i = 0;
-    while (i < n && !w->failed) {
+    while (i < n && !w->out.failed) {
         size_t run = plain_run(s + i, n - i);
         if (run) {
             put(w, text + i, run);

@@ -26,10 +26,10 @@
 
 #include <stddef.h>
 
+#include "render_buf.h"
+
 typedef struct json_writer {
-    char *buf;
-    size_t len, cap;
-    int failed; /* out of memory: the rest is not written */
+    render_buf out; /* out.failed: memory ran out, the rest is not written */
 } json_writer;
 
 void jw_init(json_writer *w);

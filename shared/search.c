@@ -1426,7 +1426,7 @@ char *search_result_to_json(const search_result *r)
         }
         char *snippet = search_snippet_html(h);
         if (!snippet)
-            w.failed = 1;
+            w.out.failed = 1; /* out of memory: no reply rather than a wrong one */
         jw_key(&w, "snippet");
         jw_string(&w, snippet ? snippet : "");
         free(snippet);
