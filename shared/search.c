@@ -54,6 +54,7 @@ struct search_engine {
     char freshness_day[16];
     double freshness_half_life;
     unsigned refresh_ms;   /* search_set_refresh_interval */
+    int debug_query;       /* KQ_DEBUG_QUERY set: each Xapian query goes to stderr (ranking work) */
     double refreshed_at;   /* now_ms() of the last look for a new revision; 0 never */
     char error[1024];
 };
@@ -125,6 +126,7 @@ search_engine *search_open(const char *db_dir, kq_status *status, char *err, siz
         snprintf(err, err_size, "cannot create the French analyzer");
         goto fail;
     }
+    e->debug_query = getenv("KQ_DEBUG_QUERY") != NULL;
     e->reader = document_reader_new();
     if (!e->reader) {
         *status = KQ_ERR_NOMEM;
@@ -1244,7 +1246,7 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
             st = KQ_ERR_NOMEM;
             goto out;
         }
-        if (getenv("KQ_DEBUG_QUERY")) { /* the Xapian query, for whoever tunes ranking */
+        if (e->debug_query) {
             char *d = index_query_describe(q);
             fprintf(stderr, "query: %s\n", d ? d : "?");
             free(d);
