@@ -469,11 +469,15 @@ static char *article_title(search_engine *e, const char *id, kq_status *st)
 }
 
 /* Replies with the JSON cached under key (when not NULL) for index revision
- * tag; returns 1 when it did, 0 on a miss. */
-static int reply_cached_json(routes_app *app, http_request *req, const char *key, uint64_t tag)
+ * tag; returns 1 when it did, 0 on a miss.  A first look (`peek`) leaves
+ * the miss to be counted by the look that follows it. */
+static int reply_cached_json(routes_app *app, http_request *req, const char *key, uint64_t tag,
+                             int peek)
 {
     size_t len = 0;
-    char *hit = key ? cache_get(app->replies, key, tag, &len) : NULL;
+    char *hit = !key   ? NULL
+                : peek ? cache_peek(app->replies, key, tag, &len)
+                       : cache_get(app->replies, key, tag, &len);
     if (!hit)
         return 0;
     http_request_add_header(req, "X-Kiosque-Cache", "hit");
@@ -506,19 +510,14 @@ static int quick_api_search(http_request *req, void *ctx)
     routes_app *app = ctx;
     search_params sp;
     char err[512];
-    size_t len = 0;
     if (monotonic_ms() - atomic_load(&app->revision_at_ms) >= REVISION_CHECK_MS ||
         parse_search_params(req, 0, &sp, err, sizeof err) != 0 ||
         (!*sp.query && !sp.req.duplicates_of))
         return 0;
     char *key = search_cache_key(&sp);
-    char *hit = key ? cache_peek(app->replies, key, atomic_load(&app->revision_tag), &len) : NULL;
+    int done = reply_cached_json(app, req, key, atomic_load(&app->revision_tag), 1);
     free(key);
-    if (!hit)
-        return 0;
-    http_request_add_header(req, "X-Kiosque-Cache", "hit");
-    http_reply_owned(req, 200, HTTP_KIND_API, "application/json", hit, len);
-    return 1;
+    return done;
 }
 
 static void handle_api_search(http_request *req, void *ctx)
@@ -543,7 +542,7 @@ static void handle_api_search(http_request *req, void *ctx)
     }
     uint64_t tag = current_tag(app, e);
     key = search_cache_key(&sp);
-    if (reply_cached_json(app, req, key, tag))
+    if (reply_cached_json(app, req, key, tag, 0))
         goto out;
     kq_status st = search_run(e, &sp.req, &result);
     if (st != KQ_OK && unknown_article(e, st, sp.req.duplicates_of)) {
@@ -769,7 +768,7 @@ static void handle_api_related(http_request *req, void *ctx)
     render_buf kb = RENDER_BUF_INIT;
     render_buf_printf(&kb, "related|%u|%s", limit, id);
     key = render_buf_release(&kb, NULL);
-    if (reply_cached_json(app, req, key, tag))
+    if (reply_cached_json(app, req, key, tag, 0))
         goto out;
     kq_status st = search_related(e, id, limit, &result);
     if (st != KQ_OK && unknown_article(e, st, id)) {
