@@ -864,6 +864,21 @@ extern "C" index_query *index_query_wildcard(const char *prefix, unsigned max_ex
  * by docid, shared by the copies Xapian makes for each search: the plain
  * source reads the value stream at each match, about 3,000 instructions (a
  * chunk decoded from its start), where the table costs a load. */
+/* The identity of the revision a database reads, for tables read once per
+ * revision: false when it has none (several databases searched as one, or a
+ * backend without revisions). */
+static bool revision_of(const Xapian::Database &database, std::string &uuid,
+                        Xapian::rev &revision)
+{
+    try {
+        uuid = database.get_uuid();
+        revision = database.get_revision(); /* throws unless one database */
+        return true;
+    } catch (const Xapian::Error &) {
+        return false;
+    }
+}
+
 class TableMapSource : public Xapian::ValueMapPostingSource {
   public:
     struct Table {
@@ -907,15 +922,7 @@ class TableMapSource : public Xapian::ValueMapPostingSource {
         table_ = nullptr;
         std::string uuid;
         Xapian::rev revision;
-        try {
-            uuid = database.get_uuid();
-            revision = database.get_revision(); /* throws unless one local database */
-        } catch (const Xapian::Error &) {
-            fill_inherited_map();
-            Xapian::ValueMapPostingSource::init(database);
-            return;
-        }
-        if (map_->size() + 1 >= 0xFFFF) {
+        if (!revision_of(database, uuid, revision) || map_->size() + 1 >= 0xFFFF) {
             fill_inherited_map();
             Xapian::ValueMapPostingSource::init(database);
             return;
@@ -1149,14 +1156,8 @@ static const std::vector<uint64_t> *collapse_keys(index_db *db, Xapian::valueno 
         return nullptr;
     std::string uuid;
     Xapian::rev revision;
-    try {
-        uuid = db->db->get_uuid();
-        revision = db->db->get_revision(); /* throws unless one database */
-    } catch (const Xapian::InvalidOperationError &) {
+    if (!revision_of(*db->db, uuid, revision))
         return nullptr;
-    } catch (const Xapian::UnimplementedError &) {
-        return nullptr;
-    }
     CollapseKeys &k = db->collapse;
     if (k.slot == slot && k.revision == revision && k.uuid == uuid)
         return &k.of;
