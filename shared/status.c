@@ -33,6 +33,25 @@ void status_message(char *err, size_t err_size, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err, err_size, fmt, ap);
+    int full = vsnprintf(err, err_size, fmt, ap);
     va_end(ap);
+    /* One line: messages quote input (jansson quotes the text near an
+     * error), and a newline or escape there would break "file:line: message"
+     * reports and terminals. */
+    size_t n = 0;
+    for (; err[n]; n++)
+        if ((unsigned char)err[n] < 0x20 || err[n] == 0x7f)
+            err[n] = ' ';
+    /* Truncation must not leave half a UTF-8 sequence at the end. */
+    if (full >= 0 && (size_t)full >= err_size) {
+        size_t lead = n;
+        while (lead > 0 && ((unsigned char)err[lead - 1] & 0xC0) == 0x80)
+            lead--;
+        if (lead > 0 && (unsigned char)err[lead - 1] >= 0xC0) {
+            unsigned c = (unsigned char)err[lead - 1];
+            size_t want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+            if (n - (lead - 1) < want)
+                err[lead - 1] = 0;
+        }
+    }
 }

@@ -30,7 +30,9 @@ const char *status_to_string(kq_status status);
 
 /* Writes a printf-style message into err (err_size bytes, truncated); does
  * nothing when err is NULL or err_size is 0.  For functions that report the
- * detail of a failure into a caller's buffer. */
+ * detail of a failure into a caller's buffer.  The message is one line:
+ * control characters become spaces, and truncation never leaves half a
+ * UTF-8 sequence. */
 void status_message(char *err, size_t err_size, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))

@@ -227,6 +227,8 @@ static void test_rejects(void)
         {"{\"identifier\":\"x\",\"headline\":\"a\\u0000b\"}", 0, "invalid JSON"},
         {"{\"identifier\":\"x\",\"headline\":\"\\ud800\"}", 0, "invalid JSON"},
         {too_long_id, 0, "identifier longer than 256 bytes"},
+        /* jansson quotes the text near the error, here a raw newline (found by fuzz_article). */
+        {"{\"identifier\":\"x\",\n\"headline\":\"a \\\n\"}", 0, "invalid escape near '\"a \\ '"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         article a = {0};
