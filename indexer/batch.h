@@ -37,6 +37,20 @@ typedef struct batch_counts {
  * owns the batch and frees it with batch_close. */
 batch *batch_open(const char *db_dir, kq_status *status, char *err, size_t err_size);
 
+/* A batch whose inputs weigh at least min_bytes (a gzip file counts three
+ * times its size) is built on `jobs` threads, when jobs is at least 2: its
+ * new and changed articles are indexed into parts by block of consecutive
+ * document ids, and the parts are merged at commit, copied into the index
+ * when they are small next to it, else compacted with it into a new index
+ * directory that readers switch to atomically (shards.h, dbpath.h).  The
+ * outcome is the same index; only the speed differs.  Call it before
+ * adding; by default a batch uses one thread. */
+void batch_set_jobs(batch *b, unsigned jobs, uint64_t min_bytes);
+
+/* Inputs from which `indexer` builds on several threads by default: about
+ * 2,500 articles. */
+#define BATCH_SHARD_MIN_BYTES (8u << 20)
+
 /* Adds or replaces every article of one input: an export (see article.h for
  * formats; "-" is standard input), a published page (.html or .htm, see
  * html.h), or a directory, whose .jsonl, .jsonl.gz, .json, .json.gz,

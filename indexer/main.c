@@ -27,7 +27,7 @@ enum mode { MODE_ADD, MODE_SYNC, MODE_DELETE };
 
 static void usage(FILE *f)
 {
-    fputs("usage: indexer [--db PATH] [--quiet] COMMAND ...\n"
+    fputs("usage: indexer [--db PATH] [--quiet] [--jobs N] COMMAND ...\n"
           "\n"
           "commands:\n"
           "  add FILE|DIR|- ...   add new and changed articles (.jsonl, .jsonl.gz, .json,\n"
@@ -43,6 +43,8 @@ static void usage(FILE *f)
           "  check [--no-repair]  verify the index and the store against each other, repair\n"
           "  stats                articles, terms, index size, last update\n"
           "\n"
+          "--jobs N: threads that index a large batch (8 MB of input or more), each\n"
+          "part of it into its own index, merged at the end; default: one per core.\n"
           "The database is --db PATH, else $KIOSQUE_DB, else ~/.local/share/kiosque.\n"
           "Exit status: 0 all went in, 1 some lines were rejected (or a sync kept\n"
           "articles), 2 failure, 3 another indexer holds the database.  check: 0\n"
@@ -95,7 +97,17 @@ static void print_summary(const batch_counts *c, enum mode mode)
     }
 }
 
-static int run_batch(const char *db, int argc, char **argv, enum mode mode, int quiet)
+/* The threads of a sharded build, and from what input size (tests lower it
+ * with KIOSQUE_SHARD_MIN_BYTES). */
+static void set_jobs(batch *b, unsigned jobs)
+{
+    const char *env = getenv("KIOSQUE_SHARD_MIN_BYTES");
+    uint64_t min_bytes = env && *env ? strtoull(env, NULL, 10) : BATCH_SHARD_MIN_BYTES;
+    batch_set_jobs(b, jobs, min_bytes);
+}
+
+static int run_batch(const char *db, int argc, char **argv, enum mode mode, int quiet,
+                     unsigned jobs)
 {
     char err[1024];
     kq_status st;
@@ -115,6 +127,7 @@ static int run_batch(const char *db, int argc, char **argv, enum mode mode, int 
         fprintf(stderr, "indexer: %s\n", err);
         return exit_for(st);
     }
+    set_jobs(b, jobs);
     for (int i = 0; i < argc; i++) {
         if (mode == MODE_DELETE) {
             st = batch_delete(b, argv[i]);
@@ -265,6 +278,8 @@ int main(int argc, char **argv)
     const char *db_arg = NULL;
     char db[PATH_MAX];
     int quiet = 0, i = 1;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned jobs = cores < 1 ? 1 : cores > 8 ? 8 : (unsigned)cores;
 
     for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
         if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
@@ -273,6 +288,17 @@ int main(int argc, char **argv)
             db_arg = argv[i] + 5;
         else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
             quiet = 1;
+        else if ((strcmp(argv[i], "--jobs") == 0 && i + 1 < argc) ||
+                 strncmp(argv[i], "--jobs=", 7) == 0) {
+            const char *v = argv[i][6] == '=' ? argv[i] + 7 : argv[++i];
+            char *end;
+            unsigned long n = strtoul(v, &end, 10);
+            if (!*v || *end || n < 1 || n > 64) {
+                fprintf(stderr, "indexer: --jobs must be a number from 1 to 64, not \"%s\"\n", v);
+                return EXIT_FAILED;
+            }
+            jobs = (unsigned)n;
+        }
         else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             return EXIT_OK;
@@ -292,11 +318,11 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[i++];
     if (strcmp(cmd, "add") == 0)
-        return run_batch(db, argc - i, argv + i, MODE_ADD, quiet);
+        return run_batch(db, argc - i, argv + i, MODE_ADD, quiet, jobs);
     if (strcmp(cmd, "sync") == 0)
-        return run_batch(db, argc - i, argv + i, MODE_SYNC, quiet);
+        return run_batch(db, argc - i, argv + i, MODE_SYNC, quiet, jobs);
     if (strcmp(cmd, "delete") == 0)
-        return run_batch(db, argc - i, argv + i, MODE_DELETE, quiet);
+        return run_batch(db, argc - i, argv + i, MODE_DELETE, quiet, jobs);
     if (strcmp(cmd, "check") == 0)
         return run_check(db, argc - i, argv + i);
     if (strcmp(cmd, "stats") == 0)

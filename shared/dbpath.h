@@ -5,7 +5,12 @@
 #include <stddef.h>
 
 /* A Kiosque database is a directory holding
- *   xapian/        the Xapian index (terms, positions, values, document data)
+ *   xapian/        the Xapian index (terms, positions, values, document data):
+ *                  a directory, or after a sharded build a symbolic link to
+ *                  the directory xapian.rN beside it that the build wrote
+ *                  (N: the batch revision); replacing the link is atomic,
+ *                  and readers that see it name another directory open
+ *                  that one (index_reopen)
  *   store.sqlite   the SQLite metadata store
  *   writer.lock    who holds the writer lock, and since when
  * Its location is --db PATH, else $KIOSQUE_DB, else the default
@@ -20,7 +25,21 @@ int dbpath_resolve(const char *cli_value, char *out, size_t out_size);
 int dbpath_join(const char *dir, const char *name, char *out, size_t out_size);
 
 #define DBPATH_XAPIAN "xapian"
+#define DBPATH_XAPIAN_LINK_TMP "xapian.link"   /* the next link, before it replaces xapian */
+#define DBPATH_XAPIAN_RETIRED "xapian.retired" /* a directory xapian replaced by a link */
+#define DBPATH_BUILD "build.tmp"               /* the parts of a sharded build */
 #define DBPATH_STORE "store.sqlite"
 #define DBPATH_LOCK "writer.lock"
+
+/* Writes into out the name of the directory <dir>/xapian links to ("" when
+ * xapian is a directory itself, or missing).  Returns 0, or -1 on failure. */
+int dbpath_index_target(const char *dir, char *out, size_t out_size);
+
+/* Makes <dir>/xapian name the directory <dir>/<target> (a name, no slash),
+ * by replacing the link atomically, then syncs the directory; a database
+ * that is still a directory is first renamed DBPATH_XAPIAN_RETIRED.  Writes
+ * into old the name of what xapian named before ("" when nothing), for the
+ * caller to remove.  Returns 0, or -1 with errno set (nothing changed). */
+int dbpath_switch_index(const char *dir, const char *target, char *old, size_t old_size);
 
 #endif

@@ -69,7 +69,24 @@ struct index_db {
     std::string last_error;
     bool in_batch;
     CollapseKeys collapse;
+    /* What `path` named when opened (device and inode, 0 when it could not
+     * be stat'ed): a sharded build replaces the database under the same
+     * path, and a reader must then open the new one instead of reopening. */
+    dev_t dev;
+    ino_t ino;
 };
+
+/* The device and inode `path` names now (following a symbolic link);
+ * false when it cannot be stat'ed. */
+static bool identity_of(const std::string &path, dev_t &dev, ino_t &ino)
+{
+    struct stat sb;
+    if (stat(path.c_str(), &sb) != 0)
+        return false;
+    dev = sb.st_dev;
+    ino = sb.st_ino;
+    return true;
+}
 
 struct index_doc {
     Xapian::Document doc;
@@ -225,9 +242,18 @@ extern "C" index_db *index_open(const char *path, enum index_mode mode, kq_statu
             setenv("XAPIAN_FLUSH_THRESHOLD", INDEX_FLUSH_THRESHOLD, 0);
             db->wdb = new Xapian::WritableDatabase(path, Xapian::DB_CREATE_OR_OPEN);
             db->db = db->wdb;
+        } else if (mode == INDEX_SCRATCH) {
+            /* A private part of a build, merged and deleted afterwards:
+             * created empty, and never synced to disk (the merged database
+             * is, when it commits). */
+            db->wdb = new Xapian::WritableDatabase(
+                path, Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC);
+            db->db = db->wdb;
         } else {
             db->db = new Xapian::Database(path);
         }
+        if (!identity_of(db->path, db->dev, db->ino))
+            db->dev = 0, db->ino = 0;
         return KQ_OK;
     });
     if (st != KQ_OK) {
@@ -268,12 +294,44 @@ extern "C" const char *index_last_error(const index_db *db)
     return db ? db->last_error.c_str() : "";
 }
 
+/* Replaces a reader's Database with one opened anew at its path. */
+static kq_status open_again(index_db *db, dev_t dev, ino_t ino)
+{
+    Xapian::Database *fresh = new Xapian::Database(db->path);
+    delete db->db;
+    db->db = fresh;
+    db->dev = dev;
+    db->ino = ino;
+    return KQ_OK;
+}
+
 extern "C" kq_status index_reopen(index_db *db)
 {
     if (!db)
         return KQ_ERR_INVALID;
     return guard(db, [&]() {
-        db->db->reopen();
+        dev_t dev = 0;
+        ino_t ino = 0;
+        /* The path names another database (a sharded build replaced it):
+         * reopen() would read the new version file against the old
+         * tables, so open it anew.  When it names nothing for a moment,
+         * keep the revision at hand. */
+        if (!db->wdb && identity_of(db->path, dev, ino) && (dev != db->dev || ino != db->ino))
+            return open_again(db, dev, ino);
+        try {
+            std::string uuid = db->db->get_uuid();
+            db->db->reopen();
+            if (!db->wdb && db->db->get_uuid() != uuid) {
+                /* Replaced between the stat and reopen(). */
+                identity_of(db->path, dev, ino);
+                return open_again(db, dev, ino);
+            }
+        } catch (const Xapian::DatabaseError &) {
+            /* The old database was removed after the replacement. */
+            if (db->wdb || !identity_of(db->path, dev, ino) || (dev == db->dev && ino == db->ino))
+                throw;
+            return open_again(db, dev, ino);
+        }
         return KQ_OK;
     });
 }
@@ -366,6 +424,62 @@ extern "C" kq_status index_add(index_db *db, const index_doc *doc, unsigned *doc
         Xapian::docid id = db->wdb->add_document(doc->doc);
         if (docid)
             *docid = id;
+        return KQ_OK;
+    });
+}
+
+extern "C" kq_status index_add_at(index_db *db, unsigned docid, const index_doc *doc)
+{
+    kq_status st = need_writer(db);
+    if (st != KQ_OK)
+        return st;
+    if (!doc || docid == 0)
+        return fail(db, KQ_ERR_INVALID, "index_add_at: missing document or document id");
+    return guard(db, [&]() {
+        db->wdb->replace_document(docid, doc->doc);
+        return KQ_OK;
+    });
+}
+
+extern "C" kq_status index_flush(index_db *db)
+{
+    kq_status st = need_writer(db);
+    if (st != KQ_OK)
+        return st;
+    if (db->in_batch)
+        return fail(db, KQ_ERR_INVALID, "index_flush: a batch is open");
+    return guard(db, [&]() {
+        db->wdb->commit();
+        return KQ_OK;
+    });
+}
+
+extern "C" kq_status index_copy_from(index_db *db, const char *source)
+{
+    kq_status st = need_writer(db);
+    if (st != KQ_OK)
+        return st;
+    if (!source || !*source)
+        return fail(db, KQ_ERR_INVALID, "index_copy_from: no source");
+    return guard(db, [&]() {
+        Xapian::Database from(source);
+        for (Xapian::PostingIterator p = from.postlist_begin(""); p != from.postlist_end("");
+             ++p)
+            db->wdb->replace_document(*p, from.get_document(*p));
+        return KQ_OK;
+    });
+}
+
+extern "C" kq_status index_lookup(index_db *db, const char *unique_term, unsigned *docid)
+{
+    if (!db || !unique_term || !*unique_term)
+        return KQ_ERR_INVALID;
+    return guard(db, [&]() {
+        Xapian::PostingIterator p = db->db->postlist_begin(unique_term);
+        if (p == db->db->postlist_end(unique_term))
+            return KQ_ERR_NOT_FOUND;
+        if (docid)
+            *docid = *p;
         return KQ_OK;
     });
 }
@@ -1396,7 +1510,7 @@ extern "C" kq_status index_phrase_in(index_db *db, const char *const *terms, siz
 /* --- Maintenance ----------------------------------------------------------- */
 
 extern "C" kq_status index_compact(const char *const *sources, size_t n, const char *dest,
-                                   char *err, size_t err_size)
+                                   int keep_docids, char *err, size_t err_size)
 {
     copy_message(err, err_size, "");
     if (!sources || !n || !dest || !*dest) {
@@ -1408,8 +1522,9 @@ extern "C" kq_status index_compact(const char *const *sources, size_t n, const c
         Xapian::Database all;
         for (size_t i = 0; i < n; i++)
             all.add_database(Xapian::Database(sources[i]));
-        /* Multi-file glass; documents are renumbered source after source. */
-        all.compact(dest);
+        /* Multi-file glass.  Documents are renumbered source after source,
+         * or keep their ids (the sources' ranges must not overlap). */
+        all.compact(dest, keep_docids ? Xapian::DBCOMPACT_NO_RENUMBER : 0);
         return KQ_OK;
     });
     if (st != KQ_OK)

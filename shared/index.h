@@ -28,6 +28,8 @@ typedef struct index_query index_query;
 enum index_mode {
     INDEX_READ = 0,  /* a reader: sees the last committed revision until index_reopen */
     INDEX_WRITE = 1, /* the single writer; creates the database when missing */
+    INDEX_SCRATCH = 2, /* a private part of a sharded build: created empty (an
+                        * existing one is overwritten), never synced to disk */
 };
 
 /* Opens the Xapian database at `path` (a directory, or for readers a Xapian
@@ -67,6 +69,24 @@ kq_status index_replace(index_db *db, const char *unique_term, const index_doc *
 kq_status index_add(index_db *db, const index_doc *doc, unsigned *docid);
 /* Deletes the document indexed under `unique_term`; KQ_ERR_NOT_FOUND when none. */
 kq_status index_delete(index_db *db, const char *unique_term);
+
+/* Stores doc as document `docid` (a writer), replacing any document with
+ * that id: sharded builds give each part a range of ids decided in advance,
+ * so the merged parts keep them. */
+kq_status index_add_at(index_db *db, unsigned docid, const index_doc *doc);
+
+/* Writes out what a writer holds in memory, outside a batch (for scratch
+ * databases, where it bounds the memory of the build). */
+kq_status index_flush(index_db *db);
+
+/* Copies every document of the database at `source` into db (a writer)
+ * under the same document ids: how a sharded build merges parts too small
+ * to be worth a compaction. */
+kq_status index_copy_from(index_db *db, const char *source);
+
+/* The id of the document indexed under `unique_term`; KQ_ERR_NOT_FOUND when
+ * none. */
+kq_status index_lookup(index_db *db, const char *unique_term, unsigned *docid);
 
 /* User metadata of the database (key → value), committed with the batch. */
 kq_status index_set_metadata(index_db *db, const char *key, const char *value);
@@ -272,9 +292,11 @@ kq_status index_phrase_in(index_db *db, const char *const *terms, size_t n_terms
 /* --- Maintenance ------------------------------------------------------- */
 
 /* Merges the databases at sources[0..n) into a new compacted database at
- * dest (for sharded builds). */
-kq_status index_compact(const char *const *sources, size_t n, const char *dest, char *err,
-                        size_t err_size);
+ * dest (for sharded builds).  Documents are renumbered one source after the
+ * other, or with keep_docids keep their ids, which needs sources whose id
+ * ranges do not overlap, in increasing order. */
+kq_status index_compact(const char *const *sources, size_t n, const char *dest, int keep_docids,
+                        char *err, size_t err_size);
 
 #ifdef __cplusplus
 }

@@ -60,7 +60,7 @@ enum stmt_id {
 };
 
 static const char *const stmt_sql[STMT_N] = {
-    [STMT_GET_HASH] = "SELECT hash FROM articles WHERE id = ?1",
+    [STMT_GET_HASH] = "SELECT hash, docid FROM articles WHERE id = ?1",
     [STMT_PUT] = "INSERT OR REPLACE INTO articles (id, docid, hash, title, description, url, "
                  "language, date, published, date_modified, authors, sections, keywords, "
                  "indexed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
@@ -382,7 +382,7 @@ static kq_status need_writer(store *s)
 
 /* --- Articles ----------------------------------------------------------------- */
 
-kq_status store_get_hash(store *s, const char *id, char hash[17])
+kq_status store_get_hash(store *s, const char *id, char hash[17], unsigned *docid)
 {
     kq_status st = KQ_OK;
     if (!s || !id || !hash)
@@ -396,6 +396,8 @@ kq_status store_get_hash(store *s, const char *id, char hash[17])
     if (rc == SQLITE_ROW) {
         const char *h = (const char *)sqlite3_column_text(q, 0);
         snprintf(hash, 17, "%s", h ? h : "");
+        if (docid)
+            *docid = (unsigned)sqlite3_column_int64(q, 1);
     } else if (rc == SQLITE_DONE) {
         st = fail(s, KQ_ERR_NOT_FOUND, "no article %s in the store", id);
     } else {

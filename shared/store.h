@@ -34,9 +34,10 @@ kq_status store_begin(store *s);
 kq_status store_commit(store *s);
 kq_status store_rollback(store *s);
 
-/* Writes the content hash of article `id` into hash (16 hex digits and a NUL).
+/* Writes the content hash of article `id` into hash (16 hex digits and a NUL)
+ * and, when docid is not NULL, its document id into *docid.
  * KQ_ERR_NOT_FOUND when the article is not stored. */
-kq_status store_get_hash(store *s, const char *id, char hash[17]);
+kq_status store_get_hash(store *s, const char *id, char hash[17], unsigned *docid);
 
 /* Inserts or replaces the article's row (its body is not stored). */
 kq_status store_put(store *s, const article *a, unsigned docid);

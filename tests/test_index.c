@@ -729,7 +729,7 @@ static void test_compact(void)
         index_close(w);
     }
     const char *sources[] = {a, b};
-    kq_status st = index_compact(sources, 2, dest, err, sizeof err);
+    kq_status st = index_compact(sources, 2, dest, 0, err, sizeof err);
     CHECK_MSG(st == KQ_OK, "%s: %s", status_to_string(st), err);
     index_db *r = open_db(dest, INDEX_READ);
     if (r) {
@@ -745,8 +745,8 @@ static void test_compact(void)
         index_close(r);
     }
     const char *missing[] = {a, "/nonexistent/kiosque"};
-    CHECK(index_compact(missing, 2, dest, err, sizeof err) == KQ_ERR_NOT_FOUND);
-    CHECK(index_compact(NULL, 0, dest, err, sizeof err) == KQ_ERR_INVALID);
+    CHECK(index_compact(missing, 2, dest, 0, err, sizeof err) == KQ_ERR_NOT_FOUND);
+    CHECK(index_compact(NULL, 0, dest, 0, err, sizeof err) == KQ_ERR_INVALID);
 }
 
 /* Several threads each with their own reader handle search at once. */

@@ -85,9 +85,11 @@ static void test_round_trip(store *s)
     check_strings(got.keywords, got.n_keywords, a.keywords, a.n_keywords, "keywords");
 
     char hash[17] = "x";
-    CHECK(store_get_hash(s, "art-42", hash) == KQ_OK);
+    unsigned got_docid = 0;
+    CHECK(store_get_hash(s, "art-42", hash, &got_docid) == KQ_OK);
     CHECK_STR(hash, "0123456789abcdef");
-    CHECK(store_get_hash(s, "absent", hash) == KQ_ERR_NOT_FOUND);
+    CHECK(got_docid == 4242);
+    CHECK(store_get_hash(s, "absent", hash, NULL) == KQ_ERR_NOT_FOUND);
     CHECK(strstr(store_last_error(s), "absent") != NULL);
 
     /* indexed_at is set when the row is written. */
@@ -117,7 +119,7 @@ static void test_round_trip(store *s)
     CHECK(store_get(s, "art-7", &got, &docid) == KQ_OK);
     CHECK_STR(got.title, "Brève (mise à jour)");
     CHECK(docid == 8);
-    CHECK(store_get_hash(s, "art-7", hash) == KQ_OK);
+    CHECK(store_get_hash(s, "art-7", hash, NULL) == KQ_OK);
     CHECK_STR(hash, "1111111111111111");
 
     /* Missing articles. */
@@ -135,7 +137,7 @@ static void test_round_trip(store *s)
     bad.authors = bad_utf8;
     bad.n_authors = 1;
     CHECK(store_put(s, &bad, 1) == KQ_ERR_INVALID);
-    CHECK(store_get_hash(s, "art-bad", hash) == KQ_ERR_NOT_FOUND);
+    CHECK(store_get_hash(s, "art-bad", hash, NULL) == KQ_ERR_NOT_FOUND);
 }
 
 static int collect(void *ctx, const char *id, unsigned docid, const char *hash)
@@ -172,7 +174,7 @@ static void test_foreach_delete(store *s)
     uint64_t count = 0;
     CHECK(store_count(s, &count) == KQ_OK && count == 5);
     char hash[17];
-    CHECK(store_get_hash(s, "c", hash) == KQ_ERR_NOT_FOUND);
+    CHECK(store_get_hash(s, "c", hash, NULL) == KQ_ERR_NOT_FOUND);
 }
 
 static void test_meta_and_queries(store *s)
@@ -240,8 +242,8 @@ static void test_transactions(store *s)
     CHECK(store_rollback(s) == KQ_OK);
     CHECK(store_count(s, &n) == KQ_OK && n == n0);
     char hash[17];
-    CHECK(store_get_hash(s, "tx-1", hash) == KQ_ERR_NOT_FOUND);
-    CHECK(store_get_hash(s, "a", hash) == KQ_OK);
+    CHECK(store_get_hash(s, "tx-1", hash, NULL) == KQ_ERR_NOT_FOUND);
+    CHECK(store_get_hash(s, "a", hash, NULL) == KQ_OK);
     char *v = store_meta_get(s, "revision", NULL);
     CHECK_STR(v, "13");
     free(v);
@@ -283,7 +285,7 @@ static void test_two_handles(const char *path)
     CHECK(store_put(w, &a, 601) == KQ_OK);
     CHECK(store_count(r, &n) == KQ_OK && n == n0); /* not blocked, not visible */
     char hash[17];
-    CHECK(store_get_hash(r, "wal-1", hash) == KQ_ERR_NOT_FOUND);
+    CHECK(store_get_hash(r, "wal-1", hash, NULL) == KQ_ERR_NOT_FOUND);
 
     /* A reader's transaction is a snapshot: a commit after its first read
      * stays invisible until it ends. */
@@ -293,7 +295,7 @@ static void test_two_handles(const char *path)
     CHECK(store_count(r, &n) == KQ_OK && n == n0);
     CHECK(store_commit(r) == KQ_OK);
     CHECK(store_count(r, &n) == KQ_OK && n == n0 + 1);
-    CHECK(store_get_hash(r, "wal-1", hash) == KQ_OK);
+    CHECK(store_get_hash(r, "wal-1", hash, NULL) == KQ_OK);
 
     /* A second writer can open while the first is in a batch (only a new
      * store takes the lock at open); its writes would wait up to the busy
@@ -312,7 +314,7 @@ static void test_two_handles(const char *path)
     article b = make_article("wal-2", "Jamais écrit", "3333333333333333");
     CHECK(store_put(w, &b, 602) == KQ_OK);
     store_close(w);
-    CHECK(store_get_hash(r, "wal-2", hash) == KQ_ERR_NOT_FOUND);
+    CHECK(store_get_hash(r, "wal-2", hash, NULL) == KQ_ERR_NOT_FOUND);
     store_close(r);
 
     /* A reader opens the store alone once every writer is gone. */
