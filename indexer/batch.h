@@ -43,8 +43,10 @@ batch *batch_open(const char *db_dir, kq_status *status, char *err, size_t err_s
  * document ids, and the parts are merged at commit, copied into the index
  * when they are small next to it, else compacted with it into a new index
  * directory that readers switch to atomically (shards.h, dbpath.h).  The
- * outcome is the same index; only the speed differs.  Call it before
- * adding; by default a batch uses one thread. */
+ * outcome is the same index, with one difference: a changed article gets a
+ * new document id (its new version is in a part), where one thread replaces
+ * it under its old one.  Call it before adding; by default a batch uses one
+ * thread. */
 void batch_set_jobs(batch *b, unsigned jobs, uint64_t min_bytes);
 
 /* Inputs from which `indexer` builds on several threads by default: about
