@@ -749,6 +749,115 @@ static void test_compact(void)
     CHECK(index_compact(NULL, 0, dest, 0, err, sizeof err) == KQ_ERR_INVALID);
 }
 
+/* Writes docs[0..n) into a new scratch part at ids first, first+1, ... */
+static void write_part(const char *path, const test_doc *docs, size_t n, unsigned first)
+{
+    index_db *w = open_db(path, INDEX_SCRATCH);
+    index_doc *doc = index_doc_new();
+    if (!w || !doc)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        char q[80];
+        fill_doc(doc, &docs[i]);
+        snprintf(q, sizeof q, "Q%s", docs[i].id);
+        CHECK(index_doc_add_boolean_term(doc, q) == KQ_OK);
+        CHECK(index_add_at(w, first + (unsigned)i, doc) == KQ_OK);
+    }
+    CHECK(index_flush(w) == KQ_OK);
+    index_doc_free(doc);
+    index_close(w);
+}
+
+static unsigned docid_of(index_db *db, const char *unique_term)
+{
+    unsigned docid = 0;
+    kq_status st = index_lookup(db, unique_term, &docid);
+    CHECK_MSG(st == KQ_OK, "%s: %s", unique_term, status_to_string(st));
+    return docid;
+}
+
+/* A sharded build's pieces (indexer/shards.h): parts written at ids chosen
+ * in advance, merged by a compaction that keeps the ids or by copying, and
+ * a reader that follows its path to the merged directory. */
+static void test_parts(void)
+{
+    char main_db[300], p1[300], p2[300], merged[300], link[300], tmp_link[300], err[256];
+    tmp_path(main_db, sizeof main_db, "parts-main");
+    tmp_path(p1, sizeof p1, "parts-1");
+    tmp_path(p2, sizeof p2, "parts-2");
+    tmp_path(merged, sizeof merged, "parts-merged");
+    tmp_path(link, sizeof link, "parts-link");
+    tmp_path(tmp_link, sizeof tmp_link, "parts-link.tmp");
+    index_db *w = open_db(main_db, INDEX_WRITE);
+    if (!w)
+        return;
+    CHECK(index_begin(w) == KQ_OK);
+    add_docs(w, corpus, 2); /* ids 1 and 2 */
+    CHECK(index_commit(w) == KQ_OK);
+    write_part(p1, corpus + 2, 2, 3); /* ids 3, 4 */
+    write_part(p2, corpus + 4, 2, 5); /* ids 5, 6 */
+
+    /* Compaction keeping ids: every document where it was put. */
+    const char *sources[] = {main_db, p1, p2};
+    kq_status st = index_compact(sources, 3, merged, 1, err, sizeof err);
+    CHECK_MSG(st == KQ_OK, "%s: %s", status_to_string(st), err);
+    const char *overlap[] = {p1, p1};
+    CHECK(index_compact(overlap, 2, merged, 1, err, sizeof err) != KQ_OK);
+    st = index_compact(sources, 3, merged, 1, err, sizeof err);
+    CHECK(st == KQ_OK);
+
+    /* Copying the parts into the main database gives the same ids. */
+    CHECK(index_begin(w) == KQ_OK);
+    CHECK(index_copy_from(w, p1) == KQ_OK);
+    CHECK(index_copy_from(w, p2) == KQ_OK);
+    CHECK(index_copy_from(w, "/nonexistent/kiosque") == KQ_ERR_NOT_FOUND);
+    CHECK(index_commit(w) == KQ_OK);
+    CHECK(doc_count(w) == N_CORPUS);
+    CHECK(docid_of(w, "Qa4") == 4 && docid_of(w, "Qa6") == 6);
+    CHECK(index_lookup(w, "Qabsent", NULL) == KQ_ERR_NOT_FOUND);
+    index_close(w);
+
+    /* A reader opened through a link follows it when it names another
+     * directory, even once the old one is gone. */
+    unlink(link);
+    CHECK(symlink(main_db, link) == 0);
+    index_db *r = open_db(link, INDEX_READ);
+    index_db *m = open_db(merged, INDEX_READ);
+    if (!r || !m) {
+        index_close(r);
+        index_close(m);
+        return;
+    }
+    CHECK(doc_count(m) == N_CORPUS);
+    for (size_t i = 0; i < N_CORPUS; i++) {
+        char q[16];
+        snprintf(q, sizeof q, "Q%s", corpus[i].id);
+        CHECK_MSG(docid_of(m, q) == (unsigned)i + 1, "%s keeps its id", q);
+    }
+    index_close(m);
+    /* The merged index gets one more document, so the switch shows. */
+    static const test_doc extra = {"a7", "une maison neuve", 70, NULL, "societe"};
+    w = open_db(merged, INDEX_WRITE);
+    if (w) {
+        CHECK(index_begin(w) == KQ_OK);
+        add_docs(w, &extra, 1);
+        CHECK(index_commit(w) == KQ_OK);
+        index_close(w);
+    }
+    CHECK(doc_count(r) == N_CORPUS);
+    unlink(tmp_link);
+    CHECK(symlink(merged, tmp_link) == 0 && rename(tmp_link, link) == 0);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", main_db);
+    CHECK(system(cmd) == 0);
+    CHECK(index_reopen(r) == KQ_OK);
+    CHECK(doc_count(r) == N_CORPUS + 1);
+    index_search_options o = default_opts();
+    char ids[512];
+    CHECK(run(r, term("maison"), &o, ids, sizeof ids, NULL) == 4);
+    index_close(r);
+}
+
 /* Several threads each with their own reader handle search at once. */
 struct reader_job {
     const char *path;
@@ -1051,5 +1160,6 @@ int main(void)
     test_batches();
     test_batch_spills();
     test_compact();
+    test_parts();
     return harness_exit("test_index");
 }
