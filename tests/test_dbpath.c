@@ -2,7 +2,12 @@
 #include "dbpath.h"
 #include "harness.h"
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct resolve_case {
     const char *cli, *env, *xdg, *home;
@@ -26,6 +31,52 @@ static void set(const char *name, const char *value)
         setenv(name, value, 1);
     else
         unsetenv(name);
+}
+
+/* "<dir>/<name>" is a directory. */
+static int is_dir(const char *dir, const char *name)
+{
+    char path[PATH_MAX];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* The index switches from a directory to a link, then from link to link. */
+static void test_switch(void)
+{
+    char dir[] = "/tmp/kq-dbpath-XXXXXX", path[PATH_MAX], old[64], target[64];
+    if (!mkdtemp(dir)) {
+        CHECK_MSG(0, "mkdtemp");
+        return;
+    }
+    const char *names[] = {DBPATH_XAPIAN, "xapian.r2", "xapian.r3"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        CHECK(mkdir(path, 0755) == 0);
+    }
+    CHECK(dbpath_index_target(dir, target, sizeof target) == 0);
+    CHECK_STR(target, ""); /* a directory */
+    CHECK(dbpath_switch_index(dir, "xapian.r2", old, sizeof old) == 0);
+    CHECK_STR(old, DBPATH_XAPIAN_RETIRED);
+    CHECK(is_dir(dir, DBPATH_XAPIAN_RETIRED));
+    CHECK(dbpath_index_target(dir, target, sizeof target) == 0);
+    CHECK_STR(target, "xapian.r2");
+    CHECK(dbpath_switch_index(dir, "xapian.r3", old, sizeof old) == 0);
+    CHECK_STR(old, "xapian.r2");
+    CHECK(dbpath_index_target(dir, target, sizeof target) == 0);
+    CHECK_STR(target, "xapian.r3");
+    snprintf(path, sizeof path, "%s/%s", dir, DBPATH_XAPIAN);
+    struct stat sb;
+    CHECK(stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)); /* the link leads to a directory */
+    CHECK(!is_dir(dir, DBPATH_XAPIAN_LINK_TMP));
+    /* A target with a slash is refused, and nothing changes. */
+    CHECK(dbpath_switch_index(dir, "../elsewhere", old, sizeof old) == -1);
+    CHECK(dbpath_index_target(dir, target, sizeof target) == 0);
+    CHECK_STR(target, "xapian.r3");
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
 }
 
 int main(void)
@@ -64,5 +115,6 @@ int main(void)
     }
     CHECK(dbpath_join("/data/kq", DBPATH_STORE, small, sizeof small) == -1);
     CHECK(dbpath_join(NULL, "x", out, sizeof out) == -1);
+    test_switch();
     return harness_exit("test_dbpath");
 }
