@@ -90,15 +90,18 @@ class Crash:
         self.stats = {"random kills mid-batch": 0, "random kills after the index commit": 0,
                       "random kills that came too late (run finished)": 0,
                       "deterministic kill points": 0, "runs": 0,
-                      "store repairs after a kill": 0, "atomicity checks": 0}
+                      "store repairs after a kill": 0, "atomicity checks": 0, "sharded runs": 0}
         self.full_runtime = 3.0  # seconds a full run takes; measured as runs complete
 
-    def env(self, crash_at=None):
+    def env(self, crash_at=None, sharded=False):
         e = dict(os.environ)
         e.pop("KIOSQUE_DB", None)
         e.pop("KIOSQUE_CRASH_AT", None)
+        e.pop("KIOSQUE_SHARD_MIN_BYTES", None)
         if crash_at:
             e["KIOSQUE_CRASH_AT"] = crash_at
+        if sharded:
+            e["KIOSQUE_SHARD_MIN_BYTES"] = "0"
         return e
 
     def cmd(self, program, *args):
@@ -106,8 +109,13 @@ class Crash:
 
     def start(self, args, crash_at=None):
         self.stats["runs"] += 1
-        return subprocess.Popen(self.cmd("indexer", "--quiet", *args), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=self.env(crash_at))
+        # Half of the runs build on two threads in parts (indexer/shards.h), so kills
+        # also land inside sharded builds, their merges and their switches.
+        sharded = self.rng.random() < 0.5
+        self.stats["sharded runs"] += sharded
+        return subprocess.Popen(self.cmd("indexer", "--quiet", "--jobs", "2", *args),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=self.env(crash_at, sharded))
 
     def run(self, *args, check=None):
         p = subprocess.run(self.cmd(*args), capture_output=True, env=self.env(), timeout=300)
@@ -374,6 +382,13 @@ def main():
         assert not stale, f"{len(stale)} articles show an old version, e.g. {stale[:3]}"
         code, out, _ = c.run("indexer", "stats", check=0)
         assert f"articles     {len(final)}\n" in out, out
+        # Nothing left of the killed sharded builds: their parts, merged indexes never
+        # switched to, or indexes replaced.
+        link = os.path.join(c.db, "xapian")
+        current = os.readlink(link) if os.path.islink(link) else None
+        stale = [n for n in os.listdir(c.db)
+                 if n.startswith(("build.", "xapian.")) and n != current]
+        assert not stale, f"left behind: {stale}"
         # Xapian's own consistency check of its tables, when xapian-tools is installed.
         xcheck = shutil.which("xapian-check")
         if xcheck:
