@@ -234,7 +234,7 @@ static int run_stats(const char *db)
     index_stats is;
     uint64_t terms = 0, stored = 0;
     int code = EXIT_FAILED;
-    char *last = NULL;
+    char *last = NULL, *rev = NULL;
 
     dbpath_join(db, DBPATH_XAPIAN, path, sizeof path);
     index_db *idx = index_open(path, INDEX_READ, &st, err, sizeof err);
@@ -255,6 +255,7 @@ static int run_stats(const char *db)
         goto out;
     }
     last = index_get_metadata(idx, "kiosque.last_update");
+    rev = index_get_metadata(idx, "kiosque.revision");
     uint64_t store_bytes = dir_size(path);
     printf("database     %s\n", db);
     printf("articles     %llu", (unsigned long long)is.documents);
@@ -263,11 +264,14 @@ static int run_stats(const char *db)
     printf("\nterms        %llu\n", (unsigned long long)terms);
     printf("index size   %.1f MB (Xapian %.1f MB, store %.1f MB)\n",
            (is.size_bytes + store_bytes) / 1e6, is.size_bytes / 1e6, store_bytes / 1e6);
-    printf("revision     %llu\n", (unsigned long long)is.revision);
+    /* The batch revision: Xapian's own starts again after a sharded build. */
+    printf("revision     %llu\n",
+           rev && *rev ? strtoull(rev, NULL, 10) : (unsigned long long)is.revision);
     printf("last update  %s\n", last && *last ? last : "never");
     code = EXIT_OK;
 out:
     free(last);
+    free(rev);
     store_close(s);
     index_close(idx);
     return code;

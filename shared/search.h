@@ -168,7 +168,8 @@ kq_status search_article_json(search_engine *e, const char *id, char **json);
 
 typedef struct search_status {
     uint64_t documents;  /* articles in the index */
-    uint64_t revision;   /* committed revision of the Xapian index */
+    uint64_t revision;   /* the indexer's batch revision (kiosque.revision); Xapian's own
+                          * revision for an index without one */
     char last_update[32]; /* ISO 8601 UTC time of the last commit, or "" */
 } search_status;
 

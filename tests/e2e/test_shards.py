@@ -210,6 +210,20 @@ class Sharded(unittest.TestCase):
                         seen = status == 200
                         time.sleep(0.05)
                     self.assertTrue(seen, f"searchd does not serve {last} within 2 s of the commit")
+                # Every article changed, none added: the merged directory has Xapian's
+                # revision and the count of the one before; the cache must still move on.
+                changed = [make_article(random.Random(9), i, version=1) for i in range(4600)]
+                code, _, err = self.two.indexer("--jobs", "2", "add", self.write("b3.jsonl", changed),
+                                                env=SHARDED)
+                self.assertEqual(code, 0, err)
+                fresh = False
+                deadline = time.monotonic() + 2
+                while time.monotonic() < deadline and not fresh:
+                    status, body = get("/api/search?q=Quimper+mairie&limit=5")
+                    hits = json.loads(body)["hits"] if status == 200 else []
+                    fresh = bool(hits) and all("mise à jour 1" in h["title"] for h in hits)
+                    time.sleep(0.05)
+                self.assertTrue(fresh, "searchd still serves the headlines before the update")
             finally:
                 stop.set()
                 for t in threads:
