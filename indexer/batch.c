@@ -515,6 +515,11 @@ static kq_status maybe_start_shards(batch *b, uint64_t bytes)
     index_stats stats;
     if (b->shards || b->jobs < 2 || bytes < b->shard_min_bytes)
         return KQ_OK;
+    /* Articles of an earlier input of this batch already went into the
+     * index, uncommitted: a compaction reads the committed index only, so
+     * the rest of the batch goes the same way. */
+    if (b->counts.added + b->counts.updated + b->counts.deleted > 0)
+        return KQ_OK;
     kq_status st = index_get_stats(b->index, &stats);
     if (st != KQ_OK) {
         set_error(b, "cannot read the index: %s", index_last_error(b->index));

@@ -46,7 +46,9 @@ batch *batch_open(const char *db_dir, kq_status *status, char *err, size_t err_s
  * outcome is the same index, with one difference: a changed article gets a
  * new document id (its new version is in a part), where one thread replaces
  * it under its old one.  Call it before adding; by default a batch uses one
- * thread. */
+ * thread.  The choice is made at each input until one is large enough; an
+ * input that changed the index directly keeps the rest of the batch on one
+ * thread (a compaction reads the committed index only). */
 void batch_set_jobs(batch *b, unsigned jobs, uint64_t min_bytes);
 
 /* Inputs from which `indexer` builds on several threads by default: about

@@ -161,6 +161,22 @@ class Sharded(unittest.TestCase):
         self.assertIn("added 1, updated 0, unchanged 5759", err)
         self.assert_same()
 
+    def test_a_small_input_then_a_large_one_in_one_batch(self):
+        # The first input goes into the index directly (too small to shard); the
+        # second would be sharded, but a compaction reads only the committed index:
+        # the batch must keep to one way, and lose nothing.
+        small = self.write("small.jsonl", self.first[:20])
+        large = self.write("large.jsonl", self.first[20:])
+        env = {"KIOSQUE_SHARD_MIN_BYTES": str(os.path.getsize(small) + 1)}
+        code, _, err = self.two.indexer("--jobs", "2", "add", small, large, env=env)
+        self.assertEqual(code, 0, err)
+        self.assertIn("added 4600,", err)
+        self.one.indexer("--jobs", "1", "add", small, large, check=0)
+        self.assertEqual(self.two.ids("-n", "100", "tramway"), self.one.ids("-n", "100", "tramway"))
+        code, out, err = self.two.indexer("stats")
+        self.assertIn("articles     4600\n", out)
+        self.assert_same(same_docids=True)
+
     def test_searchd_follows_the_index_to_its_new_directory(self):
         self.two.indexer("--jobs", "1", "add", self.write("first.jsonl", self.first[:300]), check=0)
         proc = subprocess.Popen([os.path.join(ARGS.bin_dir, "searchd"), "--db", self.two.db, "--listen",
