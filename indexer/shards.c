@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -153,6 +154,18 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* The merge opens every part at once, five files each: a million articles
+ * make 500 parts, past the usual soft limit of 1,024 open files.  The hard
+ * limit is the system's word; the soft one is raised to it. */
+static void raise_open_files_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 shard_builder *shards_start(const char *work_dir, unsigned threads, char *err, size_t err_size)
 {
     shard_builder *s = calloc(1, sizeof *s);
@@ -162,6 +175,7 @@ shard_builder *shards_start(const char *work_dir, unsigned threads, char *err, s
     }
     if (threads < 1)
         threads = 1;
+    raise_open_files_limit();
     snprintf(s->dir, sizeof s->dir, "%s", work_dir);
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->changed, NULL);
