@@ -57,8 +57,8 @@ struct batch {
     char error[1024];
     /* A sharded batch (see shards.h): new and changed articles get ids in
      * advance and go to the builder; ids to delete wait for the merge. */
-    unsigned jobs;             /* threads for a sharded build; 1: never sharded */
-    uint64_t shard_min_bytes;  /* inputs at least this large start one */
+    unsigned jobs;            /* threads for a sharded build; 1: never sharded */
+    uint64_t shard_min_bytes; /* inputs at least this large start one */
     shard_builder *shards;
     unsigned next_docid;
     unsigned *drop;

@@ -302,8 +302,7 @@ int main(int argc, char **argv)
                 return EXIT_FAILED;
             }
             jobs = (unsigned)n;
-        }
-        else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             return EXIT_OK;
         } else {

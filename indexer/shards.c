@@ -29,7 +29,7 @@ struct block {
 struct shard_builder {
     char dir[PATH_MAX];
     pthread_mutex_t lock;
-    pthread_cond_t changed; /* a block was queued or taken, or the builder stops */
+    pthread_cond_t changed;    /* a block was queued or taken, or the builder stops */
     struct block *head, *tail; /* blocks waiting for a worker */
     size_t queued;
     struct block *filling; /* the block shards_add is filling */

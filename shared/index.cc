@@ -246,8 +246,8 @@ extern "C" index_db *index_open(const char *path, enum index_mode mode, kq_statu
             /* A private part of a build, merged and deleted afterwards:
              * created empty, and never synced to disk (the merged database
              * is, when it commits). */
-            db->wdb = new Xapian::WritableDatabase(
-                path, Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC);
+            db->wdb = new Xapian::WritableDatabase(path, Xapian::DB_CREATE_OR_OVERWRITE |
+                                                             Xapian::DB_NO_SYNC);
             db->db = db->wdb;
         } else {
             db->db = new Xapian::Database(path);
@@ -463,8 +463,7 @@ extern "C" kq_status index_copy_from(index_db *db, const char *source)
         return fail(db, KQ_ERR_INVALID, "index_copy_from: no source");
     return guard(db, [&]() {
         Xapian::Database from(source);
-        for (Xapian::PostingIterator p = from.postlist_begin(""); p != from.postlist_end("");
-             ++p)
+        for (Xapian::PostingIterator p = from.postlist_begin(""); p != from.postlist_end(""); ++p)
             db->wdb->replace_document(*p, from.get_document(*p));
         return KQ_OK;
     });
@@ -765,8 +764,8 @@ extern "C" char *index_value_upper_bound(index_db *db, unsigned slot)
 }
 
 extern "C" kq_status index_expand(index_db *db, const char *unique_term, const char *prefix,
-                                  size_t max,
-                                  int (*cb)(void *ctx, const char *term, double weight), void *ctx)
+                                  size_t max, int (*cb)(void *ctx, const char *term, double weight),
+                                  void *ctx)
 {
     if (!db || !unique_term || !prefix || !cb)
         return KQ_ERR_INVALID;
@@ -981,8 +980,7 @@ extern "C" index_query *index_query_wildcard(const char *prefix, unsigned max_ex
 /* The identity of the revision a database reads, for tables read once per
  * revision: false when it has none (several databases searched as one, or a
  * backend without revisions). */
-static bool revision_of(const Xapian::Database &database, std::string &uuid,
-                        Xapian::rev &revision)
+static bool revision_of(const Xapian::Database &database, std::string &uuid, Xapian::rev &revision)
 {
     try {
         uuid = database.get_uuid();
@@ -993,7 +991,8 @@ static bool revision_of(const Xapian::Database &database, std::string &uuid,
     }
 }
 
-class TableMapSource : public Xapian::ValueMapPostingSource {
+class TableMapSource : public Xapian::ValueMapPostingSource
+{
   public:
     struct Table {
         Xapian::rev revision = 0;
@@ -1069,8 +1068,7 @@ class TableMapSource : public Xapian::ValueMapPostingSource {
 
     bool at_end() const override
     {
-        return table_ ? did_ >= table_->entry_of.size()
-                      : Xapian::ValueMapPostingSource::at_end();
+        return table_ ? did_ >= table_->entry_of.size() : Xapian::ValueMapPostingSource::at_end();
     }
 
     void next(double min_wt) override
@@ -1116,18 +1114,16 @@ class TableMapSource : public Xapian::ValueMapPostingSource {
             t.weights.push_back(kv.second);
         t.weights.push_back(default_);
         t.with_value = 0;
-        for (Xapian::ValueIterator v = database.valuestream_begin(slot_); v != database.valuestream_end(slot_);
-             ++v) {
+        for (Xapian::ValueIterator v = database.valuestream_begin(slot_);
+             v != database.valuestream_end(slot_); ++v) {
             Xapian::docid did = v.get_docid();
             if (did >= t.entry_of.size())
                 continue;
-            auto it = std::lower_bound(
-                map_->begin(), map_->end(), *v,
-                [](const std::pair<std::string, double> &kv, const std::string &k) {
-                    return kv.first < k;
-                });
-            size_t index = it != map_->end() && it->first == *v ? (size_t)(it - map_->begin())
-                                                                   : map_->size();
+            auto it = std::lower_bound(map_->begin(), map_->end(), *v,
+                                       [](const std::pair<std::string, double> &kv,
+                                          const std::string &k) { return kv.first < k; });
+            size_t index =
+                it != map_->end() && it->first == *v ? (size_t)(it - map_->begin()) : map_->size();
             t.entry_of[did] = (uint16_t)(index + 1);
             t.with_value++;
         }
@@ -1151,12 +1147,11 @@ extern "C" index_query *index_query_value_weights(unsigned slot, const char *con
         for (size_t i = 0; i < n; i++)
             map.emplace_back(keys[i], weights[i]);
         std::sort(map.begin(), map.end());
-        map.erase(std::unique(map.begin(), map.end(),
-                              [](const std::pair<std::string, double> &a,
-                                 const std::pair<std::string, double> &b) {
-                                  return a.first == b.first;
-                              }),
-                  map.end());
+        map.erase(
+            std::unique(map.begin(), map.end(),
+                        [](const std::pair<std::string, double> &a,
+                           const std::pair<std::string, double> &b) { return a.first == b.first; }),
+            map.end());
         /* The query holds the source by reference count (release()). */
         TableMapSource *src =
             new TableMapSource(slot, std::make_shared<const TableMapSource::Map>(std::move(map)),

@@ -1,4 +1,5 @@
-/* store: the SQLite metadata store, one row per indexed article, kept in step with the Xapian index. */
+/* store: the SQLite metadata store, one row per indexed article, kept in step with the Xapian
+ * index. */
 #ifndef KIOSQUE_STORE_H
 #define KIOSQUE_STORE_H
 

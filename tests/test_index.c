@@ -901,7 +901,6 @@ static void test_threads(const char *path)
     }
 }
 
-
 /* index_phrase_in: terms in order within a window, over the given documents
  * only (docids 1..6 are a1..a6). */
 static void test_phrase_in(index_db *r)
@@ -912,12 +911,12 @@ static void test_phrase_in(index_db *r)
         unsigned window;
         const char *expect; /* has[] for a1..a6 */
     } rows[] = {
-        {{"chat", "noir"}, 2, 2, "100000"},        /* a2 has "noir chat": wrong order */
-        {{"chat", "dort"}, 2, 3, "100000"},        /* one word between */
+        {{"chat", "noir"}, 2, 2, "100000"}, /* a2 has "noir chat": wrong order */
+        {{"chat", "dort"}, 2, 3, "100000"}, /* one word between */
         {{"chat", "dort"}, 2, 2, "000000"},
-        {{"maison", "culture"}, 2, 4, "000001"},   /* maison(5) culture(8) */
+        {{"maison", "culture"}, 2, 4, "000001"}, /* maison(5) culture(8) */
         {{"maison", "culture"}, 2, 3, "000000"},
-        {{"la", "la"}, 2, 4, "000001"},            /* la(4) la(7); a3 has one "la" */
+        {{"la", "la"}, 2, 4, "000001"}, /* la(4) la(7); a3 has one "la" */
         {{"la", "la"}, 2, 3, "000000"},
         {{"le", "chat", "noir"}, 3, 3, "100000"},
         {{"chat", "inconnu"}, 2, 8, "000000"},
@@ -929,8 +928,8 @@ static void test_phrase_in(index_db *r)
         docids[i] = (unsigned)(i + 1);
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
         char got[N_CORPUS + 1];
-        kq_status st = index_phrase_in(r, rows[i].terms, rows[i].n, rows[i].window, docids,
-                                       N_CORPUS, has);
+        kq_status st =
+            index_phrase_in(r, rows[i].terms, rows[i].n, rows[i].window, docids, N_CORPUS, has);
         CHECK_MSG(st == KQ_OK, "%s", index_last_error(r));
         for (size_t d = 0; d < N_CORPUS; d++)
             got[d] = has[d] ? '1' : '0';
@@ -999,8 +998,7 @@ static void test_value_weights(void)
         CHECK_STR(ids, "a2,a6,a1,a3,a4,a5");
         static const double expect[] = {2.0, 2.0, 1.0, 1.0, 1.0, 0.5};
         for (size_t i = 0; i < res.n_hits && i < 6; i++)
-            CHECK_MSG(res.hits[i].weight == expect[i], "hit %zu weighs %g", i,
-                      res.hits[i].weight);
+            CHECK_MSG(res.hits[i].weight == expect[i], "hit %zu weighs %g", i, res.hits[i].weight);
         index_results_clear(&res);
 
         /* A new revision: the same query sees the new document's value. */
