@@ -347,7 +347,7 @@ kq_status check_handles(index_db *idx, store *s, int repair, check_report *r, ch
     char *meta = NULL;
     int index_changed = 0, store_open_tx = 0;
 
-    meta = index_get_metadata(idx, "kiosque.revision");
+    meta = index_get_metadata(idx, DOCUMENT_META_REVISION);
     r->index_revision = parse_u64(meta);
     free(meta);
     kq_status mst;
@@ -379,9 +379,9 @@ kq_status check_handles(index_db *idx, store *s, int repair, check_report *r, ch
     if (st == KQ_OK && index_changed) {
         snprintf(rev, sizeof rev, "%llu", (unsigned long long)(revision + 1));
         iso_now(when);
-        st = index_set_metadata(idx, "kiosque.revision", rev);
+        st = index_set_metadata(idx, DOCUMENT_META_REVISION, rev);
         if (st == KQ_OK)
-            st = index_set_metadata(idx, "kiosque.last_update", when);
+            st = index_set_metadata(idx, DOCUMENT_META_LAST_UPDATE, when);
         if (st == KQ_OK)
             st = index_commit(idx);
         if (st == KQ_OK)

@@ -9,6 +9,7 @@
 #include "batch.h"
 #include "check.h"
 #include "dbpath.h"
+#include "document.h"
 #include "index.h"
 #include "store.h"
 
@@ -254,8 +255,8 @@ static int run_stats(const char *db)
         fprintf(stderr, "indexer: cannot read statistics: %s\n", status_to_string(st));
         goto out;
     }
-    last = index_get_metadata(idx, "kiosque.last_update");
-    rev = index_get_metadata(idx, "kiosque.revision");
+    last = index_get_metadata(idx, DOCUMENT_META_LAST_UPDATE);
+    rev = index_get_metadata(idx, DOCUMENT_META_REVISION);
     uint64_t store_bytes = dir_size(path);
     printf("database     %s\n", db);
     printf("articles     %llu", (unsigned long long)is.documents);

@@ -77,6 +77,13 @@
  * truncated anywhere, holds an unknown or misplaced tag, or has bytes after
  * its end mark is KQ_ERR_CORRUPT.  A new layout takes a new version byte. */
 
+/* The index's metadata (Xapian user metadata) written by the indexer at
+ * each commit: the batch revision (a decimal number that only grows, also
+ * across the directories a sharded build switches to, where Xapian's own
+ * revision starts again) and the UTC time of the commit (ISO 8601). */
+#define DOCUMENT_META_REVISION "kiosque.revision"
+#define DOCUMENT_META_LAST_UPDATE "kiosque.last_update"
+
 #define DOCUMENT_PREFIX_ID "Q"
 #define DOCUMENT_PREFIX_STEM "Z"
 #define DOCUMENT_PREFIX_EXACT "E"

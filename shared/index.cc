@@ -310,25 +310,29 @@ extern "C" kq_status index_reopen(index_db *db)
     if (!db)
         return KQ_ERR_INVALID;
     return guard(db, [&]() {
+        if (db->wdb) {
+            db->db->reopen(); /* a writer holds its directory's lock: never replaced */
+            return KQ_OK;
+        }
         dev_t dev = 0;
         ino_t ino = 0;
         /* The path names another database (a sharded build replaced it):
          * reopen() would read the new version file against the old
          * tables, so open it anew.  When it names nothing for a moment,
          * keep the revision at hand. */
-        if (!db->wdb && identity_of(db->path, dev, ino) && (dev != db->dev || ino != db->ino))
+        if (identity_of(db->path, dev, ino) && (dev != db->dev || ino != db->ino))
             return open_again(db, dev, ino);
         try {
             std::string uuid = db->db->get_uuid();
             db->db->reopen();
-            if (!db->wdb && db->db->get_uuid() != uuid) {
+            if (db->db->get_uuid() != uuid) {
                 /* Replaced between the stat and reopen(). */
                 identity_of(db->path, dev, ino);
                 return open_again(db, dev, ino);
             }
         } catch (const Xapian::DatabaseError &) {
             /* The old database was removed after the replacement. */
-            if (db->wdb || !identity_of(db->path, dev, ino) || (dev == db->dev && ino == db->ino))
+            if (!identity_of(db->path, dev, ino) || (dev == db->dev && ino == db->ino))
                 throw;
             return open_again(db, dev, ino);
         }

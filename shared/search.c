@@ -1893,10 +1893,10 @@ kq_status search_get_status(search_engine *e, search_status *out)
     /* The indexer's batch revision: Xapian's own starts again in the new
      * directory a sharded build switches to, so it could come back to a
      * number already seen, with the same count, and key a stale cache. */
-    char *rev = index_get_metadata(e->index, "kiosque.revision");
+    char *rev = index_get_metadata(e->index, DOCUMENT_META_REVISION);
     out->revision = rev && *rev ? strtoull(rev, NULL, 10) : s.revision;
     free(rev);
-    char *last = index_get_metadata(e->index, "kiosque.last_update");
+    char *last = index_get_metadata(e->index, DOCUMENT_META_LAST_UPDATE);
     if (last)
         snprintf(out->last_update, sizeof out->last_update, "%s", last);
     free(last);

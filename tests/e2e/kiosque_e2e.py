@@ -1,8 +1,12 @@
 """Helpers shared by Kiosque's end-to-end tests: run the real programs on a temporary database."""
+import http.client
 import json
 import os
+import re
+import signal
 import subprocess
 import tempfile
+import threading
 
 
 class Programs:
@@ -57,3 +61,58 @@ class Rows:
         print(("ok   " if ok else "FAIL ") + what)
         self.failures += not ok
         return ok
+
+
+class Searchd:
+    """A searchd process of bin_dir on a free port with 2 threads, its stderr
+    collected by a thread."""
+
+    def __init__(self, bin_dir, db, *extra):
+        self.lines = []
+        self.proc = subprocess.Popen(
+            [os.path.join(bin_dir, "searchd"), "--db", db, "--listen", "127.0.0.1:0", "--threads", "2", *extra],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace")
+        self.port = None
+        ready = threading.Event()
+
+        def drain():
+            for line in self.proc.stderr:
+                self.lines.append(line.rstrip("\n"))
+                m = re.search(r"listening on http://[^ ]*:(\d+)/", line)
+                if m:
+                    self.port = int(m.group(1))
+                    ready.set()
+            ready.set()
+
+        self.reader = threading.Thread(target=drain, daemon=True)
+        self.reader.start()
+        if not ready.wait(10) or self.port is None:
+            self.proc.kill()
+            raise RuntimeError("searchd did not start:\n" + "\n".join(self.lines))
+
+    def request(self, path, method="GET", headers=None, body=None, timeout=10):
+        """Returns (status, headers as a dict with lower-case names, body bytes)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            data = resp.read()
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+        finally:
+            conn.close()
+
+    def json(self, path, **kw):
+        status, headers, data = self.request(path, **kw)
+        return status, headers, json.loads(data.decode("utf-8"))
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        self.reader.join(5)
+        self.proc.stderr.close()
+        return rc

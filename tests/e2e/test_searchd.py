@@ -26,6 +26,9 @@ import unittest
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import kiosque_e2e as e2e  # noqa: E402
+
 ARGS = None
 SERVER = None  # the searchd shared by most tests
 FIXTURE_COUNT = 0
@@ -46,58 +49,11 @@ def metrics_matching(patterns, timeout=5.0):
         time.sleep(0.05)
 
 
-class Searchd:
-    """A searchd process on a free port, its stderr collected by a thread."""
+class Searchd(e2e.Searchd):
+    """searchd of the build under test (kiosque_e2e.Searchd)."""
 
     def __init__(self, db, *extra):
-        self.lines = []
-        self.proc = subprocess.Popen(
-            [os.path.join(ARGS.bin_dir, "searchd"), "--db", db, "--listen", "127.0.0.1:0", "--threads", "2", *extra],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace")
-        self.port = None
-        ready = threading.Event()
-
-        def drain():
-            for line in self.proc.stderr:
-                self.lines.append(line.rstrip("\n"))
-                m = re.search(r"listening on http://[^ ]*:(\d+)/", line)
-                if m:
-                    self.port = int(m.group(1))
-                    ready.set()
-            ready.set()
-
-        self.reader = threading.Thread(target=drain, daemon=True)
-        self.reader.start()
-        if not ready.wait(10) or self.port is None:
-            self.proc.kill()
-            raise RuntimeError("searchd did not start:\n" + "\n".join(self.lines))
-
-    def request(self, path, method="GET", headers=None, body=None, timeout=10):
-        """Returns (status, headers as a dict with lower-case names, body bytes)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            resp = conn.getresponse()
-            data = resp.read()
-            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
-        finally:
-            conn.close()
-
-    def json(self, path, **kw):
-        status, headers, data = self.request(path, **kw)
-        return status, headers, json.loads(data.decode("utf-8"))
-
-    def stop(self, sig=signal.SIGTERM, timeout=10):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        try:
-            rc = self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
-        self.reader.join(5)
-        self.proc.stderr.close()
-        return rc
+        super().__init__(ARGS.bin_dir, db, *extra)
 
 
 def indexer(db, *args, check=True):

@@ -8,21 +8,19 @@ crash at any step of the merge leaves the previous revision, tidied up by the ne
 The articles are generated here (about 4,600 short French news items), so that a batch spans
 several parts of 2,000 articles; KIOSQUE_SHARD_MIN_BYTES=0 lets batches this small be sharded."""
 import argparse
-import http.client
 import json
 import os
 import random
 import re
 import signal
 import sqlite3
-import subprocess
 import sys
 import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kiosque_e2e import Programs  # noqa: E402
+from kiosque_e2e import Programs, Searchd  # noqa: E402
 
 ARGS = None
 SHARDED = {"KIOSQUE_SHARD_MIN_BYTES": "0"}
@@ -179,28 +177,13 @@ class Sharded(unittest.TestCase):
 
     def test_searchd_follows_the_index_to_its_new_directory(self):
         self.two.indexer("--jobs", "1", "add", self.write("first.jsonl", self.first[:300]), check=0)
-        proc = subprocess.Popen([os.path.join(ARGS.bin_dir, "searchd"), "--db", self.two.db, "--listen",
-                                 "127.0.0.1:0", "--threads", "2", "--quiet"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        server = Searchd(ARGS.bin_dir, self.two.db, "--quiet")
         try:
-            port = None
-            for line in proc.stderr:
-                m = re.search(r"listening on http://[^ ]*:(\d+)/", line)
-                if m:
-                    port = int(m.group(1))
-                    break
-            self.assertIsNotNone(port, "searchd did not start")
-            threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
             stop, failures, answered = threading.Event(), [], [0]
 
             def get(path):
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                try:
-                    conn.request("GET", path)
-                    r = conn.getresponse()
-                    return r.status, r.read()
-                finally:
-                    conn.close()
+                status, _, body = server.request(path)
+                return status, body
 
             def reader():
                 while not stop.is_set():
@@ -250,9 +233,7 @@ class Sharded(unittest.TestCase):
             self.assertEqual(status, 200)
             self.assertEqual(json.loads(body)["documents"], 4600)
         finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(10)
-            proc.stderr.close()
+            server.stop()
 
     def test_crash_during_the_merge_keeps_the_previous_revision(self):
         self.two.indexer("--jobs", "1", "add", self.write("first.jsonl", self.first[:2500]), check=0)
