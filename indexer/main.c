@@ -28,7 +28,8 @@ enum mode { MODE_ADD, MODE_SYNC, MODE_DELETE };
 
 static void usage(FILE *f)
 {
-    fputs("usage: indexer [--db PATH] [--quiet] [--jobs N] COMMAND ...\n"
+    fputs("usage: indexer [--db PATH] [-q|--quiet] [--jobs N] COMMAND ...\n"
+          "       indexer -h|--help | --version\n"
           "\n"
           "commands:\n"
           "  add FILE|DIR|- ...   add new and changed articles (.jsonl, .jsonl.gz, .json,\n"
@@ -305,6 +306,9 @@ int main(int argc, char **argv)
             jobs = (unsigned)n;
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);
+            return EXIT_OK;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            puts("indexer (Kiosque) " KIOSQUE_VERSION);
             return EXIT_OK;
         } else {
             fprintf(stderr, "indexer: unknown option %s\n", argv[i]);

@@ -14,16 +14,19 @@ enum { EXIT_FOUND = 0, EXIT_NONE = 1, EXIT_FAILED = 2 };
 
 static void usage(FILE *f)
 {
-    fputs("usage: search [--db PATH] [-n N] [--offset K] [--json] [--sort relevance|date|date_asc]\n"
-          "              [--section S] [--author A] [--since DATE] [--until DATE] [--facets]\n"
-          "              [--all] [--duplicates-of ID] [--half-life DAYS] QUERY...\n"
-          "       search [--db PATH] [-n N] [--json] --related ID\n"
-          "\n"
-          "Prints the best-matching articles: headline, date, section, author, URL and a\n"
-          "snippet with the matched words highlighted.  The database is --db PATH, else\n"
-          "$KIOSQUE_DB, else ~/.local/share/kiosque.  Exit status: 0 articles found, 1 none,\n"
-          "2 error.\n",
-          f);
+    fputs(
+        "usage: search [--db PATH] [-n N] [--offset K] [--json] [--sort relevance|date|date_asc]\n"
+        "              [--section S] [--author A] [--since DATE] [--until DATE] [--facets]\n"
+        "              [--all] [--duplicates-of ID] [--half-life DAYS] QUERY...\n"
+        "       search [--db PATH] [-n N] [--json] --related ID\n"
+        "       search -h|--help | --version\n"
+        "\n"
+        "Prints the best-matching articles: headline, date, section, author, URL and a\n"
+        "snippet with the matched words highlighted.  -n N (or --limit N): at most N hits\n"
+        "(default 10).  The query language: man kiosque-query.  The database is --db PATH, else\n"
+        "$KIOSQUE_DB, else ~/.local/share/kiosque.  Exit status: 0 articles found, 1 none,\n"
+        "2 error.\n",
+        f);
 }
 
 /* Prints text without control characters, so an article cannot drive the terminal. */
@@ -120,6 +123,9 @@ int main(int argc, char **argv)
         } else if (strcmp(opt, "-h") == 0 || strcmp(opt, "--help") == 0) {
             usage(stdout);
             return EXIT_FOUND;
+        } else if (strcmp(opt, "--version") == 0) {
+            puts("search (Kiosque) " KIOSQUE_VERSION);
+            return EXIT_FOUND;
         }
         if (!val) {
             fprintf(stderr, "search: %s needs a value\n", opt);
@@ -166,8 +172,7 @@ int main(int argc, char **argv)
             }
             if (req.half_life_days == 0)
                 req.half_life_days = -1;
-        }
-        else if (strcmp(opt, "--since") == 0 || strcmp(opt, "--until") == 0) {
+        } else if (strcmp(opt, "--since") == 0 || strcmp(opt, "--until") == 0) {
             int64_t t;
             if (article_parse_date(val, &t) != KQ_OK) {
                 fprintf(stderr, "search: %s wants a date such as 2025-01-31, not %s\n", opt, val);

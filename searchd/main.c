@@ -25,6 +25,7 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: searchd [--db PATH] [--listen HOST:PORT] [--threads N] [--allow-origin "
                  "URL]... [--quiet]\n"
+                 "       searchd -h|--help | --version\n"
                  "  --db PATH            the Kiosque database (default: $KIOSQUE_DB, else "
                  "~/.local/share/kiosque)\n"
                  "  --listen HOST:PORT   address to serve on (default 127.0.0.1:8080; port 0 picks "
@@ -34,7 +35,8 @@ static void usage(FILE *out)
                  "  --allow-origin URL   let pages of this origin call the API (CORS), e.g. "
                  "https://www.example.fr;\n"
                  "                       repeat for several origins\n"
-                 "  --quiet              no access log line per request\n");
+                 "  --quiet              no access log line per request\n"
+                 "  --help               this help; --version: the version\n");
 }
 
 /* Takes the value of option argv[*i], or reports it missing. */
@@ -63,6 +65,9 @@ int main(int argc, char **argv)
         const char *a = argv[i], *v;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--version") == 0) {
+            puts("searchd (Kiosque) " KIOSQUE_VERSION);
             return 0;
         } else if (strcmp(a, "--quiet") == 0) {
             access_log = 0;
