@@ -3,6 +3,7 @@
 #   ./setup.sh demo   install what is missing, build, install the programs, index corpus/,
 #                     run a sample search and start searchd on http://127.0.0.1:8080/
 #   ./setup.sh test   install what is missing (test tools included), build, run every test
+#   ./setup.sh package  build the Debian package dist/kiosque_VERSION_ARCH.deb (debhelper, debian/)
 #   ./setup.sh deps | build | install | stop
 # Environment: KIOSQUE_DB (database directory, default ~/.local/share/kiosque),
 #              BUILD_DIR (default build), PREFIX (default /usr/local when root, else ~/.local).
@@ -17,8 +18,10 @@ export KIOSQUE_DB=${KIOSQUE_DB:-${XDG_DATA_HOME:-$HOME/.local/share}/kiosque}
 
 BUILD_PKGS="build-essential cmake pkg-config libxapian-dev xapian-tools libsqlite3-dev sqlite3
   libmicrohttpd-dev libstemmer-dev libjansson-dev libutf8proc-dev zlib1g-dev libzstd-dev libgumbo-dev
+  libsystemd-dev
   python3 curl"
-TEST_PKGS="chromium wrk"
+TEST_PKGS="chromium wrk nginx-light"
+PACKAGE_PKGS="debhelper dpkg-dev lintian"
 
 apt_install() {
   local missing=()
@@ -85,6 +88,39 @@ demo() {
   fi
 }
 
+# The Debian package, built by dpkg-buildpackage from a copy of the tree (the files git knows,
+# committed or not) in dist/build, so that nothing is written beside the checkout.
+package() {
+  deps
+  apt_install $PACKAGE_PKGS
+  local version cmake_version arch work src
+  version=$(dpkg-parsechangelog -l debian/changelog -S Version)
+  cmake_version=$(sed -n 's/^project(kiosque VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
+  if [ "$version" != "$cmake_version" ]; then
+    echo "debian/changelog is at $version, CMakeLists.txt at $cmake_version: add a changelog entry for $cmake_version" >&2
+    exit 2
+  fi
+  arch=$(dpkg --print-architecture)
+  work=dist/build
+  src=$work/kiosque-$version
+  rm -rf "$work"
+  mkdir -p "$src"
+  if git rev-parse --git-dir >/dev/null 2>&1; then
+    git ls-files -z -co --exclude-standard | while IFS= read -r -d '' f; do
+      [ -e "$f" ] && printf '%s\0' "$f"; done | tar --null -T - -cf - | tar -xf - -C "$src"
+  else
+    tar --exclude='./build*' --exclude=./dist --exclude='./.git' -cf - . | tar -xf - -C "$src"
+  fi
+  echo "== dpkg-buildpackage in $src"
+  (cd "$src" && DEB_BUILD_OPTIONS="parallel=$(nproc) ${DEB_BUILD_OPTIONS:-}" dpkg-buildpackage -b -us -uc) >"$work/build.log" 2>&1 ||
+    { tail -40 "$work/build.log"; echo "dpkg-buildpackage failed: $work/build.log" >&2; exit 1; }
+  mv "$work/kiosque_${version}_${arch}.deb" dist/
+  mv "$work"/kiosque-dbgsym_"${version}"_"${arch}".*deb dist/ 2>/dev/null || true
+  echo "== dist/kiosque_${version}_${arch}.deb"
+  echo "== lintian"
+  lintian --info "dist/kiosque_${version}_${arch}.deb" || true
+}
+
 run_tests() {
   deps
   test_deps
@@ -98,6 +134,7 @@ case "${1:-}" in
   deps) deps; test_deps ;;
   build) deps; build ;;
   install) deps; build; install_programs ;;
+  package) package ;;
   stop) stop_searchd ;;
-  *) sed -n '2,9p' "$0"; exit 2 ;;
+  *) sed -n '2,10p' "$0"; exit 2 ;;
 esac

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "batch.h"
 #include "check.h"
 #include "dbpath.h"
@@ -44,6 +45,8 @@ static void usage(FILE *f)
           "  delete ID ...        remove articles from the index and the store\n"
           "  check [--no-repair]  verify the index and the store against each other, repair\n"
           "  stats                articles, terms, index size, last update\n"
+          "  backup DEST          write a consistent copy of the database into the new\n"
+          "                       directory DEST while searches go on\n"
           "\n"
           "--jobs N: threads that index a large batch (8 MB of input or more), each\n"
           "part of it into its own index, merged at the end; default: one per core.\n"
@@ -335,6 +338,8 @@ int main(int argc, char **argv)
         return run_check(db, argc - i, argv + i);
     if (strcmp(cmd, "stats") == 0)
         return run_stats(db);
+    if (strcmp(cmd, "backup") == 0)
+        return backup_command(db, argc - i, argv + i);
     fprintf(stderr, "indexer: unknown command %s\n", cmd);
     usage(stderr);
     return EXIT_FAILED;

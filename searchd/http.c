@@ -1,6 +1,7 @@
 /* http: searchd's HTTP layer over libmicrohttpd.  See http.h for the contracts. */
 #include "http.h"
 
+#include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -18,6 +19,7 @@
 #define HTTP_CONNECTION_MEMORY (32u * 1024u)
 #define HTTP_MAX_HEADERS 8
 #define HTTP_STATUS_SLOTS 600 /* statuses 0..599 are counted; 0 is "no reply sent" */
+#define HTTP_LOG_TARGET 256   /* bytes of the request target kept for the access log */
 
 /* Upper bounds of the latency histogram, in seconds. */
 static const double latency_buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
@@ -53,14 +55,19 @@ struct http_request {
     struct MHD_Connection *conn;
     const char *method;
     const char *path;
-    struct timespec start;    /* CLOCK_MONOTONIC when the request line arrived */
-    size_t uri_bytes;         /* length of the raw request target */
-    int route;                /* index in the route table, or -1 */
-    unsigned status;          /* 0 until a reply is queued */
-    int seen;                 /* the access handler was called once (headers read) */
-    int dispatched;           /* the route's handler was called */
-    const char *allow_origin; /* the request's Origin when CORS allows it, else NULL */
-    int on_worker;            /* handled by a worker: the reply waits in `pending` */
+    struct timespec start;        /* CLOCK_MONOTONIC when the request line arrived */
+    size_t uri_bytes;             /* length of the raw request target */
+    char target[HTTP_LOG_TARGET]; /* the request target (path and query) as the log prints it */
+    size_t body_bytes;            /* bytes of the reply's body (0 for HEAD and 304) */
+    int has_revision;             /* the reply depends on the index at `revision` only */
+    uint64_t revision;
+    char etag[48];                /* the reply's ETag, quoted; "" when it has none */
+    int route;                    /* index in the route table, or -1 */
+    unsigned status;              /* 0 until a reply is queued */
+    int seen;                     /* the access handler was called once (headers read) */
+    int dispatched;               /* the route's handler was called */
+    const char *allow_origin;     /* the request's Origin when CORS allows it, else NULL */
+    int on_worker;                /* handled by a worker: the reply waits in `pending` */
     struct MHD_Response *pending; /* a worker's reply, queued once the connection resumes */
     http_request *next;           /* in the workers' queue */
     struct {
@@ -74,6 +81,12 @@ static const char csp_page[] =
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 static const char csp_other[] = "default-src 'none'; frame-ancestors 'none'";
 static const char allow_methods[] = "GET, HEAD, OPTIONS";
+/* Replies that depend on the index revision may be kept by shared caches, which revalidate
+ * them (If-None-Match) before each use; replies that depend on nothing but the version
+ * (static files) are kept an hour; the others (errors, health, metrics) are not kept. */
+static const char cache_revisioned[] = "public, no-cache";
+static const char cache_static[] = "public, max-age=3600";
+static const char cache_none[] = "no-store";
 
 /* --- requests ---------------------------------------------------------------------- */
 
@@ -92,6 +105,12 @@ const http_server *http_request_server(const http_request *req)
     return req->server;
 }
 
+void http_request_set_revision(http_request *req, uint64_t revision)
+{
+    req->has_revision = 1;
+    req->revision = revision;
+}
+
 void http_request_add_header(http_request *req, const char *name, const char *value)
 {
     if (req->n_headers < HTTP_MAX_HEADERS) {
@@ -108,6 +127,50 @@ static void free_body(void *body)
     free(body);
 }
 
+/* 1 when the If-None-Match header (a list of entity tags, or "*") names
+ * etag, 2 when it names it as a weak tag (W/"..."), else 0.  Weak tags
+ * compare equal to the strong one, as RFC 9110 asks for If-None-Match, and
+ * as needed behind nginx, which makes the ETag of a reply it compresses weak. */
+static int etag_matches(const char *header, const char *etag)
+{
+    size_t elen = strlen(etag);
+    const char *p = header;
+    while (*p) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        if (*p == '*')
+            return 1;
+        int weak = p[0] == 'W' && p[1] == '/';
+        if (weak)
+            p += 2;
+        const char *start = p;
+        if (*p == '"') {
+            const char *close = strchr(p + 1, '"');
+            p = close ? close + 1 : p + strlen(p);
+        } else {
+            while (*p && *p != ',')
+                p++;
+        }
+        if ((size_t)(p - start) == elen && memcmp(start, etag, elen) == 0)
+            return weak ? 2 : 1;
+    }
+    return 0;
+}
+
+/* Sets req->etag for a 200 reply of `kind`: the version and, for a reply
+ * computed on the index, its revision tag; "" when the reply has none. */
+static void make_etag(http_request *req, unsigned status, enum http_kind kind)
+{
+    req->etag[0] = '\0';
+    if (status != 200)
+        return;
+    if (req->has_revision)
+        snprintf(req->etag, sizeof req->etag, "\"kq%s-r%llx\"", KIOSQUE_VERSION,
+                 (unsigned long long)req->revision);
+    else if (kind == HTTP_KIND_STATIC)
+        snprintf(req->etag, sizeof req->etag, "\"kq%s\"", KIOSQUE_VERSION);
+}
+
 /* The one place that creates, queues and destroys a response.  With
  * `owned`, body is a malloc'd buffer handed to libmicrohttpd; otherwise it
  * is copied. */
@@ -120,6 +183,30 @@ static void reply(http_request *req, unsigned status, enum http_kind kind, const
             free(body);
         return;
     }
+    make_etag(req, status, kind);
+    if (*req->etag) {
+        const char *inm =
+            MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+        int match = inm ? etag_matches(inm, req->etag) : 0;
+        if (match) {
+            /* The client's copy is current: the same headers, no body.  (libmicrohttpd
+             * 0.9.75 adds "Content-Length: 0" to it, which RFC 9110 advises against and
+             * browsers and nginx ignore on a 304; it cannot be turned off there.) */
+            if (owned)
+                free(body);
+            status = MHD_HTTP_NOT_MODIFIED;
+            body = NULL;
+            len = 0;
+            owned = 0;
+            if (match == 2) {
+                /* Answered with the tag as the client has it (weak: compressed by a proxy). */
+                memmove(req->etag + 2, req->etag, strlen(req->etag) + 1);
+                memcpy(req->etag, "W/", 2);
+            }
+        }
+    }
+    int is_head = req->method && strcmp(req->method, MHD_HTTP_METHOD_HEAD) == 0;
+    req->body_bytes = is_head ? 0 : len;
     struct MHD_Response *resp;
     if (owned)
         resp = MHD_create_response_from_buffer_with_free_callback(len, body, free_body);
@@ -136,7 +223,11 @@ static void reply(http_request *req, unsigned status, enum http_kind kind, const
     MHD_add_response_header(resp, "Content-Security-Policy",
                             kind == HTTP_KIND_PAGE ? csp_page : csp_other);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
-                            kind == HTTP_KIND_STATIC ? "public, max-age=3600" : "no-cache");
+                            !*req->etag                ? cache_none
+                            : kind == HTTP_KIND_STATIC ? cache_static
+                                                       : cache_revisioned);
+    if (*req->etag)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, req->etag);
     if (req->route >= 0 && req->server->cfg.routes[req->route].cors &&
         req->server->cfg.n_allow_origins > 0) {
         /* The answer depends on Origin: shared caches must key on it. */
@@ -349,6 +440,31 @@ static int enqueue(http_server *s, http_request *req)
     return 1;
 }
 
+/* Copies the request target (path and query string, as received) for the
+ * log with every byte outside printable ASCII percent-encoded, so that no
+ * target can forge a log line or put invalid UTF-8 into the log; a long
+ * target is cut at a character boundary, ending with "...". */
+static void log_target(const char *target, char *out, size_t out_size)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    const unsigned char *p = (const unsigned char *)target;
+    for (; *p && o + 4 + 3 < out_size; p++) {
+        if (*p > 0x20 && *p < 0x7F) {
+            out[o++] = (char)*p;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 15];
+        }
+    }
+    if (*p) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o] = '\0';
+}
+
 /* Called by libmicrohttpd once per request as soon as the request line is
  * read: creates the request record, which lives until request_completed. */
 static void *request_begin(void *cls, const char *uri, struct MHD_Connection *conn)
@@ -360,6 +476,7 @@ static void *request_begin(void *cls, const char *uri, struct MHD_Connection *co
     req->conn = conn;
     req->route = -1;
     req->uri_bytes = strlen(uri);
+    log_target(uri, req->target, sizeof req->target);
     clock_gettime(CLOCK_MONOTONIC, &req->start);
     return req;
 }
@@ -420,29 +537,10 @@ static double seconds_since(const struct timespec *start)
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-/* Copies the path for the log with every byte outside printable ASCII
- * percent-encoded, so that no path can forge a log line (%0A) or put
- * invalid UTF-8 into the log; long paths are cut. */
-static void log_path(const char *path, char *out, size_t out_size)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
-    for (const unsigned char *p = (const unsigned char *)path; *p && o + 4 < out_size; p++) {
-        if (*p > 0x20 && *p < 0x7F) {
-            out[o++] = (char)*p;
-        } else {
-            out[o++] = '%';
-            out[o++] = hex[*p >> 4];
-            out[o++] = hex[*p & 15];
-        }
-    }
-    out[o] = '\0';
-}
-
+/* The access log line, documented in searchd(8) (LOGS): time, method,
+ * target, status, body bytes, milliseconds. */
 static void access_log(const http_request *req, double seconds)
 {
-    char path[256];
-    log_path(req->path ? req->path : "-", path, sizeof path);
     struct timespec now;
     struct tm tm;
     char stamp[32];
@@ -450,8 +548,9 @@ static void access_log(const http_request *req, double seconds)
     gmtime_r(&now.tv_sec, &tm);
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
     /* One fprintf per line: stdio locks the stream, so lines never interleave. */
-    fprintf(stderr, "%s.%03ldZ %s %s %u %.3f ms\n", stamp, now.tv_nsec / 1000000L,
-            req->method ? req->method : "-", path, req->status, seconds * 1000.0);
+    fprintf(stderr, "%s.%03ldZ %s %s %u %zu %.3f ms\n", stamp, now.tv_nsec / 1000000L,
+            req->method ? req->method : "-", *req->target ? req->target : "-", req->status,
+            req->body_bytes, seconds * 1000.0);
 }
 
 static void request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -593,6 +692,39 @@ static int parse_listen(const char *listen, struct sockaddr_storage *addr, sockl
     return 0;
 }
 
+/* Says why libmicrohttpd could not listen on addr, and what to do: it does
+ * not tell, so the bind is tried again here to learn errno. */
+static void listen_error(const char *listen, const struct sockaddr_storage *addr,
+                         socklen_t addr_len, char *err, size_t err_size)
+{
+    int fd = socket(addr->ss_family, SOCK_STREAM, 0);
+    int one = 1, e = 0;
+    if (fd >= 0) {
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (bind(fd, (const struct sockaddr *)addr, addr_len) != 0)
+            e = errno;
+        close(fd);
+    }
+    if (e == EADDRINUSE)
+        snprintf(err, err_size,
+                 "cannot listen on %s: the address is in use (another searchd, or another "
+                 "service, listens there): stop it, or choose another --listen",
+                 listen);
+    else if (e == EACCES)
+        snprintf(err, err_size,
+                 "cannot listen on %s: ports below 1024 need privileges; listen on a higher "
+                 "port (8080) behind a reverse proxy (docs/nginx.conf)",
+                 listen);
+    else if (e == EADDRNOTAVAIL)
+        snprintf(err, err_size,
+                 "cannot listen on %s: no interface of this machine has that address; give one "
+                 "it has (127.0.0.1, or 0.0.0.0 for every interface)",
+                 listen);
+    else
+        snprintf(err, err_size, "cannot listen on %s: %s", listen,
+                 e ? strerror(e) : "libmicrohttpd could not start (see its message above)");
+}
+
 /* Lets the workers finish the queue, joins them and frees what they share. */
 static void stop_workers(http_server *s)
 {
@@ -650,8 +782,7 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t err_siz
                                  1024u, MHD_OPTION_URI_LOG_CALLBACK, request_begin, s,
                                  MHD_OPTION_NOTIFY_COMPLETED, request_completed, s, MHD_OPTION_END);
     if (!s->daemon) {
-        snprintf(err, err_size, "cannot listen on %s (address in use, or not allowed?)",
-                 cfg->listen);
+        listen_error(cfg->listen, &addr, addr_len, err, err_size);
         goto fail;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);

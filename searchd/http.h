@@ -1,5 +1,5 @@
-/* http: searchd's HTTP layer over libmicrohttpd — route table, parameters, replies, CORS, access
- * log and request metrics. */
+/* http: searchd's HTTP layer over libmicrohttpd — route table, parameters, replies, CORS, caching
+ * headers (ETag, 304), access log and request metrics. */
 #ifndef KIOSQUE_HTTP_H
 #define KIOSQUE_HTTP_H
 
@@ -77,15 +77,24 @@ const char *http_request_path(const http_request *req);
  * The string lives as long as the request. */
 const char *http_request_param(const http_request *req, const char *name);
 
+/* Says that the reply about to be sent was computed on the index as of
+ * `revision` (a tag that changes at each commit; 0 for a reply that depends
+ * on no index) and on nothing else of the request than its URL: a 200 reply
+ * then carries `ETag: "kq<version>-r<revision in hex>"` and `Cache-Control:
+ * public, no-cache`, and a request whose If-None-Match names that ETag is
+ * answered 304 without a body.  Static files get an ETag of the version;
+ * other replies get `Cache-Control: no-store`. */
+void http_request_set_revision(http_request *req, uint64_t revision);
+
 /* Adds a header to the reply the handler is about to send (up to 8 per
  * request; name and value must live until the reply is sent). */
 void http_request_add_header(http_request *req, const char *name, const char *value);
 
 /* What a reply is, for its headers. */
 enum http_kind {
-    HTTP_KIND_API = 0, /* JSON or text, not cached by clients */
-    HTTP_KIND_PAGE,    /* the HTML page: its Content-Security-Policy, not cached */
-    HTTP_KIND_STATIC,  /* an embedded asset, cacheable for an hour */
+    HTTP_KIND_API = 0, /* JSON or text: kept by caches only with http_request_set_revision */
+    HTTP_KIND_PAGE,    /* the HTML page: its Content-Security-Policy; cached as API */
+    HTTP_KIND_STATIC,  /* an embedded asset, cacheable for an hour, ETag of the version */
 };
 
 /* Creates, queues and destroys the response: sends `len` bytes of `body`

@@ -18,6 +18,10 @@
 #include "http.h"
 #include "routes.h"
 
+#ifdef KIOSQUE_HAVE_LIBSYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
 #define MAX_ORIGINS 32
 #define MAX_THREADS 256u
 
@@ -37,6 +41,19 @@ static void usage(FILE *out)
                  "                       repeat for several origins\n"
                  "  --quiet              no access log line per request\n"
                  "  --help               this help; --version: the version\n");
+}
+
+/* Tells the service manager how searchd is doing (sd_notify(3)): READY=1
+ * once it listens, STOPPING=1 on a stop signal, with a STATUS= line that
+ * `systemctl status` shows.  Does nothing when not run by systemd
+ * ($NOTIFY_SOCKET unset) or when built without libsystemd. */
+static void notify_service(const char *state)
+{
+#ifdef KIOSQUE_HAVE_LIBSYSTEMD
+    sd_notify(0, state);
+#else
+    (void)state;
+#endif
 }
 
 /* Takes the value of option argv[*i], or reports it missing. */
@@ -136,15 +153,21 @@ int main(int argc, char **argv)
         goto out;
     }
     search_status st;
-    char err[1024];
-    if (routes_probe(app, &st, err, sizeof err) == KQ_OK)
+    char err[1024], state[4096 + 1024];
+    if (routes_probe(app, &st, err, sizeof err) == KQ_OK) {
         fprintf(stderr, "searchd: index %s: %llu articles, revision %llu\n", db_dir,
                 (unsigned long long)st.documents, (unsigned long long)st.revision);
-    else
+        snprintf(state, sizeof state, "READY=1\nSTATUS=serving %llu articles (revision %llu)",
+                 (unsigned long long)st.documents, (unsigned long long)st.revision);
+    } else {
         fprintf(stderr,
                 "searchd: warning: the index %s cannot be read yet (%s); /healthz answers 503 "
-                "until it can\n",
-                db_dir, err);
+                "until it can (create it with: indexer --db %s add FILE)\n",
+                db_dir, err, db_dir);
+        /* Ready all the same: it serves the index as soon as one appears. */
+        snprintf(state, sizeof state,
+                 "READY=1\nSTATUS=waiting for an index at %s (/healthz answers 503)", db_dir);
+    }
 
     size_t n_routes = 0;
     const http_route *routes = routes_table(&n_routes);
@@ -167,10 +190,12 @@ int main(int argc, char **argv)
     const char *colon = strrchr(listen, ':');
     fprintf(stderr, "searchd: listening on http://%.*s:%u/ with %u threads\n",
             (int)(colon - listen), listen, http_server_port(server), threads);
+    notify_service(state);
 
     int sig = 0;
     sigwait(&stop_signals, &sig);
     fprintf(stderr, "searchd: %s received, stopping\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    notify_service("STOPPING=1\nSTATUS=stopping: finishing the requests in flight");
     rc = 0;
 out:
     http_server_stop(server);

@@ -481,6 +481,7 @@ static int reply_cached_json(routes_app *app, http_request *req, const char *key
     if (!hit)
         return 0;
     http_request_add_header(req, "X-Kiosque-Cache", "hit");
+    http_request_set_revision(req, tag);
     http_reply_owned(req, 200, HTTP_KIND_API, "application/json", hit, len);
     return 1;
 }
@@ -499,6 +500,7 @@ static void reply_result_json(routes_app *app, http_request *req, search_engine 
     if (json && key)
         cache_put(app->replies, key, tag, json, strlen(json));
     http_request_add_header(req, "X-Kiosque-Cache", "miss");
+    http_request_set_revision(req, tag);
     http_reply_owned(req, 200, HTTP_KIND_API, "application/json", json, json ? strlen(json) : 0);
 }
 
@@ -608,9 +610,12 @@ static void handle_page(http_request *req, void *ctx)
         status = 400;
     } else if (!*sp.query && !subject_id) {
         html = render_page(&p, NULL, NULL, &len);
+        http_request_set_revision(req, 0); /* the form alone: the same at every revision */
     } else {
         search_engine *e = worker_engine(app, err, sizeof err);
         kq_status st = e ? KQ_OK : KQ_ERR_IO;
+        if (e)
+            http_request_set_revision(req, current_tag(app, e));
         if (e && subject_id) {
             /* The article the list is about, named in its heading. */
             subject = article_title(e, subject_id, &st);
@@ -673,6 +678,7 @@ static void handle_api_suggest(http_request *req, void *ctx)
             goto out;
         }
         tag = current_tag(app, e);
+        http_request_set_revision(req, tag);
         render_buf kb = RENDER_BUF_INIT;
         render_buf_printf(&kb, "suggest|%u|%s", limit, q);
         key = render_buf_release(&kb, NULL);
@@ -725,6 +731,7 @@ static void handle_api_article(http_request *req, void *ctx)
         return;
     }
     char *json = NULL;
+    http_request_set_revision(req, current_tag(app, e));
     kq_status st = search_article_json(e, id, &json);
     if (st == KQ_ERR_NOT_FOUND) {
         snprintf(err, sizeof err, "no article with id '%s' is indexed", id);

@@ -509,7 +509,7 @@ static const char *decode(document_reader *rd, const char *data, size_t len, str
     memset(r, 0, sizeof *r);
     if (!data || len < sizeof data_magic)
         return "the document data is not in Kiosque's format (written by an older version? "
-               "index the archive again)";
+               "index the archive again into a new database: README, Upgrading)";
     const unsigned char *p = (const unsigned char *)data + sizeof data_magic;
     const unsigned char *end = (const unsigned char *)data + len;
     if (memcmp(data, data_magic, sizeof data_magic) == 0) {
@@ -520,7 +520,7 @@ static const char *decode(document_reader *rd, const char *data, size_t len, str
         end = p + n;
     } else if (memcmp(data, data_magic_v1, sizeof data_magic_v1) != 0) {
         return "the document data is not in Kiosque's format (written by an older version? "
-               "index the archive again)";
+               "index the archive again into a new database: README, Upgrading)";
     }
     r->end = end;
     for (;;) {

@@ -209,10 +209,21 @@ static kq_status check_schema(store *s)
         return st;
     }
     if (strcmp(v, STORE_SCHEMA_VERSION) != 0) {
-        st = fail(s, KQ_ERR_INVALID,
-                  "the store has schema version %s, this program knows version %s: "
-                  "rebuild it with the indexer",
-                  v, STORE_SCHEMA_VERSION);
+        /* What to do differs with who wrote it (README, "Upgrading"): the
+         * store can always be rebuilt from the index, which holds every
+         * article whole. */
+        if (strtol(v, NULL, 10) < strtol(STORE_SCHEMA_VERSION, NULL, 10))
+            st = fail(s, KQ_ERR_INVALID,
+                      "the store has schema version %s, written by an older Kiosque; this one "
+                      "knows version %s: move store.sqlite out of the database and run "
+                      "indexer check, which rebuilds it from the index",
+                      v, STORE_SCHEMA_VERSION);
+        else
+            st = fail(s, KQ_ERR_INVALID,
+                      "the store has schema version %s, written by a newer Kiosque; this one "
+                      "knows version %s: run the newer Kiosque, or restore the backup made "
+                      "before the upgrade",
+                      v, STORE_SCHEMA_VERSION);
     }
     free(v);
     return st;
