@@ -651,7 +651,7 @@ static void handle_api_suggest(http_request *req, void *ctx)
     routes_app *app = ctx;
     char err[512];
     char **items = NULL;
-    size_t n = 0;
+    size_t n = 0, n_completions = 0;
     json_t *root = NULL;
     char *key = NULL;
     const char *q = http_request_param(req, "q");
@@ -688,23 +688,27 @@ static void handle_api_suggest(http_request *req, void *ctx)
             http_reply_owned(req, 200, HTTP_KIND_API, "application/json", hit, len);
             goto out;
         }
-        kq_status st = search_suggest(e, q, limit, &items, &n);
+        kq_status st = search_suggest(e, q, limit, &items, &n, &n_completions);
         if (st != KQ_OK) {
             reply_search_failure(app, req, e, st);
             goto out;
         }
     }
     root = json_object();
-    json_t *list = json_array();
-    if (!root || !list) {
+    json_t *list = json_array(), *kinds = json_array();
+    if (!root || !list || !kinds) {
         json_decref(list);
+        json_decref(kinds);
         http_reply_error(req, 500, "internal", "out of memory");
         goto out;
     }
     json_object_set_new(root, "query", json_string(q));
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         json_array_append_new(list, json_string(items[i]));
+        json_array_append_new(kinds, json_string(i < n_completions ? "completion" : "headline"));
+    }
     json_object_set_new(root, "suggestions", list);
+    json_object_set_new(root, "kinds", kinds);
     char *json = json_dumps(root, JSON_COMPACT);
     if (json && key)
         cache_put(app->replies, key, tag, json, strlen(json));

@@ -11,11 +11,14 @@
 /* State of one document_build: where terms go and the first failure. */
 struct build {
     index_doc *doc;
-    unsigned weight;    /* wdf increment of the field being analysed */
-    int in_title;       /* 1 while analysing the headline */
-    int in_text;        /* 1 while analysing chapô and body (near-duplicate key) */
-    unsigned key_terms; /* terms folded into the near-duplicate key */
-    uint64_t key;       /* FNV-1a of the first DUPLICATE_KEY_TERMS text terms */
+    unsigned weight;                  /* wdf increment of the field being analysed */
+    int in_title;                     /* 1 while analysing the headline */
+    int in_text;                      /* 1 while analysing chapô and body (near-duplicate key) */
+    unsigned key_terms;               /* terms folded into the near-duplicate key */
+    uint64_t key;                     /* FNV-1a of the first DUPLICATE_KEY_TERMS text terms */
+    int in_pairs;                     /* 1 while analysing a field whose word pairs are kept (XP) */
+    size_t prev_len;                  /* bytes of prev; 0 at the start of a field or sentence */
+    char prev[DOCUMENT_MAX_TERM + 1]; /* the last content word of the field */
     kq_status status;
     char term[DOCUMENT_MAX_TERM * 2 + 8];
 };
@@ -63,11 +66,36 @@ static void add_boolean(struct build *b, const char *prefix, const char *s, size
         b->status = index_doc_add_boolean_term(b->doc, b->term);
 }
 
+/* A content word and the content word before it in the same sentence of a
+ * headline or chapô, as one filter term "XP" first " " second (document.h):
+ * stop words and joined forms of hyphenated words are skipped. */
+static void add_pair(struct build *b, const analyzer_token *t)
+{
+    if (t->flags & (TOKEN_STOPWORD | TOKEN_COMPOUND))
+        return;
+    if (t->flags & TOKEN_SENTENCE_START)
+        b->prev_len = 0;
+    size_t p = strlen(DOCUMENT_PREFIX_PAIR);
+    if (b->prev_len && b->status == KQ_OK &&
+        p + b->prev_len + 1 + t->term_len <= DOCUMENT_MAX_TERM) {
+        memcpy(b->term, DOCUMENT_PREFIX_PAIR, p);
+        memcpy(b->term + p, b->prev, b->prev_len);
+        b->term[p + b->prev_len] = ' ';
+        memcpy(b->term + p + b->prev_len + 1, t->term, t->term_len);
+        b->term[p + b->prev_len + 1 + t->term_len] = '\0';
+        b->status = index_doc_add_boolean_term(b->doc, b->term);
+    }
+    memcpy(b->prev, t->term, t->term_len);
+    b->prev_len = t->term_len;
+}
+
 static int on_text_token(void *ctx, const analyzer_token *t)
 {
     struct build *b = ctx;
     if (t->term_len == 0 || t->term_len > DOCUMENT_MAX_TERM)
         return 0;
+    if (b->in_pairs)
+        add_pair(b, t);
     b->status = index_doc_add_posting(b->doc, t->term, t->position, b->weight);
     if (b->in_text && b->key_terms < DUPLICATE_KEY_TERMS && !(t->flags & TOKEN_COMPOUND)) {
         b->key = fnv1a(b->key, t->term, t->term_len + 1);
@@ -288,11 +316,14 @@ kq_status document_build(analyzer *a, const article *art, index_doc *doc)
 
     b.weight = DOCUMENT_WEIGHT_TITLE;
     b.in_title = 1;
+    b.in_pairs = 1;
     pos = analyse(&b, a, art->title, pos);
     b.in_title = 0;
     b.in_text = 1;
     b.weight = DOCUMENT_WEIGHT_DESCRIPTION;
+    b.prev_len = 0;
     pos = analyse(&b, a, art->description, pos);
+    b.in_pairs = 0;
     b.weight = DOCUMENT_WEIGHT_BODY;
     analyse(&b, a, art->body, pos);
     b.in_text = 0;

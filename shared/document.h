@@ -30,6 +30,11 @@
  *           brand: OpenAI, Mistral), once per article; search.c compares
  *           its frequency with the word's to learn, from the archive
  *           itself, which words are names that must not be stemmed
+ *   XP      two content words that follow each other in a sentence of the
+ *           headline or the chapô, stop words between them skipped, folded,
+ *           joined by a space: "XPgilets jaunes", "XPetat urgence" (état
+ *           d'urgence); a filter term (no weight, no position) whose
+ *           frequency tells search_suggest which phrases the archive holds
  *   Q       the article's identifier: the unique term
  *
  * Field weights (BM25 over one text with per-field term frequencies): a word
@@ -98,6 +103,7 @@
 #define DOCUMENT_PREFIX_MONTH "M"
 #define DOCUMENT_PREFIX_DAY "D"
 #define DOCUMENT_PREFIX_CAPITALISED "XC"
+#define DOCUMENT_PREFIX_PAIR "XP"
 
 #define DOCUMENT_WEIGHT_TITLE 2
 #define DOCUMENT_WEIGHT_DESCRIPTION 2

@@ -1638,167 +1638,343 @@ static char *did_you_mean(search_engine *e, const query_node *root)
     return out;
 }
 
-/* The words typed before the one being completed, as a query all must
- * match (by stem), or NULL when there are none. */
-static index_query *suggest_context(search_engine *e, const char *text, size_t len)
-{
-    struct qtokens tk = {.n = 0};
-    index_query *subs[MAX_WORD_TOKENS];
-    size_t n = 0;
-    if (len == 0 || analyzer_run(e->analyzer, text, len, 1, ANALYZER_QUERY, collect_token, &tk,
-                                 NULL) != KQ_OK)
-        return NULL;
-    for (size_t i = 0; i < tk.n; i++)
-        if (!(tk.t[i].flags & (TOKEN_STOPWORD | TOKEN_COMPOUND)))
-            subs[n++] = term_with_prefix(DOCUMENT_PREFIX_STEM, tk.t[i].stem, 1.0);
-    return n ? combine_free(INDEX_OP_AND, subs, n, 0) : NULL;
-}
-
-/* Completions of the last word seen in headlines: each token of a title that
- * starts with the folded prefix counts one for its accented form. */
-struct title_words {
-    const char *prefix;
-    size_t prefix_len;
-    struct candidates *cs;
+/* Suggestions.  What was typed is analysed as a query; its last token, when
+ * the text ends inside it, is the word being typed (a prefix), and the
+ * content word before it, if any, says which phrases to complete: the word
+ * pairs of headlines and chapôs (XP terms, document.h) that start with that
+ * word and the prefix, the most frequent first.  Without a word before, the
+ * headline words (S terms) with that prefix are completed, the most frequent
+ * first, and the leading one also as the phrase it most often starts.  Only
+ * term lists are read (a few hundred terms), plus the headlines searched
+ * last: all of it Xapian's own data, so it works the same on shards. */
+struct suggest_token {
+    char term[DOCUMENT_MAX_TERM + 1];
+    char stem[DOCUMENT_MAX_TERM + 1];
+    unsigned flags;
+    size_t start, end; /* bytes of the surface form in the text typed */
 };
 
-static int count_title_word(void *ctx, const analyzer_token *tok)
+#define SUGGEST_TOKENS 32
+
+struct suggest_tokens {
+    struct suggest_token t[SUGGEST_TOKENS];
+    size_t n;
+};
+
+/* Keeps the last SUGGEST_TOKENS tokens, without joined forms of hyphenated
+ * words (their parts are kept). */
+static int collect_suggest_token(void *ctx, const analyzer_token *tok)
 {
-    struct title_words *tw = ctx;
-    if (tok->flags & (TOKEN_STOPWORD | TOKEN_COMPOUND) || tok->term_len < tw->prefix_len ||
-        memcmp(tok->term, tw->prefix, tw->prefix_len) != 0)
+    struct suggest_tokens *s = ctx;
+    if (tok->flags & TOKEN_COMPOUND || tok->term_len > DOCUMENT_MAX_TERM ||
+        tok->stem_len > DOCUMENT_MAX_TERM)
         return 0;
-    struct candidates *cs = tw->cs;
-    for (size_t i = 0; i < cs->n; i++)
-        if (strcmp(cs->c[i].word, tok->exact) == 0) {
-            cs->c[i].freq++;
-            return 0;
-        }
-    size_t saved = cs->prefix_len;
-    cs->prefix_len = 0;
-    int stop = collect_candidate(cs, tok->exact, 1);
-    cs->prefix_len = saved;
-    return stop;
-}
-
-#define SUGGEST_TITLES 30 /* headlines read to complete a word typed after others */
-#define SUGGEST_HEADLINES 3
-
-static int add_suggestion(char **list, size_t *n, const char *head, size_t head_len,
-                          const char *tail)
-{
-    for (size_t i = 0; i < *n; i++)
-        if (strncmp(list[i], head, head_len) == 0 && strcmp(list[i] + head_len, tail) == 0)
-            return 0;
-    char *s = malloc(head_len + strlen(tail) + 1);
-    if (!s)
-        return -1;
-    memcpy(s, head, head_len);
-    strcpy(s + head_len, tail);
-    list[(*n)++] = s;
+    if (s->n == SUGGEST_TOKENS) {
+        memmove(s->t, s->t + 1, (SUGGEST_TOKENS - 1) * sizeof *s->t);
+        s->n--;
+    }
+    struct suggest_token *t = &s->t[s->n++];
+    memcpy(t->term, tok->term, tok->term_len + 1);
+    memcpy(t->stem, tok->stem, tok->stem_len + 1);
+    t->flags = tok->flags;
+    t->start = tok->start;
+    t->end = tok->end;
     return 0;
 }
 
-kq_status search_suggest(search_engine *e, const char *prefix, size_t max, char ***out, size_t *n)
+#define SUGGEST_HEADLINES 3
+#define SUGGEST_SCAN 20000   /* terms read at most for one prefix */
+#define SUGGEST_MIN_PREFIX 2 /* letters typed before the first word is completed */
+#define GLUED_MIN_FREQ 20    /* articles holding a word that ends a glued one */
+
+/* The list being filled: completions, then headlines. */
+struct suggest_list {
+    char **items;
+    size_t n, cap;
+};
+
+static int add_suggestion(struct suggest_list *l, const char *head, size_t head_len,
+                          const char *tail)
 {
-    struct candidates cs = {0};
-    index_query *context = NULL, *headlines = NULL;
+    size_t tail_len = strlen(tail);
+    for (size_t i = 0; i < l->n; i++)
+        if (strlen(l->items[i]) == head_len + tail_len &&
+            strncmp(l->items[i], head, head_len) == 0 && strcmp(l->items[i] + head_len, tail) == 0)
+            return 0;
+    if (l->n == l->cap)
+        return 0;
+    char *s = malloc(head_len + tail_len + 1);
+    if (!s)
+        return -1;
+    memcpy(s, head, head_len);
+    memcpy(s + head_len, tail, tail_len + 1);
+    l->items[l->n++] = s;
+    return 0;
+}
+
+/* The terms starting with prefix, the most frequent first, at most
+ * SUGGEST_SCAN of them read; each candidate word is the term without the
+ * prefix's first `strip` bytes. */
+static kq_status scan_terms(search_engine *e, const char *prefix, size_t strip,
+                            struct candidates *cs)
+{
+    cs->prefix_len = strip;
+    kq_status st = index_terms_with_prefix(e->index, prefix, SUGGEST_SCAN, collect_candidate, cs);
+    if (st == KQ_OK && cs->n > 1)
+        qsort(cs->c, cs->n, sizeof *cs->c, by_freq);
+    return st;
+}
+
+/* Appends head + `words` shown with their accents ("ecole" → "école"). */
+static kq_status add_completion(search_engine *e, struct suggest_list *l, const char *head,
+                                size_t head_len, const char *words)
+{
+    char shown[2 * DOCUMENT_MAX_TERM + 2];
+    size_t at = 0;
+    const char *w = words;
+    while (*w) {
+        size_t len = strcspn(w, " ");
+        char word[DOCUMENT_MAX_TERM + 1];
+        uint64_t freq = 0;
+        if (len > DOCUMENT_MAX_TERM)
+            return KQ_OK;
+        memcpy(word, w, len);
+        word[len] = '\0';
+        index_term_freq(e->index, word, &freq);
+        char *accented = accented_form(e, word, freq);
+        at += (size_t)snprintf(shown + at, sizeof shown - at, "%s%s", at ? " " : "",
+                               accented ? accented : word);
+        free(accented);
+        if (at >= sizeof shown)
+            return KQ_OK;
+        w += len + (w[len] == ' ');
+    }
+    return add_suggestion(l, head, head_len, shown) == 0 ? KQ_OK : KQ_ERR_NOMEM;
+}
+
+/* The second words of the pairs "first p…", the most frequent first. */
+static kq_status pair_completions(search_engine *e, const char *first, const char *p,
+                                  struct candidates *cs)
+{
+    char prefix[2 * DOCUMENT_MAX_TERM + 8];
+    int len = snprintf(prefix, sizeof prefix, "%s%s %s", DOCUMENT_PREFIX_PAIR, first, p);
+    if (len < 0 || (size_t)len >= sizeof prefix)
+        return KQ_OK;
+    return scan_terms(e, prefix, strlen(DOCUMENT_PREFIX_PAIR) + strlen(first) + 1, cs);
+}
+
+/* Up to SUGGEST_HEADLINES headlines holding the words typed (stems of the
+ * content words before, `last` the title terms one of which completes the
+ * last word). */
+static kq_status add_headlines(search_engine *e, const struct suggest_tokens *tk, size_t n_before,
+                               index_query *last, struct suggest_list *l)
+{
+    index_query *subs[SUGGEST_TOKENS + 1];
+    size_t n = 0;
     index_results hr = {0};
     kq_status st = KQ_OK;
-    *out = NULL;
-    *n = 0;
-    if (strlen(prefix) > SEARCH_MAX_QUERY_BYTES)
-        return KQ_ERR_INVALID;
-    /* Complete the last word typed; keep what comes before it. */
-    const char *last = prefix + strlen(prefix);
-    while (last > prefix && last[-1] != ' ')
-        last--;
-    size_t before = (size_t)(last - prefix);
-    char *folded = analyzer_fold(last, strlen(last));
-    if (!folded)
+    char term[DOCUMENT_MAX_TERM + 8];
+    for (size_t i = 0; i < n_before; i++) {
+        if (tk->t[i].flags & TOKEN_STOPWORD)
+            continue;
+        snprintf(term, sizeof term, "Z%s%s", DOCUMENT_PREFIX_TITLE, tk->t[i].stem);
+        if (!(subs[n] = index_query_term(term, 1)))
+            goto nomem;
+        n++;
+    }
+    if (last)
+        subs[n++] = last;
+    if (n == 0)
+        return KQ_OK;
+    index_query *q = index_query_combine(INDEX_OP_AND, subs, n, 0);
+    for (size_t i = 0; i < n; i++)
+        if (subs[i] != last)
+            index_query_free(subs[i]);
+    if (!q)
         return KQ_ERR_NOMEM;
-    *out = calloc(max + SUGGEST_HEADLINES + 1, sizeof **out);
-    if (!*out) {
-        st = KQ_ERR_NOMEM;
-        goto out;
-    }
-    if ((st = refresh(e, 0)) != KQ_OK)
-        goto out;
-    context = suggest_context(e, prefix, before);
-    /* One letter is enough after other words ("gilets j"), two otherwise. */
-    if (strlen(folded) < (context ? 1u : 2u) || strlen(folded) > DOCUMENT_MAX_TERM ||
-        strchr(folded, ':'))
-        goto out;
-    /* Headlines holding the words typed, the last one as a prefix. */
-    char title_prefix[DOCUMENT_MAX_TERM + 8];
-    snprintf(title_prefix, sizeof title_prefix, "%s%s", DOCUMENT_PREFIX_TITLE, folded);
-    headlines = index_query_wildcard(title_prefix, PREFIX_EXPANSION);
-    if (headlines && context) {
-        index_query *pair[2] = {headlines, context};
-        headlines = combine_free(INDEX_OP_AND, pair, 2, 0);
-        context = NULL; /* consumed */
-    }
-    if (headlines) {
-        index_search_options opts = {.limit = before ? SUGGEST_TITLES : SUGGEST_HEADLINES,
-                                     .collapse_slot = DOCUMENT_SLOT_COLLAPSE};
-        if ((st = index_search(e->index, headlines, &opts, &hr)) != KQ_OK)
-            goto out;
-    }
-    if (before) {
-        /* After other words, the completions their headlines use ("gilets j"
-         * → "jaunes"), the most used first. */
-        struct title_words tw = {folded, strlen(folded), &cs};
-        for (size_t i = 0; i < hr.n_hits; i++) {
-            document_view v;
-            if (document_reader_view(e->reader, hr.hits[i].data, hr.hits[i].data_len, &v) == KQ_OK)
-                analyzer_run(e->analyzer, v.title, strlen(v.title), 1, ANALYZER_QUERY,
-                             count_title_word, &tw, NULL);
-            document_view_clear(&v);
-        }
-        if (cs.n > 1)
-            qsort(cs.c, cs.n, sizeof *cs.c, by_freq);
-        for (size_t i = 0; i < cs.n && *n < max; i++)
-            if (add_suggestion(*out, n, prefix, before, cs.c[i].word) != 0) {
-                st = KQ_ERR_NOMEM;
-                goto out;
-            }
-    }
-    if (*n < max) {
-        /* The archive's words with that prefix, the most frequent first. */
-        free_candidates(&cs);
-        memset(&cs, 0, sizeof cs);
-        st = index_terms_with_prefix(e->index, folded, 20000, collect_candidate, &cs);
-        if (st != KQ_OK)
-            goto out;
-        if (cs.n > 1)
-            qsort(cs.c, cs.n, sizeof *cs.c, by_freq);
-        for (size_t i = 0; i < cs.n && *n < max; i++) {
-            if (analyzer_is_stopword(cs.c[i].word) && strlen(cs.c[i].word) < 4)
-                continue;
-            char *accented = accented_form(e, cs.c[i].word, cs.c[i].freq);
-            int failed =
-                add_suggestion(*out, n, prefix, before, accented ? accented : cs.c[i].word);
-            free(accented);
-            if (failed) {
-                st = KQ_ERR_NOMEM;
-                goto out;
-            }
-        }
-    }
-    for (size_t i = 0; i < hr.n_hits && i < SUGGEST_HEADLINES; i++) {
+    index_search_options opts = {.limit = SUGGEST_HEADLINES,
+                                 .collapse_slot = DOCUMENT_SLOT_COLLAPSE};
+    st = index_search(e->index, q, &opts, &hr);
+    index_query_free(q);
+    for (size_t i = 0; st == KQ_OK && i < hr.n_hits; i++) {
         document_view v;
-        if (document_reader_view(e->reader, hr.hits[i].data, hr.hits[i].data_len, &v) == KQ_OK &&
-            add_suggestion(*out, n, "", 0, v.title) != 0)
+        st = document_reader_view(e->reader, hr.hits[i].data, hr.hits[i].data_len, &v);
+        if (st == KQ_OK && add_suggestion(l, "", 0, v.title) != 0)
             st = KQ_ERR_NOMEM;
         document_view_clear(&v);
     }
-out:
     index_results_clear(&hr);
-    index_query_free(headlines);
-    index_query_free(context);
-    free_candidates(&cs);
-    free(folded);
     return st;
+nomem:
+    for (size_t i = 0; i < n; i++)
+        index_query_free(subs[i]);
+    return KQ_ERR_NOMEM;
+}
+
+/* The title terms of the first completions, as alternatives; NULL when none. */
+static index_query *title_terms(const struct candidates *cs, size_t max)
+{
+    index_query *subs[SUGGEST_HEADLINES];
+    size_t n = 0;
+    char term[DOCUMENT_MAX_TERM + 8];
+    for (size_t i = 0; i < cs->n && n < max && n < SUGGEST_HEADLINES; i++) {
+        if (analyzer_is_stopword(cs->c[i].word))
+            continue;
+        snprintf(term, sizeof term, "%s%s", DOCUMENT_PREFIX_TITLE, cs->c[i].word);
+        if (!(subs[n] = index_query_term(term, 1)))
+            break;
+        n++;
+    }
+    return n ? combine_free(INDEX_OP_OR, subs, n, 0) : NULL;
+}
+
+/* A completed first word also offered as the phrase it most often starts,
+ * when at least a quarter of its headlines hold that phrase ("gil" →
+ * "gilets", "gilets jaunes"). */
+static kq_status add_phrase_of(search_engine *e, struct suggest_list *l, const char *head,
+                               size_t head_len, const struct candidate *word)
+{
+    struct candidates pairs = {0};
+    kq_status st = pair_completions(e, word->word, "", &pairs);
+    if (st == KQ_OK && pairs.n && pairs.c[0].freq * 4 >= word->freq &&
+        strlen(word->word) + 1 + strlen(pairs.c[0].word) <= DOCUMENT_MAX_TERM) {
+        char phrase[2 * DOCUMENT_MAX_TERM + 2];
+        snprintf(phrase, sizeof phrase, "%s %s", word->word, pairs.c[0].word);
+        st = add_completion(e, l, head, head_len, phrase);
+    }
+    free_candidates(&pairs);
+    return st;
+}
+
+/* 1 when a word of the text is a headline word glued to the next word by
+ * a missing space (municipales + son, coronavirus + covid19: text pasted
+ * from pages), which a reader never means. */
+static int glued(search_engine *e, const struct candidates *headline_words, const char *word)
+{
+    for (size_t i = 0; i < headline_words->n; i++) {
+        const char *w = headline_words->c[i].word;
+        size_t len = strlen(w);
+        uint64_t freq = 0;
+        if (len < strlen(word) && strncmp(word, w, len) == 0 &&
+            (analyzer_is_stopword(word + len) ||
+             (index_term_freq(e->index, word + len, &freq) == KQ_OK && freq >= GLUED_MIN_FREQ)))
+            return 1;
+    }
+    return 0;
+}
+
+kq_status search_suggest(search_engine *e, const char *prefix, size_t max, char ***out, size_t *n,
+                         size_t *n_completions)
+{
+    struct suggest_tokens tk = {.n = 0};
+    struct candidates cs = {0};
+    struct suggest_list l = {0};
+    index_query *last = NULL;
+    kq_status st = KQ_OK;
+    size_t len = strlen(prefix);
+    const char *head = prefix; /* what completions start with */
+    char *spaced = NULL;       /* prefix and a space, when head is that */
+    *out = NULL;
+    *n = 0;
+    if (n_completions)
+        *n_completions = 0;
+    if (len > SEARCH_MAX_QUERY_BYTES)
+        return KQ_ERR_INVALID;
+    l.cap = max + SUGGEST_HEADLINES;
+    if (!(l.items = calloc(l.cap + 1, sizeof *l.items)))
+        return KQ_ERR_NOMEM;
+    if ((st = refresh(e, 0)) != KQ_OK ||
+        (st = analyzer_run(e->analyzer, prefix, len, 1, ANALYZER_QUERY, collect_suggest_token, &tk,
+                           NULL)) != KQ_OK)
+        goto out;
+    /* The word being typed: the last token, when nothing follows it. */
+    const struct suggest_token *typing = tk.n && tk.t[tk.n - 1].end == len ? &tk.t[tk.n - 1] : NULL;
+    size_t n_before = tk.n - (typing != NULL);
+    size_t head_len = typing ? typing->start : len;
+    const struct suggest_token *before = NULL;
+    for (size_t i = n_before; i-- > 0 && !before;)
+        if (!(tk.t[i].flags & TOKEN_STOPWORD))
+            before = &tk.t[i];
+    const char *p = typing ? typing->term : "";
+    /* After a closing quote or a colon, the next word comes after a space. */
+    if (!typing && len && prefix[len - 1] != ' ') {
+        if (!(spaced = malloc(len + 2))) {
+            st = KQ_ERR_NOMEM;
+            goto out;
+        }
+        memcpy(spaced, prefix, len);
+        memcpy(spaced + len, " ", 2);
+        head = spaced;
+        head_len = len + 1;
+    }
+    if (before) {
+        /* After a word: the phrases the archive holds ("gilets j" →
+         * "gilets jaunes"), and headlines with those words. */
+        if ((st = pair_completions(e, before->term, p, &cs)) != KQ_OK)
+            goto out;
+        for (size_t i = 0; i < cs.n && l.n < max && st == KQ_OK; i++)
+            st = add_completion(e, &l, head, head_len, cs.c[i].word);
+        if (st != KQ_OK)
+            goto out;
+        last = title_terms(&cs, SUGGEST_HEADLINES);
+        if (!last && strlen(p) >= SUGGEST_MIN_PREFIX) {
+            char title_prefix[DOCUMENT_MAX_TERM + 8];
+            snprintf(title_prefix, sizeof title_prefix, "%s%s", DOCUMENT_PREFIX_TITLE, p);
+            last = index_query_wildcard(title_prefix, PREFIX_EXPANSION);
+        }
+    } else if (strlen(p) >= SUGGEST_MIN_PREFIX) {
+        /* A first word: the headline words it starts, the most frequent
+         * first; the leading one also as the phrase it most often starts. */
+        char title_prefix[DOCUMENT_MAX_TERM + 8];
+        snprintf(title_prefix, sizeof title_prefix, "%s%s", DOCUMENT_PREFIX_TITLE, p);
+        if ((st = scan_terms(e, title_prefix, strlen(DOCUMENT_PREFIX_TITLE), &cs)) != KQ_OK)
+            goto out;
+        size_t shown = 0;
+        for (size_t i = 0; i < cs.n && l.n < max && st == KQ_OK; i++) {
+            if (analyzer_is_stopword(cs.c[i].word) && strlen(cs.c[i].word) < 4)
+                continue;
+            st = add_completion(e, &l, head, head_len, cs.c[i].word);
+            if (st == KQ_OK && shown++ == 0 && l.n < max)
+                st = add_phrase_of(e, &l, head, head_len, &cs.c[i]);
+        }
+        if (st != KQ_OK)
+            goto out;
+        last = title_terms(&cs, SUGGEST_HEADLINES);
+        /* A word no headline holds (a name met in the text only): the
+         * archive's words, once three letters are typed. */
+        if (l.n < max && strlen(p) >= 3) {
+            struct candidates words = {0};
+            if ((st = scan_terms(e, p, 0, &words)) != KQ_OK) {
+                free_candidates(&words);
+                goto out;
+            }
+            for (size_t i = 0; i < words.n && l.n < max && st == KQ_OK; i++)
+                if (!analyzer_is_stopword(words.c[i].word) && !glued(e, &cs, words.c[i].word))
+                    st = add_completion(e, &l, head, head_len, words.c[i].word);
+            free_candidates(&cs);
+            cs = words;
+            if (st != KQ_OK)
+                goto out;
+            if (!last)
+                last = title_terms(&cs, SUGGEST_HEADLINES);
+        }
+    }
+    if (n_completions)
+        *n_completions = l.n;
+    /* Headlines hold the word being typed, or else the words before it. */
+    if (last || (n_before && !typing))
+        st = add_headlines(e, &tk, n_before, last, &l);
+out:
+    index_query_free(last);
+    free_candidates(&cs);
+    free(spaced);
+    if (st != KQ_OK) {
+        search_strings_free(l.items, l.n);
+        return st;
+    }
+    *out = l.items;
+    *n = l.n;
+    return KQ_OK;
 }
 
 void search_strings_free(char **strings, size_t n)

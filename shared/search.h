@@ -151,13 +151,19 @@ char *search_result_to_json(const search_result *r);
  * KQ_ERR_NOT_FOUND when no such article. */
 kq_status search_related(search_engine *e, const char *id, unsigned limit, search_result *out);
 
-/* Completions of what a reader is typing (`prefix`, as typed): first up to
- * `max` completions of the last word, with the words before it kept and
- * their accents restored, the most frequent first (after other words, the
- * most frequent together with them: "gilets j" → "gilets jaunes"); then up
- * to 3 headlines holding the words typed.  *out is an array of *n strings
- * the caller frees with search_strings_free. */
-kq_status search_suggest(search_engine *e, const char *prefix, size_t max, char ***out, size_t *n);
+/* Completions of what a reader is typing (`prefix`, as typed), from what
+ * the archive holds: after a word, up to `max` phrases of headlines and
+ * chapôs that continue it ("gilets j" → "gilets jaunes", never a word that
+ * does not follow "gilets" there), the most frequent first; as the first
+ * word (two letters at least), the headline words it starts, the most
+ * frequent first, the leading one also as the phrase it most often starts
+ * ("gil" → "gilets", "gilets jaunes").  What was typed is kept as typed and
+ * the completed words get their accents ("ecol" → "école").  Then up to 3
+ * headlines holding the words typed.  *out is an array of *n strings the
+ * caller frees with search_strings_free; the first *n_completions of them
+ * (when n_completions is not NULL) are completions, the others headlines. */
+kq_status search_suggest(search_engine *e, const char *prefix, size_t max, char ***out, size_t *n,
+                         size_t *n_completions);
 void search_strings_free(char **strings, size_t n);
 
 /* The stored metadata of article `id` as a JSON object {"id","url","title",

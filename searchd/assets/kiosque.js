@@ -18,9 +18,11 @@
   }
 
   /* /api/suggest lists completions of what was typed, then headlines of
-   * articles holding those words: a headline has several words and does not
+   * articles holding those words, and says which is which in `kinds`.  A
+   * server without `kinds`: a headline has several words and does not
    * continue the typed text (completions keep it, accents aside). */
-  function isHeadline(suggestion, typed) {
+  function isHeadline(suggestion, typed, kind) {
+    if (kind) return kind === 'headline';
     return /\s/.test(suggestion.trim()) && fold(suggestion).indexOf(fold(typed)) !== 0;
   }
 
@@ -39,12 +41,12 @@
     var pending = null;
     var lastAsked = '';
 
-    function fill(words, typed) {
+    function fill(words, kinds, typed) {
       while (list.firstChild) list.removeChild(list.firstChild);
-      words.forEach(function (w) {
+      words.forEach(function (w, i) {
         var option = document.createElement('option');
         option.value = w; /* a property, never HTML: nothing to escape */
-        if (isHeadline(w, typed)) {
+        if (isHeadline(w, typed, kinds[i])) {
           /* Shown beside the headline by the browser's list. */
           option.label = 'titre d\u2019article';
           option.className = 'suggest-headline';
@@ -68,7 +70,7 @@
       }).then(function (r) {
         return r.ok ? r.json() : { suggestions: [] };
       }).then(function (data) {
-        if (input.value === q) fill(data.suggestions || [], q);
+        if (input.value === q) fill(data.suggestions || [], data.kinds || [], q);
       }).catch(function () { /* suggestions are optional: stay silent */ });
     }
 
