@@ -118,7 +118,7 @@ package() {
   mv "$work"/kiosque-dbgsym_"${version}"_"${arch}".*deb dist/ 2>/dev/null || true
   echo "== dist/kiosque_${version}_${arch}.deb"
   echo "== lintian"
-  lintian --info "dist/kiosque_${version}_${arch}.deb" || true
+  lintian --display-info --pedantic "dist/kiosque_${version}_${arch}.deb" || true
 }
 
 run_tests() {
