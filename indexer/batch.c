@@ -601,10 +601,12 @@ static kq_status add_page(batch *b, const char *path)
         return KQ_OK;
     }
     if (st == KQ_ERR_NOT_FOUND) {
-        /* A home or section page: nothing to index, and nothing wrong. */
+        /* A home, section or error page: reported with its reason, but
+         * counted apart from rejected lines, since it holds no article a
+         * sync could lose (a folder of pages holds such pages). */
         if (b->progress_shown)
             fputs("\r\033[K", stderr);
-        fprintf(stderr, "%s: skipped: %s\n", path, err);
+        fprintf(stderr, "%s: rejected: %s\n", path, err);
         b->counts.skipped++;
         return KQ_OK;
     }

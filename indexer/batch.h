@@ -62,7 +62,8 @@ void batch_set_jobs(batch *b, unsigned jobs, uint64_t min_bytes);
  * included (hidden entries and symbolic links to directories skipped).
  * Rejected lines and pages are reported on stderr with file (and line) and
  * counted; reading goes on.  Pages that are not articles (html.h) are
- * reported and counted as skipped, not rejected.  An input that holds no article is reported.
+ * reported as rejected with their reason, but counted apart, as skipped:
+ * they hold no article a sync could lose.  An input that holds no article is reported.
  * With `progress`, a progress line (articles/s, ETA) is kept up to date on
  * stderr.  Returns KQ_OK; KQ_ERR_IO when the input (or, for a directory,
  * its listing) cannot be read, counted in `unreadable` (what was read still

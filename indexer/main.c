@@ -11,6 +11,7 @@
 #include "check.h"
 #include "dbpath.h"
 #include "document.h"
+#include "extract.h"
 #include "index.h"
 #include "store.h"
 
@@ -47,6 +48,8 @@ static void usage(FILE *f)
           "  stats                articles, terms, index size, last update\n"
           "  backup DEST          write a consistent copy of the database into the new\n"
           "                       directory DEST while searches go on\n"
+          "  extract PAGE ...     print as JSON Lines the article each .html page would be\n"
+          "                       indexed as (no database needed)\n"
           "\n"
           "--jobs N: threads that index a large batch (8 MB of input or more), each\n"
           "part of it into its own index, merged at the end; default: one per core.\n"
@@ -94,7 +97,7 @@ static void print_summary(const batch_counts *c, enum mode mode)
             fprintf(stderr, ", repeated in this batch %llu (the last copy wins)",
                     (unsigned long long)c->repeated);
         if (c->skipped)
-            fprintf(stderr, ", skipped %llu pages that are not articles",
+            fprintf(stderr, ", not articles %llu (pages without an article)",
                     (unsigned long long)c->skipped);
         if (c->unreadable)
             fprintf(stderr, ", unreadable inputs %llu", (unsigned long long)c->unreadable);
@@ -323,6 +326,8 @@ int main(int argc, char **argv)
         usage(stderr);
         return EXIT_FAILED;
     }
+    if (strcmp(argv[i], "extract") == 0)
+        return extract_run(argc - i - 1, argv + i + 1);
     if (dbpath_resolve(db_arg, db, sizeof db) != 0) {
         fprintf(stderr, "indexer: no database location: give --db PATH or set KIOSQUE_DB\n");
         return EXIT_FAILED;

@@ -1,5 +1,8 @@
 /* html: reads a published news page (HTML) into an article, with a real HTML parser (gumbo). */
 #include "html.h"
+#include "render_buf.h"
+#include "charset.h"
+#include "extract.h"
 #include "utf8.h"
 
 #include <ctype.h>
@@ -17,579 +20,28 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char *const html_boilerplate_words[] = {
-    "related",    "read-also",  "lire-aussi",  "a-lire",     "a-voir",   "voir-aussi",
-    "sidebar",    "share",      "sharing",     "social",     "comments", "comment",
-    "newsletter", "breadcrumb", "breadcrumbs", "advert",     "ads",      "pub",
-    "promo",      "nav",        "menu",        "footer",     "header",   "popup",
-    "cookie",     "cookies",    "subscribe",   "abonnement", NULL,
-};
-
-/* --- a growable string with a sticky failure ------------------------------- */
-
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-    bool failed; /* out of memory: further appends do nothing */
-} sbuf;
-
-static void sb_putn(sbuf *b, const char *s, size_t n)
+/* The text a growable buffer holds, handed over ("" when empty), or NULL
+ * when memory ran out. */
+static char *take(render_buf *b)
 {
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void sb_putc(sbuf *b, char c)
-{
-    sb_putn(b, &c, 1);
-}
-
-/* Hands the string over to the caller ("" when empty), or NULL on failure. */
-static char *sb_take(sbuf *b)
-{
-    if (!b->failed && !b->p)
-        sb_putn(b, "", 0);
-    if (b->failed) {
-        free(b->p);
-        b->p = NULL;
-    }
-    char *p = b->p;
-    *b = (sbuf){0};
-    return p;
-}
-
-/* --- bytes to UTF-8 --------------------------------------------------------- */
-
-/* Windows-1252 bytes 0x80-0x9F; the five it leaves undefined become U+FFFD. */
-static const uint16_t cp1252_high[32] = {
-    0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD, 0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178,
-};
-
-/* The eight places where ISO-8859-15 differs from ISO-8859-1 (€, Š, š, Ž,
- * ž, Œ, œ, Ÿ). */
-static uint32_t latin9(unsigned char c)
-{
-    switch (c) {
-    case 0xA4:
-        return 0x20AC;
-    case 0xA6:
-        return 0x0160;
-    case 0xA8:
-        return 0x0161;
-    case 0xB4:
-        return 0x017D;
-    case 0xB8:
-        return 0x017E;
-    case 0xBC:
-        return 0x0152;
-    case 0xBD:
-        return 0x0153;
-    case 0xBE:
-        return 0x0178;
-    default:
-        return c;
-    }
-}
-
-/* Transcodes single-byte text to UTF-8, keeping the valid UTF-8 sequences
- * it holds: a Latin-1 page has none (an accented letter followed by ASCII
- * is never one), and a UTF-8 page with a stray Latin-1 byte keeps its
- * letters while the stray byte is read as Windows-1252 (or ISO-8859-15).
- * The caller frees the result. */
-static char *from_single_byte(const unsigned char *s, size_t len, bool is_latin9, size_t *out_len)
-{
-    char *out = malloc(len * 3 + 1);
-    if (!out)
-        return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = s[i];
-        size_t n = c >= 0x80 ? utf8_sequence_length(s + i, len - i) : 0;
-        if (n > 1) {
-            memcpy(out + o, s + i, n);
-            o += n;
-            i += n - 1;
-            continue;
-        }
-        uint32_t cp = c;
-        if (is_latin9)
-            cp = latin9(c);
-        else if (c >= 0x80 && c <= 0x9F)
-            cp = cp1252_high[c - 0x80];
-        o += utf8_encode(out + o, cp);
-    }
-    out[o] = '\0';
-    *out_len = o;
-    return out;
-}
-
-/* Writes the charset a page declares in its first 4 KiB (<meta charset=X>
- * or content="text/html; charset=X"), lower-cased, into out; "" when none. */
-static void declared_charset(const char *s, size_t len, char *out, size_t out_size)
-{
-    size_t n = len < 4096 ? len : 4096;
-    out[0] = '\0';
-    for (size_t i = 0; i + 7 < n; i++) {
-        if (strncasecmp(s + i, "charset", 7) != 0)
-            continue;
-        size_t j = i + 7;
-        while (j < n && (s[j] == ' ' || s[j] == '\t'))
-            j++;
-        if (j >= n || s[j] != '=')
-            continue;
-        j++;
-        while (j < n && (s[j] == ' ' || s[j] == '"' || s[j] == '\''))
-            j++;
-        size_t k = 0;
-        while (j < n && k + 1 < out_size &&
-               (isalnum((unsigned char)s[j]) || s[j] == '-' || s[j] == '_' || s[j] == ':')) {
-            out[k++] = (char)tolower((unsigned char)s[j]);
-            j++;
-        }
-        out[k] = '\0';
-        return;
-    }
-}
-
-/* Returns the page as UTF-8 (a copy the caller frees, length in *out_len),
- * or NULL with KQ_ERR_INVALID or KQ_ERR_NOMEM in *st and the reason in err. */
-static char *page_to_utf8(const char *html, size_t len, size_t *out_len, kq_status *st, char *err,
-                          size_t err_size)
-{
-    const unsigned char *s = (const unsigned char *)html;
-    if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
-        s += 3, len -= 3;
-    size_t controls = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == 0) {
-            *st = KQ_ERR_INVALID;
-            status_message(err, err_size, "binary data, not an HTML page (NUL byte at offset %zu)",
-                           i);
-            return NULL;
-        }
-        if (s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r' && s[i] != '\f')
-            controls++;
-    }
-    if (controls * 100 > len) {
-        *st = KQ_ERR_INVALID;
-        status_message(err, err_size, "binary data, not an HTML page (%zu control bytes)",
-                       controls);
-        return NULL;
-    }
-    char cs[40];
-    declared_charset((const char *)s, len, cs, sizeof cs);
-    static const char *const known[] = {
-        "",       "utf-8",       "utf8",         "iso-8859-1", "iso8859-1",
-        "latin1", "latin-1",     "windows-1252", "cp1252",     "us-ascii",
-        "ascii",  "iso-8859-15", "iso8859-15",   "latin9",
-    };
-    bool ok = false;
-    for (size_t i = 0; i < sizeof known / sizeof *known; i++)
-        ok = ok || strcmp(cs, known[i]) == 0;
-    if (!ok) {
-        *st = KQ_ERR_INVALID;
-        status_message(err, err_size,
-                       "unsupported charset \"%s\" (UTF-8, ISO-8859-1/15 and "
-                       "Windows-1252 are read)",
-                       cs);
-        return NULL;
-    }
-    char *out;
-    if (utf8_is_valid(s, len)) {
-        out = malloc(len + 1);
-        if (out) {
-            memcpy(out, s, len);
-            out[len] = '\0';
-            *out_len = len;
-        }
-    } else {
-        out = from_single_byte(s, len, strstr(cs, "15") || strcmp(cs, "latin9") == 0, out_len);
-    }
-    if (!out) {
-        *st = KQ_ERR_NOMEM;
-        status_message(err, err_size, "out of memory");
-    }
-    return out;
+    render_buf_add(b, "", 0);
+    return render_buf_release(b, NULL);
 }
 
 /* --- the tree ---------------------------------------------------------------- */
-
-static const char *attr(const GumboNode *n, const char *name)
-{
-    if (n->type != GUMBO_NODE_ELEMENT)
-        return NULL;
-    const GumboAttribute *a = gumbo_get_attribute(&n->v.element.attributes, name);
-    return a ? a->value : NULL;
-}
 
 static bool is_html_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
-/* Whether the space-separated list `list` holds `word` (ASCII case ignored). */
-static bool has_token(const char *list, const char *word)
-{
-    size_t n = strlen(word);
-    for (const char *p = list; p && *p;) {
-        while (*p && is_html_space(*p))
-            p++;
-        const char *e = p;
-        while (*e && !is_html_space(*e))
-            e++;
-        if ((size_t)(e - p) == n && strncasecmp(p, word, n) == 0)
-            return true;
-        p = e;
-    }
-    return false;
-}
-
-/* Whether the class or id list `s` holds `word` as a whole part of one of
- * its tokens, bounded by the token's ends, '-' or '_'
- * ("article__related-links" holds "related", "unrelated" does not).  Tokens
- * that describe a layout rather than name a box ("has-sidebar",
- * "with-comments", "no-ads", "is-shared") are skipped, since they sit on
- * wrappers of the whole page. */
-static bool has_part(const char *s, const char *word)
-{
-    size_t n = strlen(word);
-    static const char *const layout[] = {"has-", "has_", "with-", "with_", "no-", "is-"};
-    while (*s) {
-        while (*s && is_html_space(*s))
-            s++;
-        const char *e = s;
-        while (*e && !is_html_space(*e))
-            e++;
-        size_t len = (size_t)(e - s);
-        bool skip = false;
-        for (size_t k = 0; k < sizeof layout / sizeof *layout; k++)
-            skip = skip ||
-                   (len > strlen(layout[k]) && strncasecmp(s, layout[k], strlen(layout[k])) == 0);
-        for (size_t i = 0; !skip && i + n <= len; i++) {
-            if (strncasecmp(s + i, word, n) != 0)
-                continue;
-            bool start = i == 0 || s[i - 1] == '-' || s[i - 1] == '_';
-            bool end = i + n == len || s[i + n] == '-' || s[i + n] == '_';
-            if (start && end)
-                return true;
-        }
-        s = e;
-    }
-    return false;
-}
-
-/* Whether an element is something other than article text: by its tag,
- * role or hidden state, and, with `words`, by the words of its class or id. */
-static bool is_boilerplate(const GumboNode *n, bool words)
-{
-    if (n->type != GUMBO_NODE_ELEMENT)
-        return n->type == GUMBO_NODE_TEMPLATE;
-    switch (n->v.element.tag) {
-    case GUMBO_TAG_SCRIPT:
-    case GUMBO_TAG_STYLE:
-    case GUMBO_TAG_NOSCRIPT:
-    case GUMBO_TAG_TEMPLATE:
-    case GUMBO_TAG_HEAD:
-    case GUMBO_TAG_TITLE:
-    case GUMBO_TAG_NAV:
-    case GUMBO_TAG_HEADER:
-    case GUMBO_TAG_FOOTER:
-    case GUMBO_TAG_ASIDE:
-    case GUMBO_TAG_FORM:
-    case GUMBO_TAG_BUTTON:
-    case GUMBO_TAG_SELECT:
-    case GUMBO_TAG_TEXTAREA:
-    case GUMBO_TAG_IFRAME:
-    case GUMBO_TAG_SVG:
-    case GUMBO_TAG_MATH:
-    case GUMBO_TAG_FIGURE:
-    case GUMBO_TAG_FIGCAPTION:
-    case GUMBO_TAG_OBJECT:
-    case GUMBO_TAG_EMBED:
-    case GUMBO_TAG_CANVAS:
-    case GUMBO_TAG_AUDIO:
-    case GUMBO_TAG_VIDEO:
-    case GUMBO_TAG_MENU:
-    case GUMBO_TAG_H1:
-        return true;
-    default:
-        break;
-    }
-    if (attr(n, "hidden"))
-        return true;
-    const char *v = attr(n, "aria-hidden");
-    if (v && strcasecmp(v, "true") == 0)
-        return true;
-    static const char *const roles[] = {"navigation", "complementary", "banner",  "contentinfo",
-                                        "search",     "menu",          "menubar", "dialog"};
-    const char *role = attr(n, "role");
-    for (size_t i = 0; role && i < sizeof roles / sizeof *roles; i++)
-        if (has_token(role, roles[i]))
-            return true;
-    const char *names[2] = {attr(n, "class"), attr(n, "id")};
-    for (int k = 0; words && k < 2; k++)
-        for (size_t i = 0; names[k] && html_boilerplate_words[i]; i++)
-            if (has_part(names[k], html_boilerplate_words[i]))
-                return true;
-    return false;
-}
-
-static bool is_block(GumboTag t)
-{
-    switch (t) {
-    case GUMBO_TAG_P:
-    case GUMBO_TAG_DIV:
-    case GUMBO_TAG_BR:
-    case GUMBO_TAG_LI:
-    case GUMBO_TAG_UL:
-    case GUMBO_TAG_OL:
-    case GUMBO_TAG_DL:
-    case GUMBO_TAG_DT:
-    case GUMBO_TAG_DD:
-    case GUMBO_TAG_H2:
-    case GUMBO_TAG_H3:
-    case GUMBO_TAG_H4:
-    case GUMBO_TAG_H5:
-    case GUMBO_TAG_H6:
-    case GUMBO_TAG_BLOCKQUOTE:
-    case GUMBO_TAG_SECTION:
-    case GUMBO_TAG_ARTICLE:
-    case GUMBO_TAG_MAIN:
-    case GUMBO_TAG_TABLE:
-    case GUMBO_TAG_TR:
-    case GUMBO_TAG_PRE:
-    case GUMBO_TAG_HR:
-    case GUMBO_TAG_ADDRESS:
-    case GUMBO_TAG_DETAILS:
-    case GUMBO_TAG_SUMMARY:
-    case GUMBO_TAG_BODY:
-        return true;
-    default:
-        return false;
-    }
-}
-
-/* Plain text built from text nodes: white space runs become one space,
- * blocks become line breaks, and no line starts or ends with a space. */
-typedef struct text_out {
-    sbuf b;
-    bool space; /* a space is due before the next character */
-} text_out;
-
-static void text_break(text_out *t)
-{
-    t->space = false;
-    if (t->b.len > 0 && t->b.p[t->b.len - 1] != '\n')
-        sb_putc(&t->b, '\n');
-}
-
-static void text_add(text_out *t, const char *s, bool pre)
-{
-    for (; *s; s++) {
-        if (pre && *s == '\n') {
-            text_break(t);
-        } else if (is_html_space(*s)) {
-            t->space = true;
-        } else {
-            if (t->space && t->b.len > 0 && t->b.p[t->b.len - 1] != '\n')
-                sb_putc(&t->b, ' ');
-            t->space = false;
-            sb_putc(&t->b, *s);
-        }
-    }
-}
-
-/* How much is left out as boilerplate below a root: nothing, elements
- * known by tag, role or hidden state, or also those named by class or id. */
-enum skip { SKIP_NONE, SKIP_TAGS, SKIP_WORDS };
-
-/* Appends the text under n, leaving out boilerplate below it as `skip`
- * says (n itself is taken: it was chosen as the root). */
-static void collect_text(const GumboNode *n, text_out *t, enum skip skip, bool pre, bool root)
-{
-    if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_CDATA ||
-        n->type == GUMBO_NODE_WHITESPACE) {
-        text_add(t, n->v.text.text, pre);
-        return;
-    }
-    if (n->type != GUMBO_NODE_ELEMENT && n->type != GUMBO_NODE_DOCUMENT)
-        return;
-    if (n->type == GUMBO_NODE_ELEMENT) {
-        if (skip != SKIP_NONE && !root && is_boilerplate(n, skip == SKIP_WORDS))
-            return;
-        GumboTag tag = n->v.element.tag;
-        if (tag == GUMBO_TAG_SCRIPT || tag == GUMBO_TAG_STYLE || tag == GUMBO_TAG_TEMPLATE)
-            return;
-        pre = pre || tag == GUMBO_TAG_PRE;
-        if (is_block(tag))
-            text_break(t);
-        else if (tag == GUMBO_TAG_TD || tag == GUMBO_TAG_TH)
-            t->space = true;
-    }
-    const GumboVector *kids =
-        n->type == GUMBO_NODE_ELEMENT ? &n->v.element.children : &n->v.document.children;
-    for (unsigned i = 0; i < kids->length; i++)
-        collect_text(kids->data[i], t, skip, pre, false);
-    if (n->type == GUMBO_NODE_ELEMENT && is_block(n->v.element.tag))
-        text_break(t);
-}
-
-/* The text under n as a new string (trailing line break removed), or NULL
- * when out of memory. */
-static char *text_of_node(const GumboNode *n, enum skip skip)
-{
-    text_out t = {0};
-    collect_text(n, &t, skip, false, true);
-    while (t.b.len > 0 && t.b.p[t.b.len - 1] == '\n')
-        t.b.p[--t.b.len] = '\0';
-    return sb_take(&t.b);
-}
-
-/* The candidates for the main text, found outside boilerplate. */
-typedef struct roots {
-    const GumboNode **body_parts; /* itemprop=articleBody, outermost ones */
-    size_t n_body_parts, cap_body_parts;
-    const GumboNode **articles; /* outermost <article> elements */
-    size_t n_articles, cap_articles;
-    const GumboNode *main; /* first <main> or role=main */
-    const GumboNode *body; /* <body> */
-    bool failed;
-} roots;
-
-static void push_node(const GumboNode ***v, size_t *n, size_t *cap, const GumboNode *node,
-                      bool *failed)
-{
-    if (*n == *cap) {
-        size_t c = *cap ? *cap * 2 : 8;
-        const GumboNode **g = realloc(*v, c * sizeof *g);
-        if (!g) {
-            *failed = true;
-            return;
-        }
-        *v = g;
-        *cap = c;
-    }
-    (*v)[(*n)++] = node;
-}
-
-static void find_roots(const GumboNode *n, roots *r, bool in_article)
-{
-    if (n->type != GUMBO_NODE_ELEMENT)
-        return;
-    GumboTag tag = n->v.element.tag;
-    if (tag == GUMBO_TAG_BODY)
-        r->body = n;
-    else if (tag != GUMBO_TAG_HTML && is_boilerplate(n, true))
-        return;
-    const char *ip = attr(n, "itemprop");
-    if (ip && has_token(ip, "articleBody")) {
-        push_node(&r->body_parts, &r->n_body_parts, &r->cap_body_parts, n, &r->failed);
-        return;
-    }
-    if (tag == GUMBO_TAG_ARTICLE && !in_article) {
-        push_node(&r->articles, &r->n_articles, &r->cap_articles, n, &r->failed);
-        in_article = true;
-    }
-    const char *role = attr(n, "role");
-    if (!r->main && (tag == GUMBO_TAG_MAIN || (role && has_token(role, "main"))))
-        r->main = n;
-    const GumboVector *kids = &n->v.element.children;
-    for (unsigned i = 0; i < kids->length; i++)
-        find_roots(kids->data[i], r, in_article);
-}
-
-/* The text of a chosen root without its boilerplate.  Class and id words
- * are a guess: when they leave nothing ("article-body share-enabled"), only
- * the boilerplate known by tag and role is left out. */
-static char *root_text(const GumboNode *const *nodes, size_t n)
-{
-    char *s = NULL;
-    for (enum skip level = SKIP_WORDS; level >= SKIP_TAGS; level--) {
-        text_out t = {0};
-        for (size_t i = 0; i < n; i++) {
-            collect_text(nodes[i], &t, level, false, true);
-            text_break(&t);
-        }
-        while (t.b.len > 0 && t.b.p[t.b.len - 1] == '\n')
-            t.b.p[--t.b.len] = '\0';
-        free(s);
-        s = sb_take(&t.b);
-        if (!s || *s)
-            break;
-    }
-    return s;
-}
-
-/* The main text of a parsed page (see html_main_text). */
-static char *main_text(const GumboOutput *out)
-{
-    roots r = {0};
-    char *best = NULL;
-    find_roots(out->root, &r, false);
-    if (r.failed)
-        goto out;
-    if (r.n_body_parts) {
-        best = root_text(r.body_parts, r.n_body_parts);
-        if (!best || *best)
-            goto out;
-        free(best);
-        best = NULL;
-    }
-    for (size_t i = 0; i < r.n_articles; i++) {
-        char *s = root_text(&r.articles[i], 1);
-        if (!s) {
-            free(best);
-            best = NULL;
-            goto out;
-        }
-        if (!best || strlen(s) > strlen(best)) {
-            free(best);
-            best = s;
-        } else {
-            free(s);
-        }
-    }
-    if (best && *best)
-        goto out;
-    const GumboNode *fallbacks[2] = {r.main, r.body};
-    for (int i = 0; i < 2; i++) {
-        if (!fallbacks[i])
-            continue;
-        free(best);
-        best = root_text(&fallbacks[i], 1);
-        if (!best || *best)
-            goto out;
-    }
-    if (!best)
-        best = strdup("");
-out:
-    free(r.body_parts);
-    free(r.articles);
-    return best;
-}
-
 /* --- what the head says ------------------------------------------------------- */
 
 typedef struct meta {
-    char *key; /* property or name, lower-cased; "itemprop:" + itemprop for microdata */
+    char *key; /* property or name, lower-cased; "itemprop:" + itemprop for microdata,
+                  "time:datetime" for a <time datetime>, "content-language" for http-equiv */
     const char *value;
+    char *owned; /* value when it was made from the page's text (microdata), else NULL */
 } meta;
 
 typedef struct page {
@@ -599,8 +51,8 @@ typedef struct page {
     const char *lang;
     const GumboNode *title;
     const GumboNode *h1;
-    json_t *ld; /* every parsed JSON-LD value, an array */
-    bool has_article_element;
+    json_t *ld;        /* every parsed JSON-LD value, an array */
+    bool article_item; /* a microdata item of an article type */
     bool failed;
 } page;
 
@@ -627,7 +79,18 @@ static void add_meta(page *p, const char *prefix, const char *key, const char *v
     snprintf(k, n, "%s%s", prefix, key);
     for (char *c = k; *c; c++)
         *c = (char)tolower((unsigned char)*c);
-    p->metas[p->n_metas++] = (meta){k, value};
+    p->metas[p->n_metas++] = (meta){k, value, NULL};
+}
+
+/* add_meta with a value the page takes over (freed with the page). */
+static void add_meta_owned(page *p, const char *prefix, const char *key, char *value)
+{
+    size_t n = p->n_metas;
+    add_meta(p, prefix, key, value);
+    if (p->n_metas > n)
+        p->metas[n].owned = value;
+    else
+        free(value);
 }
 
 /* The i-th non-blank value of meta `key` (0 for the first), or NULL. */
@@ -697,15 +160,15 @@ static char *clean_ld(const char *s)
 
 static void read_ld_script(const GumboNode *n, page *p)
 {
-    text_out t = {0};
+    render_buf b = RENDER_BUF_INIT;
     const GumboVector *kids = &n->v.element.children;
     for (unsigned i = 0; i < kids->length; i++) {
         const GumboNode *k = kids->data[i];
         if (k->type == GUMBO_NODE_TEXT || k->type == GUMBO_NODE_CDATA ||
             k->type == GUMBO_NODE_WHITESPACE)
-            sb_putn(&t.b, k->v.text.text, strlen(k->v.text.text));
+            render_buf_add(&b, k->v.text.text, strlen(k->v.text.text));
     }
-    char *raw = sb_take(&t.b);
+    char *raw = take(&b);
     char *text = raw ? clean_ld(raw) : NULL;
     free(raw);
     if (!text) {
@@ -719,49 +182,120 @@ static void read_ld_script(const GumboNode *n, page *p)
         p->failed = true;
 }
 
-static void scan_page(const GumboNode *n, page *p)
+/* The microdata properties of an article read from the page's items. */
+static bool is_article_itemprop(const char *ip)
+{
+    static const char *const props[] = {"headline",       "description",   "author",
+                                        "creator",        "datePublished", "dateModified",
+                                        "articleSection", "keywords",      "inLanguage"};
+    for (size_t i = 0; i < sizeof props / sizeof *props; i++)
+        if (strcasecmp(ip, props[i]) == 0)
+            return true;
+    return false;
+}
+
+/* The first element below n (n included) whose itemprop holds `prop`. */
+static const GumboNode *find_itemprop(const GumboNode *n, const char *prop, int depth)
+{
+    if (n->type != GUMBO_NODE_ELEMENT || depth > 8)
+        return NULL;
+    const char *ip = extract_attr(n, "itemprop");
+    if (ip && extract_has_token(ip, prop))
+        return n;
+    const GumboVector *kids = &n->v.element.children;
+    for (unsigned i = 0; i < kids->length; i++) {
+        const GumboNode *f = find_itemprop(kids->data[i], prop, depth + 1);
+        if (f)
+            return f;
+    }
+    return NULL;
+}
+
+/* Records a microdata property of the article: its content, datetime or
+ * href attribute, else its text (for an author item, its name's text). */
+static void read_itemprop(const GumboNode *n, const char *ip, page *p)
+{
+    const char *v = extract_attr(n, "content");
+    if (!v)
+        v = extract_attr(n, "datetime");
+    if (v) {
+        add_meta(p, "itemprop:", ip, v);
+        return;
+    }
+    const GumboNode *of = n;
+    if (extract_attr(n, "itemscope")) {
+        of = find_itemprop(n, "name", 0);
+        if (!of || of == n)
+            return;
+        const char *c = extract_attr(of, "content");
+        if (c) {
+            add_meta(p, "itemprop:", ip, c);
+            return;
+        }
+    }
+    char *t = extract_node_text(of);
+    if (!t) {
+        p->failed = true;
+        return;
+    }
+    for (char *c = t; *c; c++)
+        if (*c == '\n')
+            *c = ' ';
+    add_meta_owned(p, "itemprop:", ip, t);
+}
+
+static int type_rank_one(const char *t);
+
+/* Gathers what the page says about itself.  `item` is 0 outside microdata
+ * items, 1 inside an article item (itemtype *Article, BlogPosting...), 2
+ * inside any other item (a Person, an Organization), whose properties are
+ * not the article's. */
+static void scan_page(const GumboNode *n, page *p, int item)
 {
     if (n->type != GUMBO_NODE_ELEMENT)
         return;
     GumboTag tag = n->v.element.tag;
-    const char *ip = attr(n, "itemprop");
+    const char *ip = extract_attr(n, "itemprop");
     switch (tag) {
     case GUMBO_TAG_HTML:
-        p->lang = attr(n, "lang");
+        p->lang = extract_attr(n, "lang");
         if (!p->lang)
-            p->lang = attr(n, "xml:lang");
+            p->lang = extract_attr(n, "xml:lang");
         break;
     case GUMBO_TAG_META: {
-        const char *content = attr(n, "content");
-        add_meta(p, "", attr(n, "property"), content);
-        add_meta(p, "", attr(n, "name"), content);
-        if (ip)
+        const char *content = extract_attr(n, "content");
+        add_meta(p, "", extract_attr(n, "property"), content);
+        add_meta(p, "", extract_attr(n, "name"), content);
+        const char *equiv = extract_attr(n, "http-equiv");
+        if (equiv && strcasecmp(equiv, "content-language") == 0)
+            add_meta(p, "", "content-language", content);
+        if (ip && item != 2)
             add_meta(p, "itemprop:", ip, content);
-        break;
+        return;
     }
     case GUMBO_TAG_LINK: {
-        const char *rel = attr(n, "rel");
-        if (!p->canonical && rel && has_token(rel, "canonical"))
-            p->canonical = attr(n, "href");
+        const char *rel = extract_attr(n, "rel");
+        if (!p->canonical && rel && extract_has_token(rel, "canonical"))
+            p->canonical = extract_attr(n, "href");
+        return;
+    }
+    case GUMBO_TAG_TIME: {
+        const char *dt = extract_attr(n, "datetime");
+        if (dt && extract_attr(n, "pubdate"))
+            add_meta(p, "", "time:pubdate", dt);
+        add_meta(p, "", "time:datetime", dt);
         break;
     }
-    case GUMBO_TAG_TIME:
-        if (ip)
-            add_meta(p, "itemprop:", ip, attr(n, "datetime"));
-        break;
     case GUMBO_TAG_TITLE:
         if (!p->title)
             p->title = n;
-        break;
+        return;
     case GUMBO_TAG_H1:
         if (!p->h1)
             p->h1 = n;
         break;
-    case GUMBO_TAG_ARTICLE:
-        p->has_article_element = true;
-        break;
     case GUMBO_TAG_SCRIPT: {
-        const char *type = attr(n, "type");
+        const char *type = extract_attr(n, "type");
         if (type && strncasecmp(type, "application/ld+json", 19) == 0)
             read_ld_script(n, p);
         return;
@@ -769,11 +303,24 @@ static void scan_page(const GumboNode *n, page *p)
     default:
         break;
     }
-    if (ip && has_token(ip, "articleBody"))
-        p->has_article_element = true;
+    if (ip && item != 2 && is_article_itemprop(ip)) {
+        read_itemprop(n, ip, p);
+        if (!extract_attr(n, "itemscope"))
+            return;
+    }
+    if (extract_attr(n, "itemscope")) {
+        const char *type = extract_attr(n, "itemtype");
+        char one[128];
+        snprintf(one, sizeof one, "%s", type ? type : "");
+        char *space = strchr(one, ' ');
+        if (space)
+            *space = '\0';
+        item = item == 0 && *one && type_rank_one(one) > 0 ? 1 : 2;
+        p->article_item = p->article_item || item == 1;
+    }
     const GumboVector *kids = &n->v.element.children;
     for (unsigned i = 0; i < kids->length; i++)
-        scan_page(kids->data[i], p);
+        scan_page(kids->data[i], p, item);
 }
 
 /* --- the JSON-LD article --------------------------------------------------------- */
@@ -915,16 +462,16 @@ static bool prop_has_text(json_t *o, const char *name, const char *alias)
  * from the DOM (already decoded) comes back exactly: '&' and '<' only. */
 static json_t *escaped(const char *s)
 {
-    sbuf b = {0};
+    render_buf b = RENDER_BUF_INIT;
     for (; *s; s++) {
         if (*s == '&')
-            sb_putn(&b, "&amp;", 5);
+            render_buf_add(&b, "&amp;", 5);
         else if (*s == '<')
-            sb_putn(&b, "&lt;", 4);
+            render_buf_add(&b, "&lt;", 4);
         else
-            sb_putc(&b, *s);
+            render_buf_add(&b, s, 1);
     }
-    char *p = sb_take(&b);
+    char *p = take(&b);
     json_t *v = p ? json_string(p) : NULL;
     free(p);
     return v;
@@ -953,65 +500,210 @@ static json_t *meta_all(const page *p, const char *key, bool no_urls)
     return a;
 }
 
-/* The page title without a trailing " - Site name" (or | – — :). */
-static char *page_title(const page *p)
+/* Separators between a headline and a site name in a title. */
+static const char *const title_seps[] = {" - ",        " | ",  " \xE2\x80\x93 ", " \xE2\x80\x94 ",
+                                         " \xC2\xB7 ", " :: ", " \xC2\xBB ",     " / ",
+                                         " : "};
+
+static size_t count_words(const char *s, size_t n)
 {
-    if (!p->title)
-        return NULL;
-    char *t = text_of_node(p->title, SKIP_NONE);
-    const char *site = meta_nth(p, "og:site_name", 0);
-    if (!t || !site)
-        return t;
-    size_t n = strlen(t), m = strlen(site);
-    if (n > m + 3 && strcmp(t + n - m, site) == 0) {
-        size_t cut = n - m;
-        while (cut > 0 && t[cut - 1] == ' ')
-            cut--;
-        static const char *const seps[] = {"-",       "|", ":", "\xE2\x80\x93", "\xE2\x80\x94",
-                                           "\xC2\xB7"};
-        for (size_t i = 0; i < sizeof seps / sizeof *seps; i++) {
-            size_t k = strlen(seps[i]);
-            if (cut > k && memcmp(t + cut - k, seps[i], k) == 0) {
-                cut -= k;
-                while (cut > 0 && t[cut - 1] == ' ')
-                    cut--;
-                if (cut > 0)
-                    t[cut] = '\0';
-                break;
+    size_t w = 0;
+    bool in = false;
+    for (size_t i = 0; i < n; i++) {
+        bool sp = is_html_space(s[i]);
+        w += !sp && !in;
+        in = !sp;
+    }
+    return w;
+}
+
+/* Cuts a site's name off a title, in place (see html.h): a known site name
+ * after (or before) a separator; else the part before the last separator
+ * when it is the page's <h1>; else a short last part (at most 4 words and
+ * a third of the title, after at least 3 words) after " - ", " | ", " – ",
+ * " — ", " · ", " :: " or " » ". */
+static void cut_site_name(char *t, const char *const *sites, size_t n_sites, const char *h1)
+{
+    size_t n = strlen(t);
+    for (size_t i = 0; i < n_sites; i++) {
+        size_t m = sites[i] ? strlen(sites[i]) : 0;
+        if (m == 0 || m + 3 >= n)
+            continue;
+        for (size_t k = 0; k < sizeof title_seps / sizeof *title_seps; k++) {
+            size_t l = strlen(title_seps[k]);
+            if (n > m + l && strcasecmp(t + n - m, sites[i]) == 0 &&
+                memcmp(t + n - m - l, title_seps[k], l) == 0) {
+                t[n - m - l] = '\0';
+                return;
+            }
+            if (n > m + l && strncasecmp(t, sites[i], m) == 0 &&
+                memcmp(t + m, title_seps[k], l) == 0) {
+                memmove(t, t + m + l, n - m - l + 1);
+                return;
             }
         }
     }
+    /* The last separator, of those that do not belong to a headline (" : "
+     * and " / " do). */
+    const char *last = NULL;
+    size_t last_len = 0;
+    for (size_t k = 0; k + 2 < sizeof title_seps / sizeof *title_seps; k++) {
+        size_t l = strlen(title_seps[k]);
+        for (const char *f = strstr(t, title_seps[k]); f; f = strstr(f + 1, title_seps[k]))
+            if (!last || f > last)
+                last = f, last_len = l;
+    }
+    if (!last)
+        return;
+    size_t head = (size_t)(last - t);
+    if (h1 && strlen(h1) == head && strncmp(t, h1, head) == 0) {
+        t[head] = '\0';
+        return;
+    }
+    const char *tail = last + last_len;
+    size_t tail_len = strlen(tail);
+    if (count_words(tail, tail_len) <= 4 && tail_len * 3 <= n && count_words(t, head) >= 3)
+        t[head] = '\0';
+}
+
+/* The site's names a title may carry: og:site_name, application-name, the
+ * JSON-LD article's publisher. */
+static size_t site_names(const page *p, json_t *o, const char **out)
+{
+    size_t n = 0;
+    const char *v;
+    if ((v = meta_nth(p, "og:site_name", 0)))
+        out[n++] = v;
+    if ((v = meta_nth(p, "application-name", 0)))
+        out[n++] = v;
+    json_t *pub = json_object_get(o, "publisher");
+    if (json_is_array(pub))
+        pub = json_array_get(pub, 0);
+    json_t *name = json_is_object(pub) ? json_object_get(pub, "name") : NULL;
+    if (json_is_string(name))
+        out[n++] = json_string_value(name);
+    return n;
+}
+
+/* The headline when the JSON-LD has none: microdata, og:title,
+ * twitter:title, dc.title, <title>, the first <h1>; a site's name cut off
+ * all but microdata and the <h1>.  Returns a copy, or NULL. */
+static char *page_headline(const page *p, json_t *o, bool *failed)
+{
+    const char *sites[3];
+    size_t n_sites = site_names(p, o, sites);
+    static const char *const keys[] = {"og:title", "twitter:title", "dc.title", "dcterms.title",
+                                       NULL};
+    const char *micro = meta_nth(p, "itemprop:headline", 0), *v = meta_first(p, keys);
+    char *h1 = p->h1 ? extract_node_text(p->h1) : NULL;
+    char *t = micro ? strdup(micro) : v ? strdup(v) : p->title ? extract_node_text(p->title) : NULL;
+    if ((p->h1 && !h1) || ((micro || v || p->title) && !t)) {
+        *failed = true;
+        free(h1);
+        free(t);
+        return NULL;
+    }
+    if (t && !micro) {
+        cut_site_name(t, sites, n_sites, h1);
+        /* A separator left at the end ("Titre |", "Titre -"). */
+        size_t n = strlen(t);
+        while (n > 0 && (is_html_space(t[n - 1]) || t[n - 1] == '|' || t[n - 1] == '-'))
+            t[--n] = '\0';
+    }
+    if (t && !*t) {
+        free(t);
+        t = NULL;
+    }
+    if (!t && h1 && *h1) {
+        t = h1;
+        h1 = NULL;
+    }
+    free(h1);
     return t;
 }
 
+/* Characters of text in a JSON-LD articleBody, markup left out (white
+ * space runs count one), as extract.h counts them. */
+static size_t ld_chars(const char *s)
+{
+    size_t n = 0;
+    bool tag = false, space = false;
+    for (; *s; s++) {
+        if (*s == '<')
+            tag = true;
+        else if (*s == '>' && tag)
+            tag = false;
+        else if (tag)
+            continue;
+        else if (is_html_space(*s))
+            space = n > 0;
+        else if (((unsigned char)*s & 0xC0) != 0x80) {
+            n += 1 + space;
+            space = false;
+        }
+    }
+    return n;
+}
+
+/* Whether a text ends as a teaser does: "…", "...", "[…]", "(...)". */
+static bool ends_cut(const char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && (is_html_space(s[n - 1]) || s[n - 1] == ']' || s[n - 1] == ')'))
+        n--;
+    return (n >= 3 && memcmp(s + n - 3, "...", 3) == 0) ||
+           (n >= 3 && memcmp(s + n - 3, "\xE2\x80\xA6", 3) == 0);
+}
+
+/* The article body: the JSON-LD articleBody when it is complete compared
+ * with the page's own main text (at least HTML_LD_BODY_SHARE percent of
+ * its characters outside links, and not ending as a teaser does while the
+ * page has more), else the page's main text. */
+static void choose_body(json_t *o, const extract_result *ex, char *source, size_t source_size,
+                        bool *failed)
+{
+    const char *key = json_is_string(json_object_get(o, "articleBody")) ? "articleBody" : "body";
+    json_t *ld = json_object_get(o, key);
+    size_t page_chars = ex->chars - ex->link_chars;
+    if (json_is_string(ld) && prop_has_text(o, key, NULL)) {
+        size_t n = ld_chars(json_string_value(ld));
+        bool cut = ends_cut(json_string_value(ld)) && page_chars > n;
+        if (!cut && n * 100 >= page_chars * HTML_LD_BODY_SHARE) {
+            if (source)
+                snprintf(source, source_size, "JSON-LD articleBody");
+            return;
+        }
+        json_object_del(o, "body");
+        json_object_del(o, "articleBody");
+    }
+    if (source)
+        snprintf(source, source_size, "%s%s", ex->no_article ? "nothing: " : "",
+                 ex->no_article ? ex->no_article : ex->source);
+    put(o, "articleBody", escaped(ex->no_article ? "" : ex->text), failed);
+}
+
 /* Fills the properties the JSON-LD object `o` lacks from the page. */
-static void fill_from_page(json_t *o, const page *p, const GumboOutput *out,
-                           const char *fallback_id, bool *failed)
+static void fill_from_page(json_t *o, const page *p, const extract_result *ex,
+                           const char *fallback_id, char *source, size_t source_size, bool *failed)
 {
     const char *v;
+    json_t *list;
     if (!prop_has_text(o, "headline", "title")) {
         json_t *name = json_object_get(o, "name");
-        static const char *const keys[] = {"og:title", "twitter:title", NULL};
         if (has_text(name, NULL, NULL) && json_is_string(name)) {
             put(o, "headline", json_copy(name), failed);
-        } else if ((v = meta_first(p, keys))) {
-            put(o, "headline", escaped(v), failed);
         } else {
-            char *t = page_title(p);
-            if (t && !*t && p->h1) {
-                free(t);
-                t = NULL;
-            }
-            if (!t && p->h1)
-                t = text_of_node(p->h1, SKIP_NONE);
-            if (t && *t)
+            char *t = page_headline(p, o, failed);
+            if (t)
                 put(o, "headline", escaped(t), failed);
             free(t);
         }
     }
     if (!prop_has_text(o, "description", NULL)) {
-        static const char *const keys[] = {"og:description", "description", "twitter:description",
-                                           NULL};
+        static const char *const keys[] = {"itemprop:description", "og:description",
+                                           "description",          "twitter:description",
+                                           "dc.description",       "dcterms.description",
+                                           "dcterms.abstract",     NULL};
         if ((v = meta_first(p, keys)))
             put(o, "description", escaped(v), failed);
     }
@@ -1024,43 +716,54 @@ static void fill_from_page(json_t *o, const page *p, const GumboOutput *out,
         static const char *const keys[] = {"article:published_time",
                                            "og:article:published_time",
                                            "itemprop:datepublished",
+                                           "dc.date.issued",
+                                           "dcterms.issued",
+                                           "dcterms.created",
+                                           "dc.date.created",
+                                           "dc.date",
+                                           "dcterms.date",
                                            "date",
                                            "pubdate",
                                            "publishdate",
-                                           "dc.date.issued",
-                                           "dcterms.created",
-                                           "dc.date",
+                                           "time:pubdate",
+                                           "time:datetime",
                                            NULL};
         if ((v = meta_first(p, keys)))
             put(o, "datePublished", json_string(v), failed);
     }
     if (!prop_has_text(o, "dateModified", NULL)) {
         static const char *const keys[] = {"article:modified_time", "og:updated_time",
-                                           "itemprop:datemodified", "dcterms.modified", NULL};
+                                           "itemprop:datemodified", "dcterms.modified",
+                                           "dc.date.modified",      NULL};
         if ((v = meta_first(p, keys)))
             put(o, "dateModified", json_string(v), failed);
     }
-    json_t *list;
     if (!prop_has_text(o, "articleSection", "section") &&
-        (list = meta_all(p, "article:section", false)))
+        ((list = meta_all(p, "article:section", false)) ||
+         (list = meta_all(p, "itemprop:articlesection", false))))
         put(o, "articleSection", list, failed);
     if (!prop_has_text(o, "author", "creator")) {
-        if ((list = meta_all(p, "article:author", true)))
+        static const char *const keys[] = {"author", "dc.creator", "dcterms.creator", NULL};
+        if ((list = meta_all(p, "article:author", true)) ||
+            (list = meta_all(p, "itemprop:author", true)) ||
+            (list = meta_all(p, "itemprop:creator", true)))
             put(o, "author", list, failed);
-        else if ((v = meta_nth(p, "author", 0)))
+        else if ((v = meta_first(p, keys)))
             put(o, "author", json_string(v), failed);
     }
     if (!prop_has_text(o, "keywords", NULL)) {
-        static const char *const keys[] = {"news_keywords", "keywords", NULL};
+        static const char *const keys[] = {"itemprop:keywords", "news_keywords", "keywords",
+                                           "dc.subject", NULL};
         if ((list = meta_all(p, "article:tag", false)))
             put(o, "keywords", list, failed);
         else if ((v = meta_first(p, keys)))
             put(o, "keywords", json_string(v), failed);
     }
     if (!prop_has_text(o, "inLanguage", NULL)) {
-        if (p->lang && *p->lang) {
-            put(o, "inLanguage", json_string(p->lang), failed);
-        } else if ((v = meta_nth(p, "og:locale", 0))) {
+        static const char *const keys[] = {"itemprop:inlanguage", "dc.language", "dcterms.language",
+                                           "content-language",    "og:locale",   NULL};
+        v = p->lang && *p->lang ? p->lang : meta_first(p, keys);
+        if (v) {
             char lang[32];
             snprintf(lang, sizeof lang, "%s", v);
             for (char *c = lang; *c; c++)
@@ -1069,21 +772,167 @@ static void fill_from_page(json_t *o, const page *p, const GumboOutput *out,
             put(o, "inLanguage", json_string(lang), failed);
         }
     }
-    if (!prop_has_text(o, "articleBody", "body")) {
-        char *text = main_text(out);
-        if (!text)
-            *failed = true;
-        else
-            put(o, "articleBody", escaped(text), failed);
-        free(text);
-    }
+    choose_body(o, ex, source, source_size, failed);
     if (!prop_has_text(o, "identifier", "id") && !prop_has_text(o, "@id", NULL) &&
         !prop_has_text(o, "url", NULL) && fallback_id && *fallback_id)
         put(o, "identifier", json_string(fallback_id), failed);
 }
 
-kq_status html_read_article(const char *html, size_t len, const char *fallback_id, article *out,
-                            char *err, size_t err_size)
+/* Copies a page leaving out what is never text and costs the parser most
+ * of its time: comments, the content of <script> (but JSON-LD) and <style>,
+ * and <svg> elements.  Tags are read as the HTML tokenizer reads them
+ * (attribute values quoted or not), so a "<script" inside an attribute is
+ * not taken for a tag.  Returns a copy the caller frees, or NULL. */
+static char *strip_raw_text(const char *s, size_t len, size_t *out_len)
+{
+    char *out = malloc(len + 1);
+    if (!out)
+        return NULL;
+    size_t i = 0, o = 0;
+    while (i < len) {
+        const char *lt = memchr(s + i, '<', len - i);
+        size_t j = lt ? (size_t)(lt - s) : len;
+        memcpy(out + o, s + i, j - i);
+        o += j - i;
+        i = j;
+        if (i >= len)
+            break;
+        if (len - i >= 4 && memcmp(s + i, "<!--", 4) == 0) {
+            size_t e = i + 4;
+            while (e + 3 <= len && memcmp(s + e, "-->", 3) != 0) {
+                const char *dash = memchr(s + e + 1, '-', len - e - 1);
+                e = dash ? (size_t)(dash - s) : len;
+            }
+            i = e + 3 <= len ? e + 3 : len;
+            continue;
+        }
+        size_t k = i + 1, name = k;
+        while (k < len && isalnum((unsigned char)s[k]))
+            k++;
+        size_t name_len = k - name;
+        if (name_len == 0) {
+            out[o++] = s[i++];
+            continue;
+        }
+        /* The end of the tag, attributes read as the tokenizer does. */
+        while (k < len && s[k] != '>') {
+            if (is_html_space(s[k]) || s[k] == '/') {
+                k++;
+                continue;
+            }
+            while (k < len && !is_html_space(s[k]) && s[k] != '/' && s[k] != '>' && s[k] != '=')
+                k++;
+            while (k < len && is_html_space(s[k]))
+                k++;
+            if (k < len && s[k] == '=') {
+                k++;
+                while (k < len && is_html_space(s[k]))
+                    k++;
+                if (k < len && (s[k] == '"' || s[k] == '\'')) {
+                    const char *q = memchr(s + k + 1, s[k], len - k - 1);
+                    k = q ? (size_t)(q - s) + 1 : len;
+                } else {
+                    while (k < len && !is_html_space(s[k]) && s[k] != '>')
+                        k++;
+                }
+            }
+        }
+        size_t tag_end = k < len ? k + 1 : len;
+        bool script = name_len == 6 && strncasecmp(s + name, "script", 6) == 0;
+        bool style = name_len == 5 && strncasecmp(s + name, "style", 5) == 0;
+        bool svg = name_len == 3 && strncasecmp(s + name, "svg", 3) == 0;
+        if (!script && !style && !svg) {
+            memcpy(out + o, s + i, tag_end - i);
+            o += tag_end - i;
+            i = tag_end;
+            continue;
+        }
+        const char *closer = script ? "</script" : style ? "</style" : "</svg";
+        size_t cl = strlen(closer), e = tag_end;
+        int depth = 1;
+        for (;;) {
+            const char *lt2 = memchr(s + e, '<', len - e);
+            if (!lt2) {
+                e = len;
+                break;
+            }
+            e = (size_t)(lt2 - s);
+            if (len - e >= cl && strncasecmp(s + e, closer, cl) == 0 &&
+                (e + cl == len || is_html_space(s[e + cl]) || s[e + cl] == '>' ||
+                 s[e + cl] == '/')) {
+                if (--depth == 0)
+                    break;
+            } else if (svg && len - e >= 4 && strncasecmp(s + e, "<svg", 4) == 0) {
+                depth++;
+            }
+            e++;
+        }
+        const char *close_gt = e < len ? memchr(s + e, '>', len - e) : NULL;
+        size_t after = close_gt ? (size_t)(close_gt - s) + 1 : len;
+        if (svg) {
+            i = after;
+            continue;
+        }
+        bool keep = false;
+        if (script) {
+            for (size_t t = i; t + 7 <= tag_end && !keep; t++)
+                keep = strncasecmp(s + t, "ld+json", 7) == 0;
+        }
+        memcpy(out + o, s + i, tag_end - i);
+        o += tag_end - i;
+        if (keep) {
+            memcpy(out + o, s + tag_end, e - tag_end);
+            o += e - tag_end;
+        }
+        if (e < len) {
+            memcpy(out + o, s + e, after - e);
+            o += after - e;
+        }
+        i = after;
+    }
+    out[o] = '\0';
+    *out_len = o;
+    return out;
+}
+
+/* The page parsed: UTF-8, what is never text left out (strip_raw_text). */
+static GumboOutput *parse(const char *utf8, size_t len)
+{
+    size_t n = 0;
+    char *lean = strip_raw_text(utf8, len, &n);
+    if (!lean)
+        return NULL;
+    GumboOptions opts = kGumboDefaultOptions;
+    opts.max_errors = 0;
+    GumboOutput *g = gumbo_parse_with_options(&opts, lean, n);
+    free(lean);
+    return g;
+}
+
+/* Whether a page with no JSON-LD article says it is no article page:
+ * og:type other than "article" and little text (a home or section page). */
+static bool says_not_article(const page *p, const extract_result *ex, char *err, size_t err_size)
+{
+    const char *type = meta_nth(p, "og:type", 0);
+    bool says_article = (type && strcasecmp(type, "article") == 0) || p->article_item;
+    if (ex->no_article && !says_article) {
+        status_message(err, err_size, "not an article: %s", ex->no_article);
+        return true;
+    }
+    if (type && strcasecmp(type, "article") != 0 &&
+        ex->chars - ex->link_chars < HTML_SECTION_MAX_CHARS) {
+        status_message(err, err_size,
+                       "not an article: og:type \"%s\", no JSON-LD article and only %zu "
+                       "characters of text outside links (a home or section page)",
+                       type, ex->chars - ex->link_chars);
+        return true;
+    }
+    return false;
+}
+
+/* html_read_article, also saying where the body was found when `source` is not NULL. */
+static kq_status read_article(const char *html, size_t len, const char *fallback_id, article *out,
+                              char *source, size_t source_size, char *err, size_t err_size)
 {
     kq_status st = KQ_OK;
     size_t ulen = 0;
@@ -1091,6 +940,7 @@ kq_status html_read_article(const char *html, size_t len, const char *fallback_i
     GumboOutput *g = NULL;
     json_t *nodes = NULL, *o = NULL;
     page p = {0};
+    extract_result ex = {0};
     bool failed = false;
 
     if (!out)
@@ -1104,35 +954,27 @@ kq_status html_read_article(const char *html, size_t len, const char *fallback_i
         status_message(err, err_size, "page larger than %u MiB", HTML_MAX_PAGE >> 20);
         return KQ_ERR_INVALID;
     }
-    text = page_to_utf8(html, len, &ulen, &st, err, err_size);
-    if (!text)
+    st = charset_to_utf8(html, len, &text, &ulen, NULL, 0, err, err_size);
+    if (st != KQ_OK)
         goto out;
-    g = gumbo_parse_with_options(&kGumboDefaultOptions, text, ulen);
+    g = parse(text, ulen);
     p.ld = json_array();
     nodes = json_array();
     if (!g || !p.ld || !nodes) {
         st = KQ_ERR_NOMEM;
         goto out;
     }
-    scan_page(g->root, &p);
-    if (p.failed) {
+    scan_page(g->root, &p, 0);
+    if (p.failed || (st = extract_main_text(g->root, &ex)) != KQ_OK) {
         st = KQ_ERR_NOMEM;
         goto out;
     }
     json_t *best = NULL;
     int rank = 0;
     find_ld_article(p.ld, 0, &best, &rank, nodes);
-    if (!best) {
-        /* No JSON-LD article: a page that says it is something else (a
-         * home or section page, og:type "website") is not an article. */
-        const char *type = meta_nth(&p, "og:type", 0);
-        if (type && strcasecmp(type, "article") != 0 && !p.has_article_element) {
-            status_message(err, err_size,
-                           "not an article page (og:type \"%s\", no JSON-LD article, no <article>)",
-                           type);
-            st = KQ_ERR_NOT_FOUND;
-            goto out;
-        }
+    if (!best && says_not_article(&p, &ex, err, err_size)) {
+        st = KQ_ERR_NOT_FOUND;
+        goto out;
     }
     o = best ? json_deep_copy(best) : json_object();
     if (!o) {
@@ -1140,7 +982,12 @@ kq_status html_read_article(const char *html, size_t len, const char *fallback_i
         goto out;
     }
     resolve_people(o, nodes);
-    fill_from_page(o, &p, g, fallback_id, &failed);
+    /* A relative @id ("#article") names a node of this page only, not the
+     * article: the url or canonical link identifies it instead. */
+    json_t *at_id = json_object_get(o, "@id");
+    if (json_is_string(at_id) && !strstr(json_string_value(at_id), "://"))
+        json_object_del(o, "@id");
+    fill_from_page(o, &p, &ex, fallback_id, source, source_size, &failed);
     if (failed) {
         st = KQ_ERR_NOMEM;
         goto out;
@@ -1160,30 +1007,46 @@ kq_status html_read_article(const char *html, size_t len, const char *fallback_i
 out:
     if (st == KQ_ERR_NOMEM)
         status_message(err, err_size, "out of memory");
-    for (size_t i = 0; i < p.n_metas; i++)
+    for (size_t i = 0; i < p.n_metas; i++) {
         free(p.metas[i].key);
+        free(p.metas[i].owned);
+    }
     free(p.metas);
     json_decref(p.ld);
     json_decref(nodes);
     json_decref(o);
     free(json);
+    extract_result_clear(&ex);
     if (g)
         gumbo_destroy_output(&kGumboDefaultOptions, g);
     free(text);
     return st;
 }
 
+kq_status html_read_article(const char *html, size_t len, const char *fallback_id, article *out,
+                            char *err, size_t err_size)
+{
+    return read_article(html, len, fallback_id, out, NULL, 0, err, err_size);
+}
+
 char *html_main_text(const char *html, size_t len)
 {
-    GumboOutput *g = gumbo_parse_with_options(&kGumboDefaultOptions, html, len);
+    GumboOutput *g = parse(html, len);
     if (!g)
         return NULL;
-    char *s = main_text(g);
+    extract_result ex = {0};
+    char *s = NULL;
+    if (extract_main_text(g->root, &ex) == KQ_OK) {
+        s = ex.text;
+        ex.text = NULL;
+    }
+    extract_result_clear(&ex);
     gumbo_destroy_output(&kGumboDefaultOptions, g);
     return s;
 }
 
-kq_status html_read_file(const char *path, article *out, char *err, size_t err_size)
+static kq_status read_file(const char *path, article *out, char *source, size_t source_size,
+                           char *err, size_t err_size)
 {
     kq_status st = KQ_OK;
     char *buf = NULL;
@@ -1235,12 +1098,23 @@ kq_status html_read_file(const char *path, article *out, char *err, size_t err_s
     }
     if (!realpath(path, abs))
         snprintf(abs, sizeof abs, "%s", path);
-    st = html_read_article(buf, got, abs, out, err, err_size);
+    st = read_article(buf, got, abs, out, source, source_size, err, err_size);
 out:
     if (fd >= 0)
         close(fd);
     free(buf);
     return st;
+}
+
+kq_status html_read_file(const char *path, article *out, char *err, size_t err_size)
+{
+    return read_file(path, out, NULL, 0, err, err_size);
+}
+
+kq_status html_read_file_explained(const char *path, article *out, char *source, size_t source_size,
+                                   char *err, size_t err_size)
+{
+    return read_file(path, out, source, source_size, err, err_size);
 }
 
 int html_is_page_name(const char *name)

@@ -8,52 +8,80 @@
 
 /* What a page gives, in order of preference, field by field:
  *
- *   1. its JSON-LD article: a <script type="application/ld+json"> holding an
- *      object, an array, an "@graph" or a WebPage's "mainEntity" whose @type
- *      is NewsArticle, Article, BlogPosting, LiveBlogPosting, Report or any
- *      other type ending in "Article" (a *NewsArticle type first).  It is
- *      read exactly like a line of a JSON Lines export (article.h), so a
- *      page and the export of the same article give the same content hash.
- *      Author references to a Person of the @graph are resolved to its name;
- *      a headline missing but a "name" present gives the headline.
- *   2. then, for each property the JSON-LD lacks, the page's meta tags:
- *        headline     og:title, twitter:title, <title> (a trailing
- *                     " - og:site_name" cut), the first <h1>
- *        description  og:description, <meta name=description>, twitter:description
+ *   1. its JSON-LD article: every <script type="application/ld+json"> of
+ *      the page (several blocks, each an object, an array, an "@graph" or a
+ *      WebPage's "mainEntity"), the best node whose @type is NewsArticle,
+ *      Article, BlogPosting, LiveBlogPosting, Report or any other type
+ *      ending in "Article" (a *NewsArticle type first).  It is read exactly
+ *      like a line of a JSON Lines export (article.h), so a page and the
+ *      export of the same article give the same content hash.  Author
+ *      references to a Person of the @graph are resolved to its name; a
+ *      headline missing but a "name" present gives the headline; a relative
+ *      "@id" ("#article") is not an identifier.
+ *   2. then, for each property the JSON-LD lacks, the first source that
+ *      has it, in this order (microdata: the itemprops of the page outside
+ *      items of other types, such as the Person of an author; an item's
+ *      value is its content or datetime attribute, else its text):
+ *        headline     itemprop=headline; og:title, twitter:title, dc.title,
+ *                     <title>, with the site's name cut off (below); the <h1>
+ *        description  itemprop=description, og:description, <meta
+ *                     name=description>, twitter:description, dc.description
  *        url          <link rel=canonical>, og:url
- *        datePublished article:published_time, itemprop=datePublished (meta or
- *                     <time datetime>), <meta name=date|pubdate|dc.date.issued>
- *        dateModified article:modified_time, og:updated_time, itemprop=dateModified
- *        section      every article:section
- *        author       every article:author that is not a URL, else <meta name=author>
- *        keywords     every article:tag, else <meta name=keywords|news_keywords>
- *        inLanguage   <html lang>, else og:locale (fr_FR becomes fr-FR)
- *   3. the article body, when the JSON-LD has none: the page's main text
- *      (html_main_text).
+ *        datePublished article:published_time, itemprop=datePublished,
+ *                     dc.date.issued, dcterms.issued|created, dc.date,
+ *                     <meta name=date|pubdate>, <time pubdate>, the first
+ *                     <time datetime>
+ *        dateModified article:modified_time, og:updated_time,
+ *                     itemprop=dateModified, dcterms.modified
+ *        section      every article:section, else itemprop=articleSection
+ *        author       every article:author that is not a URL, else every
+ *                     itemprop=author (an author item's name), else <meta
+ *                     name=author>, dc.creator
+ *        keywords     every article:tag, else itemprop=keywords,
+ *                     news_keywords, keywords, dc.subject
+ *        inLanguage   <html lang>, itemprop=inLanguage, dc.language,
+ *                     http-equiv content-language, og:locale (fr_FR: fr-FR)
+ *   3. the body (extract.h for the method): the JSON-LD articleBody when it
+ *      is complete compared with the page's own main text (at least
+ *      HTML_LD_BODY_SHARE percent of its characters outside links, and not
+ *      ending in "…" while the page has more), else the page's main text.
  *
- * The identifier is the JSON-LD's identifier, @id or url; else the
- * canonical link or og:url; else `fallback_id` (the indexer passes the
+ * The site's name is cut off a title: a known name (og:site_name,
+ * application-name, the JSON-LD publisher) after or before a separator
+ * (" - ", " | ", " – ", " — ", " · ", " :: ", " » ", " / ", " : "); else
+ * what follows the last separator but " : " and " / " when the part before
+ * it is the page's <h1>, or when it is short (at most 4 words and a third
+ * of the title, after at least 3 words): "… | Libération", "… - Le Monde".
+ *
+ * The identifier is the JSON-LD's identifier, @id (absolute) or url; else
+ * the canonical link or og:url; else `fallback_id` (the indexer passes the
  * file's absolute path).
  *
- * Encoding: pages are read as UTF-8 (a byte-order mark is skipped).  In a
- * page that is not valid UTF-8, each byte that does not start a valid UTF-8
- * sequence is read as Windows-1252 (which covers ISO-8859-1; ISO-8859-15
- * when the page declares it), the usual encoding of older French pages: "é"
- * written as the byte 0xE9 is repaired, not dropped, and a UTF-8 page with
- * one stray Latin-1 byte keeps its other letters.  A page declaring any
- * other charset, and binary data (a NUL byte, or more than 1% of control
- * bytes), is rejected. */
+ * A page is no article (KQ_ERR_NOT_FOUND, "not an article: ...") when it
+ * has no JSON-LD article, does not say it is one (og:type "article", or a
+ * microdata item of an article type), and its main text is too short
+ * (extract.h: a 404 page, a page of links), or its og:type is something
+ * else and the text holds fewer than HTML_SECTION_MAX_CHARS characters
+ * outside links (a home or section page).  A page that says it is an
+ * article but whose main text is too short is indexed with an empty body
+ * (a paywalled or video page: its headline and description).
+ *
+ * Encoding: see charset.h (BOM, <meta charset>, http-equiv, XML
+ * declaration; glibc's iconv; a broken UTF-8 page repaired byte by byte as
+ * Windows-1252).  Before parsing, comments, the content of <script> (but
+ * JSON-LD) and <style>, and <svg> elements are left out, which halves the
+ * bytes gumbo parses on real pages. */
 
 /* The largest page read, in bytes; larger files are rejected. */
 #define HTML_MAX_PAGE (64u * 1024u * 1024u)
 
 /* Fills *out (zeroed or cleared first) from the page html[0..len).  Returns
- * KQ_OK; KQ_ERR_NOT_FOUND when the page says it is not an article (no
- * JSON-LD article, no <article> and an og:type other than "article": a home
- * or section page, which a folder of pages holds besides its articles);
- * KQ_ERR_INVALID when it should be an article but gives none (binary data,
- * unsupported charset, no headline...); or KQ_ERR_NOMEM.  err receives a
- * one-line reason.  *out is left cleared on failure. */
+ * KQ_OK; KQ_ERR_NOT_FOUND when the page holds no article (above: a home,
+ * section, error page or a page of links, which a folder of pages holds
+ * besides its articles); KQ_ERR_INVALID when it should be an article but
+ * gives none (binary data, unknown charset, no headline...); or
+ * KQ_ERR_NOMEM.  err receives a one-line reason.  *out is left cleared on
+ * failure. */
 kq_status html_read_article(const char *html, size_t len, const char *fallback_id, article *out,
                             char *err, size_t err_size);
 
@@ -63,24 +91,25 @@ kq_status html_read_article(const char *html, size_t len, const char *fallback_i
  * KQ_ERR_NOT_FOUND as above. */
 kq_status html_read_file(const char *path, article *out, char *err, size_t err_size);
 
-/* The main text of a page, as plain UTF-8 paragraphs separated by '\n'
- * (white space collapsed, blank lines dropped).  Taken from the elements
- * with itemprop=articleBody, else the <article> with the most text, else
- * <main> (or role=main), else <body>; in all of them, what is not article
- * text is left out: script, style, nav, header, footer, aside, form,
- * figure, h1 (the headline), hidden elements, role=navigation, complementary,
- * banner, contentinfo, search, and elements whose class or id holds one of
- * the words of html_boilerplate_words as a whole dash- or underscore-
- * separated part ("read-also", "article__related", not "unrelated"; tokens
- * starting with "has-", "with-", "no-" or "is-" describe a layout and are
- * ignored).  Class and id words are a guess: when they would leave a root
- * with no text at all, that root is read again without them.
- * The input must be UTF-8.  Returns a string the caller frees with free()
- * ("" when the page has no text), or NULL when out of memory. */
+/* The main text of a page as html_read_article takes it from the page
+ * (extract.h), as plain UTF-8 paragraphs separated by '\n'.  The input
+ * must be UTF-8.  Returns a string the caller frees with free() ("" when
+ * the page has no text), or NULL when out of memory. */
 char *html_main_text(const char *html, size_t len);
 
-/* The class and id words that mark boilerplate, NULL-terminated. */
-extern const char *const html_boilerplate_words[];
+/* html_read_file, also writing into source (source_size bytes) where the
+ * body was found: "JSON-LD articleBody", or the element extract.h took
+ * ("itemprop=articleBody", "<article class=...>", "scored <div id=...>"). */
+kq_status html_read_file_explained(const char *path, article *out, char *source, size_t source_size,
+                                   char *err, size_t err_size);
+
+/* The JSON-LD articleBody is taken when it holds at least this percentage
+ * of the characters outside links of the page's own main text. */
+#define HTML_LD_BODY_SHARE 70
+
+/* A page without JSON-LD article whose og:type is not "article" is a home
+ * or section page when its main text has fewer characters outside links. */
+#define HTML_SECTION_MAX_CHARS 500
 
 /* Whether a file name ends in .html or .htm (any case). */
 int html_is_page_name(const char *name);

@@ -9,6 +9,12 @@
 
 #define PAGES KQ_FIXTURES "/pages/"
 
+/* Two sentences long enough to be paragraphs (extract.h). */
+#define P1                                                                                         \
+    "Le conseil municipal a voté jeudi soir, après deux heures de débat, le budget de la ville."
+#define P2                                                                                         \
+    "Les travaux de la nouvelle médiathèque commenceront en mars, pour une ouverture en 2027."
+
 static bool same(const char *a, const char *b)
 {
     return (!a || !b) ? a == b : strcmp(a, b) == 0;
@@ -94,6 +100,81 @@ static const struct {
      "<body><main>Un<br>deux<ul><li>trois</li><li>quatre</li></ul></main></body>",
      "Un\ndeux\ntrois\nquatre"},
     {"preformatted text keeps its lines", "<body><main><pre>a\nb</pre></main></body>", "a\nb"},
+    {"class words split at case changes and underscores",
+     "<body><article><p>A.</p><div class=\"relatedPosts\">R</div><div id=\"social_links\">S</div>"
+     "<p>B.</p></article></body>",
+     "A.\nB."},
+    {"a class that hides, inline display:none and visibility:hidden",
+     "<body><article><p>A.</p><span class=\"sr-only\">Partager sur X</span><p style=\"display: "
+     "none\">Caché</p><p style=\"visibility:hidden\">Caché</p><p>B.</p></article></body>",
+     "A.\nB."},
+    {"a box a phrase announces is dropped with its list",
+     "<body><article><p>A.</p><div><h3>À lire aussi</h3><ul><li><a href=\"/1\">Un</a></li>"
+     "<li><a href=\"/2\">Deux</a></li></ul></div><p>B.</p></article></body>",
+     "A.\nB."},
+    {"a heading a phrase names drops the links after it",
+     "<body><article><p>" P1 "</p><h2>Sur le même sujet</h2><ul><li><a href=\"/1\">Un "
+     "autre article</a></li></ul><p>" P2 "</p><p>" P1 "</p><p>" P2 "</p><p>" P1
+     "</p></article></body>",
+     P1 "\n" P2 "\n" P1 "\n" P2 "\n" P1},
+    {"a line starting with a phrase and a separator is dropped",
+     "<body><article><p>A.</p><p>Lire aussi : <a href=\"/x\">Le budget</a></p><p>Voir aussi - "
+     "<a href=\"/y\">la carte</a></p><p>Read more: <a href=\"/z\">the report</a></p><p>B.</p>"
+     "</article></body>",
+     "A.\nB."},
+    {"phrases fold case, accents and punctuation, in several languages",
+     "<body><article><p>A.</p><p><strong>A LIRE AUSSI »</strong> <a href=\"/x\">Le budget</a></p>"
+     "<div><b>Abonnez-vous</b><p>à notre lettre.</p></div><div><span>Lesen Sie auch</span><a "
+     "href=\"/d\">Der Haushalt</a></div><p>B.</p></article></body>",
+     "A.\nB."},
+    {"a phrase inside a sentence is text",
+     "<body><article><p>Il faut lire aussi le rapport de la Cour des comptes, publié hier.</p>"
+     "</article></body>",
+     "Il faut lire aussi le rapport de la Cour des comptes, publié hier."},
+    {"a block made mostly of links is dropped inside the article",
+     "<body><article><p>" P1 "</p><div><a href=\"/1\">Municipales</a> <a href=\"/2\">Budget</a>"
+     " <a href=\"/3\">Culture</a></div><p>" P2 "</p></article></body>",
+     P1 "\n" P2},
+    {"a form around the whole page is kept, a newsletter form is not",
+     "<body><form id=\"aspnetForm\"><div class=\"text\"><p>" P1 "</p><p>" P2 "</p><p>" P1 "</p>"
+     "<p>" P2 "</p></div><form><label>Votre e-mail</label><input></form></form></body>",
+     P1 "\n" P2 "\n" P1 "\n" P2},
+    {"a header inside the article stays, the page header does not",
+     "<body><header><a href=\"/\">Le Journal</a> Édition du soir</header><article><header>"
+     "<h1>Titre</h1><p class=\"chapo\">Le chapô de l'article, en une phrase.</p></header><p>" P1
+     "</p></article></body>",
+     "Le chapô de l'article, en une phrase.\n" P1},
+    {"ruby annotations are not text",
+     "<body><article><p><ruby>漢<rt>かん</rt></ruby><ruby>字<rt>じ</rt></ruby>を読む。"
+     "これは長い文章の一部です、とても長い。</p></article></body>",
+     "漢字を読む。これは長い文章の一部です、とても長い。"},
+    {"without article markup, the scored text wins over menus and links",
+     "<body><div id=\"top\"><a href=\"/\">Accueil</a> <a href=\"/p\">Politique</a></div>"
+     "<div class=\"col\"><div class=\"txt\"><p>" P1 "</p><p>" P2 "</p><p>" P1 "</p></div></div>"
+     "<div class=\"col2\"><ul><li><a href=\"/a\">Un lien vers un autre article du site</a></li>"
+     "<li><a href=\"/b\">Un autre lien vers encore un autre article</a></li></ul></div></body>",
+     P1 "\n" P2 "\n" P1},
+    {"paragraph siblings join the best candidate",
+     "<body><div><div class=\"intro\"><p>" P2 "</p></div><div class=\"body\"><p>" P1 "</p><p>" P1
+     "</p><p>" P1 "</p></div></div><div><a href=\"/x\">Lien</a></div></body>",
+     P2 "\n" P1 "\n" P1 "\n" P1},
+    {"a box mark on the wrapper of most of the text is wrong",
+     "<body><div class=\"post-wrap sidebar-on\"><p>" P1 "</p><p>" P2 "</p><aside>" P1 "</aside>"
+     "</div><div class=\"sidebar\">" P2 "</div></body>",
+     P1 "\n" P2},
+    {"itemprop=articleBody on the first paragraph only is not the article",
+     "<body><div class=\"story\"><p itemprop=\"articleBody\">" P1 "</p><p>" P2 "</p><p>" P1
+     "</p><p>" P2 "</p></div></body>",
+     P1 "\n" P2 "\n" P1 "\n" P2},
+    {"a teaser <article> is not the article",
+     "<body><div class=\"content\"><p>" P1 "</p><p>" P2 "</p><p>" P1 "</p><p>" P2 "</p></div>"
+     "<article class=\"card\"><p>Un autre article, plus court.</p></article></body>",
+     P1 "\n" P2 "\n" P1 "\n" P2},
+    {"headings, lists, quotations and tables of the text stay",
+     "<body><article><p>" P1 "</p><h2>Les chiffres</h2><ul><li>Trois écoles.</li><li>Deux "
+     "crèches.</li></ul><blockquote>« Une bonne nouvelle »</blockquote><table><tr><td>2025</td>"
+     "<td>12 M€</td></tr></table></article></body>",
+     P1 "\nLes chiffres\nTrois écoles.\nDeux crèches.\n« Une bonne nouvelle »\n2025 12 M€"},
     {"an empty page has no text", "", ""},
 };
 
@@ -226,7 +307,8 @@ static const struct {
      "<script type=\"application/ld+json\">{\"@type\":\"NewsArticle\",</script>"
      "<meta property=\"og:title\" content=\"Repli &amp; titre\"><meta property=\"og:url\" "
      "content=\"https://r.example/1\">",
-     "<article><p>x</p></article>", "https://r.example/1", "Repli & titre", NULL},
+     "<article><p>Le texte de l'article, enfin.</p></article>", "https://r.example/1",
+     "Repli & titre", NULL},
     {"raw line breaks inside JSON-LD strings are tolerated",
      "<script type=\"application/ld+json\"><!--\n{\"@type\":\"NewsArticle\",\"identifier\":\"l"
      "\",\"headline\":\"Deux\nlignes\"};\n--></script>",
@@ -235,11 +317,12 @@ static const struct {
      "<script type=\"application/ld+json\">{\"@type\":\"NewsArticle\",\"identifier\":\"m\","
      "\"name\":\"Nom\"}</script>",
      "", "m", "Nom", NULL},
-    {"the first h1 when there is no title at all", "", "<h1>Grand titre</h1><p>t</p>", "/f.html",
+    {"the first h1 when there is no title at all", "",
+     "<article><h1>Grand titre</h1><p>Le texte de l'article, enfin.</p></article>", "/f.html",
      "Grand titre", NULL},
     {"meta name=author and the canonical link",
      "<title>T</title><meta name=\"author\" content=\"Jeanne Roux\"><link rel=\"canonical\" "
-     "href=\"https://c.example/t\">",
+     "href=\"https://c.example/t\"><meta property=\"og:type\" content=\"article\">",
      "<p>t</p>", "https://c.example/t", "T", "Jeanne Roux"},
 };
 
@@ -263,45 +346,71 @@ static void test_ld_shapes(void)
 
 /* --- encodings and rejects -------------------------------------------------- */
 
+/* Each page: its bytes (with the article below), and the headline read. */
+#define ARTICLE_P "<article><p>Un texte assez long pour un article.</p></article>"
+static const struct {
+    const char *name, *bytes, *title;
+} encoding_cases[] = {
+    {"ISO-8859-1 (read as Windows-1252)",
+     "<meta charset=\"iso-8859-1\"><title>\xC9t\xE9 \xE0 S\xE8te \x9C \x96</title>" ARTICLE_P,
+     "Été à Sète œ –"},
+    {"ISO-8859-15 declares œ at 0xBD, in http-equiv",
+     "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=ISO-8859-15\"><title>C\xBDur"
+     "</title>" ARTICLE_P,
+     "Cœur"},
+    {"not UTF-8 and no charset said: Windows-1252", "<title>Caf\xE9</title>" ARTICLE_P, "Café"},
+    {"a UTF-8 page with one stray Latin-1 byte keeps its UTF-8 letters",
+     "<title>Été à Sète, caf\xE9 fermé</title>" ARTICLE_P, "Été à Sète, café fermé"},
+    {"any charset iconv knows: KOI8-R",
+     "<meta charset=\"koi8-r\"><title>\xF0\xD2\xC9\xD7\xC5\xD4</title>" ARTICLE_P, "Привет"},
+    {"the encoding of an XML declaration",
+     "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><html><head><title>Th\xE9\xE2tre</title>"
+     "</head><body>" ARTICLE_P "</body></html>",
+     "Théâtre"},
+    {"declared Windows-1252 but written in UTF-8 (a re-encoded CMS)",
+     "<meta charset=\"windows-1252\"><title>Été à Sète</title>" ARTICLE_P, "Été à Sète"},
+    {"a \"charset\" in a script is not a declaration",
+     "<script>var charset = 'koi8-r';</script><meta charset=\"utf-8\"><title>Été</title>" ARTICLE_P,
+     "Été"},
+    {"a UTF-8 byte-order mark is skipped", "\xEF\xBB\xBF<title>Été</title>" ARTICLE_P, "Été"},
+};
+
 static void test_encodings(void)
 {
     char err[256];
     article a = {0};
-    /* ISO-8859-1 bytes: "Été à Sète" and "œuvre" written as Windows-1252 0x9C. */
-    const char latin1[] = "<html><head><meta charset=\"iso-8859-1\"><title>\xC9t\xE9 \xE0 "
-                          "S\xE8te</title></head><body><main><p>Une \x9Cuvre "
-                          "\x96 enfin.</p></main></body></html>";
+    for (size_t i = 0; i < sizeof encoding_cases / sizeof *encoding_cases; i++) {
+        const char *b = encoding_cases[i].bytes;
+        kq_status st = html_read_article(b, strlen(b), "/e.html", &a, err, sizeof err);
+        CHECK_MSG(st == KQ_OK, "%s: %s", encoding_cases[i].name, err);
+        CHECK_FIELD(encoding_cases[i].name, "title", a.title, encoding_cases[i].title);
+        article_clear(&a);
+    }
+    /* The body is transcoded as the headline is. */
+    const char latin1[] = "<meta charset=\"iso-8859-1\"><title>T</title><article><p>Une \x9Cuvre "
+                          "\x96 enfin, apr\xE8s dix ans.</p></article>";
     CHECK(html_read_article(latin1, strlen(latin1), "/l.html", &a, err, sizeof err) == KQ_OK);
-    CHECK_STR(a.title, "Été à Sète");
-    CHECK_STR(a.body, "Une œuvre – enfin.");
+    CHECK_STR(a.body ? a.body : "(null)", "Une œuvre – enfin, après dix ans.");
     article_clear(&a);
 
-    /* ISO-8859-15 declares œ at 0xBD. */
-    const char latin9[] = "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; "
-                          "charset=ISO-8859-15\"><title>C\xBDur</title></head><body><p>x</p>"
-                          "</body></html>";
-    CHECK(html_read_article(latin9, strlen(latin9), "/l.html", &a, err, sizeof err) == KQ_OK);
-    CHECK_STR(a.title, "Cœur");
-    article_clear(&a);
-
-    /* Not UTF-8 and no charset said: read as Windows-1252 too. */
-    const char undeclared[] = "<title>Caf\xE9</title><p>x</p>";
-    CHECK(html_read_article(undeclared, strlen(undeclared), "/u.html", &a, err, sizeof err) ==
-          KQ_OK);
-    CHECK_STR(a.title, "Café");
-    article_clear(&a);
-
-    /* A UTF-8 page with one stray Latin-1 byte keeps its UTF-8 letters. */
-    const char mixed[] = "<title>Été à Sète, caf\xE9 fermé</title><p>x</p>";
-    CHECK(html_read_article(mixed, strlen(mixed), "/m.html", &a, err, sizeof err) == KQ_OK);
-    CHECK_STR(a.title, "Été à Sète, café fermé");
-    article_clear(&a);
-
-    /* A byte-order mark is skipped. */
-    const char bom[] = "\xEF\xBB\xBF<title>Été</title><p>x</p>";
-    CHECK(html_read_article(bom, strlen(bom), "/b.html", &a, err, sizeof err) == KQ_OK);
-    CHECK_STR(a.title, "Été");
-    article_clear(&a);
+    /* UTF-16 with its byte-order mark, little and big endian. */
+    static const char u16[] = "<title>\xC3\xA9t\xC3\xA9</title>" ARTICLE_P;
+    for (int be = 0; be < 2; be++) {
+        char buf16[512];
+        size_t o = 0;
+        buf16[o++] = be ? '\xFE' : '\xFF';
+        buf16[o++] = be ? '\xFF' : '\xFE';
+        for (const unsigned char *c = (const unsigned char *)u16; *c; c++) {
+            unsigned cp = *c;
+            if (cp == 0xC3) /* the two "é" of the title */
+                cp = 0xC0 | (*++c & 0x3F);
+            buf16[o++] = (char)(be ? 0 : cp);
+            buf16[o++] = (char)(be ? cp : 0);
+        }
+        CHECK(html_read_article(buf16, o, "/w.html", &a, err, sizeof err) == KQ_OK);
+        CHECK_STR(a.title ? a.title : "(null)", "été");
+        article_clear(&a);
+    }
 }
 
 static const struct {
@@ -312,9 +421,11 @@ static const struct {
 } reject_cases[] = {
     {"binary data with NUL bytes", "\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16, "binary data"},
     {"binary data with control bytes", "\x01\x02\x03\x04<title>x</title>", 20, "binary data"},
-    {"an unsupported charset", "<meta charset=\"shift_jis\"><title>x</title>", 0,
+    {"an unsupported charset", "<meta charset=\"x-no-such-charset\"><title>x</title>", 0,
      "unsupported charset"},
-    {"a page without any headline", "<html><body><p>Rien.</p></body></html>", 0, "no headline"},
+    {"a page without any headline",
+     "<html><body><article><p>Rien que du texte, sans titre.</p></article></body></html>", 0,
+     "no headline"},
 };
 
 static void test_rejects(void)
@@ -337,10 +448,220 @@ static void test_rejects(void)
                         "<main>x</main>";
     CHECK(html_read_article(home, strlen(home), "/h.html", &a, err, sizeof err) ==
           KQ_ERR_NOT_FOUND);
-    CHECK(strstr(err, "not an article page") != NULL);
+    CHECK(strstr(err, "not an article") != NULL);
     CHECK(html_read_file(PAGES "website.html", &a, err, sizeof err) == KQ_ERR_NOT_FOUND);
     CHECK(html_read_file(PAGES "absent.html", &a, err, sizeof err) == KQ_ERR_IO);
     CHECK(strstr(err, "absent.html") != NULL);
+}
+
+/* Metadata from every source a page offers, in the documented order. */
+static const struct {
+    const char *name, *head, *body;
+    const char *id, *title, *date, *authors, *language, *keywords, *description;
+} meta_cases[] = {
+    {"Dublin Core",
+     "<meta name=\"DC.title\" content=\"Le titre DC\"><meta name=\"DC.creator\" content=\"Anne "
+     "Roux\"><meta name=\"DC.date.issued\" content=\"2025-03-04\"><meta name=\"DC.language\" "
+     "content=\"fr\"><meta name=\"DC.subject\" content=\"mer, pêche\"><meta "
+     "name=\"DC.description\" content=\"La description DC.\">",
+     "<article><p>" P1 "</p></article>", "/m.html", "Le titre DC", "2025-03-04T00:00:00Z",
+     "Anne Roux", "fr", "mer|pêche", "La description DC."},
+    {"microdata of an article item, not of its author's item", "",
+     "<div itemscope itemtype=\"https://schema.org/NewsArticle\"><h2 itemprop=\"headline\">Le "
+     "titre microdata</h2><span itemprop=\"author\" itemscope itemtype=\"https://schema.org/"
+     "Person\"><span itemprop=\"name\">Paul Marc</span><span itemprop=\"description\">Le "
+     "journaliste</span></span><time itemprop=\"datePublished\" datetime=\"2025-05-06T10:00:00Z"
+     "\">6 mai</time><meta itemprop=\"keywords\" content=\"ports\"><p itemprop=\"description"
+     "\">Le résumé.</p><p>" P1 "</p></div>",
+     "/m.html", "Le titre microdata", "2025-05-06T10:00:00Z", "Paul Marc", NULL, "ports",
+     "Le résumé."},
+    {"a <time datetime> and http-equiv content-language",
+     "<title>Un titre simple</title><meta http-equiv=\"content-language\" content=\"fr-FR\">",
+     "<article><time datetime=\"2025-06-01T08:00:00+02:00\">1er juin</time><p>" P1 "</p></article>",
+     "/m.html", "Un titre simple", "2025-06-01T06:00:00Z", NULL, "fr-FR", NULL, NULL},
+    {"OpenGraph wins over Dublin Core, <html lang> over og:locale",
+     "<meta property=\"og:title\" content=\"Titre OG\"><meta name=\"dc.title\" content=\"Titre "
+     "DC\"><meta property=\"og:locale\" content=\"fr_FR\"><meta property=\"article:published_"
+     "time\" content=\"2025-01-02T03:04:05Z\"><meta name=\"dc.date\" content=\"2020-01-01\">",
+     "<article><p>" P1 "</p></article>", "/m.html", "Titre OG", "2025-01-02T03:04:05Z", NULL,
+     "fr-FR", NULL, NULL},
+    {"the site's name is cut off the title, after it or before it",
+     "<title>Marée noire au large de Brest - Le Télégramme</title><meta property=\"og:site_"
+     "name\" content=\"Le Télégramme\">",
+     "<article><p>" P1 "</p></article>", "/m.html", "Marée noire au large de Brest", NULL, NULL,
+     NULL, NULL, NULL},
+    {"a site's name before the headline",
+     "<meta property=\"og:title\" content=\"Libération | Le Sénat vote la loi\"><meta "
+     "name=\"application-name\" content=\"Libération\">",
+     "<article><p>" P1 "</p></article>", "/m.html", "Le Sénat vote la loi", NULL, NULL, NULL, NULL,
+     NULL},
+    {"the <h1> tells where the headline ends",
+     "<title>Grève : les trains à l’arrêt - Actu - Ouest Matin</title>",
+     "<article><h1>Grève : les trains à l’arrêt - Actu</h1><p>" P1 "</p></article>", "/m.html",
+     "Grève : les trains à l’arrêt - Actu", NULL, NULL, NULL, NULL, NULL},
+    {"a short last part after a separator is a site's name",
+     "<title>Les députés adoptent le budget de la Sécurité sociale | Le Monde</title>",
+     "<article><p>" P1 "</p></article>", "/m.html",
+     "Les députés adoptent le budget de la Sécurité sociale", NULL, NULL, NULL, NULL, NULL},
+    {"a colon belongs to the headline",
+     "<title>Budget : l’Assemblée adopte la première partie</title>",
+     "<article><p>" P1 "</p></article>", "/m.html",
+     "Budget : l’Assemblée adopte la première partie", NULL, NULL, NULL, NULL, NULL},
+    {"a relative JSON-LD @id gives way to the canonical link",
+     "<link rel=\"canonical\" href=\"https://e.example/a/1\"><script type=\"application/ld+json"
+     "\">{\"@type\":\"NewsArticle\",\"@id\":\"#article\",\"headline\":\"Titre LD\"}</script>",
+     "<article><p>" P1 "</p></article>", "https://e.example/a/1", "Titre LD", NULL, NULL, NULL,
+     NULL, NULL},
+};
+
+static void test_metadata(void)
+{
+    char page[4096], err[256], buf[256];
+    for (size_t i = 0; i < sizeof meta_cases / sizeof *meta_cases; i++) {
+        snprintf(page, sizeof page, "<!doctype html><html><head>%s</head><body>%s</body></html>",
+                 meta_cases[i].head, meta_cases[i].body);
+        article a = {0};
+        err[0] = 0;
+        kq_status st = html_read_article(page, strlen(page), "/m.html", &a, err, sizeof err);
+        const char *n = meta_cases[i].name;
+        CHECK_MSG(st == KQ_OK, "%s: %s", n, err);
+        CHECK_FIELD(n, "id", a.id, meta_cases[i].id);
+        CHECK_FIELD(n, "title", a.title, meta_cases[i].title);
+        CHECK_FIELD(n, "date", a.date, meta_cases[i].date);
+        CHECK_FIELD(n, "authors", join(a.authors, a.n_authors, buf, sizeof buf),
+                    meta_cases[i].authors);
+        CHECK_FIELD(n, "language", a.language, meta_cases[i].language);
+        CHECK_FIELD(n, "keywords", join(a.keywords, a.n_keywords, buf, sizeof buf),
+                    meta_cases[i].keywords);
+        CHECK_FIELD(n, "description", a.description, meta_cases[i].description);
+        article_clear(&a);
+    }
+}
+
+/* A newsroom CMS page with every kind of boilerplate around and inside the
+ * article, and a JSON-LD article whose articleBody is cut to a teaser. */
+static void test_cms_page(void)
+{
+    article a = {0};
+    char err[256] = "", buf[256];
+    CHECK_MSG(html_read_file(PAGES "cms-article.html", &a, err, sizeof err) == KQ_OK, "%s", err);
+    if (!a.body)
+        return;
+    static const char *const kept[] = {
+        "La préfecture des Côtes-d’Armor a fermé mardi trois plages",
+        "taux d’hydrogène sulfuré supérieurs au seuil d’alerte",
+        "Un ramassage quotidien",
+        "compostées à Lantic.",
+        "Morieux : accès interdit jusqu’à nouvel ordre",
+        "Hillion : seule la partie nord",
+        "« Nous ne pouvons pas prendre le moindre risque",
+        "réduction des rejets d’azote agricoles",
+    };
+    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++)
+        CHECK_MSG(strstr(a.body, kept[i]) != NULL, "cms page: body lacks \"%s\": %s", kept[i],
+                  a.body);
+    static const char *const left_out[] = {
+        "cookies",
+        "Accepter",
+        "Météo",
+        "Accueil",
+        "Publié le",
+        "Facebook",
+        "Lire aussi",
+        "bilan de l’été",
+        "Sur le même sujet",
+        "inquiets",
+        "newsletter",
+        "Voir aussi",
+        "Soutenez",
+        "algues vertes plages",
+        "commentaires",
+        "Encore une fois",
+        "Les plus lus",
+        "Canicule",
+        "Mentions légales",
+        "Inscrivez-vous",
+        "Texte caché",
+        "Marée verte",
+    };
+    for (size_t i = 0; i < sizeof left_out / sizeof *left_out; i++)
+        CHECK_MSG(strstr(a.body, left_out[i]) == NULL, "cms page: body has \"%s\": %s", left_out[i],
+                  a.body);
+    CHECK_FIELD("cms", "title", a.title, "Marée verte : Saint-Brieuc ferme trois plages");
+    CHECK_FIELD("cms", "authors", join(a.authors, a.n_authors, buf, sizeof buf), "Yann Le Goff");
+    CHECK_FIELD("cms", "date", a.date, "2025-07-15T06:20:00Z");
+    article_clear(&a);
+}
+
+/* The JSON-LD articleBody is taken when it is complete compared with the
+ * page's own text, not when it is a teaser. */
+static void test_ld_body_against_page(void)
+{
+    static const char *const ld[] = {
+        /* complete: the page and the export give the same body */
+        "\"articleBody\":\"" P1 " " P2 "\"",
+        /* a teaser ending in an ellipsis */
+        "\"articleBody\":\"Le conseil municipal a voté jeudi soir…\"",
+        /* much shorter than the page's text */
+        "\"articleBody\":\"Le conseil municipal a voté.\"",
+    };
+    static const char *const want[] = {P1 " " P2, P1 "\n" P2, P1 "\n" P2};
+    for (size_t i = 0; i < sizeof ld / sizeof *ld; i++) {
+        char page[2048], err[256];
+        snprintf(page, sizeof page,
+                 "<script type=\"application/ld+json\">{\"@type\":\"NewsArticle\",\"identifier\":"
+                 "\"b\",\"headline\":\"H\",%s}</script><article><p>%s</p><p>%s</p></article>",
+                 ld[i], P1, P2);
+        article a = {0};
+        CHECK(html_read_article(page, strlen(page), "/b.html", &a, err, sizeof err) == KQ_OK);
+        CHECK_FIELD(ld[i], "body", a.body, want[i]);
+        article_clear(&a);
+    }
+}
+
+/* Pages that hold no article are not indexed as their menus. */
+static const struct {
+    const char *name, *html, *reason;
+} not_article_cases[] = {
+    {"a page of links",
+     "<title>Politique</title><body><ul><li><a href=\"/1\">Le budget adopté en première "
+     "lecture</a></li><li><a href=\"/2\">La réforme des retraites au Sénat</a></li><li><a "
+     "href=\"/3\">Municipales : les listes déposées</a></li></ul></body>",
+     "mostly links"},
+    {"a 404 page",
+     "<title>Page introuvable</title><body><nav><a href=\"/\">Accueil</a></nav><div "
+     "class=\"error\"><h2>Erreur 404</h2><p>Cette page n'existe pas.</p></div></body>",
+     "too little text"},
+    {"a section front that says so",
+     "<meta property=\"og:type\" content=\"website\"><title>Sport</title><body><div><p>Le XV "
+     "de France bat l'Irlande à Dublin, 24 à 17, et prend la tête du tournoi.</p><p>Le Tour de "
+     "France 2026 partira de Barcelone le 4 juillet, arrivée à Paris.</p><p>Le résumé de la "
+     "journée sportive, avec les résultats de tous les matches.</p></div></body>",
+     "og:type \"website\""},
+};
+
+static void test_not_articles(void)
+{
+    for (size_t i = 0; i < sizeof not_article_cases / sizeof *not_article_cases; i++) {
+        article a = {0};
+        char err[256] = "";
+        const char *h = not_article_cases[i].html;
+        kq_status st = html_read_article(h, strlen(h), "/n.html", &a, err, sizeof err);
+        CHECK_MSG(st == KQ_ERR_NOT_FOUND, "%s: status %d", not_article_cases[i].name, st);
+        CHECK_MSG(strstr(err, "not an article") && strstr(err, not_article_cases[i].reason),
+                  "%s: reason \"%s\"", not_article_cases[i].name, err);
+        CHECK(a.id == NULL);
+    }
+    /* A page that says it is an article keeps its headline even without text. */
+    const char paywall[] = "<meta property=\"og:type\" content=\"article\"><meta property="
+                           "\"og:description\" content=\"Le chapô.\"><title>Réservé</title>"
+                           "<body><div class=\"content\"><p>Déjà abonné ?</p></div></body>";
+    article a = {0};
+    char err[256];
+    CHECK(html_read_article(paywall, strlen(paywall), "/p.html", &a, err, sizeof err) == KQ_OK);
+    CHECK_STR(a.title, "Réservé");
+    CHECK_STR(a.body ? a.body : "(null)", "");
+    article_clear(&a);
 }
 
 static void test_names(void)
@@ -360,6 +681,10 @@ int main(void)
     test_ld_shapes();
     test_encodings();
     test_rejects();
+    test_metadata();
+    test_cms_page();
+    test_ld_body_against_page();
+    test_not_articles();
     test_names();
     return harness_exit("test_html");
 }

@@ -215,8 +215,9 @@ class Pages(Base):
             f.write("pas un article")
         code, _, err = self.p.indexer("add", site)
         self.assertEqual(code, 0, err)
-        self.assertRegex(err, r"index\.html: skipped: not an article page")
-        self.assertIn("skipped 1 pages that are not articles", err)
+        self.assertRegex(err, r"index\.html: rejected: not an article: no article text: the page "
+                              r"is mostly links")
+        self.assertIn("not articles 1 (pages without an article)", err)
         self.assertEqual(counts(err), (11, 0, 0, 0))
         self.assertEqual(self.ids("tramway"), ["cp-4471"])
         self.assertEqual(self.ids("nappes"), ["https://coteaux.example/gers/secheresse-nappes/#article"])
@@ -235,6 +236,52 @@ class Pages(Base):
             self.assertEqual(self.ids(word), [], f"{word!r} comes from boilerplate")
         self.assertEqual(self.ids("Erquy"), [], "hidden folders are skipped")
         self.check_consistent()
+
+    def test_a_folder_of_mixed_pages_reports_each_rejected_page(self):
+        # Articles go in; a home page, a 404 page, a binary file and a page
+        # without headline are each reported with their reason.
+        site = os.path.join(self.tmp, "mixed")
+        os.makedirs(site)
+        shutil.copy(self.page("jsonld-news.html"), os.path.join(site, "tram.html"))
+        shutil.copy(self.page("cms-article.html"), os.path.join(site, "maree-verte.html"))
+        shutil.copy(self.page("website.html"), os.path.join(site, "index.html"))
+        shutil.copy(self.page("notfound.html"), os.path.join(site, "404.html"))
+        with open(os.path.join(site, "photo.html"), "wb") as f:
+            f.write(random.Random(5).randbytes(1024))
+        with open(os.path.join(site, "sans-titre.html"), "w", encoding="utf-8") as f:
+            f.write("<html><body><article><p>Un article sans titre, publié par erreur sur le "
+                    "site.</p></article></body></html>")
+        code, _, err = self.p.indexer("add", site)
+        self.assertEqual(code, 1, err)
+        self.assertRegex(err, r"index\.html: rejected: not an article: .*mostly links")
+        self.assertRegex(err, r"404\.html: rejected: not an article: .*too little text")
+        self.assertRegex(err, r"photo\.html: rejected: binary data")
+        self.assertRegex(err, r"sans-titre\.html: rejected: no headline")
+        self.assertEqual(counts(err), (2, 0, 0, 2))
+        self.assertIn("not articles 2 (pages without an article)", err)
+        self.assertEqual(self.ids("hydrogène sulfuré"),
+                         ["https://courrier-ponant.example/bretagne/maree-verte-plages#article"])
+        for word in ("newsletter", "Erreur", "cookies", "commentaires", "Facebook"):
+            self.assertEqual(self.ids(word), [], f"{word!r} comes from boilerplate")
+        self.check_consistent()
+
+    def test_extract_prints_what_add_would_index(self):
+        code, out, err = self.p.indexer("extract", self.page("cms-article.html"),
+                                        self.page("notfound.html"), check=None)
+        self.assertEqual(code, 1, err)
+        lines = out.splitlines()
+        self.assertEqual(len(lines), 1, out)
+        a = json.loads(lines[0])
+        self.assertEqual(a["headline"], "Marée verte : Saint-Brieuc ferme trois plages")
+        self.assertEqual(a["kiosqueBodyFrom"], '<article class="post">')
+        self.assertTrue(a["kiosqueFile"].endswith("cms-article.html"))
+        self.assertIn("compostées à Lantic", a["articleBody"])
+        self.assertNotIn("newsletter", a["articleBody"])
+        self.assertRegex(err, r"notfound\.html: rejected: not an article")
+        # The output is an export: added as such, it gives the same article.
+        self.p.indexer("add", self.write("extract.jsonl", out), check=0)
+        code, _, err = self.p.indexer("add", self.page("cms-article.html"))
+        self.assertEqual(counts(err), (0, 0, 1, 0), "same content hash: unchanged")
 
     def test_sync_of_a_folder_of_pages(self):
         # Home and section pages are skipped, not rejected: they do not stop a sync.

@@ -1,0 +1,279 @@
+/* charset: a web page's bytes as UTF-8, whatever its encoding (BOM, <meta charset>, http-equiv,
+ * XML declaration; transcoded through glibc's iconv). */
+#include "charset.h"
+#include "utf8.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <iconv.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *find_ci(const char *s, const char *end, const char *what)
+{
+    size_t n = strlen(what);
+    for (; s + n <= end; s++)
+        if (strncasecmp(s, what, n) == 0)
+            return s;
+    return NULL;
+}
+
+/* Reads the label after "charset" or "encoding" at p (optional spaces, '=',
+ * optional quote) into out. */
+static bool read_label(const char *p, const char *end, char *out, size_t out_size)
+{
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    if (p >= end || *p != '=')
+        return false;
+    p++;
+    while (p < end && (*p == ' ' || *p == '"' || *p == '\''))
+        p++;
+    size_t k = 0;
+    while (p < end && k + 1 < out_size &&
+           (isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == ':' || *p == '.'))
+        out[k++] = (char)tolower((unsigned char)*p++);
+    out[k] = '\0';
+    return k > 0;
+}
+
+void charset_declared(const char *bytes, size_t len, char *out, size_t out_size)
+{
+    const char *end = bytes + (len < CHARSET_PRESCAN ? len : CHARSET_PRESCAN);
+    out[0] = '\0';
+    if (out_size < 2)
+        return;
+    if (len > 5 && strncmp(bytes, "<?xml", 5) == 0) {
+        const char *close = find_ci(bytes, end, "?>");
+        const char *enc = close ? find_ci(bytes, close, "encoding") : NULL;
+        if (enc && read_label(enc + 8, close, out, out_size))
+            return;
+    }
+    for (const char *p = bytes; (p = find_ci(p, end, "<meta")) != NULL; p += 5) {
+        const char *close = memchr(p, '>', (size_t)(end - p));
+        if (!close)
+            return;
+        for (const char *c = p + 5; (c = find_ci(c, close, "charset")) != NULL; c += 7)
+            if (read_label(c + 7, close, out, out_size))
+                return;
+    }
+}
+
+/* The iconv name of a declared label; NULL for UTF-8. */
+static const char *iconv_name(const char *label)
+{
+    static const struct {
+        const char *label, *name;
+    } aliases[] = {
+        {"utf-8", NULL},
+        {"utf8", NULL},
+        {"unicode-1-1-utf-8", NULL},
+        {"iso-8859-1", "WINDOWS-1252"},
+        {"iso8859-1", "WINDOWS-1252"},
+        {"iso_8859-1", "WINDOWS-1252"},
+        {"latin1", "WINDOWS-1252"},
+        {"latin-1", "WINDOWS-1252"},
+        {"l1", "WINDOWS-1252"},
+        {"us-ascii", "WINDOWS-1252"},
+        {"ascii", "WINDOWS-1252"},
+        {"windows-1252", "WINDOWS-1252"},
+        {"cp1252", "WINDOWS-1252"},
+        {"x-cp1252", "WINDOWS-1252"},
+        {"iso-8859-15", "ISO-8859-15"},
+        {"iso8859-15", "ISO-8859-15"},
+        {"latin9", "ISO-8859-15"},
+        {"latin-9", "ISO-8859-15"},
+    };
+    for (size_t i = 0; i < sizeof aliases / sizeof *aliases; i++)
+        if (strcmp(label, aliases[i].label) == 0)
+            return aliases[i].name;
+    return label;
+}
+
+/* A growable output for iconv. */
+typedef struct obuf {
+    char *p;
+    size_t len, cap;
+} obuf;
+
+static bool reserve(obuf *o, size_t more)
+{
+    if (o->len + more + 1 <= o->cap)
+        return true;
+    size_t cap = o->cap ? o->cap : 4096;
+    while (cap < o->len + more + 1)
+        cap *= 2;
+    char *p = realloc(o->p, cap);
+    if (!p)
+        return false;
+    o->p = p;
+    o->cap = cap;
+    return true;
+}
+
+/* Transcodes s[0..len) from `from` to UTF-8 into o; invalid sequences become
+ * U+FFFD.  Returns KQ_OK, KQ_ERR_INVALID (unknown charset) or KQ_ERR_NOMEM. */
+static kq_status transcode(const char *from, const char *s, size_t len, obuf *o)
+{
+    iconv_t cd = iconv_open("UTF-8", from);
+    if (cd == (iconv_t)-1)
+        return KQ_ERR_INVALID;
+    kq_status st = KQ_OK;
+    char *in = (char *)s;
+    size_t left = len;
+    while (left > 0) {
+        if (!reserve(o, left * 2 + 16)) {
+            st = KQ_ERR_NOMEM;
+            break;
+        }
+        char *dst = o->p + o->len;
+        size_t room = o->cap - o->len - 1;
+        size_t r = iconv(cd, &in, &left, &dst, &room);
+        o->len = (size_t)(dst - o->p);
+        if (r != (size_t)-1)
+            break;
+        if (errno == E2BIG)
+            continue;
+        /* EILSEQ or EINVAL (cut short): one byte becomes U+FFFD. */
+        if (!reserve(o, 3)) {
+            st = KQ_ERR_NOMEM;
+            break;
+        }
+        memcpy(o->p + o->len, "\xEF\xBF\xBD", 3);
+        o->len += 3;
+        in++;
+        left--;
+        iconv(cd, NULL, NULL, NULL, NULL);
+    }
+    iconv_close(cd);
+    if (st == KQ_OK && reserve(o, 0))
+        o->p[o->len] = '\0';
+    else if (st == KQ_OK)
+        st = KQ_ERR_NOMEM;
+    return st;
+}
+
+/* UTF-8 kept, each byte that starts no valid sequence read as Windows-1252. */
+static kq_status repair_utf8(const unsigned char *s, size_t len, obuf *o)
+{
+    iconv_t cd = iconv_open("UTF-8", "WINDOWS-1252");
+    if (cd == (iconv_t)-1)
+        return KQ_ERR_INVALID;
+    kq_status st = reserve(o, len * 3) ? KQ_OK : KQ_ERR_NOMEM;
+    for (size_t i = 0; st == KQ_OK && i < len;) {
+        size_t n = utf8_sequence_length(s + i, len - i);
+        if (n > 0) {
+            memcpy(o->p + o->len, s + i, n);
+            o->len += n;
+            i += n;
+            continue;
+        }
+        char *in = (char *)s + i, *dst = o->p + o->len;
+        size_t left = 1, room = 4;
+        if (iconv(cd, &in, &left, &dst, &room) == (size_t)-1) {
+            /* The five bytes Windows-1252 leaves undefined. */
+            memcpy(o->p + o->len, "\xEF\xBF\xBD", 3);
+            o->len += 3;
+            iconv(cd, NULL, NULL, NULL, NULL);
+        } else {
+            o->len = (size_t)(dst - o->p);
+        }
+        i++;
+    }
+    iconv_close(cd);
+    if (st == KQ_OK)
+        o->p[o->len] = '\0';
+    return st;
+}
+
+static bool has_multibyte(const unsigned char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] >= 0x80)
+            return true;
+    return false;
+}
+
+/* Binary data: a NUL byte, or more than 1% of control bytes. */
+static bool is_binary(const unsigned char *s, size_t len, char *err, size_t err_size)
+{
+    size_t controls = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == 0) {
+            status_message(err, err_size, "binary data, not an HTML page (NUL byte at offset %zu)",
+                           i);
+            return true;
+        }
+        if (s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r' && s[i] != '\f')
+            controls++;
+    }
+    if (controls * 100 > len) {
+        status_message(err, err_size, "binary data, not an HTML page (%zu control bytes)",
+                       controls);
+        return true;
+    }
+    return false;
+}
+
+kq_status charset_to_utf8(const char *bytes, size_t len, char **out, size_t *out_len,
+                          char *encoding, size_t encoding_size, char *err, size_t err_size)
+{
+    const unsigned char *s = (const unsigned char *)bytes;
+    obuf o = {0};
+    kq_status st;
+    const char *from = NULL; /* NULL: UTF-8 */
+    char label[48] = "";
+    *out = NULL;
+    *out_len = 0;
+    bool utf16 = len >= 2 && ((s[0] == 0xFF && s[1] == 0xFE) || (s[0] == 0xFE && s[1] == 0xFF));
+    if (utf16) {
+        from = s[0] == 0xFF ? "UTF-16LE" : "UTF-16BE";
+        s += 2, len -= 2;
+    } else {
+        if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+            s += 3, len -= 3;
+        if (is_binary(s, len, err, err_size))
+            return KQ_ERR_INVALID;
+        charset_declared((const char *)s, len, label, sizeof label);
+        from = *label ? iconv_name(label) : NULL;
+    }
+    bool valid = !utf16 && utf8_is_valid(s, len);
+    if (from && valid && has_multibyte(s, len))
+        from = NULL;
+    if (!from && valid) {
+        st = reserve(&o, len) ? KQ_OK : KQ_ERR_NOMEM;
+        if (st == KQ_OK) {
+            memcpy(o.p, s, len);
+            o.len = len;
+            o.p[len] = '\0';
+        }
+    } else if (!from) {
+        st = repair_utf8(s, len, &o);
+    } else {
+        st = transcode(from, (const char *)s, len, &o);
+    }
+    if (st == KQ_ERR_INVALID) {
+        status_message(err, err_size, "unsupported charset \"%s\" (iconv does not know it)",
+                       *label ? label : from);
+        goto fail;
+    }
+    if (st != KQ_OK) {
+        status_message(err, err_size, "out of memory");
+        goto fail;
+    }
+    if (utf16 && is_binary((const unsigned char *)o.p, o.len, err, err_size)) {
+        st = KQ_ERR_INVALID;
+        goto fail;
+    }
+    if (encoding && encoding_size)
+        snprintf(encoding, encoding_size, "%s", from ? from : "UTF-8");
+    *out = o.p;
+    *out_len = o.len;
+    return KQ_OK;
+fail:
+    free(o.p);
+    return st;
+}
