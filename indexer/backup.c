@@ -177,12 +177,16 @@ kq_status backup_run(const char *db_dir, const char *dest, backup_report *r, cha
         snprintf(err, err_size, "no database at %s to back up (give it with --db PATH)", db_dir);
         return KQ_ERR_INVALID;
     }
-    if (stat(dest, &sb) == 0 || errno != ENOENT) {
+    if (stat(dest, &sb) == 0) {
         snprintf(err, err_size,
                  "%s already exists: a backup goes into a new directory (it never overwrites "
                  "one); give another DEST, e.g. with the date in its name",
                  dest);
         return KQ_ERR_INVALID;
+    } else if (errno != ENOENT) {
+        int e = errno;
+        snprintf(err, err_size, "cannot write a backup at %s: %s", dest, strerror(e));
+        return status_of_errno(e);
     }
     if (snprintf(partial, sizeof partial, "%s.partial", dest) >= (int)sizeof partial ||
         dbpath_join(partial, DBPATH_XAPIAN, dest_xapian, sizeof dest_xapian) != 0 ||
@@ -190,17 +194,8 @@ kq_status backup_run(const char *db_dir, const char *dest, backup_report *r, cha
         snprintf(err, err_size, "the path %s is too long", dest);
         return KQ_ERR_INVALID;
     }
-    if (lstat(partial, &sb) == 0) /* left by a backup that was killed */
-        nftw(partial, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    if (mkdir(partial, 0755) != 0) {
-        int e = errno;
-        snprintf(err, err_size, "cannot create %s: %s%s", partial, strerror(e),
-                 e == ENOENT ? " (create the directory it goes in first)" : "");
-        return status_of_errno(e);
-    }
-    created = 1;
-
-    /* The writer lock: no batch commits while the two are copied. */
+    /* The writer lock: no batch commits while the two are copied (and no
+     * other backup writes into the same DEST.partial). */
     t_lock = now_seconds();
     idx = index_open(xapian, INDEX_WRITE, &st, why, sizeof why);
     if (!idx) {
@@ -221,6 +216,17 @@ kq_status backup_run(const char *db_dir, const char *dest, backup_report *r, cha
     }
     locked = 1;
     batch_lock_note_write(db_dir);
+    if (lstat(partial, &sb) == 0) /* left by a backup that was killed */
+        nftw(partial, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (mkdir(partial, 0755) != 0) {
+        int e = errno;
+        snprintf(err, err_size, "cannot create %s: %s%s", partial, strerror(e),
+                 e == ENOENT ? " (create the directory it goes in first)" : "");
+        st = status_of_errno(e);
+        goto out;
+    }
+    created = 1;
+
     char *rev = index_get_metadata(idx, DOCUMENT_META_REVISION);
     r->revision = parse_u64(rev);
     free(rev);
