@@ -1,5 +1,5 @@
 /* backup: a consistent copy of a live Kiosque database.  See backup.h. */
-#define _XOPEN_SOURCE 700 /* nftw */
+#define _GNU_SOURCE /* copy_file_range; nftw */
 #include "backup.h"
 
 #include <dirent.h>
@@ -84,6 +84,87 @@ static int sync_tree(const char *dir, uint64_t *bytes)
     return rc == 0 ? sync_path(dir) : -1;
 }
 
+/* Copies `size` bytes from in to out: in the kernel (copy_file_range), or
+ * through a buffer where the file systems do not allow it.  0, or -1 with
+ * errno set. */
+static int copy_fd(int in, int out, off_t size)
+{
+    int kernel = 1;
+    char buf[1 << 16];
+    while (size > 0) {
+        ssize_t n;
+        if (kernel) {
+            n = copy_file_range(in, NULL, out, NULL, (size_t)size, 0);
+            if (n < 0 &&
+                (errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL)) {
+                kernel = 0;
+                continue;
+            }
+        } else {
+            n = read(in, buf, size < (off_t)sizeof buf ? (size_t)size : sizeof buf);
+            for (ssize_t done = 0, w; n > 0 && done < n; done += w)
+                if ((w = write(out, buf + done, (size_t)(n - done))) < 0)
+                    return -1;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO; /* the file shrank: someone else writes it */
+            return -1;
+        }
+        size -= n;
+    }
+    return 0;
+}
+
+/* Copies the regular files of the directory src (a Xapian glass database
+ * is one flat directory) into the new directory dst, but its lock file;
+ * the kernel copies (copy_file_range).  Safe only while no writer can
+ * change src: the caller holds the writer lock.  0, or -1 with errno set. */
+static int copy_dir_files(const char *src, const char *dst)
+{
+    DIR *d = opendir(src);
+    if (!d)
+        return -1;
+    int rc = mkdir(dst, 0755);
+    struct dirent *de;
+    while (rc == 0 && (de = readdir(d))) {
+        char from[PATH_MAX], to[PATH_MAX];
+        struct stat sb;
+        if (de->d_name[0] == '.' || strcmp(de->d_name, "flintlock") == 0)
+            continue;
+        if (dbpath_join(src, de->d_name, from, sizeof from) != 0 ||
+            dbpath_join(dst, de->d_name, to, sizeof to) != 0) {
+            errno = ENAMETOOLONG;
+            rc = -1;
+            break;
+        }
+        if (stat(from, &sb) != 0) {
+            rc = -1;
+            break;
+        }
+        if (!S_ISREG(sb.st_mode))
+            continue;
+        int in = open(from, O_RDONLY | O_CLOEXEC);
+        int out = in < 0 ? -1 : open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        int copied = out >= 0 ? copy_fd(in, out, sb.st_size) : -1;
+        int e = errno;
+        if (in >= 0)
+            close(in);
+        if (out >= 0)
+            close(out);
+        if (copied != 0) {
+            errno = e;
+            rc = -1;
+        }
+    }
+    int e = errno;
+    closedir(d);
+    errno = e;
+    return rc;
+}
+
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)sb, (void)flag, (void)ftw;
@@ -162,7 +243,7 @@ kq_status backup_run(const char *db_dir, const char *dest, backup_report *r, cha
                      size_t err_size)
 {
     char xapian[PATH_MAX], store_path[PATH_MAX], partial[PATH_MAX], dest_xapian[PATH_MAX],
-        dest_store[PATH_MAX], why[1024];
+        dest_store[PATH_MAX], raw[PATH_MAX], why[1024];
     struct stat sb;
     kq_status st = KQ_OK;
     index_db *idx = NULL;
@@ -190,7 +271,8 @@ kq_status backup_run(const char *db_dir, const char *dest, backup_report *r, cha
     }
     if (snprintf(partial, sizeof partial, "%s.partial", dest) >= (int)sizeof partial ||
         dbpath_join(partial, DBPATH_XAPIAN, dest_xapian, sizeof dest_xapian) != 0 ||
-        dbpath_join(partial, DBPATH_STORE, dest_store, sizeof dest_store) != 0) {
+        dbpath_join(partial, DBPATH_STORE, dest_store, sizeof dest_store) != 0 ||
+        dbpath_join(partial, "xapian.raw", raw, sizeof raw) != 0) {
         snprintf(err, err_size, "the path %s is too long", dest);
         return KQ_ERR_INVALID;
     }
@@ -237,13 +319,16 @@ kq_status backup_run(const char *db_dir, const char *dest, backup_report *r, cha
     }
     r->documents = is.documents;
 
-    /* The index: Xapian compacts the committed revision of the directory
-     * xapian names (through its link after a sharded build), keeping the
-     * document ids and the user metadata (the batch revision). */
-    const char *sources[] = {xapian};
-    st = index_compact(sources, 1, dest_xapian, 1, why, sizeof why);
-    if (st != KQ_OK) {
-        snprintf(err, err_size, "cannot copy the index: %s", why);
+    /* Under the lock, the files of the committed revision are copied as
+     * they are (the directory xapian names, through its link after a
+     * sharded build), and the store through SQLite's online backup API;
+     * then the lock is released and Xapian compacts the private copy into
+     * the backup, keeping document ids and user metadata (the batch
+     * revision).  Batches wait for the copies only, not the compaction. */
+    if (copy_dir_files(xapian, raw) != 0) {
+        int e = errno;
+        snprintf(err, err_size, "cannot copy the index into %s: %s", raw, strerror(e));
+        st = status_of_errno(e);
         goto out;
     }
     st = copy_store(store_path, dest_store, why, sizeof why);
@@ -256,6 +341,14 @@ kq_status backup_run(const char *db_dir, const char *dest, backup_report *r, cha
     batch_lock_note_remove(db_dir);
     locked = 0;
     r->locked_seconds = now_seconds() - t_lock;
+
+    const char *sources[] = {raw};
+    st = index_compact(sources, 1, dest_xapian, 1, why, sizeof why);
+    nftw(raw, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (st != KQ_OK) {
+        snprintf(err, err_size, "cannot compact the copy of the index: %s", why);
+        goto out;
+    }
 
     uint64_t store_revision = 0;
     st = read_copied_store(dest_store, &store_revision, &r->rows, why, sizeof why);

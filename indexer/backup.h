@@ -16,11 +16,13 @@ typedef struct backup_report {
 } backup_report;
 
 /* Writes a copy of the database db_dir into the new directory dest: the
- * index as a compacted Xapian database (Xapian's compaction of the
- * committed revision) and the store through SQLite's online backup API.
- * The writer lock is held from before the revision is read until both are
- * copied, so no batch commits in between and the copy's index and store are
- * at the same revision; readers (search, searchd) are never blocked.  The
+ * index as a compacted Xapian database and the store through SQLite's
+ * online backup API.  The writer lock is held from before the revision is
+ * read until the index's files (as they are) and the store are copied, so
+ * no batch commits in between and the copy's index and store are at the
+ * same revision; the compaction of the copied index runs after the lock is
+ * released (it needs as much space again, for a while).  Readers (search,
+ * searchd) are never blocked.  The
  * copy is written into dest + ".partial", synced, and renamed to dest only
  * when complete, so a directory named dest is always a whole backup.
  * Restoring is copying dest in place of the database.

@@ -94,11 +94,11 @@ def main():
             searchd.wait(20)
         docs = re.search(r"articles\s+(\d+)", subprocess.run([f"{build}/indexer", "--db", db, "stats"],
                                                                capture_output=True, text=True).stdout).group(1)
-        print(f"\nindexer backup DEST on {docs} articles, searchd --threads 2 serving one client of distinct"
+        print(f"\n$ indexer --db DB backup DEST, on {docs} articles, searchd --threads 2 serving one client of distinct"
               f" searches; machine: {os.cpu_count()} cores, shared with other work (figures vary with its load)\n")
         print("| | searches | failed | median ms | p99 ms | max ms |")
         print("|---|---|---|---|---|---|")
-        for name, xs in [("no backup (20 s)", base), (f"{len(backups)} backups back to back", during)]:
+        for name, xs in [("no backup (20 s)", base), (f"during {len(backups)} backup(s), back to back", during)]:
             lat = [x for x, _ in xs]
             print(f"| {name} | {len(xs)} | {sum(1 for _, s in xs if s != 200)} | {pct(lat, 0.5):.1f} | "
                   f"{pct(lat, 0.99):.1f} | {max(lat) * 1000:.1f} |")
