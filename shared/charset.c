@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <iconv.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,30 +190,61 @@ static kq_status repair_utf8(const unsigned char *s, size_t len, obuf *o)
     return st;
 }
 
-static bool has_multibyte(const unsigned char *s, size_t len)
+/* What one pass over the bytes finds. */
+typedef struct byte_scan {
+    bool valid;      /* valid UTF-8 */
+    bool multibyte;  /* holds a byte of 0x80 or more */
+    size_t nul;      /* offset of the first NUL byte, or SIZE_MAX */
+    size_t controls; /* control bytes other than tab, line feed, carriage return, form feed */
+} byte_scan;
+
+/* Scans the bytes once, eight at a time while they are plain printable
+ * ASCII (most of a page's markup). */
+static byte_scan scan_bytes(const unsigned char *s, size_t len)
 {
-    for (size_t i = 0; i < len; i++)
-        if (s[i] >= 0x80)
-            return true;
-    return false;
+    byte_scan r = {true, false, SIZE_MAX, 0};
+    const uint64_t high = 0x8080808080808080ull, spaces = 0x2020202020202020ull;
+    for (size_t i = 0; i < len;) {
+        if (i + 8 <= len) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            /* No byte of 0x80 or more, and none under 0x20. */
+            if (!(w & high) && !((w - spaces) & ~w & high)) {
+                i += 8;
+                continue;
+            }
+        }
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            if (c == 0 && r.nul == SIZE_MAX)
+                r.nul = i;
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f')
+                r.controls++;
+            i++;
+            continue;
+        }
+        r.multibyte = true;
+        size_t n = r.valid ? utf8_sequence_length(s + i, len - i) : 0;
+        if (n == 0) {
+            r.valid = false;
+            n = 1;
+        }
+        i += n;
+    }
+    return r;
 }
 
 /* Binary data: a NUL byte, or more than 1% of control bytes. */
-static bool is_binary(const unsigned char *s, size_t len, char *err, size_t err_size)
+static bool is_binary(const byte_scan *b, size_t len, char *err, size_t err_size)
 {
-    size_t controls = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == 0) {
-            status_message(err, err_size, "binary data, not an HTML page (NUL byte at offset %zu)",
-                           i);
-            return true;
-        }
-        if (s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r' && s[i] != '\f')
-            controls++;
+    if (b->nul != SIZE_MAX) {
+        status_message(err, err_size, "binary data, not an HTML page (NUL byte at offset %zu)",
+                       b->nul);
+        return true;
     }
-    if (controls * 100 > len) {
+    if (b->controls * 100 > len) {
         status_message(err, err_size, "binary data, not an HTML page (%zu control bytes)",
-                       controls);
+                       b->controls);
         return true;
     }
     return false;
@@ -235,13 +267,16 @@ kq_status charset_to_utf8(const char *bytes, size_t len, char **out, size_t *out
     } else {
         if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
             s += 3, len -= 3;
-        if (is_binary(s, len, err, err_size))
+    }
+    byte_scan scan = scan_bytes(s, len);
+    if (!utf16) {
+        if (is_binary(&scan, len, err, err_size))
             return KQ_ERR_INVALID;
         charset_declared((const char *)s, len, label, sizeof label);
         from = *label ? iconv_name(label) : NULL;
     }
-    bool valid = !utf16 && utf8_is_valid(s, len);
-    if (from && valid && has_multibyte(s, len))
+    bool valid = !utf16 && scan.valid;
+    if (from && valid && scan.multibyte)
         from = NULL;
     if (!from && valid) {
         st = reserve(&o, len) ? KQ_OK : KQ_ERR_NOMEM;
@@ -264,9 +299,12 @@ kq_status charset_to_utf8(const char *bytes, size_t len, char **out, size_t *out
         status_message(err, err_size, "out of memory");
         goto fail;
     }
-    if (utf16 && is_binary((const unsigned char *)o.p, o.len, err, err_size)) {
-        st = KQ_ERR_INVALID;
-        goto fail;
+    if (utf16) {
+        byte_scan decoded = scan_bytes((const unsigned char *)o.p, o.len);
+        if (is_binary(&decoded, o.len, err, err_size)) {
+            st = KQ_ERR_INVALID;
+            goto fail;
+        }
     }
     if (encoding && encoding_size)
         snprintf(encoding, encoding_size, "%s", from ? from : "UTF-8");

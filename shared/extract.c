@@ -14,26 +14,43 @@
 /* Words of a class or id naming a box that is not article text (matched as
  * whole parts, see name_kinds). */
 const char *const extract_box_words[] = {
-    "related",       "read-also",    "lire-aussi",  "a-lire",
-    "a-voir",        "voir-aussi",   "see-also",    "also-read",
-    "more-articles", "more-stories", "more-news",   "sidebar",
-    "share",         "sharing",      "shares",      "social",
-    "socials",       "comments",     "comment",     "newsletter",
-    "breadcrumb",    "breadcrumbs",  "advert",      "advertisement",
-    "ads",           "ad",           "pub",         "publicite",
-    "promo",         "sponsor",      "sponsored",   "outbrain",
-    "taboola",       "nav",          "navbar",      "navigation",
-    "menu",          "footer",       "popup",       "modal",
-    "cookie",        "cookies",      "consent",     "gdpr",
-    "subscribe",     "subscription", "abonnement",  "abo",
-    "paywall",       "login",        "signup",      "tags",
-    "tag-list",      "byline",       "author",      "meta",
-    "dateline",      "timestamp",    "credit",      "credits",
-    "copyright",     "caption",      "recommended", "recommendations",
-    "most-read",     "most-popular", "popular",     "trending",
-    "pagination",    "pager",        "toolbar",     "carousel",
-    "skip-link",     NULL,
+    "related",      "read-also",    "lire-aussi",
+    "a-lire",       "a-voir",       "voir-aussi",
+    "see-also",     "also-read",    "more-articles",
+    "more-stories", "more-news",    "sidebar",
+    "share",        "sharing",      "shares",
+    "social",       "socials",      "comments",
+    "comment",      "newsletter",   "breadcrumb",
+    "breadcrumbs",  "advert",       "advertisement",
+    "ads",          "ad",           "pub",
+    "publicite",    "promo",        "sponsor",
+    "sponsored",    "outbrain",     "taboola",
+    "nav",          "navbar",       "navigation",
+    "menu",         "footer",       "popup",
+    "modal",        "cookie",       "cookies",
+    "consent",      "gdpr",         "subscribe",
+    "subscription", "abonnement",   "abo",
+    "paywall",      "login",        "signup",
+    "tags",         "tag-list",     "byline",
+    "author",       "meta",         "dateline",
+    "timestamp",    "credit",       "credits",
+    "copyright",    "recommended",  "recommendations",
+    "most-read",    "most-popular", "popular",
+    "trending",     "pagination",   "pager",
+    "toolbar",      "carousel",     "skip-link",
+    "notice",       "disclaimer",   "community",
+    "disqus",       "replies",      "rss",
+    "shoutbox",     "skyscraper",   "supplemental",
+    "agegate",      NULL,
 };
+
+/* Words naming a promotion of other pages ("teaser"), or the lead of this
+ * one ("teaser-text"): a box only when it holds a link. */
+const char *const extract_teaser_words[] = {"teaser", "teasers", NULL};
+
+/* Words naming a caption (a photo's legend or credit), or a type style
+ * ("caption-s5" on a lead): a box unless on a heading. */
+const char *const extract_caption_words[] = {"caption", "legend", "legende", NULL};
 
 /* Words that make a candidate likelier to be the article (+25). */
 const char *const extract_content_words[] = {
@@ -44,8 +61,8 @@ const char *const extract_content_words[] = {
 
 /* Words that make a candidate less likely (-25), besides the box words. */
 const char *const extract_negative_words[] = {
-    "banner", "combx", "contact", "foot",   "footnote", "masthead", "media", "scroll", "shopping",
-    "tool",   "tools", "widget",  "teaser", "teasers",  "rail",     "aside", NULL,
+    "banner",   "combx", "contact", "foot",   "footnote", "masthead", "media", "scroll",
+    "shopping", "tool",  "tools",   "widget", "rail",     "aside",    NULL,
 };
 
 /* Phrases that announce a box, folded (lower case, accents and
@@ -157,6 +174,12 @@ const char *const extract_box_phrases[] = {
     NULL,
 };
 
+/* First words of a label that opens a box of other pages, folded. */
+const char *const extract_label_starts[] = {
+    "related",  "more",       "other",  "similar",  "recommended", "verwandte",  "weitere", "mehr",
+    "ahnliche", "empfohlene", "autres", "d autres", "plus d",      "nos autres", NULL,
+};
+
 /* --- folding, for phrases and words ------------------------------------------ */
 
 /* Base letters of U+00C0..U+017F (see the header of the method). */
@@ -248,9 +271,17 @@ enum {
     F_CUT = 1 << 9,      /* left out of the text taken (step 5) */
     F_ARTICLE = 1 << 10, /* inside <article>, <main> or the article body */
     F_FORM = 1 << 11,    /* a <form>: dropped unless it holds paragraphs */
+    F_TEASER = 1 << 12,  /* named a teaser: a box when it holds a link */
+    F_IMG = 1 << 13,     /* has an image among its children */
 };
 
-enum { NO_NODE = UINT32_MAX, MIN_PARA = 25, FORM_MIN_PTEXT = 300 };
+enum {
+    NO_NODE = UINT32_MAX,
+    MIN_PARA = 25,
+    FORM_MIN_PTEXT = 300,
+    CAPTION_MAX_CHARS = 300,
+    CONTAINER_MAX_LINKS = 25
+};
 
 typedef struct xnode {
     const GumboNode *g; /* the element or text node */
@@ -326,7 +357,14 @@ static void token_parts(const char *s, size_t len, char *out, size_t cap)
 }
 
 /* What the words of a class or id say (bits of enum name_kind). */
-enum name_kind { NAME_BOX = 1, NAME_CONTENT = 2, NAME_NEGATIVE = 4, NAME_HIDES = 8 };
+enum name_kind {
+    NAME_BOX = 1,
+    NAME_CONTENT = 2,
+    NAME_NEGATIVE = 4,
+    NAME_HIDES = 8,
+    NAME_TEASER = 16,
+    NAME_CAPTION = 32
+};
 
 typedef struct name_word {
     const char *word;
@@ -345,17 +383,17 @@ static int compare_name_words(const void *a, const void *b)
 
 static void build_name_words(void)
 {
-    const char *const *lists[3] = {extract_box_words, extract_content_words,
-                                   extract_negative_words};
-    const unsigned kinds[3] = {NAME_BOX, NAME_CONTENT, NAME_NEGATIVE};
+    const char *const *lists[5] = {extract_box_words, extract_content_words, extract_negative_words,
+                                   extract_teaser_words, extract_caption_words};
+    const unsigned kinds[5] = {NAME_BOX, NAME_CONTENT, NAME_NEGATIVE, NAME_TEASER, NAME_CAPTION};
     size_t n = 0;
-    for (int l = 0; l < 3; l++)
+    for (int l = 0; l < 5; l++)
         for (size_t i = 0; lists[l][i]; i++)
             n++;
     name_words = malloc(n * sizeof *name_words);
     if (!name_words)
         return;
-    for (int l = 0; l < 3; l++)
+    for (int l = 0; l < 5; l++)
         for (size_t i = 0; lists[l][i]; i++)
             name_words[n_name_words++] = (name_word){lists[l][i], kinds[l]};
     qsort(name_words, n_name_words, sizeof *name_words, compare_name_words);
@@ -475,6 +513,7 @@ static bool never_text(GumboTag t)
     case GUMBO_TAG_IMG:
     case GUMBO_TAG_SOURCE:
     case GUMBO_TAG_MAP:
+    case GUMBO_TAG_LABEL:
     case GUMBO_TAG_RT:
     case GUMBO_TAG_RP:
         return true;
@@ -582,6 +621,10 @@ static uint16_t element_flags(const GumboNode *g, bool in_article, int32_t *weig
             return f | F_BOX;
     if ((kc & (NAME_HIDES | NAME_BOX)) || (ki & NAME_BOX))
         return f | F_BOX;
+    if (((kc | ki) & NAME_CAPTION) && !(tag >= GUMBO_TAG_H1 && tag <= GUMBO_TAG_H6))
+        return f | F_BOX;
+    if ((kc | ki) & NAME_TEASER)
+        f |= F_TEASER;
     return f;
 }
 
@@ -678,6 +721,8 @@ static void build(tree *t, const GumboNode *root)
             count_text(e->text, &e->tchars, &e->tpunct);
             continue;
         }
+        if (c->type == GUMBO_NODE_ELEMENT && c->v.element.tag == GUMBO_TAG_IMG)
+            t->x[parent].flags |= F_IMG;
         if (c->type != GUMBO_NODE_ELEMENT || never_text(c->v.element.tag))
             continue;
         GumboTag tag = c->v.element.tag;
@@ -766,6 +811,8 @@ static void decide_drops(tree *t)
     for (uint32_t i = 1; i < t->n; i++) {
         xnode *e = &x[i];
         uint64_t held = by_chars ? e->chars : e->ptext;
+        if ((e->flags & F_TEASER) && e->link > 0)
+            e->flags |= F_BOX;
         if ((e->flags & F_GONE) || ((e->flags & F_FORM) && e->ptext < FORM_MIN_PTEXT))
             e->flags |= F_DROP;
         else if ((e->flags & F_BOX) &&
@@ -1059,6 +1106,18 @@ static bool is_phrase(const char *folded)
     return false;
 }
 
+/* Whether the folded text starts with a word that opens a box of other
+ * pages ("Weitere Artikel", "More from Wired", "Autres articles"). */
+static bool starts_like_label(const char *folded)
+{
+    for (size_t i = 0; extract_label_starts[i]; i++) {
+        size_t n = strlen(extract_label_starts[i]);
+        if (strncmp(folded, extract_label_starts[i], n) == 0 && (folded[n] == ' ' || !folded[n]))
+            return true;
+    }
+    return false;
+}
+
 /* Whether the folded text starts with a phrase as a whole word, and the
  * raw text has a separator right after it (":" "-" "»" ">" "|"). */
 static bool starts_with_phrase(const char *folded)
@@ -1128,6 +1187,13 @@ static uint32_t next_element(const tree *t, uint32_t i)
     return NO_NODE;
 }
 
+/* Elements that hold blocks rather than text (step 5). */
+static bool is_container(GumboTag tag)
+{
+    return tag == GUMBO_TAG_DIV || tag == GUMBO_TAG_SECTION || tag == GUMBO_TAG_UL ||
+           tag == GUMBO_TAG_OL || tag == GUMBO_TAG_TABLE || tag == GUMBO_TAG_DL;
+}
+
 static bool link_dense(const xnode *e)
 {
     return e->chars > 0 && e->link * 2 > e->chars;
@@ -1144,37 +1210,51 @@ static void cut_boxes(tree *t, uint32_t r)
             i = e->text ? i + 1 : e->end;
             continue;
         }
-        if ((e->flags & F_BLOCK) && link_dense(e)) {
+        if ((e->flags & F_IMG) && (e->tag == GUMBO_TAG_DIV || e->tag == GUMBO_TAG_SPAN) &&
+            e->chars > 0 && e->chars < CAPTION_MAX_CHARS) {
+            /* An image and its legend. */
+            e->flags |= F_CUT;
+            i = e->end;
+            continue;
+        }
+        if ((e->flags & F_BLOCK) &&
+            (link_dense(e) || (is_container(e->tag) && e->weight < 25 && e->chars > 0 &&
+                               e->link * 100 > e->chars * CONTAINER_MAX_LINKS))) {
             e->flags |= F_CUT;
             i = e->end;
             continue;
         }
         if (e->chars > 0 && e->chars <= 60) {
             folded_text(t, i, folded, sizeof folded);
-            if (is_phrase(folded)) {
-                /* A label: drop the small box it opens. */
-                uint32_t b = block_of(t, i);
-                uint32_t box = NO_NODE;
+            bool phrase = is_phrase(folded);
+            if (phrase || (starts_like_label(folded) && count_words(folded) <= 5)) {
+                /* A label: drop the small box it opens.  A label only by
+                 * its first word ("Weitere Artikel") must open links. */
+                uint32_t b = block_of(t, i), p = x[i].parent;
+                uint32_t box = NO_NODE, next = next_element(t, i);
+                bool links_after = next != NO_NODE && link_dense(&x[next]);
                 if (b != i && b != NO_NODE && b != r && contains(t, r, b) &&
-                    x[b].chars <= e->chars + 300)
+                    x[b].chars <= e->chars + 300 &&
+                    (phrase || (x[b].link - x[i].link) * 2 >= x[b].chars - x[i].chars))
                     box = b;
-                else if (b == i && x[i].parent != r && contains(t, r, x[i].parent) &&
-                         (x[x[i].parent].chars <= e->chars + 600 ||
-                          (x[x[i].parent].link - x[i].link) * 2 >=
-                              x[x[i].parent].chars - x[i].chars))
-                    box = x[i].parent;
+                else if (b == i && p != r && contains(t, r, p) &&
+                         ((phrase && x[p].chars <= e->chars + 600) ||
+                          (x[p].chars > x[i].chars &&
+                           (x[p].link - x[i].link) * 2 >= x[p].chars - x[i].chars)))
+                    box = p;
                 if (box != NO_NODE) {
                     x[box].flags |= F_CUT;
                     i = x[box].end;
                     continue;
                 }
-                e->flags |= F_CUT;
-                uint32_t next = next_element(t, i);
-                if (next != NO_NODE && (link_dense(&x[next]) || x[next].tag == GUMBO_TAG_UL ||
-                                        x[next].tag == GUMBO_TAG_OL))
-                    x[next].flags |= F_CUT;
-                i = e->end;
-                continue;
+                if (phrase || links_after || (p != NO_NODE && x[p].chars <= x[i].chars)) {
+                    e->flags |= F_CUT;
+                    if (next != NO_NODE &&
+                        (links_after || x[next].tag == GUMBO_TAG_UL || x[next].tag == GUMBO_TAG_OL))
+                        x[next].flags |= F_CUT;
+                    i = e->end;
+                    continue;
+                }
             }
         }
         if ((e->flags & F_BLOCK) && e->chars <= 300 && e->link > 0) {
@@ -1234,6 +1314,31 @@ static void write_text(const tree *t, uint32_t r, text_out *o, uint32_t *opened)
         i++;
     }
     line_break(o);
+}
+
+/* The lead of the article when it sits outside the text taken, next to
+ * the headline: the block right after the first <h1>, when the roots hold
+ * neither, made of a paragraph of 80 characters or more without links. */
+static uint32_t lead_outside(const tree *t, const uint32_t *roots, size_t n_roots)
+{
+    const xnode *x = t->x;
+    uint32_t h = NO_NODE;
+    for (uint32_t i = 0; i < t->n && h == NO_NODE; i++)
+        if (x[i].tag == GUMBO_TAG_H1 && !x[i].text)
+            h = i;
+    if (h == NO_NODE)
+        return NO_NODE;
+    for (uint32_t a = h; a != NO_NODE; a = x[a].parent)
+        if (x[a].flags & F_DROP && a != h)
+            return NO_NODE;
+    uint32_t lead = next_element(t, h);
+    if (lead == NO_NODE || !(x[lead].flags & F_BLOCK) || x[lead].chars < 80 || x[lead].link ||
+        x[lead].ptext * 10 < x[lead].chars * 8)
+        return NO_NODE;
+    for (size_t k = 0; k < n_roots; k++)
+        if (contains(t, roots[k], h) || contains(t, roots[k], lead) || contains(t, lead, roots[k]))
+            return NO_NODE;
+    return lead;
 }
 
 /* --- choosing the root (step 4) ----------------------------------------------- */
@@ -1337,6 +1442,9 @@ kq_status extract_main_text(const GumboNode *root, extract_result *out)
         signal = article != NO_NODE;
         describe(out->source, sizeof out->source, "", &x[roots[0]]);
     }
+    uint32_t lead = lead_outside(&t, roots, n_roots);
+    if (lead != NO_NODE)
+        write_text(&t, lead, &o, props);
     for (size_t k = 0; k < n_roots; k++) {
         cut_boxes(&t, roots[k]);
         write_text(&t, roots[k], &o, props);

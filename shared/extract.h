@@ -12,8 +12,8 @@
  * boilerplate pruned inside the article too).  No rule names a site.
  *
  * 1. A mirror of the tree.  Elements that never hold text (script, style,
- *    svg, iframe, form controls, media...) are left out.  Every other node
- *    is marked:
+ *    svg, iframe, form controls and their labels, media, ruby annotations)
+ *    are left out.  Every other node is marked:
  *      box      nav, aside, footer, menu, dialog; <header> outside <article>
  *               and <main>; a <form>; role navigation, complementary,
  *               banner, contentinfo, search, menu, dialog, alert...; a
@@ -22,7 +22,11 @@
  *               "related", "unrelated" does not; parts split at '-', '_'
  *               and lower-to-upper case changes; tokens starting with
  *               "has-", "with-", "no-", "is-" describe a layout and are
- *               ignored);
+ *               ignored); a class or id of extract_caption_words
+ *               ("caption", "legende") but on a heading, where it is a
+ *               type style; of extract_teaser_words when the element
+ *               holds a link (a promotion of another page; a "teaser-text"
+ *               without links is the lead);
  *      hidden   the hidden attribute, aria-hidden="true", an inline style
  *               display:none or visibility:hidden, or a class that hides
  *               (hidden, sr-only, visually-hidden, screen-reader-text...);
@@ -68,16 +72,25 @@
  *    html.c.)
  *
  * 5. Inside the text taken, still left out: blocks whose text is mostly
- *    links (a list of other articles, a tag cloud, a "read also" line); and
- *    the boxes a phrase announces: an element whose text is one of
- *    extract_box_phrases ("Lire aussi", "À lire aussi", "Voir aussi", "Sur
- *    le même sujet", "Abonnez-vous", "Read more", "Related articles", ...;
- *    case, accents and trailing punctuation ignored) is dropped with the
- *    small box it opens (its parent when that holds little else, else the
- *    list or links that follow it), and a short block starting with such a
- *    phrase and a separator ("Lire aussi : <a>...</a>") is dropped.
+ *    links (a list of other articles, a tag cloud, a "read also" line),
+ *    and containers (div, section, lists, tables) with over 25% of links
+ *    and no content word in their class (Readability's conditional
+ *    cleaning); an image with its legend (a div or span holding an <img>
+ *    and under 300 characters); and the boxes a phrase announces: an
+ *    element whose text is one of extract_box_phrases ("Lire aussi", "À
+ *    lire aussi", "Voir aussi", "Sur le même sujet", "Abonnez-vous", "Read
+ *    more", "Related articles", ...; case, accents and punctuation
+ *    ignored) is dropped with the small box it opens (its parent when that
+ *    holds little else, else the list or links that follow it); a short
+ *    label starting with one of extract_label_starts ("Weitere Artikel",
+ *    "More from", "Autres articles", at most 5 words) likewise, but only
+ *    when links follow it or nothing is left beside it; and a short block
+ *    starting with a phrase and a separator ("Lire aussi : <a>...</a>").
  *    Headings, lists, quotations and tables that belong to the text stay.
- *
+ *    The block right after the first <h1>, when neither is in the text
+ *    taken, is put first when it is a paragraph of 80 characters or more
+ *    without links: a lead set apart with the headline.
+
  * 6. The text is written as paragraphs separated by '\n' (white space
  *    collapsed, blank lines dropped, <pre> keeping its lines).  A page
  *    has no article (a 404 page, a page of links, a section front) when
@@ -123,5 +136,8 @@ extern const char *const extract_box_words[];
 extern const char *const extract_content_words[];
 extern const char *const extract_negative_words[];
 extern const char *const extract_box_phrases[];
+extern const char *const extract_teaser_words[];
+extern const char *const extract_caption_words[];
+extern const char *const extract_label_starts[];
 
 #endif

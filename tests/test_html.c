@@ -175,6 +175,44 @@ static const struct {
      "crèches.</li></ul><blockquote>« Une bonne nouvelle »</blockquote><table><tr><td>2025</td>"
      "<td>12 M€</td></tr></table></article></body>",
      P1 "\nLes chiffres\nTrois écoles.\nDeux crèches.\n« Une bonne nouvelle »\n2025 12 M€"},
+    {"a teaser with a link is a box, a teaser text without one is the lead",
+     "<body><article><div class=\"teaser-text\"><p>" P2 "</p></div><p>" P1 "</p><div "
+     "class=\"teaser\"><a href=\"/x\">Un autre article</a> et son résumé en quelques mots.</div>"
+     "</article></body>",
+     P2 "\n" P1},
+    {"a caption class is a box, but not on a heading (a type style)",
+     "<body><article><h2 class=\"caption-large\">" P2 "</h2><p>" P1 "</p><span class=\"legende\">"
+     "Photo : Jean Dupont</span></article></body>",
+     P2 "\n" P1},
+    {"an image and its legend are left out",
+     "<body><article><p>" P1 "</p><div class=\"img-inline\"><img src=\"a.jpg\"><span>Le port de "
+     "Brest au lever du jour.</span></div><p>" P2 "</p></article></body>",
+     P1 "\n" P2},
+    {"a label by its first word opens a box only when links follow",
+     "<body><article><p>" P1 "</p><h3>Weitere Artikel</h3><ul><li><a href=\"/1\">Der Haushalt"
+     "</a></li><li><a href=\"/2\">Die Rente</a></li></ul><h3>Plus d'efforts pour l'école</h3><p>" P2
+     "</p></article></body>",
+     P1 "\nPlus d'efforts pour l'école\n" P2},
+    {"a label left alone (its links were buttons) is left out",
+     "<body><article><p>" P1 "</p><div><div>Related topics</div><div class=\"row\"><form><button>"
+     "Budget</button></form></div></div></article></body>",
+     P1},
+    {"a container with many links is left out, a paragraph with a few is text",
+     "<body><article><p>" P1 " Voir <a href=\"/r\">le rapport</a>.</p><div><p>Ses autres "
+     "articles :</p><p><a href=\"/1\">Le budget</a>, <a href=\"/2\">la dette</a></p></div><p>" P2
+     "</p></article></body>",
+     P1 " Voir le rapport.\n" P2},
+    {"the lead next to the headline joins the text when it sits outside",
+     "<body><div class=\"hero\"><h1>Titre</h1><h2 class=\"standfirst\">" P2 "</h2></div><div "
+     "class=\"content\"><p>" P1 "</p><p>" P1 "</p><p>" P1 "</p></div></body>",
+     P2 "\n" P1 "\n" P1 "\n" P1},
+    {"form labels are not text",
+     "<body><article><p>" P1 "</p><label>Votre adresse e-mail</label></article></body>", P1},
+    {"Readability's unlikely names: disqus, community, rss",
+     "<body><article><p>" P1 "</p><div id=\"disqus_thread\">Aucun commentaire.</div><div "
+     "class=\"community-box\">La communauté</div><div class=\"rss-links\">Flux</div></article>"
+     "</body>",
+     P1},
     {"an empty page has no text", "", ""},
 };
 
