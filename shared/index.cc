@@ -62,6 +62,17 @@ struct CollapseKeys {
     std::vector<uint64_t> of;                   /* 0: no key */
 };
 
+/* The facet values of every document that has copies in the index (its
+ * collapse key shared with another), by docid, read once per revision with
+ * the collapse keys: facets with copies collapsed read them for the copies
+ * among the matches (see search_facets_collapsed). */
+struct CopyValues {
+    std::string uuid;
+    Xapian::rev revision = 0;
+    std::vector<unsigned> slots; /* the facet slots read; empty: not read */
+    std::unordered_map<Xapian::docid, std::vector<std::string>> of; /* values, by slot */
+};
+
 struct index_db {
     Xapian::Database *db;          /* the reader, or the writer seen as a Database */
     Xapian::WritableDatabase *wdb; /* the same object when writing, else NULL */
@@ -69,6 +80,7 @@ struct index_db {
     std::string last_error;
     bool in_batch;
     CollapseKeys collapse;
+    CopyValues copy_values;
     /* What `path` named when opened (device and inode, 0 when it could not
      * be stat'ed): a sharded build replaces the database under the same
      * path, and a reader must then open the new one instead of reopening. */
@@ -1224,12 +1236,19 @@ static double or_default(double v, double def)
     return v != 0.0 ? v : def;
 }
 
-/* Copies the counts of one spy into f, by descending count then value. */
-static void fill_facet(const Xapian::ValueCountMatchSpy &spy, unsigned slot, index_facet *f)
+/* The counts of one spy, by value. */
+static std::map<std::string, uint64_t> spy_counts(const Xapian::ValueCountMatchSpy &spy)
 {
-    std::vector<std::pair<std::string, uint64_t>> vals;
+    std::map<std::string, uint64_t> counts;
     for (Xapian::TermIterator t = spy.values_begin(); t != spy.values_end(); ++t)
-        vals.emplace_back(*t, t.get_termfreq());
+        counts[*t] = t.get_termfreq();
+    return counts;
+}
+
+/* Copies the counts of one slot into f, by descending count then value. */
+static void fill_facet(const std::map<std::string, uint64_t> &counts, unsigned slot, index_facet *f)
+{
+    std::vector<std::pair<std::string, uint64_t>> vals(counts.begin(), counts.end());
     std::sort(vals.begin(), vals.end(), [](const auto &a, const auto &b) {
         return a.second != b.second ? a.second > b.second : a.first < b.first;
     });
@@ -1288,6 +1307,38 @@ static const std::vector<uint64_t> *collapse_keys(index_db *db, Xapian::valueno 
     return &k.of;
 }
 
+/* The facet values of the documents that have copies, for db's current
+ * revision (collapse_keys read just before, so their revision is this one). */
+static const CopyValues &copy_values(index_db *db, const std::vector<uint64_t> &keys,
+                                     const unsigned *slots, size_t n_slots)
+{
+    CopyValues &c = db->copy_values;
+    std::string uuid;
+    Xapian::rev revision = 0;
+    revision_of(*db->db, uuid, revision);
+    std::vector<unsigned> want(slots, slots + n_slots);
+    if (c.slots == want && c.revision == revision && c.uuid == uuid)
+        return c;
+    c.slots.clear(); /* until read whole */
+    c.of.clear();
+    std::unordered_map<uint64_t, unsigned> seen;
+    for (uint64_t k : keys)
+        if (k)
+            seen[k]++;
+    for (size_t did = 0; did < keys.size(); did++) {
+        if (!keys[did] || seen[keys[did]] < 2)
+            continue;
+        Xapian::Document doc = db->db->get_document((Xapian::docid)did);
+        std::vector<std::string> &v = c.of[(Xapian::docid)did];
+        for (unsigned slot : want)
+            v.push_back(doc.get_value(slot));
+    }
+    c.uuid = uuid;
+    c.revision = revision;
+    c.slots = want;
+    return c;
+}
+
 struct collapsed_hit {
     Xapian::docid did;
     double weight;
@@ -1336,13 +1387,129 @@ static void search_collapsed(Xapian::Enquire &enquire, const std::vector<uint64_
             out->matches_estimated =
                 std::min(std::max(est, out->matches_lower), out->matches_upper);
         } else {
-            fetch *= 2; /* many copies among the first matches */
+            fetch *= 2;                 /* many copies among the first matches */
+            enquire.clear_matchspies(); /* they have seen every match once */
             continue;
         }
         break;
     }
     for (size_t i = opts->offset; i < distinct.size() && i < want; i++)
         page.push_back(distinct[i]);
+}
+
+/* The id of every match, as the matcher sees it: with a table of keys, what
+ * facets with copies collapsed read instead of a result set holding every
+ * match (a local database: a remote shard knows only Xapian's own spies). */
+class MatchIds : public Xapian::MatchSpy
+{
+  public:
+    std::vector<Xapian::docid> ids;
+    void operator()(const Xapian::Document &doc, double) override
+    {
+        ids.push_back(doc.get_docid());
+    }
+};
+
+/* Facet counts with copies collapsed.  A facet count must be the number of
+ * results a reader gets by choosing it: the matches holding the value, their
+ * copies collapsed, that is the distinct collapse keys among them.  The
+ * spies count every match (facets examine them all); the matches and their
+ * keys come from a MatchIds spy and the table of keys or, on shards, from
+ * Xapian's collapse with no limit per key (which folds nothing and keeps
+ * each match's key) over a result set of every match.  For each set of
+ * copies, the values they hold are read from their documents and each value
+ * is counted once, whichever slots of its facet hold it.  Only copies are
+ * read.  Totals are exact. */
+static void
+search_facets_collapsed(index_db *db, Xapian::Enquire &enquire, const std::vector<uint64_t> *keys,
+                        const index_search_options *opts,
+                        const std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> &spies,
+                        index_results *out, std::vector<collapsed_hit> &page,
+                        std::vector<std::map<std::string, uint64_t>> &counts)
+{
+    Xapian::doccount all = std::max<Xapian::doccount>(db->db->get_doccount(), 1);
+    std::unordered_map<uint64_t, std::vector<Xapian::docid>> sets; /* key → its matches */
+    uint64_t distinct = 0;
+    if (keys) {
+        MatchIds ids;
+        enquire.add_matchspy(&ids);
+        index_search_options first = *opts;
+        first.check_at_least = all;
+        search_collapsed(enquire, *keys, &first, out, page);
+        for (size_t i = 0; i < spies.size(); i++) /* before a retry cleared them */
+            counts[i] = spy_counts(*spies[i]);
+        for (Xapian::docid did : ids.ids) {
+            uint64_t key = did < keys->size() ? (*keys)[did] : 0;
+            if (!key)
+                distinct++;
+            else
+                sets[key].push_back(did);
+        }
+    } else {
+        enquire.set_collapse_key((Xapian::valueno)opts->collapse_slot, all);
+        Xapian::doccount upper = enquire.get_mset(0, 0).get_matches_upper_bound();
+        Xapian::MSet mset = enquire.get_mset(0, std::max<Xapian::doccount>(upper, 1), all);
+        for (size_t i = 0; i < spies.size(); i++)
+            counts[i] = spy_counts(*spies[i]);
+        std::unordered_map<uint64_t, size_t> first; /* key → index in page order */
+        size_t rank = 0, want = (size_t)opts->offset + opts->limit;
+        for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m) {
+            std::string k = m.get_collapse_key();
+            uint64_t key = k.empty() ? 0 : key_number(k);
+            if (key) {
+                std::vector<Xapian::docid> &set = sets[key];
+                set.push_back(*m);
+                if (set.size() > 1) {
+                    auto f = first.find(key);
+                    if (f != first.end())
+                        page[f->second].collapsed++;
+                    continue;
+                }
+            }
+            if (rank >= opts->offset && rank < want) {
+                if (key)
+                    first[key] = page.size();
+                page.push_back({*m, m.get_weight(), 0});
+            }
+            rank++;
+        }
+    }
+    distinct += sets.size();
+    out->matches_lower = out->matches_estimated = out->matches_upper = distinct;
+    const CopyValues *cached =
+        keys ? &copy_values(db, *keys, opts->facet_slots, opts->n_facet_slots) : nullptr;
+    /* Each set of copies: a value its matches hold n times in the slots of
+     * one facet was counted n times, and counts once. */
+    for (const auto &set : sets) {
+        if (set.second.size() < 2)
+            continue;
+        std::map<std::pair<unsigned, std::string>, std::vector<size_t>> held; /* → slots */
+        for (Xapian::docid did : set.second) {
+            const std::vector<std::string> *values = nullptr;
+            std::vector<std::string> read;
+            if (cached) {
+                auto known = cached->of.find(did);
+                if (known != cached->of.end())
+                    values = &known->second;
+            }
+            if (!values) {
+                Xapian::Document doc = db->db->get_document(did);
+                for (size_t i = 0; i < opts->n_facet_slots; i++)
+                    read.push_back(doc.get_value(opts->facet_slots[i]));
+                values = &read;
+            }
+            for (size_t i = 0; i < opts->n_facet_slots; i++)
+                if (!(*values)[i].empty())
+                    held[{opts->facet_groups ? opts->facet_groups[i] : (unsigned)i, (*values)[i]}]
+                        .push_back(i);
+        }
+        for (const auto &h : held)
+            for (size_t k = 1; k < h.second.size(); k++) { /* all but one */
+                auto c = counts[h.second[k]].find(h.first.second);
+                if (c != counts[h.second[k]].end() && --c->second == 0)
+                    counts[h.second[k]].erase(c);
+            }
+    }
 }
 
 extern "C" kq_status index_search(index_db *db, const index_query *query,
@@ -1379,11 +1546,11 @@ extern "C" kq_status index_search(index_db *db, const index_query *query,
             return fail(db, KQ_ERR_INVALID, "unknown result order");
         }
 
-        /* Facets must see every match: Xapian collapses while it counts. */
         const std::vector<uint64_t> *keys = nullptr;
-        if (opts->collapse_slot >= 0 && opts->n_facet_slots == 0)
+        bool facets_collapsed = opts->collapse_slot >= 0 && opts->n_facet_slots > 0;
+        if (opts->collapse_slot >= 0)
             keys = collapse_keys(db, (Xapian::valueno)opts->collapse_slot);
-        if (opts->collapse_slot >= 0 && !keys)
+        if (opts->collapse_slot >= 0 && !keys && !facets_collapsed)
             enquire.set_collapse_key((Xapian::valueno)opts->collapse_slot);
 
         /* The spies live as long as the enquire uses them (this scope). */
@@ -1394,7 +1561,10 @@ extern "C" kq_status index_search(index_db *db, const index_query *query,
         }
 
         std::vector<collapsed_hit> page;
-        if (keys) {
+        std::vector<std::map<std::string, uint64_t>> counts(opts->n_facet_slots);
+        if (facets_collapsed) {
+            search_facets_collapsed(db, enquire, keys, opts, spies, out, page, counts);
+        } else if (keys) {
             search_collapsed(enquire, *keys, opts, out, page);
         } else {
             Xapian::MSet mset = enquire.get_mset(opts->offset, opts->limit, opts->check_at_least);
@@ -1431,7 +1601,8 @@ extern "C" kq_status index_search(index_db *db, const index_query *query,
                 throw std::bad_alloc();
             for (size_t i = 0; i < opts->n_facet_slots; i++) {
                 out->n_facets++;
-                fill_facet(*spies[i], opts->facet_slots[i], &out->facets[i]);
+                fill_facet(facets_collapsed ? counts[i] : spy_counts(*spies[i]),
+                           opts->facet_slots[i], &out->facets[i]);
             }
         }
         return KQ_OK;

@@ -237,8 +237,14 @@ typedef struct index_search_options {
     int collapse_slot;        /* collapse hits sharing this value into one; -1 for none */
     double bm25_k1, bm25_k2, bm25_k3, bm25_b, bm25_min_normlen; /* all 0: Xapian's defaults */
     unsigned check_at_least;  /* examine at least this many matches (exact totals and facets) */
-    const unsigned *facet_slots; /* count the values of these slots over every match */
+    /* Count the values of these slots over every match; with collapse_slot,
+     * a count is of distinct results (a value held by copies counts once). */
+    const unsigned *facet_slots;
     size_t n_facet_slots;
+    /* NULL, or for each facet slot the facet it counts for: when collapsing,
+     * a value held in several slots of one facet by copies of one result
+     * counts once (an author first on one copy, second on another). */
+    const unsigned *facet_groups;
     int without_data;         /* hits come without their data (index_fetch_data reads it) */
 } index_search_options;
 

@@ -907,6 +907,7 @@ static kq_status execute(search_engine *e, const search_request *req, const inde
     index_search_options opts = {0};
     index_results r = {0};
     unsigned slots[DOCUMENT_FACET_SECTIONS + DOCUMENT_FACET_AUTHORS + 2];
+    unsigned groups[DOCUMENT_FACET_SECTIONS + DOCUMENT_FACET_AUTHORS + 2];
     size_t n_slots;
     unsigned limit = req->limit ? req->limit : 10;
     /* Ranking by proximity takes the first PROXIMITY_DEPTH matches (or as
@@ -928,11 +929,15 @@ static kq_status execute(search_engine *e, const search_request *req, const inde
         opts.sort_slot = DOCUMENT_SLOT_PUBLISHED;
     }
     if (req->facets) {
-        /* Facet counts are exact: every match is examined. */
+        /* Facet counts are exact: every match is examined.  With copies
+         * collapsed, a count is the number of results choosing it gives. */
         index_stats stats;
         facet_slots(slots, &n_slots);
+        for (size_t i = 0; i < n_slots; i++)
+            groups[i] = facet_of_slot(slots[i]);
         opts.facet_slots = slots;
         opts.n_facet_slots = n_slots;
+        opts.facet_groups = groups;
         if (index_get_stats(e->index, &stats) == KQ_OK)
             opts.check_at_least = (unsigned)(stats.documents > UINT_MAX ? UINT_MAX : stats.documents);
     }

@@ -84,7 +84,7 @@ enum search_facet_kind {
 
 typedef struct search_facet_value {
     char *value;    /* as written in the articles */
-    uint64_t count; /* matching articles having it: exact */
+    uint64_t count; /* the results choosing it gives: exact, copies collapsed unless no_collapse */
 } search_facet_value;
 
 typedef struct search_facet {
