@@ -162,8 +162,8 @@ int main(int argc, char **argv)
     } else {
         fprintf(stderr,
                 "searchd: warning: the index %s cannot be read yet (%s); /healthz answers 503 "
-                "until it can (create it with: indexer --db %s add FILE)\n",
-                db_dir, err, db_dir);
+                "until it can\n",
+                db_dir, err);
         /* Ready all the same: it serves the index as soon as one appears. */
         snprintf(state, sizeof state,
                  "READY=1\nSTATUS=waiting for an index at %s (/healthz answers 503)", db_dir);

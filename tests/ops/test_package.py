@@ -293,8 +293,12 @@ def test_host():
             step("systemd runs as PID 1: the service itself")
             run(["systemctl", "restart", "kiosque-searchd.service"])
             check(run(["systemctl", "is-active", "kiosque-searchd.service"]).stdout.strip() == "active", "active")
+            corpus = tempfile.mkdtemp(prefix="kiosque-corpus-")  # readable by kiosque, unlike a home
+            shutil.copytree(ARGS.corpus, os.path.join(corpus, "corpus"))
+            os.chmod(corpus, 0o755)
             run(["runuser", "-u", "kiosque", "--", "kiosque-indexer", "--db", "/var/lib/kiosque/db", "--quiet", "add",
-                 os.path.abspath(ARGS.corpus)])
+                 os.path.join(corpus, "corpus")])
+            shutil.rmtree(corpus)
             deadline = time.monotonic() + 5
             while (status := http(8080, "/healthz")[0]) != 200 and time.monotonic() < deadline:
                 time.sleep(0.2)
