@@ -211,6 +211,37 @@ static const GumboNode *find_itemprop(const GumboNode *n, const char *prop, int 
     return NULL;
 }
 
+/* The first element below n (n included) with one of two classes. */
+static const GumboNode *find_class(const GumboNode *n, const char *a, const char *b, int depth)
+{
+    if (n->type != GUMBO_NODE_ELEMENT || depth > 6)
+        return NULL;
+    const char *cls = extract_attr(n, "class");
+    if (cls && (extract_has_token(cls, a) || extract_has_token(cls, b)))
+        return n;
+    const GumboVector *kids = &n->v.element.children;
+    for (unsigned i = 0; i < kids->length; i++) {
+        const GumboNode *f = find_class(kids->data[i], a, b, depth + 1);
+        if (f)
+            return f;
+    }
+    return NULL;
+}
+
+/* Records the text of n (on one line) as meta prefix + key. */
+static void read_text_meta(const GumboNode *n, const char *prefix, const char *key, page *p)
+{
+    char *t = extract_node_text(n);
+    if (!t) {
+        p->failed = true;
+        return;
+    }
+    for (char *c = t; *c; c++)
+        if (*c == '\n')
+            *c = ' ';
+    add_meta_owned(p, prefix, key, t);
+}
+
 /* Records a microdata property of the article: its content, datetime or
  * href attribute, else its text (for an author item, its name's text). */
 static void read_itemprop(const GumboNode *n, const char *ip, page *p)
@@ -233,15 +264,7 @@ static void read_itemprop(const GumboNode *n, const char *ip, page *p)
             return;
         }
     }
-    char *t = extract_node_text(of);
-    if (!t) {
-        p->failed = true;
-        return;
-    }
-    for (char *c = t; *c; c++)
-        if (*c == '\n')
-            *c = ' ';
-    add_meta_owned(p, "itemprop:", ip, t);
+    read_text_meta(of, "itemprop:", ip, p);
 }
 
 static int type_rank_one(const char *t);
@@ -303,6 +326,13 @@ static void scan_page(const GumboNode *n, page *p, int item)
     default:
         break;
     }
+    const char *rel = extract_attr(n, "rel"), *cls = extract_attr(n, "class");
+    if (tag == GUMBO_TAG_A && rel && extract_has_token(rel, "author"))
+        read_text_meta(n, "", "rel:author", p);
+    else if (cls && (extract_has_token(cls, "vcard") || extract_has_token(cls, "h-card")) &&
+             extract_has_token(cls, "author"))
+        read_text_meta(find_class(n, "fn", "p-name", 0) ? find_class(n, "fn", "p-name", 0) : n, "",
+                       "hcard:author", p);
     if (ip && item != 2 && is_article_itemprop(ip)) {
         read_itemprop(n, ip, p);
         if (!extract_attr(n, "itemscope"))
@@ -758,7 +788,8 @@ static void fill_from_page(json_t *o, const page *p, const extract_result *ex,
          (list = meta_all(p, "itemprop:articlesection", false))))
         put(o, "articleSection", list, failed);
     if (!prop_has_text(o, "author", "creator")) {
-        static const char *const keys[] = {"author", "dc.creator", "dcterms.creator", NULL};
+        static const char *const keys[] = {"author",     "dc.creator",   "dcterms.creator",
+                                           "rel:author", "hcard:author", NULL};
         if ((list = meta_all(p, "article:author", true)) ||
             (list = meta_all(p, "itemprop:author", true)) ||
             (list = meta_all(p, "itemprop:creator", true)))

@@ -36,7 +36,8 @@
  *        section      every article:section, else itemprop=articleSection
  *        author       every article:author that is not a URL, else every
  *                     itemprop=author (an author item's name), else <meta
- *                     name=author>, dc.creator
+ *                     name=author>, dc.creator, a link rel=author, an
+ *                     h-card (vcard) classed "author" (its "fn")
  *        keywords     every article:tag, else itemprop=keywords,
  *                     news_keywords, keywords, dc.subject
  *        inLanguage   <html lang>, itemprop=inLanguage, dc.language,

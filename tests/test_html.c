@@ -631,6 +631,57 @@ static void test_cms_page(void)
     article_clear(&a);
 }
 
+/* Two more French pages of the kinds newsrooms publish: a national daily's
+ * (no articleBody in its JSON-LD, a paywall label, inline "Lire aussi" and
+ * newsletter boxes) and a WordPress local blog in ISO-8859-1 (share and
+ * related-posts plugins, comment form, widgets, an h-card byline). */
+static const struct {
+    const char *file, *title, *author, *date;
+    const char *kept[5], *left_out[12];
+} french_pages[] = {
+    {"quotidien-national.html",
+     "Réforme des retraites : le Conseil constitutionnel valide l’essentiel du texte",
+     "Sophie Garnier",
+     "2025-04-14T18:15:00Z",
+     {"l’essentiel de la réforme des retraites", "« cavaliers sociaux »",
+      "Une intersyndicale déterminée", "une seconde demande devant être examinée le 3 mai"},
+     {"International", "S’abonner", "Temps de lecture", "réservé aux abonnés", "Lire aussi",
+      "ce que contient la réforme", "Newsletter", "S’inscrire", "Contribuer", "Services",
+      "Nous contacter"}},
+    {"blog-local.html",
+     "Le marché de Noël de Quimperlé ouvre ses portes",
+     "Marie Le Du",
+     "2025-12-01T08:00:00Z",
+     {"Quarante exposants se sont installés", "producteurs de cidre et de miel",
+      "avec une patinoire installée sur les quais."},
+     {"Aller au contenu", "Agenda", "Publié le", "À lire aussi", "illuminations", "Partager",
+      "Facebook", "Similaire", "vitrines", "Étiqueté", "commentaire", "festival des Rias"}},
+};
+
+static void test_french_pages(void)
+{
+    for (size_t i = 0; i < sizeof french_pages / sizeof *french_pages; i++) {
+        article a = {0};
+        char err[256] = "", path[PATH_MAX], buf[256];
+        const char *f = french_pages[i].file;
+        snprintf(path, sizeof path, "%s%s", PAGES, f);
+        CHECK_MSG(html_read_file(path, &a, err, sizeof err) == KQ_OK, "%s: %s", f, err);
+        if (!a.body)
+            continue;
+        for (size_t k = 0; k < 5 && french_pages[i].kept[k]; k++)
+            CHECK_MSG(strstr(a.body, french_pages[i].kept[k]) != NULL, "%s: body lacks \"%s\": %s",
+                      f, french_pages[i].kept[k], a.body);
+        for (size_t k = 0; k < 12 && french_pages[i].left_out[k]; k++)
+            CHECK_MSG(strstr(a.body, french_pages[i].left_out[k]) == NULL,
+                      "%s: body has \"%s\": %s", f, french_pages[i].left_out[k], a.body);
+        CHECK_FIELD(f, "title", a.title, french_pages[i].title);
+        CHECK_FIELD(f, "authors", join(a.authors, a.n_authors, buf, sizeof buf),
+                    french_pages[i].author);
+        CHECK_FIELD(f, "date", a.date, french_pages[i].date);
+        article_clear(&a);
+    }
+}
+
 /* The JSON-LD articleBody is taken when it is complete compared with the
  * page's own text, not when it is a teaser. */
 static void test_ld_body_against_page(void)
@@ -721,6 +772,7 @@ int main(void)
     test_rejects();
     test_metadata();
     test_cms_page();
+    test_french_pages();
     test_ld_body_against_page();
     test_not_articles();
     test_names();

@@ -53,12 +53,13 @@ def main():
     args = ap.parse_args()
 
     expect = json.load(open(args.expect, encoding="utf-8"))
-    texts = {}
+    texts, sources = {}, {}
     with open(args.extract, encoding="utf-8") as f:
         for line in f:
             a = json.loads(line)
             name = os.path.basename(a["kiosqueFile"])
             texts[name] = "\n".join(a.get(k) or "" for k in ("headline", "description", "articleBody"))
+            sources[name] = a.get("kiosqueBodyFrom") or ""
     reasons = {}
     if args.rejected:
         for line in open(args.rejected, encoding="utf-8", errors="replace"):
@@ -89,7 +90,8 @@ def main():
             t["without_out"] += len(e["without"]) - len(kept)
             t["rejected"] += name not in texts
         rows.append((name, h, clean, len(found), len(e["with"]), len(kept), len(e["without"]),
-                     reasons.get(name, "") if name not in texts else ""))
+                     ("rejected: " + reasons.get(name, "")) if name not in texts
+                     else sources.get(name, "")))
         if args.show and re.search(args.show, name):
             print(f"== {name}")
             for s in e["with"]:
@@ -99,10 +101,9 @@ def main():
                 print(f"   kept:    {s!r}")
 
     if args.pages:
-        print(f"{'page':60} half clean  found  kept")
-        for name, h, clean, f, fn, k, kn, why in rows:
-            note = f"  rejected: {why}" if why else ""
-            print(f"{name[:60]:60} {h:4} {'yes' if clean else 'no':5} {f:2}/{fn:<2}  {k:2}/{kn:<2}{note}")
+        print(f"{'page':60} half clean  found  kept  body from")
+        for name, h, clean, f, fn, k, kn, note in rows:
+            print(f"{name[:60]:60} {h:4} {'yes' if clean else 'no':5} {f:2}/{fn:<2}  {k:2}/{kn:<2}  {note[:70]}")
         print()
     print("| half | pages | clean | article snippets found | boilerplate kept out | rejected |")
     print("|---|---|---|---|---|---|")
