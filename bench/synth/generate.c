@@ -1045,7 +1045,7 @@ static void print_lengths(FILE *f, const char *name, const stats *s)
 }
 
 static void report(FILE *f, const source *src, const char *source_path, const stats *out,
-                   uint64_t n, uint64_t seed, uint64_t copies)
+                   uint64_t n, uint64_t seed, uint64_t copies, uint64_t body_bytes)
 {
     /* Heaps' law V = K N^b, least squares on the real corpus's prefixes of 1,000 articles or more.
      */
@@ -1068,6 +1068,7 @@ static void report(FILE *f, const source *src, const char *source_path, const st
             "synthetic archive: %" PRIu64 " articles, seed %" PRIu64 ", from %s (%zu articles)\n",
             n, seed, source_path, src->n_articles);
     fprintf(f, "republished copies: %" PRIu64 " (%.1f%%)\n", copies, n ? 100.0 * copies / n : 0);
+    fprintf(f, "body text: %" PRIu64 " bytes (%.1f MB)\n", body_bytes, body_bytes / 1e6);
     fprintf(f,
             "\nvocabulary (distinct lower-case words of headline, chapô and body) against N;\n"
             "Heaps' law fitted on the real corpus's prefixes: V = %.1f N^%.3f\n",
@@ -1180,7 +1181,7 @@ int main(int argc, char **argv)
     stats_init(&st, (size_t)1 << 19);
     content c = {0};
     buf headline = {0}, description = {0}, body = {0}, author = {0};
-    uint64_t copies = 0;
+    uint64_t copies = 0, body_bytes = 0;
     time_t started = time(NULL);
     for (uint64_t i = 0; i < n; i++) {
         int new_headline;
@@ -1213,6 +1214,7 @@ int main(int argc, char **argv)
         if (c.has_description)
             set_text(o, "description", description.p, description.len);
         set_text(o, "articleBody", body.p ? body.p : "", body.len);
+        body_bytes += body.len;
         if (c.author >= 0) {
             author.len = 0;
             add_span(&author, &src, src.authors[c.author]);
@@ -1277,7 +1279,7 @@ int main(int argc, char **argv)
         remove(part);
         return 2;
     }
-    report(to_stdout ? stderr : stdout, &src, source_path, &st, n, seed, copies);
+    report(to_stdout ? stderr : stdout, &src, source_path, &st, n, seed, copies, body_bytes);
     free(part);
     free(headline.p);
     free(description.p);
