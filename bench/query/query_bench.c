@@ -1,4 +1,5 @@
-/* query_bench: in-process latency of Kiosque's search library (query → ranked hits with snippets). */
+/* query_bench: in-process latency of Kiosque's search library (query → ranked hits with snippets).
+ */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,9 +24,10 @@ static double now_ms(void)
 
 static int hex(int c)
 {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                      : c >= 'A' && c <= 'F'   ? c - 'A' + 10
-                                                               : -1;
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
 }
 
 static void url_decode(char *s)

@@ -17,13 +17,15 @@
 #   memory          searchd's RSS after warm-up, then after MINUTES of queries (2 connections,
 #                   distinct queries), sampled every 30 s
 #   Xapian          xapian_baseline (bench/query): indexing from empty and 2-word queries on one
-#                   thread, beside Kiosque's on the same queries
+#                   thread, beside Kiosque's on the same queries, and on every core, beside
+#                   searchd's distinct 2-word queries at 8 connections
 # Prints one table (a column per N) and draws OUT/scale.png (gnuplot, log scales), with the
-# commands in OUT/commands.txt.  Results of each N stay in OUT/N/ (results.txt, logs).
+# commands in OUT/commands.txt.  Results of each N stay in OUT/N/ (results.txt, xapian.txt, logs).
 #
 # Environment: KQ_CORPUS (the source), KQ_BENCH_OUT (bench/out/scale), KQ_SCALE_MINUTES (10),
 # KQ_SCALE_QUERIES (in-process queries per kind, 1000), KQ_SCALE_WRK_SECONDS (20 per HTTP run),
 # KQ_SCALE_SKIP_XAPIAN=1 (no Xapian baseline: its indexing is the longest step),
+# KQ_SCALE_XAPIAN_ONLY=1 (only the Xapian baseline, e.g. beside a run that skipped it),
 # KQ_SCALE_REPORT_ONLY=1 (measure nothing: print the table and draw the plot of the results
 # already in OUT for the N given, e.g. measured by separate runs).
 # Skips (77) when the corpus, wrk or gnuplot is absent.
@@ -58,7 +60,7 @@ fi
 cmake --build "$BUILD" --target indexer searchd synth_generate bench_query xapian_baseline -j2 >/dev/null
 mkdir -p "$OUT"
 CMDS="$OUT/commands.txt"
-: >"$CMDS"
+echo "# $(date -u +%FT%TZ) bench/scale/run.sh $* (KQ_SCALE_MINUTES=$MINUTES KQ_SCALE_SKIP_XAPIAN=${KQ_SCALE_SKIP_XAPIAN:-0} KQ_SCALE_XAPIAN_ONLY=${KQ_SCALE_XAPIAN_ONLY:-0})" >>"$CMDS"
 log_cmd() { echo "$*" >>"$CMDS"; }
 
 Q="$OUT/queries"
@@ -90,11 +92,12 @@ timed() {
   echo "${name}_rss_mb $((rss / 1024))" >>"$R"
 }
 
-# wrk_run NAME THREADS CONNS START: distinct queries over HTTP; NAME_rps, NAME_p50, NAME_p99.
+# wrk_run NAME THREADS CONNS START [FILE]: distinct queries over HTTP (FILE: 1-3 words);
+# NAME_rps, NAME_p50, NAME_p99.
 wrk_run() {
-  local name=$1 t=$2 c=$3 start=$4
+  local name=$1 t=$2 c=$3 start=$4 file=${5:-$Q/base/mixed.txt}
   local cmd=(wrk -t "$t" -c "$c" -d "${WRK_S}s" --latency -s "$ROOT/bench/http/queries.lua" "http://127.0.0.1:$PORT"
-    -- "$Q/base/mixed.txt" "$start" "$t")
+    -- "$file" "$start" "$t")
   log_cmd "${cmd[*]}"
   "${cmd[@]}" >"$D/wrk-$name.txt"
   echo "${name}_rps $(awk '/^Requests\/sec:/ { print $2 }' "$D/wrk-$name.txt")" >>"$R"
@@ -110,7 +113,6 @@ for N in "${SIZES[@]}"; do
   D="$OUT/$N"
   R="$D/results.txt"
   mkdir -p "$D"
-  : >"$R"
   echo "== N = $N ($(date -u +%H:%M) UTC; load average $(cut -d' ' -f1-3 /proc/loadavg))"
   A="$OUT/archive-$N-s1.jsonl.gz"
   if [ ! -s "$A" ] || [ ! -s "$A.report" ]; then
@@ -120,6 +122,8 @@ for N in "${SIZES[@]}"; do
     read -r wall user sys rss <"$D/generate.time"
     echo "   generated in $wall s ($user s CPU, $((rss / 1024)) MB peak)"
   fi
+  if [ "${KQ_SCALE_XAPIAN_ONLY:-0}" != 1 ]; then
+  : >"$R"
   echo "body_mb $(awk '/^body text:/ { printf "%.1f", $3 / 1e6 }' "$A.report")" >>"$R"
   echo "articles $N" >>"$R"
 
@@ -156,6 +160,8 @@ for N in "${SIZES[@]}"; do
   echo "rss_warm_mb $(($(rss_kb "$SEARCHD_PID") / 1024))" >>"$R"
   wrk_run http_c2 1 2 10000
   wrk_run http_c8 2 8 40000
+  # Distinct 2-word queries at 8 connections: the target's pair with Xapian on the same cores.
+  wrk_run http_two_c8 2 8 20000 "$Q/base/two.txt"
 
   echo "   publishing one article into the index searchd serves"
   WORD="kiosquepublication$N$(date +%s)"
@@ -192,15 +198,21 @@ for N in "${SIZES[@]}"; do
   echo "minutes $MINUTES" >>"$R"
   cleanup
   SEARCHD_PID=""
+  fi # not KQ_SCALE_XAPIAN_ONLY
 
   if [ "${KQ_SCALE_SKIP_XAPIAN:-0}" != 1 ]; then
     echo "   Xapian used directly: indexing and 2-word queries"
+    R="$D/xapian.txt"
+    : >"$R"
     rm -rf "$D/xapian"
     timed xapian_index "$BUILD/xapian_baseline" index "$A" "$D/xapian"
     echo "xapian_mb $(du -sk "$D/xapian/" | awk '{ printf "%.1f", $1 / 1024 }')" >>"$R"
     log_cmd "$BUILD/xapian_baseline query $D/xapian $Q/kinds/two.txt $NQ 1"
     "$BUILD/xapian_baseline" query "$D/xapian" "$Q/kinds/two.txt" "$NQ" 1 >"$D/xapian-query.txt"
     awk '$1 == "xapian" { printf "x_two_qps %s\nx_two_p50 %s\nx_two_p99 %s\n", $3, $4, $5 }' "$D/xapian-query.txt" >>"$R"
+    log_cmd "$BUILD/xapian_baseline query $D/xapian $Q/base/two.txt 4000 $THREADS"
+    "$BUILD/xapian_baseline" query "$D/xapian" "$Q/base/two.txt" 4000 "$THREADS" >"$D/xapian-query-threads.txt"
+    awk '$1 == "xapian" { printf "x_two_threads_qps %s\n", $3 }' "$D/xapian-query-threads.txt" >>"$R"
     rm -rf "$D/xapian" # only its size is kept: the disk is shared
   fi
   echo "   done ($(date -u +%H:%M) UTC)"
@@ -213,14 +225,15 @@ out, sizes = sys.argv[1], sys.argv[2:]
 res = {}
 for n in sizes:
     d = {}
-    path = os.path.join(out, n, "results.txt")
-    if os.path.exists(path):
-        for line in open(path):
-            k, _, v = line.strip().partition(" ")
-            try:
-                d[k] = float(v)
-            except ValueError:
-                pass
+    for name in ("results.txt", "xapian.txt"):
+        path = os.path.join(out, n, name)
+        if os.path.exists(path):
+            for line in open(path):
+                k, _, v = line.strip().partition(" ")
+                try:
+                    d[k] = float(v)
+                except ValueError:
+                    pass
     res[n] = d
 
 def get(n, k):
@@ -253,6 +266,9 @@ rows.append(("Xapian direct 2 words: p50/p99 ms", ("x", "two")))
 rows.append(("in-process 2 words, q/s (Kiosque / Xapian)", ("qps", "two")))
 for c in ("c2", "c8"):
     rows.append((f"HTTP {c[1]} connections: req/s, p50/p99 ms", ("http", c)))
+rows.append(("HTTP 2 words, 8 connections: req/s, p50/p99 ms", ("http", "two_c8")))
+rows.append(("Xapian direct 2 words, all cores, q/s", lambda n: get(n, "x_two_threads_qps")))
+rows.append(("HTTP 2 words / Xapian all cores", lambda n: get(n, "http_two_c8_rps") / get(n, "x_two_threads_qps")))
 rows += [
     ("searchd RSS after warm-up, MB", lambda n: get(n, "rss_warm_mb")),
     ("searchd RSS after the long run (max), MB", ("rss", "")),
