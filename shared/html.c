@@ -272,10 +272,12 @@ static int type_rank_one(const char *t);
 /* Gathers what the page says about itself.  `item` is 0 outside microdata
  * items, 1 inside an article item (itemtype *Article, BlogPosting...), 2
  * inside any other item (a Person, an Organization), whose properties are
- * not the article's. */
-static void scan_page(const GumboNode *n, page *p, int item)
+ * not the article's.  Elements nested deeper than SCAN_MAX_DEPTH are not
+ * looked at (metadata sits near the top; the recursion stays bounded). */
+#define SCAN_MAX_DEPTH 2000
+static void scan_page(const GumboNode *n, page *p, int item, unsigned depth)
 {
-    if (n->type != GUMBO_NODE_ELEMENT)
+    if (n->type != GUMBO_NODE_ELEMENT || depth > SCAN_MAX_DEPTH)
         return;
     GumboTag tag = n->v.element.tag;
     const char *ip = extract_attr(n, "itemprop");
@@ -350,7 +352,7 @@ static void scan_page(const GumboNode *n, page *p, int item)
     }
     const GumboVector *kids = &n->v.element.children;
     for (unsigned i = 0; i < kids->length; i++)
-        scan_page(kids->data[i], p, item);
+        scan_page(kids->data[i], p, item, depth + 1);
 }
 
 /* --- the JSON-LD article --------------------------------------------------------- */
@@ -824,17 +826,34 @@ static void fill_from_page(json_t *o, const page *p, const extract_result *ex,
         put(o, "identifier", json_string(fallback_id), failed);
 }
 
+/* Whether a start tag opens an element that holds the ones after it,
+ * for counting how deep a page nests: not the void elements, nor those a
+ * sibling closes by itself (p, li, td...), which pages often leave open. */
+static bool nests(const char *name, size_t n)
+{
+    static const char *const flat[] = {
+        "p",     "li",     "dt",    "dd",       "tr",       "td",    "th",   "option", "br",
+        "img",   "hr",     "input", "meta",     "link",     "area",  "base", "col",    "embed",
+        "param", "source", "track", "wbr",      "script",   "style", "svg",  "html",   "head",
+        "body",  "tbody",  "thead", "colgroup", "optgroup", "rt",    "rp"};
+    for (size_t i = 0; i < sizeof flat / sizeof *flat; i++)
+        if (strlen(flat[i]) == n && strncasecmp(name, flat[i], n) == 0)
+            return false;
+    return true;
+}
+
 /* Copies a page leaving out what is never text and costs the parser most
  * of its time: comments, the content of <script> (but JSON-LD) and <style>,
  * and <svg> elements.  Tags are read as the HTML tokenizer reads them
  * (attribute values quoted or not), so a "<script" inside an attribute is
  * not taken for a tag.  Returns a copy the caller frees, or NULL. */
-static char *strip_raw_text(const char *s, size_t len, size_t *out_len)
+static char *strip_raw_text(const char *s, size_t len, size_t *out_len, size_t *max_depth)
 {
     char *out = malloc(len + 1);
     if (!out)
         return NULL;
-    size_t i = 0, o = 0;
+    size_t i = 0, o = 0, depth = 0;
+    *max_depth = 0;
     while (i < len) {
         const char *lt = memchr(s + i, '<', len - i);
         size_t j = lt ? (size_t)(lt - s) : len;
@@ -857,6 +876,11 @@ static char *strip_raw_text(const char *s, size_t len, size_t *out_len)
             k++;
         size_t name_len = k - name;
         if (name_len == 0) {
+            size_t e = i + 2, end_name = e;
+            while (i + 1 < len && s[i + 1] == '/' && e < len && isalnum((unsigned char)s[e]))
+                e++;
+            if (e > end_name && depth > 0 && nests(s + end_name, e - end_name))
+                depth--;
             out[o++] = s[i++];
             continue;
         }
@@ -884,6 +908,9 @@ static char *strip_raw_text(const char *s, size_t len, size_t *out_len)
             }
         }
         size_t tag_end = k < len ? k + 1 : len;
+        if (nests(s + name, name_len) && !(k < len && k > i && s[k - 1] == '/') &&
+            ++depth > *max_depth)
+            *max_depth = depth;
         bool script = name_len == 6 && strncasecmp(s + name, "script", 6) == 0;
         bool style = name_len == 5 && strncasecmp(s + name, "style", 5) == 0;
         bool svg = name_len == 3 && strncasecmp(s + name, "svg", 3) == 0;
@@ -895,7 +922,7 @@ static char *strip_raw_text(const char *s, size_t len, size_t *out_len)
         }
         const char *closer = script ? "</script" : style ? "</style" : "</svg";
         size_t cl = strlen(closer), e = tag_end;
-        int depth = 1;
+        int open = 1; /* <svg> elements open */
         for (;;) {
             const char *lt2 = memchr(s + e, '<', len - e);
             if (!lt2) {
@@ -906,10 +933,10 @@ static char *strip_raw_text(const char *s, size_t len, size_t *out_len)
             if (len - e >= cl && strncasecmp(s + e, closer, cl) == 0 &&
                 (e + cl == len || is_html_space(s[e + cl]) || s[e + cl] == '>' ||
                  s[e + cl] == '/')) {
-                if (--depth == 0)
+                if (--open == 0)
                     break;
             } else if (svg && len - e >= 4 && strncasecmp(s + e, "<svg", 4) == 0) {
-                depth++;
+                open++;
             }
             e++;
         }
@@ -1005,6 +1032,7 @@ static void arena_free(void *userdata, void *ptr)
 /* A parsed page and the memory of its tree. */
 typedef struct parsed {
     GumboOutput *g;
+    size_t too_deep; /* not parsed: the elements nest this deep (> HTML_MAX_NESTING) */
     GumboOptions opts;
     arena mem;
 } parsed;
@@ -1025,9 +1053,9 @@ static void parsed_free(parsed *p)
  * Returns false when memory ran out. */
 static bool parse(const char *utf8, size_t len, parsed *out)
 {
-    size_t n = 0;
+    size_t n = 0, depth = 0;
     memset(out, 0, sizeof *out);
-    char *lean = strip_raw_text(utf8, len, &n);
+    char *lean = strip_raw_text(utf8, len, &n, &depth);
     if (!lean)
         return false;
     out->opts = kGumboDefaultOptions;
@@ -1035,6 +1063,12 @@ static bool parse(const char *utf8, size_t len, parsed *out)
     out->opts.allocator = arena_alloc;
     out->opts.deallocator = arena_free;
     out->opts.userdata = &out->mem;
+    if (depth > HTML_MAX_NESTING) {
+        /* gumbo's time grows with the square of the nesting. */
+        free(lean);
+        out->too_deep = depth;
+        return false;
+    }
     out->g = gumbo_parse_with_options(&out->opts, lean, n);
     free(lean);
     if (!out->g)
@@ -1093,11 +1127,17 @@ static kq_status read_article(const char *html, size_t len, const char *fallback
     bool parsed_ok = parse(text, ulen, &tree);
     p.ld = json_array();
     nodes = json_array();
+    if (!parsed_ok && tree.too_deep) {
+        status_message(err, err_size, "elements nested %zu deep (at most %u are read)",
+                       tree.too_deep, HTML_MAX_NESTING);
+        st = KQ_ERR_INVALID;
+        goto out;
+    }
     if (!parsed_ok || !p.ld || !nodes) {
         st = KQ_ERR_NOMEM;
         goto out;
     }
-    scan_page(tree.g->root, &p, 0);
+    scan_page(tree.g->root, &p, 0, 0);
     if (p.failed || (st = extract_main_text(tree.g->root, &ex)) != KQ_OK) {
         st = KQ_ERR_NOMEM;
         goto out;

@@ -73,6 +73,12 @@
  * JSON-LD) and <style>, and <svg> elements are left out, which halves the
  * bytes gumbo parses on real pages. */
 
+/* The deepest nesting of elements read (counted before parsing, leaving out
+ * the elements pages leave open: p, li, td...); a page nested deeper is
+ * rejected, since the parser's time grows with the square of the depth
+ * (20,000 levels: 3 s). */
+#define HTML_MAX_NESTING 10000u
+
 /* The largest page read, in bytes; larger files are rejected. */
 #define HTML_MAX_PAGE (64u * 1024u * 1024u)
 

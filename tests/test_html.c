@@ -3,6 +3,7 @@
 #include "harness.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -469,6 +470,25 @@ static const struct {
 static void test_rejects(void)
 {
     char err[256];
+    /* A page nested deeper than gumbo can parse in good time; unclosed
+     * paragraphs and list items do not count. */
+    size_t n = HTML_MAX_NESTING + 10, dlen = 0;
+    char *deep = malloc(n * 8 + 256);
+    if (deep) {
+        dlen += (size_t)sprintf(deep, "<title>T</title><article>");
+        for (size_t i = 0; i < n; i++)
+            dlen += (size_t)sprintf(deep + dlen, "<p><li>");
+        dlen += (size_t)sprintf(deep + dlen, "Un texte assez long pour un article.</article>");
+        article d = {0};
+        CHECK(html_read_article(deep, dlen, "/d.html", &d, err, sizeof err) == KQ_OK);
+        article_clear(&d);
+        dlen = (size_t)sprintf(deep, "<title>T</title>");
+        for (size_t i = 0; i < n / 2; i++)
+            dlen += (size_t)sprintf(deep + dlen, "<div><b>");
+        CHECK(html_read_article(deep, dlen, "/d.html", &d, err, sizeof err) == KQ_ERR_INVALID);
+        CHECK_MSG(strstr(err, "nested") != NULL, "deep page: %s", err);
+        free(deep);
+    }
     for (size_t i = 0; i < sizeof reject_cases / sizeof *reject_cases; i++) {
         article a = {0};
         size_t len = reject_cases[i].len ? reject_cases[i].len : strlen(reject_cases[i].bytes);
