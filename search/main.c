@@ -249,8 +249,11 @@ int main(int argc, char **argv)
     }
     if (r.partial)
         printf("Aucun article ne contient tous les mots : voici les plus proches.\n");
-    printf("%s%llu article%s pour « ", r.total_exact ? "" : "environ ", (unsigned long long)r.total,
-           r.total > 1 ? "s" : "");
+    if (!r.total_exact) /* only the lower bound is sure */
+        printf("plus de %llu article%s pour « ", (unsigned long long)r.total_lower,
+               r.total_lower > 1 ? "s" : "");
+    else
+        printf("%llu article%s pour « ", (unsigned long long)r.total, r.total > 1 ? "s" : "");
     put_clean(query, strlen(query));
     printf(" » (%.1f ms)\n\n", r.took_ms);
     for (size_t k = 0; k < r.n_hits; k++)

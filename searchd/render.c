@@ -777,11 +777,16 @@ static void add_results(render_buf *b, const render_page_params *p, const search
         render_buf_printf(b, " : %s article%s</h2>\n", count, r->total > 1 ? "s" : "");
         add_back_link(b, p);
     } else {
-        if (r->total == 0)
+        if (r->total == 0) {
             render_buf_puts(b, "Aucun résultat");
-        else
-            render_buf_printf(b, "%s%s résultat%s", r->total_exact ? "" : "environ ", count,
-                              r->total > 1 ? "s" : "");
+        } else if (!r->total_exact) {
+            /* Only the lower bound is sure (search.h). */
+            char lower[64];
+            render_count_fr(r->total_lower, lower, sizeof lower);
+            render_buf_printf(b, "plus de %s résultat%s", lower, r->total_lower > 1 ? "s" : "");
+        } else {
+            render_buf_printf(b, "%s résultat%s", count, r->total > 1 ? "s" : "");
+        }
         render_buf_puts(b, " pour « ");
         render_buf_add_html(b, p->query);
         render_buf_puts(b, " »</h2>\n");

@@ -246,6 +246,10 @@ typedef struct index_search_options {
      * counts once (an author first on one copy, second on another). */
     const unsigned *facet_groups;
     int without_data;         /* hits come without their data (index_fetch_data reads it) */
+    /* When the matches examined do not give the total and at most this
+     * many documents can match (Xapian's upper bound; 0: never), count the
+     * results (copies collapsed), without weights: the total is then exact. */
+    unsigned count_matches;
 } index_search_options;
 
 typedef struct index_hit {
@@ -270,7 +274,8 @@ typedef struct index_facet {
 typedef struct index_results {
     index_hit *hits;
     size_t n_hits;
-    uint64_t matches_lower, matches_estimated, matches_upper; /* equal when exact */
+    /* Equal when exact; matches_lower is always a true lower bound. */
+    uint64_t matches_lower, matches_estimated, matches_upper;
     index_facet *facets;      /* one per requested facet slot, in request order */
     size_t n_facets;
 } index_results;

@@ -114,8 +114,9 @@ typedef struct search_hit {
 
 typedef struct search_result {
     char *query;          /* the query as received */
-    uint64_t total;       /* matching articles (exact when the count is cheap, else Xapian's estimate) */
-    int total_exact;      /* 1 when total is an exact count */
+    uint64_t total;       /* matching articles: exact, or else Xapian's estimate */
+    int total_exact;      /* 1 when total is the count */
+    uint64_t total_lower; /* a true lower bound of the count ("plus de"): total when exact */
     unsigned offset, limit;
     double took_ms;       /* wall-clock time of search_run */
     int partial;          /* 1 when no article had every word and partial matching was used */
@@ -139,7 +140,7 @@ void search_result_clear(search_result *r);
 /* The JSON form of a result, the shape of both `search --json` and
  * /api/search: {"query","total","offset","limit","took_ms","hits":[{"id",
  * "url","title","date","author","section","snippet","score"}]}, with
- * snippets HTML-escaped and matches in <mark>; also "total_exact", "partial",
+ * snippets HTML-escaped and matches in <mark>; also "total_exact", "total_lower", "partial",
  * "suggestion" (string or null), "duplicates" on a hit that stands for
  * republished copies, and "facets" ({"section":{"politique":120,...},
  * "author":{...},"year":{...},"month":{...}}) when asked.  The caller frees it. */

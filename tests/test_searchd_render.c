@@ -115,6 +115,7 @@ static void test_page(void)
     char query[] = "vélo";
     search_result r = {.query = query,
                        .total = 25,
+                       .total_exact = 1,
                        .offset = 10,
                        .limit = 10,
                        .took_ms = 1.0,
@@ -211,16 +212,20 @@ static void test_page(void)
     free(html);
 
     /* A hit standing for copies links to them and to related articles; a
-     * total that is an estimate says so; partial matching is announced. */
+     * total that is not exact is announced by its true lower bound;
+     * partial matching is announced. */
     hit.duplicates = 2;
     r.total_exact = 0;
+    r.total_lower = 1234;
     r.partial = 1;
     r.has_facets = 0;
     r.suggestion = NULL;
     html = render_page(&p, &r, NULL, &len);
     CHECK(html != NULL);
     if (html) {
-        CHECK(strstr(html, "environ 25 résultats") != NULL);
+        CHECK(strstr(html, "plus de 1\xE2\x80\xAF"
+                           "234 résultats") != NULL);
+        CHECK(strstr(html, "environ") == NULL);
         CHECK(strstr(html, "class=\"hit-dups\"") != NULL);
         CHECK(strstr(html, "href=\"/?q=v%C3%A9lo%22%3E%3Cscript%3E&amp;duplicates_of=a1\">+2 "
                            "reprises</a>") != NULL);
