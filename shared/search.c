@@ -203,6 +203,7 @@ struct builder {
     snippet_terms *marks;
     int partial;     /* words are alternatives (OR) instead of all required */
     int keep_stops;  /* the query has nothing but stop words: search them */
+    int relax_phrases; /* a phrase matches its words, and ranks higher as a phrase */
     kq_status status;
 };
 
@@ -255,6 +256,37 @@ static int is_name(struct builder *b, const struct qtoken *t)
     return capitalised * 2 > all;
 }
 
+static int found_term(void *ctx, const char *term, uint64_t freq)
+{
+    (void)term;
+    (void)freq;
+    *(int *)ctx = 1;
+    return 1;
+}
+
+/* The exact form of a word typed without accents (`cote`): the articles
+ * that write it so and never with accents (côte, coté) rank a little higher,
+ * as an accented word typed with its accents does.  The accented forms are
+ * the E terms of the folded word; a word the archive never writes with
+ * accents (most words) needs nothing.  NULL when there is nothing to add. */
+static index_query *unaccented_query(struct builder *b, const char *term)
+{
+    char prefix[DOCUMENT_MAX_TERM + 8];
+    int accented = 0;
+    snprintf(prefix, sizeof prefix, "%s%s:", DOCUMENT_PREFIX_EXACT, term);
+    if (index_terms_with_prefix(b->e->index, prefix, 1, found_term, &accented) != KQ_OK ||
+        !accented)
+        return NULL;
+    index_query *pair[2] = {term_with_prefix("", term, WEIGHT_EXACT),
+                            index_query_wildcard(prefix, 0)};
+    if (!pair[0] || !pair[1]) {
+        index_query_free(pair[0]);
+        index_query_free(pair[1]);
+        return NULL;
+    }
+    return combine_free(INDEX_OP_AND_NOT, pair, 2, 0);
+}
+
 /* The query of one analysed token searched anywhere in the text. */
 static index_query *token_query(struct builder *b, const struct qtoken *t)
 {
@@ -272,6 +304,8 @@ static index_query *token_query(struct builder *b, const struct qtoken *t)
         char buf[DOCUMENT_MAX_TERM * 2 + 2];
         snprintf(buf, sizeof buf, "%s:%s", t->term, t->exact);
         alt[2] = term_with_prefix(DOCUMENT_PREFIX_EXACT, buf, WEIGHT_EXACT);
+    } else {
+        alt[2] = unaccented_query(b, t->term);
     }
     return combine_free(INDEX_OP_OR, alt, 3, 0);
 }
@@ -338,8 +372,20 @@ static index_query *phrase_query(struct builder *b, const char *text, enum query
         return NULL;
     if (n == 1)
         return subs[0];
-    return combine_free(field == QUERY_FIELD_ANY ? INDEX_OP_PHRASE : INDEX_OP_AND, subs, n,
-                        (unsigned)n);
+    index_query *phrase = combine_free(field == QUERY_FIELD_ANY ? INDEX_OP_PHRASE : INDEX_OP_AND,
+                                       subs, n, (unsigned)n);
+    if (!b->relax_phrases || field != QUERY_FIELD_ANY || !phrase)
+        return phrase;
+    /* Relaxed: the phrase's content words, ranked up by the phrase. */
+    n = 0;
+    for (size_t i = 0; i < tk.n; i++)
+        if (!(tk.t[i].flags & (TOKEN_COMPOUND | TOKEN_STOPWORD)))
+            subs[n++] = token_query(b, &tk.t[i]);
+    index_query *words = combine_free(b->partial ? INDEX_OP_OR : INDEX_OP_AND, subs, n, 0);
+    if (!words)
+        return phrase;
+    index_query *pair[2] = {words, phrase};
+    return combine_free(INDEX_OP_AND_MAYBE, pair, 2, 0);
 }
 
 /* Interrogatives are left out of questions searched by partial matching
@@ -1033,12 +1079,13 @@ static void clear_hits(search_result *out)
     out->has_facets = 0;
 }
 
-static int names_dates(const query_node *node)
+/* 1 when the tree holds a node of this kind that is not itself excluded. */
+static int has_node(const query_node *node, enum query_kind kind)
 {
-    if (node->kind == QUERY_DATE && !node->negated)
+    if (node->kind == kind && !node->negated)
         return 1;
     for (size_t i = 0; i < node->n_children; i++)
-        if (names_dates(node->children[i]))
+        if (has_node(node->children[i], kind))
             return 1;
     return 0;
 }
@@ -1206,8 +1253,9 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
     int only_stops = 0;
     size_t words = content_words(e, tree, &only_stops);
     int partial = words > LONG_QUERY_WORDS;
-    int dated = names_dates(tree) || req->since || req->until;
+    int dated = has_node(tree, QUERY_DATE) || req->since || req->until;
     int none_has_all = 1;
+    int relaxed = 0; /* phrases relaxed to their words (see builder) */
     double half_life = req->half_life_days == 0 ? SEARCH_HALF_LIFE_DAYS : req->half_life_days;
     struct proximity prox;
 
@@ -1224,7 +1272,7 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
         if (st != KQ_OK)
             goto out;
         struct builder b = {.e = e, .marks = marks, .partial = partial, .keep_stops = only_stops,
-                            .status = KQ_OK};
+                            .relax_phrases = relaxed, .status = KQ_OK};
         q = build(&b, tree);
         if (b.status != KQ_OK) {
             st = b.status;
@@ -1279,6 +1327,13 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
         }
         if (st != KQ_OK)
             goto out;
+        if (out->total == 0 && !relaxed && has_node(tree, QUERY_PHRASE)) {
+            /* No article has the phrases (a pasted quotation, say): their
+             * words instead, the articles with a phrase ranked first. */
+            relaxed = partial = none_has_all = 1;
+            clear_hits(out);
+            continue;
+        }
         if (out->total == 0 && !partial && words > 1) {
             none_has_all = 1;
             /* No article has every word: ranked partial matching instead. */

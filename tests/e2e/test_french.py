@@ -57,6 +57,9 @@ FINDS = [
     ("domain name", "www.exemple.fr", ["colle"], []),
     ("phrase with stop words: Le Monde", '"Le Monde"', ["monde"], ["tour"]),
     ("phrase with stop words: La Poste", '"La Poste"', ["poste"], []),
+    # A quotation no article holds as written: its words instead, never a dead end.
+    ("a pasted quotation that no article holds",
+     '"Tous ceux qui se prononcent sur un remaniement ne savent rien", tranche-t-il.', ["citation"], []),
     ("brand not over-stemmed", "openai", ["openai"], ["openbar"]),
     ("brand in capitals", "OpenAI", ["openai"], ["openbar"]),
 ]
@@ -65,6 +68,9 @@ FINDS = [
 RANKS = [
     ("exact accents rank a little higher", "école", "ecole", "ecole2"),
     ("accents as typed without accents", "ecole numerique", "ecole2", "ecole"),
+    # The word exactly as typed ranks first, both ways: cote (a rating) and côte (a coast).
+    ("typed without accents: the unaccented word first", "cote", "cote", "cote2"),
+    ("typed with accents: the accented word first", "côte", "cote2", "cote"),
     ("the word as typed beats a stem-only match", "économiques", "econ1", "econ2"),
     ("the word as typed beats a stem-only match (2)", "économie", "econ2", "econ1"),
     ("a long question returns the best article first",
