@@ -15,6 +15,7 @@ struct build {
     int in_title;                     /* 1 while analysing the headline */
     int in_text;                      /* 1 while analysing chapô and body (near-duplicate key) */
     unsigned key_terms;               /* terms folded into the near-duplicate key */
+    unsigned title_words;             /* content words of the headline (DOCUMENT_SLOT_TITLE_WORDS) */
     uint64_t key;                     /* FNV-1a of the first DUPLICATE_KEY_TERMS text terms */
     int in_pairs;                     /* 1 while analysing a field whose word pairs are kept (XP) */
     size_t prev_len;                  /* bytes of prev; 0 at the start of a field or sentence */
@@ -113,6 +114,7 @@ static int on_text_token(void *ctx, const analyzer_token *t)
             !(t->flags & TOKEN_NUMBER))
             add_boolean(b, DOCUMENT_PREFIX_CAPITALISED, t->term, t->term_len);
         if (b->in_title) {
+            b->title_words += !(t->flags & TOKEN_COMPOUND);
             add_term(b, DOCUMENT_PREFIX_TITLE, t->term, t->term_len, 1);
             add_term(b, "Z" DOCUMENT_PREFIX_TITLE, t->stem, t->stem_len, 1);
         }
@@ -353,6 +355,8 @@ kq_status document_build(analyzer *a, const article *art, index_doc *doc)
         index_doc_set_value(doc, DOCUMENT_SLOT_PUBLISHED, buf, n);
     }
     index_doc_set_value(doc, DOCUMENT_SLOT_HASH, art->hash, strlen(art->hash));
+    size_t title_words = index_serialise_number((double)b.title_words, buf);
+    index_doc_set_value(doc, DOCUMENT_SLOT_TITLE_WORDS, buf, title_words);
     snprintf(buf, sizeof buf, "%016llx", (unsigned long long)b.key);
     index_doc_set_value(doc, DOCUMENT_SLOT_COLLAPSE, buf, 16);
     for (size_t i = 0; i < art->n_sections && i < DOCUMENT_FACET_SECTIONS; i++)

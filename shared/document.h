@@ -122,6 +122,9 @@ enum document_slot {
     DOCUMENT_SLOT_DAY = 5,       /* "2024-03-05": freshness weights are keyed by day */
     DOCUMENT_SLOT_SECTION = 6,   /* sections as written, one per slot, most general first */
     DOCUMENT_SLOT_AUTHOR = DOCUMENT_SLOT_SECTION + 2, /* authors as written, one per slot */
+    /* content words of the headline, index_serialise_number(count): a
+     * headline match is weighed by the headline's own length (search.c) */
+    DOCUMENT_SLOT_TITLE_WORDS = DOCUMENT_SLOT_AUTHOR + 6,
 };
 
 /* Section levels and authors that get a facet slot; the others are still

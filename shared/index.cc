@@ -1686,6 +1686,46 @@ extern "C" kq_status index_fetch_data(index_db *db, index_hit *hits, size_t n)
     });
 }
 
+extern "C" kq_status index_terms_in(index_db *db, const char *const *terms, size_t n_terms,
+                                    const unsigned *docids, size_t n_docs, uint32_t *masks)
+{
+    if (!db || n_terms > 32 || (!terms && n_terms) || (!docids && n_docs) || (!masks && n_docs))
+        return KQ_ERR_INVALID;
+    return guard(db, [&]() {
+        std::vector<size_t> order(n_docs);
+        for (size_t d = 0; d < n_docs; d++) {
+            order[d] = d;
+            masks[d] = 0;
+        }
+        std::sort(order.begin(), order.end(),
+                  [&](size_t a, size_t b) { return docids[a] < docids[b]; });
+        for (size_t t = 0; t < n_terms; t++) {
+            Xapian::PostingIterator p = db->db->postlist_begin(terms[t]);
+            const Xapian::PostingIterator end = db->db->postlist_end(terms[t]);
+            for (size_t k = 0; k < n_docs && p != end; k++) {
+                p.skip_to(docids[order[k]]);
+                if (p != end && *p == docids[order[k]])
+                    masks[order[k]] |= UINT32_C(1) << t;
+            }
+        }
+        return KQ_OK;
+    });
+}
+
+extern "C" kq_status index_number_values(index_db *db, unsigned slot, const unsigned *docids,
+                                         size_t n_docs, double missing, double *out)
+{
+    if (!db || (!docids && n_docs) || (!out && n_docs))
+        return KQ_ERR_INVALID;
+    return guard(db, [&]() {
+        for (size_t d = 0; d < n_docs; d++) {
+            std::string v = db->db->get_document(docids[d]).get_value(slot);
+            out[d] = v.empty() ? missing : Xapian::sortable_unserialise(v);
+        }
+        return KQ_OK;
+    });
+}
+
 /* 1 when, starting at one of the positions of the first term, each next
  * term follows at its first position after the previous one and the last
  * lies within `window` positions of the start.  Taking the first position

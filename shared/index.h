@@ -1,4 +1,5 @@
-/* index: the Xapian boundary, the only C++ of Kiosque, as a C API whose every call returns a kq_status. */
+/* index: the Xapian boundary, the only C++ of Kiosque, as a C API whose every call returns a
+ * kq_status. */
 #ifndef KIOSQUE_INDEX_H
 #define KIOSQUE_INDEX_H
 
@@ -26,8 +27,8 @@ typedef struct index_doc index_doc;
 typedef struct index_query index_query;
 
 enum index_mode {
-    INDEX_READ = 0,  /* a reader: sees the last committed revision until index_reopen */
-    INDEX_WRITE = 1, /* the single writer; creates the database when missing */
+    INDEX_READ = 0,    /* a reader: sees the last committed revision until index_reopen */
+    INDEX_WRITE = 1,   /* the single writer; creates the database when missing */
     INDEX_SCRATCH = 2, /* a private part of a sharded build: created empty (an
                         * existing one is overwritten), never synced to disk */
 };
@@ -119,11 +120,11 @@ size_t index_serialise_number(double value, char out[18]);
 /* --- Reading ----------------------------------------------------------- */
 
 typedef struct index_stats {
-    uint64_t documents;      /* number of documents */
-    uint64_t last_docid;     /* highest document id used */
-    double average_length;   /* mean document length, in words (wdf sum) */
-    uint64_t revision;       /* committed revision number */
-    uint64_t size_bytes;     /* bytes on disk of the database files */
+    uint64_t documents;    /* number of documents */
+    uint64_t last_docid;   /* highest document id used */
+    double average_length; /* mean document length, in words (wdf sum) */
+    uint64_t revision;     /* committed revision number */
+    uint64_t size_bytes;   /* bytes on disk of the database files */
 } index_stats;
 
 kq_status index_get_stats(index_db *db, index_stats *out);
@@ -137,8 +138,7 @@ kq_status index_term_freq(index_db *db, const char *term, uint64_t *out);
 /* Calls cb for each term starting with `prefix` in byte order, with its
  * document frequency, until cb returns nonzero or `max` terms were seen. */
 kq_status index_terms_with_prefix(index_db *db, const char *prefix, size_t max,
-                                  int (*cb)(void *ctx, const char *term, uint64_t freq),
-                                  void *ctx);
+                                  int (*cb)(void *ctx, const char *term, uint64_t freq), void *ctx);
 
 /* The data of the document indexed under `unique_term`: a copy the caller
  * frees with free(), its length in *len.  KQ_ERR_NOT_FOUND when none. */
@@ -175,8 +175,7 @@ kq_status index_delete_document(index_db *db, unsigned docid);
 /* Calls cb with each document's id and data, in docid order, until cb
  * returns nonzero.  Used by checks and repairs. */
 kq_status index_foreach_document(index_db *db,
-                                 int (*cb)(void *ctx, unsigned docid, const char *data,
-                                           size_t len),
+                                 int (*cb)(void *ctx, unsigned docid, const char *data, size_t len),
                                  void *ctx);
 
 /* --- Queries: immutable trees ------------------------------------------ */
@@ -204,8 +203,8 @@ index_query *index_query_combine(enum index_op op, index_query *const *subs, siz
                                  unsigned window);
 index_query *index_query_scale(const index_query *q, double factor);
 /* Documents whose value in `slot` lies in [lo, hi]; lo or hi NULL means unbounded. */
-index_query *index_query_value_range(unsigned slot, const char *lo, size_t lo_len,
-                                     const char *hi, size_t hi_len);
+index_query *index_query_value_range(unsigned slot, const char *lo, size_t lo_len, const char *hi,
+                                     size_t hi_len);
 /* Terms starting with `prefix`, at most max_expansion of them (the most
  * frequent are kept; 0 means no limit), as a synonym. */
 index_query *index_query_wildcard(const char *prefix, unsigned max_expansion);
@@ -230,11 +229,11 @@ enum index_order {
 };
 
 typedef struct index_search_options {
-    unsigned offset;          /* hits to skip */
-    unsigned limit;           /* hits to return */
+    unsigned offset; /* hits to skip */
+    unsigned limit;  /* hits to return */
     enum index_order order;
-    unsigned sort_slot;       /* for INDEX_ORDER_VALUE_* */
-    int collapse_slot;        /* collapse hits sharing this value into one; -1 for none */
+    unsigned sort_slot; /* for INDEX_ORDER_VALUE_* */
+    int collapse_slot;  /* collapse hits sharing this value into one; -1 for none */
     double bm25_k1, bm25_k2, bm25_k3, bm25_b, bm25_min_normlen; /* all 0: Xapian's defaults */
     unsigned check_at_least;  /* examine at least this many matches (exact totals and facets) */
     /* Count the values of these slots over every match; with collapse_slot,
@@ -254,15 +253,15 @@ typedef struct index_search_options {
 
 typedef struct index_hit {
     unsigned docid;
-    double weight;            /* BM25 score */
-    char *data;               /* the document's data (owned by the results); NULL until read */
+    double weight; /* BM25 score */
+    char *data;    /* the document's data (owned by the results); NULL until read */
     size_t data_len;
-    unsigned collapsed;       /* other matches collapsed into this one */
+    unsigned collapsed; /* other matches collapsed into this one */
 } index_hit;
 
 typedef struct index_facet_value {
-    char *value;              /* the value bytes, NUL-terminated */
-    uint64_t count;           /* matches having it */
+    char *value;    /* the value bytes, NUL-terminated */
+    uint64_t count; /* matches having it */
 } index_facet_value;
 
 typedef struct index_facet {
@@ -299,6 +298,17 @@ kq_status index_fetch_data(index_db *db, index_hit *hits, size_t n);
  * reads the positions of every match. */
 kq_status index_phrase_in(index_db *db, const char *const *terms, size_t n_terms, unsigned window,
                           const unsigned *docids, size_t n_docs, unsigned char *has);
+
+/* For each of the documents docids[0..n_docs) (any order), sets bit t of
+ * masks[i] when terms[t] indexes it (at most 32 terms).  Reads each term's
+ * posting list once, skipping to the documents asked about. */
+kq_status index_terms_in(index_db *db, const char *const *terms, size_t n_terms,
+                         const unsigned *docids, size_t n_docs, uint32_t *masks);
+
+/* For each of the documents docids[0..n_docs), out[i] is its value in
+ * `slot` read as index_serialise_number wrote it, or `missing` when unset. */
+kq_status index_number_values(index_db *db, unsigned slot, const unsigned *docids, size_t n_docs,
+                              double missing, double *out);
 
 /* --- Maintenance ------------------------------------------------------- */
 

@@ -19,19 +19,39 @@
 
 /* Ranking: a query word matches its stem (économiques for économie); the
  * word exactly as typed and its accents as typed add a little on top. */
-#define WEIGHT_STEM 1.0
-#define WEIGHT_SURFACE 0.35
+/* Two kinds of queries are ranked apart (tuned with bench/relevance on
+ * half A of each set, half B held out):
+ *  - keywords: a few content words and no function word (`gilets jaunes
+ *    Bercy`), every word required: a reader recalling an article.  The
+ *    word as typed counts four times its stem (a stem-only match is often
+ *    another word: expertise for expertiser), term frequency saturates
+ *    early and length is normalised less; a headline holding every word
+ *    ranks higher (rank_again).  News known-item sets, half A: headline
+ *    words MRR@10 0.906 -> 0.958, body words 0.918 -> 0.930.
+ *  - sentences: a question or a pasted passage (more than LONG_QUERY_WORDS
+ *    content words with function words among them, or more than
+ *    KEYWORD_MAX_WORDS), ranked partial matching over its words: the stem
+ *    counts most (questions paraphrase), full length normalisation.
+ * The word exactly as typed, accents included, adds a little in both. */
+struct ranking {
+    double stem, surface; /* weights of the stem and of the word as typed */
+    double k1, b;         /* BM25 */
+    double headline;      /* HEADLINE_WEIGHT when the headline holds every word; 0: none */
+};
+static const struct ranking RANK_KEYWORDS = {
+    .stem = 0.5, .surface = 2.0, .k1 = 0.8, .b = 0.75, .headline = 0.5};
+/* Tuned on PIAF and FQuAD (k1 1.2 rather than Xapian's 1: term frequency
+ * saturates a little later; b 1: news bodies vary from a line to pages). */
+static const struct ranking RANK_SENTENCES = {.stem = 1.0, .surface = 0.35, .k1 = 1.2, .b = 1.0};
 #define WEIGHT_EXACT 0.05
+#define WEIGHT_TITLE_SURFACE 0.35 /* titre:word as typed, beside its stem */
 /* A query with more content words than this is read as a pasted sentence
- * or a question: ranked partial matching from the start (tuned on the PIAF
- * and FQuAD relevance sets with bench/relevance: 4 gave MRR@10 0.657, 2 0.682). */
+ * or a question when it holds function words too (tuned on the PIAF and
+ * FQuAD relevance sets: 4 gave MRR@10 0.657, 2 0.682). */
 #define LONG_QUERY_WORDS 2
-/* BM25 parameters, tuned on the same sets: term frequency saturates a little
- * later than Xapian's default (k1 1), full length normalisation (b 1, news
- * bodies vary from a line to pages), and short documents are not favoured
- * below a tenth of the average length. */
-#define BM25_K1 1.2
-#define BM25_B 1.0
+/* Up to this many content words without function words are keywords. */
+#define KEYWORD_MAX_WORDS 4
+/* Short documents are not favoured below a tenth of the average length. */
 #define BM25_MIN_NORMLEN 0.1
 /* Prefix searches expand to at most this many words, the most frequent. */
 #define PREFIX_EXPANSION 64
@@ -62,9 +82,9 @@ struct search_engine {
     index_query *freshness;
     char freshness_day[16];
     double freshness_half_life;
-    unsigned refresh_ms;   /* search_set_refresh_interval */
-    int debug_query;       /* KQ_DEBUG_QUERY set: each Xapian query goes to stderr (ranking work) */
-    double refreshed_at;   /* now_ms() of the last look for a new revision; 0 never */
+    unsigned refresh_ms; /* search_set_refresh_interval */
+    int debug_query;     /* KQ_DEBUG_QUERY set: each Xapian query goes to stderr (ranking work) */
+    double refreshed_at; /* now_ms() of the last look for a new revision; 0 never */
     char error[1024];
 };
 
@@ -125,8 +145,8 @@ search_engine *search_open(const char *db_dir, kq_status *status, char *err, siz
     if (!e->index) {
         if (*status == KQ_ERR_NOT_FOUND)
             snprintf(err, err_size,
-                     "no index at %s; create one with: indexer --db %s add ARTICLES.jsonl",
-                     db_dir, db_dir);
+                     "no index at %s; create one with: indexer --db %s add ARTICLES.jsonl", db_dir,
+                     db_dir);
         goto fail;
     }
     e->analyzer = analyzer_new();
@@ -198,11 +218,42 @@ static int collect_token(void *ctx, const analyzer_token *tok)
     return 0;
 }
 
+/* The headline terms of a query's words (ZS stem, or S word for a word
+ * searched as written), for ranking a headline match by the headline's own
+ * length (rank_again). */
+#define HEADLINE_MAX_TERMS 16
+struct headline {
+    char terms[HEADLINE_MAX_TERMS][DOCUMENT_MAX_TERM + 4];
+    const char *ptrs[HEADLINE_MAX_TERMS];
+    size_t n;
+};
+
+static void headline_add(struct headline *h, const char *prefix, const char *term)
+{
+    if (!h || h->n == HEADLINE_MAX_TERMS)
+        return;
+    char buf[DOCUMENT_MAX_TERM + 4];
+    if ((size_t)snprintf(buf, sizeof buf, "%s%s", prefix, term) >= sizeof buf)
+        return;
+    for (size_t i = 0; i < h->n; i++)
+        if (strcmp(h->terms[i], buf) == 0)
+            return;
+    memcpy(h->terms[h->n], buf, strlen(buf) + 1);
+    h->ptrs[h->n] = h->terms[h->n];
+    h->n++;
+}
+
+static const struct ranking *ranking_of(int partial)
+{
+    return partial ? &RANK_SENTENCES : &RANK_KEYWORDS;
+}
+
 struct builder {
     search_engine *e;
+    struct headline *headline; /* NULL: not collected */
     snippet_terms *marks;
-    int partial;     /* words are alternatives (OR) instead of all required */
-    int keep_stops;  /* the query has nothing but stop words: search them */
+    int partial;       /* words are alternatives (OR) instead of all required */
+    int keep_stops;    /* the query has nothing but stop words: search them */
     int relax_phrases; /* a phrase matches its words, and ranks higher as a phrase */
     kq_status status;
 };
@@ -292,12 +343,14 @@ static index_query *token_query(struct builder *b, const struct qtoken *t)
 {
     if ((t->flags & TOKEN_NUMBER) || is_name(b, t)) {
         snippet_terms_add(b->marks, t->term, NULL);
+        headline_add(b->headline, DOCUMENT_PREFIX_TITLE, t->term);
         return index_query_term(t->term, 1);
     }
     snippet_terms_add(b->marks, t->term, t->stem);
+    headline_add(b->headline, "Z" DOCUMENT_PREFIX_TITLE, t->stem);
     index_query *alt[3] = {
-        term_with_prefix(DOCUMENT_PREFIX_STEM, t->stem, WEIGHT_STEM),
-        term_with_prefix("", t->term, WEIGHT_SURFACE),
+        term_with_prefix(DOCUMENT_PREFIX_STEM, t->stem, ranking_of(b->partial)->stem),
+        term_with_prefix("", t->term, ranking_of(b->partial)->surface),
         NULL,
     };
     if (strcmp(t->exact, t->term) != 0) {
@@ -316,8 +369,9 @@ static index_query *field_token_query(struct builder *b, const struct qtoken *t,
     switch (field) {
     case QUERY_FIELD_TITLE: {
         snippet_terms_add(b->marks, t->term, t->stem);
-        index_query *alt[2] = {term_with_prefix("Z" DOCUMENT_PREFIX_TITLE, t->stem, 1.0),
-                               term_with_prefix(DOCUMENT_PREFIX_TITLE, t->term, WEIGHT_SURFACE)};
+        index_query *alt[2] = {
+            term_with_prefix("Z" DOCUMENT_PREFIX_TITLE, t->stem, 1.0),
+            term_with_prefix(DOCUMENT_PREFIX_TITLE, t->term, WEIGHT_TITLE_SURFACE)};
         return combine_free(INDEX_OP_OR, alt, 2, 0);
     }
     case QUERY_FIELD_AUTHOR:
@@ -392,8 +446,8 @@ static index_query *phrase_query(struct builder *b, const char *text, enum query
  * (measured on the relevance sets: +0.3% MRR@10). */
 static int is_question_word(const char *term)
 {
-    static const char *const words[] = {"combien", "comment", "pourquoi", "quand",  "lequel",
-                                        "laquelle", "lesquels", "lesquelles", "quoi", "est"};
+    static const char *const words[] = {"combien",  "comment",  "pourquoi",   "quand", "lequel",
+                                        "laquelle", "lesquels", "lesquelles", "quoi",  "est"};
     for (size_t i = 0; i < sizeof words / sizeof *words; i++)
         if (strcmp(term, words[i]) == 0)
             return 1;
@@ -450,9 +504,8 @@ static index_query *word_query(struct builder *b, const char *text, enum query_f
      * filters the match of the tokens' full queries (stem, forms), which
      * give its weight. */
     index_query *all = combine_free(INDEX_OP_AND, parts, n, 0);
-    index_query *close = field == QUERY_FIELD_ANY
-                             ? combine_free(INDEX_OP_NEAR, near, n, (unsigned)n + 1)
-                             : NULL;
+    index_query *close =
+        field == QUERY_FIELD_ANY ? combine_free(INDEX_OP_NEAR, near, n, (unsigned)n + 1) : NULL;
     index_query *joined = compound ? field_token_query(b, compound, field) : NULL;
     if (split && close && joined) {
         *split = (struct split_word){all, close, joined};
@@ -510,7 +563,7 @@ static index_query *prefix_query(struct builder *b, const char *text, enum query
     index_query *q = NULL;
     if (!folded)
         return NULL;
-    const char *prefix = field == QUERY_FIELD_TITLE    ? DOCUMENT_PREFIX_TITLE
+    const char *prefix = field == QUERY_FIELD_TITLE     ? DOCUMENT_PREFIX_TITLE
                          : field == QUERY_FIELD_AUTHOR  ? DOCUMENT_PREFIX_AUTHOR
                          : field == QUERY_FIELD_KEYWORD ? DOCUMENT_PREFIX_KEYWORD
                          : field == QUERY_FIELD_SECTION ? DOCUMENT_PREFIX_SECTION
@@ -597,10 +650,10 @@ static index_query *build_group(struct builder *b, const query_node *node)
     for (size_t i = 0; i < n; i++) {
         const query_node *c = node->children[i];
         size_t run = node->kind == QUERY_AND ? number_run(node, i) : 1;
-        struct split_word *sw = and && run == 1 && ns < MAX_SPLIT_WORDS &&
-                                        c->kind == QUERY_WORD && !c->negated
-                                    ? &split[ns]
-                                    : NULL;
+        struct split_word *sw =
+            and&&run == 1 && ns < MAX_SPLIT_WORDS && c->kind == QUERY_WORD && !c->negated
+                ? &split[ns]
+                : NULL;
         index_query *sub = run > 1 ? number_query(b, node, i, run)
                            : sw    ? word_query(b, c->text, c->field, sw)
                                    : build(b, c);
@@ -664,7 +717,8 @@ static index_query *build(struct builder *b, const query_node *node)
 }
 
 /* Counts the content words of the top level, to tell a question from a few keywords. */
-static size_t content_words(search_engine *e, const query_node *root, int *only_stops)
+static size_t content_words(search_engine *e, const query_node *root, int *only_stops,
+                            size_t *stop_words)
 {
     size_t words = 0, stops = 0;
     for (size_t i = 0; i < root->n_children; i++) {
@@ -683,6 +737,7 @@ static size_t content_words(search_engine *e, const query_node *root, int *only_
             stops++;
     }
     *only_stops = words == 0 && stops > 0;
+    *stop_words = stops;
     return words;
 }
 
@@ -723,7 +778,6 @@ static index_query *add_filters(const search_request *req, index_query *q)
 }
 
 /* ---- Running a request ------------------------------------------------- */
-
 
 static kq_status fill_hit(search_engine *e, const snippet_terms *marks, const index_hit *h,
                           unsigned snippet_bytes, search_hit *out)
@@ -789,8 +843,7 @@ static kq_status check_request(search_engine *e, const search_request *req)
     return KQ_OK;
 }
 
-static const char *const facet_names[SEARCH_FACET_COUNT] = {"section", "author", "year",
-                                                             "month"};
+static const char *const facet_names[SEARCH_FACET_COUNT] = {"section", "author", "year", "month"};
 
 /* The Xapian slots counted for each facet (see document.h). */
 static void facet_slots(unsigned slots[], size_t *n)
@@ -921,30 +974,90 @@ static int by_weight(const void *a, const void *b)
     return x->docid < y->docid ? -1 : x->docid > y->docid;
 }
 
-/* Ranks the first hits again by proximity (see PROXIMITY_BONUS). */
-static kq_status rank_by_proximity(search_engine *e, const struct proximity *p, size_t page_end,
-                                   index_results *r)
+/* A headline holding query words says more than a body that does, the
+ * more so the shorter it is: the best matches get, for each query word in
+ * their headline, BM25 over the headline alone (its own length against
+ * HEADLINE_AVERAGE_WORDS, the idf of the word among headlines), times the
+ * ranking's headline weight, when the headline holds every word of the
+ * query (a headline holding some is common: it would push aside the article
+ * whose body holds them all).  Xapian weighs a document's terms by its whole length;
+ * the headline's length is its value DOCUMENT_SLOT_TITLE_WORDS. */
+#define HEADLINE_K1 1.2
+#define HEADLINE_B 0.75
+#define HEADLINE_AVERAGE_WORDS 7.2 /* measured on the team kit's 36k news articles */
+
+/* The headline weight of each query term: its BM25 idf among headlines. */
+static kq_status headline_idf(search_engine *e, const struct headline *h, double *idf)
 {
+    index_stats stats;
+    kq_status st = index_get_stats(e->index, &stats);
+    for (size_t t = 0; t < h->n && st == KQ_OK; t++) {
+        uint64_t df = 0;
+        st = index_term_freq(e->index, h->ptrs[t], &df);
+        double n = (double)stats.documents, d = (double)df;
+        idf[t] = log(1.0 + (n - d + 0.5) / (d + 0.5));
+    }
+    return st;
+}
+
+/* Ranks the first hits again by their headline (see HEADLINE_WEIGHT) and
+ * by proximity (see PROXIMITY_BONUS). */
+static kq_status rank_again(search_engine *e, const struct proximity *p, const struct headline *h,
+                            int partial, size_t page_end, index_results *r)
+{
+    double hw = ranking_of(partial)->headline;
     size_t n = r->n_hits < PROXIMITY_DEPTH ? r->n_hits : PROXIMITY_DEPTH;
     unsigned docids[PROXIMITY_DEPTH];
     unsigned char has[PROXIMITY_DEPTH];
+    uint32_t masks[PROXIMITY_DEPTH];
+    double words[PROXIMITY_DEPTH], idf[HEADLINE_MAX_TERMS];
+    double prox = p && p->n >= 2 ? PROXIMITY_BONUS : 0.0, most = 0.0;
     int moved = 0;
-    /* A hit whose weight with the bonus stays below that of the page's
-     * last hit cannot reach the page: its positions are not read. */
+    kq_status st = KQ_OK;
+    int by_headline = h && h->n > 0 && hw > 0;
+    if (by_headline && (st = headline_idf(e, h, idf)) != KQ_OK)
+        return st;
+    for (size_t t = 0; by_headline && t < h->n; t++)
+        most += hw * idf[t] * (HEADLINE_K1 + 1) / (1 + HEADLINE_K1 * (1 - HEADLINE_B));
+    /* A hit whose weight with every bonus stays below that of the page's
+     * last hit cannot reach the page: it is not read. */
     if (page_end < n) {
         double last = r->hits[page_end - 1].weight;
-        while (n > page_end && r->hits[n - 1].weight * (1.0 + PROXIMITY_BONUS) < last)
+        while (n > page_end && r->hits[n - 1].weight * (1.0 + prox) + most * (1.0 + prox) < last)
             n--;
     }
     for (size_t i = 0; i < n; i++)
         docids[i] = r->hits[i].docid;
-    kq_status st = index_phrase_in(e->index, p->ptrs, p->n, (unsigned)p->n + 1, docids, n, has);
-    if (st != KQ_OK)
-        return st;
-    for (size_t i = 0; i < n; i++) {
-        if (has[i]) {
-            r->hits[i].weight *= 1.0 + PROXIMITY_BONUS;
-            moved = 1;
+    if (by_headline) {
+        if ((st = index_terms_in(e->index, h->ptrs, h->n, docids, n, masks)) != KQ_OK ||
+            (st = index_number_values(e->index, DOCUMENT_SLOT_TITLE_WORDS, docids, n,
+                                      HEADLINE_AVERAGE_WORDS, words)) != KQ_OK)
+            return st;
+        for (size_t i = 0; i < n; i++) {
+            double norm = 1 - HEADLINE_B + HEADLINE_B * words[i] / HEADLINE_AVERAGE_WORDS;
+            double bonus = 0;
+            size_t matched = 0;
+            for (size_t t = 0; t < h->n; t++) {
+                if (!(masks[i] & (UINT32_C(1) << t)))
+                    continue;
+                bonus += hw * idf[t] * (HEADLINE_K1 + 1) / (1 + HEADLINE_K1 * norm);
+                matched++;
+            }
+            if (matched == h->n) {
+                r->hits[i].weight += bonus;
+                moved = 1;
+            }
+        }
+    }
+    if (prox > 0) {
+        st = index_phrase_in(e->index, p->ptrs, p->n, (unsigned)p->n + 1, docids, n, has);
+        if (st != KQ_OK)
+            return st;
+        for (size_t i = 0; i < n; i++) {
+            if (has[i]) {
+                r->hits[i].weight *= 1.0 + prox;
+                moved = 1;
+            }
         }
     }
     /* Ties in Xapian's order are broken by docid too (the default
@@ -957,7 +1070,7 @@ static kq_status rank_by_proximity(search_engine *e, const struct proximity *p, 
 /* Runs one Xapian query and fills the hits; KQ_ERR_MODIFIED means retry. */
 static kq_status execute(search_engine *e, const search_request *req, const index_query *q,
                          const snippet_terms *marks, const struct proximity *prox,
-                         search_result *out)
+                         const struct headline *headline, int partial, search_result *out)
 {
     index_search_options opts = {0};
     index_results r = {0};
@@ -967,8 +1080,9 @@ static kq_status execute(search_engine *e, const search_request *req, const inde
     unsigned limit = req->limit ? req->limit : 10;
     /* Ranking by proximity takes the first PROXIMITY_DEPTH matches (or as
      * many as the page needs) and shows the page from them. */
-    int rerank = prox && prox->n >= 2 && req->sort == SEARCH_SORT_RELEVANCE &&
-                 req->offset < PROXIMITY_DEPTH;
+    int rerank = ((prox && prox->n >= 2) ||
+                  (headline && headline->n > 0 && ranking_of(partial)->headline > 0)) &&
+                 req->sort == SEARCH_SORT_RELEVANCE && req->offset < PROXIMITY_DEPTH;
     opts.offset = rerank ? 0 : req->offset;
     opts.limit = rerank ? req->offset + limit : limit;
     if (rerank && opts.limit < PROXIMITY_DEPTH)
@@ -978,8 +1092,8 @@ static kq_status execute(search_engine *e, const search_request *req, const inde
     opts.count_matches = COUNT_MATCHES;
     opts.collapse_slot = req->no_collapse || req->duplicates_of ? -1 : DOCUMENT_SLOT_COLLAPSE;
     opts.check_at_least = CHECK_AT_LEAST;
-    opts.bm25_k1 = BM25_K1;
-    opts.bm25_b = BM25_B;
+    opts.bm25_k1 = ranking_of(partial)->k1;
+    opts.bm25_b = ranking_of(partial)->b;
     opts.bm25_min_normlen = BM25_MIN_NORMLEN;
     if (req->sort != SEARCH_SORT_RELEVANCE) {
         opts.order = req->sort == SEARCH_SORT_DATE ? INDEX_ORDER_VALUE_DESC : INDEX_ORDER_VALUE_ASC;
@@ -996,7 +1110,8 @@ static kq_status execute(search_engine *e, const search_request *req, const inde
         opts.n_facet_slots = n_slots;
         opts.facet_groups = groups;
         if (index_get_stats(e->index, &stats) == KQ_OK)
-            opts.check_at_least = (unsigned)(stats.documents > UINT_MAX ? UINT_MAX : stats.documents);
+            opts.check_at_least =
+                (unsigned)(stats.documents > UINT_MAX ? UINT_MAX : stats.documents);
     }
     kq_status st = index_search(e->index, q, &opts, &r);
     if (st != KQ_OK) {
@@ -1019,7 +1134,7 @@ static kq_status execute(search_engine *e, const search_request *req, const inde
     }
     if (out->total_exact)
         out->total_lower = out->total;
-    if (rerank && (st = rank_by_proximity(e, prox, req->offset + limit, &r)) != KQ_OK) {
+    if (rerank && (st = rank_again(e, prox, headline, partial, req->offset + limit, &r)) != KQ_OK) {
         set_error(e, "search failed: %s", index_last_error(e->index));
         goto out;
     }
@@ -1139,7 +1254,8 @@ static index_query *build_freshness(const char *newest, double half_life_days)
                 int mm = (int)m - 1 - (int)i, yy = y;
                 while (mm < 0)
                     mm += 12, yy--;
-                snprintf(keys[i], sizeof keys[i], "%04d-%02d", (yy % 10000 + 10000) % 10000, (mm + 1) % 100);
+                snprintf(keys[i], sizeof keys[i], "%04d-%02d", (yy % 10000 + 10000) % 10000,
+                         (mm + 1) % 100);
                 age = (double)(last - days_from_civil(yy, (unsigned)mm + 1, 15));
                 if (age < 0)
                     age = 0;
@@ -1211,8 +1327,8 @@ static index_query *duplicates_filter(search_engine *e, const char *id, index_qu
     char *key = index_get_value(e->index, term, DOCUMENT_SLOT_COLLAPSE, st);
     if (!key)
         return q;
-    index_query *f = index_query_value_range(DOCUMENT_SLOT_COLLAPSE, key, strlen(key), key,
-                                             strlen(key));
+    index_query *f =
+        index_query_value_range(DOCUMENT_SLOT_COLLAPSE, key, strlen(key), key, strlen(key));
     free(key);
     index_query *pair[2] = {q, f};
     return combine_free(INDEX_OP_FILTER, pair, 2, 0);
@@ -1251,13 +1367,15 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
         goto out;
     }
     int only_stops = 0;
-    size_t words = content_words(e, tree, &only_stops);
-    int partial = words > LONG_QUERY_WORDS;
+    size_t stops = 0;
+    size_t words = content_words(e, tree, &only_stops, &stops);
+    int partial = words > LONG_QUERY_WORDS && (stops > 0 || words > KEYWORD_MAX_WORDS);
     int dated = has_node(tree, QUERY_DATE) || req->since || req->until;
     int none_has_all = 1;
     int relaxed = 0; /* phrases relaxed to their words (see builder) */
     double half_life = req->half_life_days == 0 ? SEARCH_HALF_LIFE_DAYS : req->half_life_days;
     struct proximity prox;
+    struct headline headline;
 
     for (int attempt = 0;; attempt++) {
         index_query_free(q);
@@ -1271,8 +1389,14 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
         st = refresh(e, attempt > 0);
         if (st != KQ_OK)
             goto out;
-        struct builder b = {.e = e, .marks = marks, .partial = partial, .keep_stops = only_stops,
-                            .relax_phrases = relaxed, .status = KQ_OK};
+        headline.n = 0;
+        struct builder b = {.e = e,
+                            .headline = &headline,
+                            .marks = marks,
+                            .partial = partial,
+                            .keep_stops = only_stops,
+                            .relax_phrases = relaxed || partial,
+                            .status = KQ_OK};
         q = build(&b, tree);
         if (b.status != KQ_OK) {
             st = b.status;
@@ -1285,8 +1409,8 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
              * every word.  (Adding the all-words match as a bonus was measured:
              * MRR@10 0.672 instead of 0.685 on PIAF; BM25 over the words
              * already ranks the articles having more of them higher.) */
-            struct builder all = {.e = e, .marks = marks, .keep_stops = only_stops,
-                                  .status = KQ_OK};
+            struct builder all = {
+                .e = e, .marks = marks, .keep_stops = only_stops, .status = KQ_OK};
             index_query *every = build(&all, tree);
             none_has_all = every && !has_any_match(e, every);
             index_query_free(every);
@@ -1320,7 +1444,7 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
             fprintf(stderr, "query: %s\n", d ? d : "?");
             free(d);
         }
-        st = execute(e, req, q, marks, &prox, out);
+        st = execute(e, req, q, marks, &prox, &headline, partial, out);
         if (st == KQ_ERR_MODIFIED && attempt < MAX_RETRIES) {
             clear_hits(out);
             continue; /* a commit landed during the query: read the new revision */
@@ -1383,8 +1507,8 @@ kq_status search_related(search_engine *e, const char *id, unsigned limit, searc
             index_query_free(rel.terms[i]);
         rel.n = 0;
         if (st == KQ_OK)
-            st = index_expand(e->index, term, DOCUMENT_PREFIX_STEM, RELATED_TERMS,
-                              collect_expanded, &rel);
+            st = index_expand(e->index, term, DOCUMENT_PREFIX_STEM, RELATED_TERMS, collect_expanded,
+                              &rel);
         if (st == KQ_OK) {
             index_query *any = combine_free(INDEX_OP_OR, rel.terms, rel.n, 0);
             rel.n = 0;
@@ -1394,7 +1518,7 @@ kq_status search_related(search_engine *e, const char *id, unsigned limit, searc
             q = any ? combine_free(INDEX_OP_AND_NOT, pair, 2, 0) : index_query_match_nothing();
             if (!any)
                 index_query_free(self);
-            st = q ? execute(e, &req, q, none, NULL, out) : KQ_ERR_NOMEM;
+            st = q ? execute(e, &req, q, none, NULL, NULL, 1, out) : KQ_ERR_NOMEM;
         }
         /* An article unknown to a revision read less than refresh_ms ago
          * may have been committed since: look at the newest once. */
@@ -1432,11 +1556,21 @@ static void append_escaped(char **p, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         const char *rep = NULL;
         switch (s[i]) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\'': rep = "&#39;"; break;
+        case '&':
+            rep = "&amp;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        case '\'':
+            rep = "&#39;";
+            break;
         }
         if (rep) {
             size_t m = strlen(rep);
@@ -1649,8 +1783,8 @@ static char *closest_word(search_engine *e, const char *word)
     size_t best_dist = max + 1;
     uint64_t best_freq = 0;
     first[0] = word[0];
-    if (len < 3 || index_terms_with_prefix(e->index, first, SPELLING_SCAN, collect_candidate, &cs) !=
-                       KQ_OK)
+    if (len < 3 ||
+        index_terms_with_prefix(e->index, first, SPELLING_SCAN, collect_candidate, &cs) != KQ_OK)
         goto out;
     for (size_t i = 0; i < cs.n; i++) {
         const char *w = cs.c[i].word;

@@ -2,12 +2,12 @@
 # run.sh: Kiosque's relevance benchmark in one command (see README.md here).
 #
 #   bench/relevance/run.sh [--max-queries N] [--sets piaf,fquad-train]
-#                          [--engines kiosque,xapian,fts5] [--kiosque-db DIR]
+#                          [--engines kiosque,xapian,fts5]
 #
 # Builds indexer and bench_relevance_kiosque (Release, in $BUILD_DIR, default
 # bench/out/build), indexes the team kit's relevance collection with each
 # engine into $CACHE_DIR (default bench/out/relevance; reused while the input
-# files and the indexer are unchanged), runs PIAF and FQuAD-train as written
+# files and the indexer are unchanged), runs every set (PIAF, FQuAD-train, the news sets) as written
 # and without accents, and prints the table with the command that made it.
 # Skips (exit 0) when the team kit ($KQ_SHARED, default ../shared beside the
 # checkout) is absent.  Needs Debian's python3-xapian for the Xapian baseline.
