@@ -676,7 +676,8 @@ extern "C" kq_status index_get_stats(index_db *db, index_stats *out)
         out->documents = db->db->get_doccount();
         out->last_docid = db->db->get_lastdocid();
         out->average_length = db->db->get_avlength();
-        out->revision = db->db->get_revision();
+        /* Several databases searched as one (shards) have no single revision. */
+        out->revision = db->db->size() == 1 ? db->db->get_revision() : 0;
         out->size_bytes = disk_size(db->path);
         return KQ_OK;
     });

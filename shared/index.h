@@ -123,7 +123,7 @@ typedef struct index_stats {
     uint64_t documents;    /* number of documents */
     uint64_t last_docid;   /* highest document id used */
     double average_length; /* mean document length, in words (wdf sum) */
-    uint64_t revision;     /* committed revision number */
+    uint64_t revision;     /* committed revision number (0: several databases read as one) */
     uint64_t size_bytes;   /* bytes on disk of the database files */
 } index_stats;
 
