@@ -1029,24 +1029,24 @@ static kq_status rank_again(search_engine *e, const struct proximity *p, const s
     for (size_t i = 0; i < n; i++)
         docids[i] = r->hits[i].docid;
     if (by_headline) {
-        if ((st = index_terms_in(e->index, h->ptrs, h->n, docids, n, masks)) != KQ_OK ||
-            (st = index_number_values(e->index, DOCUMENT_SLOT_TITLE_WORDS, docids, n,
+        /* Only the headlines holding every word are weighed: their lengths
+         * alone are read (a value read costs more than the posting lists). */
+        uint32_t every = h->n == 32 ? UINT32_MAX : (UINT32_C(1) << h->n) - 1;
+        unsigned full[PROXIMITY_DEPTH];
+        size_t at[PROXIMITY_DEPTH], n_full = 0;
+        if ((st = index_terms_in(e->index, h->ptrs, h->n, docids, n, masks)) != KQ_OK)
+            return st;
+        for (size_t i = 0; i < n; i++)
+            if (masks[i] == every)
+                at[n_full] = i, full[n_full++] = docids[i];
+        if ((st = index_number_values(e->index, DOCUMENT_SLOT_TITLE_WORDS, full, n_full,
                                       HEADLINE_AVERAGE_WORDS, words)) != KQ_OK)
             return st;
-        for (size_t i = 0; i < n; i++) {
-            double norm = 1 - HEADLINE_B + HEADLINE_B * words[i] / HEADLINE_AVERAGE_WORDS;
-            double bonus = 0;
-            size_t matched = 0;
-            for (size_t t = 0; t < h->n; t++) {
-                if (!(masks[i] & (UINT32_C(1) << t)))
-                    continue;
-                bonus += hw * idf[t] * (HEADLINE_K1 + 1) / (1 + HEADLINE_K1 * norm);
-                matched++;
-            }
-            if (matched == h->n) {
-                r->hits[i].weight += bonus;
-                moved = 1;
-            }
+        for (size_t k = 0; k < n_full; k++) {
+            double norm = 1 - HEADLINE_B + HEADLINE_B * words[k] / HEADLINE_AVERAGE_WORDS;
+            for (size_t t = 0; t < h->n; t++)
+                r->hits[at[k]].weight += hw * idf[t] * (HEADLINE_K1 + 1) / (1 + HEADLINE_K1 * norm);
+            moved = 1;
         }
     }
     if (prox > 0) {
