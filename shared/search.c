@@ -28,10 +28,10 @@
  *    early and length is normalised less; a headline holding every word
  *    ranks higher (rank_again).  News known-item sets, half A: headline
  *    words MRR@10 0.906 -> 0.958, body words 0.918 -> 0.930.
- *  - sentences: a question or a pasted passage (more than LONG_QUERY_WORDS
- *    content words with function words among them, or more than
- *    KEYWORD_MAX_WORDS), ranked partial matching over its words: the stem
- *    counts most (questions paraphrase), full length normalisation.
+ *  - sentences: a question or a pasted passage (any function word among
+ *    the words, or more than KEYWORD_MAX_WORDS content words): the stem
+ *    counts most (questions paraphrase), full length normalisation; with
+ *    more than LONG_QUERY_WORDS content words, ranked partial matching.
  * The word exactly as typed, accents included, adds a little in both. */
 struct ranking {
     double stem, surface; /* weights of the stem and of the word as typed */
@@ -255,6 +255,7 @@ struct builder {
     int partial;       /* words are alternatives (OR) instead of all required */
     int keep_stops;    /* the query has nothing but stop words: search them */
     int relax_phrases; /* a phrase matches its words, and ranks higher as a phrase */
+    int sentence;      /* ranked as a sentence (struct ranking), not as keywords */
     kq_status status;
 };
 
@@ -349,8 +350,8 @@ static index_query *token_query(struct builder *b, const struct qtoken *t)
     snippet_terms_add(b->marks, t->term, t->stem);
     headline_add(b->headline, "Z" DOCUMENT_PREFIX_TITLE, t->stem);
     index_query *alt[3] = {
-        term_with_prefix(DOCUMENT_PREFIX_STEM, t->stem, ranking_of(b->partial)->stem),
-        term_with_prefix("", t->term, ranking_of(b->partial)->surface),
+        term_with_prefix(DOCUMENT_PREFIX_STEM, t->stem, ranking_of(b->sentence)->stem),
+        term_with_prefix("", t->term, ranking_of(b->sentence)->surface),
         NULL,
     };
     if (strcmp(t->exact, t->term) != 0) {
@@ -1389,6 +1390,8 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
         st = refresh(e, attempt > 0);
         if (st != KQ_OK)
             goto out;
+        /* Function words say a question or a passage, whatever its length. */
+        int sentence = partial || stops > 0;
         headline.n = 0;
         struct builder b = {.e = e,
                             .headline = &headline,
@@ -1396,6 +1399,7 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
                             .partial = partial,
                             .keep_stops = only_stops,
                             .relax_phrases = relaxed || partial,
+                            .sentence = sentence,
                             .status = KQ_OK};
         q = build(&b, tree);
         if (b.status != KQ_OK) {
@@ -1444,7 +1448,7 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
             fprintf(stderr, "query: %s\n", d ? d : "?");
             free(d);
         }
-        st = execute(e, req, q, marks, &prox, &headline, partial, out);
+        st = execute(e, req, q, marks, &prox, &headline, sentence, out);
         if (st == KQ_ERR_MODIFIED && attempt < MAX_RETRIES) {
             clear_hits(out);
             continue; /* a commit landed during the query: read the new revision */
