@@ -318,18 +318,28 @@ static bool is_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
+/* The next space-separated token of *list (an attribute's class list):
+ * returns its start and sets *len (0 at the end) and *list past it. */
+static const char *next_token(const char **list, size_t *len)
+{
+    const char *s = *list;
+    while (*s && is_space(*s))
+        s++;
+    const char *e = s;
+    while (*e && !is_space(*e))
+        e++;
+    *len = (size_t)(e - s);
+    *list = e;
+    return s;
+}
+
 int extract_has_token(const char *list, const char *word)
 {
-    size_t n = strlen(word);
+    size_t n = strlen(word), len;
     for (const char *p = list; p && *p;) {
-        while (*p && is_space(*p))
-            p++;
-        const char *e = p;
-        while (*e && !is_space(*e))
-            e++;
-        if ((size_t)(e - p) == n && strncasecmp(p, word, n) == 0)
+        const char *t = next_token(&p, &len);
+        if (len == n && strncasecmp(t, word, n) == 0)
             return true;
-        p = e;
     }
     return false;
 }
@@ -437,13 +447,9 @@ static unsigned name_kinds(const char *list)
                                          "u-hidden"};
     unsigned kinds = 0;
     pthread_once(&name_words_once, build_name_words);
-    for (const char *s = list; s && *s;) {
-        while (*s && is_space(*s))
-            s++;
-        const char *e = s;
-        while (*e && !is_space(*e))
-            e++;
-        size_t len = (size_t)(e - s);
+    for (const char *rest = list; rest && *rest;) {
+        size_t len;
+        const char *s = next_token(&rest, &len);
         for (size_t k = 0; k < sizeof hiding / sizeof *hiding; k++)
             if (len == strlen(hiding[k]) && strncasecmp(s, hiding[k], len) == 0)
                 kinds |= NAME_HIDES;
@@ -470,7 +476,6 @@ static unsigned name_kinds(const char *list)
                 part = dash ? dash + 1 : part + n;
             }
         }
-        s = e;
     }
     return kinds;
 }
