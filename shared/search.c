@@ -243,9 +243,9 @@ static void headline_add(struct headline *h, const char *prefix, const char *ter
     h->n++;
 }
 
-static const struct ranking *ranking_of(int partial)
+static const struct ranking *ranking_of(int sentence)
 {
-    return partial ? &RANK_SENTENCES : &RANK_KEYWORDS;
+    return sentence ? &RANK_SENTENCES : &RANK_KEYWORDS;
 }
 
 struct builder {
@@ -1004,9 +1004,9 @@ static kq_status headline_idf(search_engine *e, const struct headline *h, double
 /* Ranks the first hits again by their headline (see HEADLINE_WEIGHT) and
  * by proximity (see PROXIMITY_BONUS). */
 static kq_status rank_again(search_engine *e, const struct proximity *p, const struct headline *h,
-                            int partial, size_t page_end, index_results *r)
+                            int sentence, size_t page_end, index_results *r)
 {
-    double hw = ranking_of(partial)->headline;
+    double hw = ranking_of(sentence)->headline;
     size_t n = r->n_hits < PROXIMITY_DEPTH ? r->n_hits : PROXIMITY_DEPTH;
     unsigned docids[PROXIMITY_DEPTH];
     unsigned char has[PROXIMITY_DEPTH];
@@ -1071,7 +1071,7 @@ static kq_status rank_again(search_engine *e, const struct proximity *p, const s
 /* Runs one Xapian query and fills the hits; KQ_ERR_MODIFIED means retry. */
 static kq_status execute(search_engine *e, const search_request *req, const index_query *q,
                          const snippet_terms *marks, const struct proximity *prox,
-                         const struct headline *headline, int partial, search_result *out)
+                         const struct headline *headline, int sentence, search_result *out)
 {
     index_search_options opts = {0};
     index_results r = {0};
@@ -1082,7 +1082,7 @@ static kq_status execute(search_engine *e, const search_request *req, const inde
     /* Ranking by proximity takes the first PROXIMITY_DEPTH matches (or as
      * many as the page needs) and shows the page from them. */
     int rerank = ((prox && prox->n >= 2) ||
-                  (headline && headline->n > 0 && ranking_of(partial)->headline > 0)) &&
+                  (headline && headline->n > 0 && ranking_of(sentence)->headline > 0)) &&
                  req->sort == SEARCH_SORT_RELEVANCE && req->offset < PROXIMITY_DEPTH;
     opts.offset = rerank ? 0 : req->offset;
     opts.limit = rerank ? req->offset + limit : limit;
@@ -1093,8 +1093,8 @@ static kq_status execute(search_engine *e, const search_request *req, const inde
     opts.count_matches = COUNT_MATCHES;
     opts.collapse_slot = req->no_collapse || req->duplicates_of ? -1 : DOCUMENT_SLOT_COLLAPSE;
     opts.check_at_least = CHECK_AT_LEAST;
-    opts.bm25_k1 = ranking_of(partial)->k1;
-    opts.bm25_b = ranking_of(partial)->b;
+    opts.bm25_k1 = ranking_of(sentence)->k1;
+    opts.bm25_b = ranking_of(sentence)->b;
     opts.bm25_min_normlen = BM25_MIN_NORMLEN;
     if (req->sort != SEARCH_SORT_RELEVANCE) {
         opts.order = req->sort == SEARCH_SORT_DATE ? INDEX_ORDER_VALUE_DESC : INDEX_ORDER_VALUE_ASC;
@@ -1135,7 +1135,8 @@ static kq_status execute(search_engine *e, const search_request *req, const inde
     }
     if (out->total_exact)
         out->total_lower = out->total;
-    if (rerank && (st = rank_again(e, prox, headline, partial, req->offset + limit, &r)) != KQ_OK) {
+    if (rerank &&
+        (st = rank_again(e, prox, headline, sentence, req->offset + limit, &r)) != KQ_OK) {
         set_error(e, "search failed: %s", index_last_error(e->index));
         goto out;
     }
