@@ -15,11 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "batch.h"
 #include "dbpath.h"
 #include "document.h"
 #include "index.h"
 #include "store.h"
+#include "writer.h"
 
 static double now_seconds(void)
 {
@@ -283,7 +283,7 @@ kq_status backup_run(const char *db_dir, const char *dest, backup_report *r, cha
     if (!idx) {
         if (st == KQ_ERR_LOCKED) {
             char holder[400];
-            batch_lock_holder(db_dir, holder, sizeof holder);
+            writer_note_holder(db_dir, holder, sizeof holder);
             snprintf(err, err_size,
                      "the database %s is being written by another indexer (%s); run the backup "
                      "again when it is done",
@@ -297,7 +297,7 @@ kq_status backup_run(const char *db_dir, const char *dest, backup_report *r, cha
         goto out;
     }
     locked = 1;
-    batch_lock_note_write(db_dir);
+    writer_note_write(db_dir);
     if (lstat(partial, &sb) == 0) /* left by a backup that was killed */
         nftw(partial, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     if (mkdir(partial, 0755) != 0) {
@@ -338,7 +338,7 @@ kq_status backup_run(const char *db_dir, const char *dest, backup_report *r, cha
     }
     index_close(idx);
     idx = NULL;
-    batch_lock_note_remove(db_dir);
+    writer_note_remove(db_dir);
     locked = 0;
     r->locked_seconds = now_seconds() - t_lock;
 
@@ -386,7 +386,7 @@ kq_status backup_run(const char *db_dir, const char *dest, backup_report *r, cha
 out:
     if (locked) {
         index_close(idx);
-        batch_lock_note_remove(db_dir);
+        writer_note_remove(db_dir);
         r->locked_seconds = now_seconds() - t_lock;
     }
     if (created)

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include "index.h"
 #include "shards.h"
 #include "store.h"
+#include "writer.h"
 
 /* The identifiers met in this batch, exactly (sync deletes what it did not
  * see, so a hash collision must not pass for a sighting): an open
@@ -38,7 +38,6 @@ struct id_set {
 
 struct batch {
     char dir[PATH_MAX];
-    char lock_path[PATH_MAX];
     index_db *index;
     store *store;
     analyzer *analyzer;
@@ -144,78 +143,12 @@ static void id_set_free(struct id_set *set)
     *set = (struct id_set){0};
 }
 
-/* Test hook: with KIOSQUE_CRASH_AT set to the name of a point, the indexer
- * kills itself (SIGKILL, as a power cut or the OOM killer would) when it
- * gets there, so tests reach the narrow windows a random kill rarely hits.
- * "articles:N" fires after the N-th article of the run.  Documented in
- * indexer/PUBLISHING.md; unset, it costs one getenv per run. */
-static const char *crash_at(void)
-{
-    static int init;
-    static const char *at;
-    if (!init) {
-        at = getenv("KIOSQUE_CRASH_AT");
-        init = 1;
-    }
-    return at;
-}
-
-static void crash_point(const char *name)
-{
-    const char *at = crash_at();
-    if (at && strcmp(at, name) == 0) {
-        fflush(NULL);
-        raise(SIGKILL);
-    }
-}
-
-void batch_crash_point(const char *name)
-{
-    crash_point(name);
-}
-
-static void crash_after_articles(uint64_t n)
-{
-    const char *at = crash_at();
-    if (at && strncmp(at, "articles:", 9) == 0 && strtoull(at + 9, NULL, 10) == n) {
-        fflush(NULL);
-        raise(SIGKILL);
-    }
-}
-
 static void iso_now(char out[32])
 {
     time_t t = time(NULL);
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* Writes who holds the writer lock into the lock file (informational: the
- * lock itself is Xapian's, released by the kernel if the process dies). */
-static void write_lock_note(const char *lock_path)
-{
-    char host[256] = "unknown", when[32];
-    FILE *f = fopen(lock_path, "w");
-    if (!f)
-        return;
-    gethostname(host, sizeof host - 1);
-    iso_now(when);
-    fprintf(f, "pid %ld on %s since %s\n", (long)getpid(), host, when);
-    fclose(f);
-}
-
-static void describe_lock_holder(const char *lock_path, char *out, size_t out_size)
-{
-    char line[400] = "";
-    FILE *f = fopen(lock_path, "r");
-    if (f) {
-        if (!fgets(line, sizeof line, f))
-            line[0] = '\0';
-        fclose(f);
-    }
-    line[strcspn(line, "\n")] = '\0';
-    snprintf(out, out_size, "%s", line[0] ? line : "an unknown process");
 }
 
 static int mkdir_p(const char *path)
@@ -239,34 +172,6 @@ static int mkdir_p(const char *path)
 static uint64_t parse_revision(const char *s)
 {
     return s ? strtoull(s, NULL, 10) : 0;
-}
-
-kq_status batch_article_from_data(const char *data, size_t len, article *out, char *err,
-                                  size_t err_size)
-{
-    return document_read_article(data, len, out, err, err_size);
-}
-
-void batch_lock_note_write(const char *db_dir)
-{
-    char path[PATH_MAX];
-    if (dbpath_join(db_dir, DBPATH_LOCK, path, sizeof path) == 0)
-        write_lock_note(path);
-}
-
-void batch_lock_note_remove(const char *db_dir)
-{
-    char path[PATH_MAX];
-    if (dbpath_join(db_dir, DBPATH_LOCK, path, sizeof path) == 0)
-        unlink(path);
-}
-
-void batch_lock_holder(const char *db_dir, char *out, size_t out_size)
-{
-    char path[PATH_MAX];
-    if (dbpath_join(db_dir, DBPATH_LOCK, path, sizeof path) != 0)
-        path[0] = '\0';
-    describe_lock_holder(path, out, out_size);
 }
 
 /* Puts back an index directory that a crash left renamed in the middle of
@@ -336,7 +241,6 @@ batch *batch_open(const char *db_dir, kq_status *status, char *err, size_t err_s
                  strerror(errno));
         goto fail;
     }
-    dbpath_join(db_dir, DBPATH_LOCK, b->lock_path, sizeof b->lock_path);
     dbpath_join(db_dir, DBPATH_XAPIAN, path, sizeof path);
     b->jobs = 1;
     restore_retired(db_dir);
@@ -344,7 +248,7 @@ batch *batch_open(const char *db_dir, kq_status *status, char *err, size_t err_s
     if (!b->index) {
         if (st == KQ_ERR_LOCKED) {
             char holder[400];
-            describe_lock_holder(b->lock_path, holder, sizeof holder);
+            writer_note_holder(db_dir, holder, sizeof holder);
             snprintf(err, err_size,
                      "the index %s is being written by another indexer (%s); wait for it to "
                      "finish, or stop it",
@@ -352,7 +256,7 @@ batch *batch_open(const char *db_dir, kq_status *status, char *err, size_t err_s
         }
         goto fail;
     }
-    write_lock_note(b->lock_path);
+    writer_note_write(db_dir);
     remove_leftovers(db_dir);
     dbpath_join(db_dir, DBPATH_STORE, path, sizeof path);
     b->store = store_open(path, 1, &st, err, err_size);
@@ -410,7 +314,7 @@ batch *batch_open(const char *db_dir, kq_status *status, char *err, size_t err_s
     free(meta);
     meta = NULL;
 
-    crash_point("open");
+    writer_crash_point("open");
     st = index_get_stats(b->index, &stats);
     b->indexed_before = stats.documents;
     if (st == KQ_OK)
@@ -617,7 +521,7 @@ static kq_status add_page(batch *b, const char *path)
     st = add_article(b, &art);
     article_clear(&art);
     if (st == KQ_OK)
-        crash_after_articles(++b->processed);
+        writer_crash_after_articles(++b->processed);
     return st;
 }
 
@@ -654,7 +558,7 @@ static kq_status add_file(batch *b, const char *path, int progress, uint64_t don
         if (st != KQ_OK)
             break;
         read++;
-        crash_after_articles(++b->processed);
+        writer_crash_after_articles(++b->processed);
         if (progress)
             draw_progress(b, r, done_before, total, 0);
     }
@@ -911,7 +815,7 @@ kq_status batch_sync(batch *b, int force)
                           store_last_error(b->store));
         }
         if (i == 0)
-            crash_point("sync-delete");
+            writer_crash_point("sync-delete");
     }
 out:
     for (size_t i = 0; i < a.n; i++)
@@ -1054,7 +958,7 @@ kq_status batch_commit(batch *b)
         if (st == KQ_OK)
             st = index_set_metadata(b->index, DOCUMENT_META_LAST_UPDATE, when);
     }
-    crash_point("index-commit");
+    writer_crash_point("index-commit");
     if (st == KQ_OK)
         st = merged ? switch_to(b, merged, target) : index_commit(b->index);
     if (st != KQ_OK) {
@@ -1063,7 +967,7 @@ kq_status batch_commit(batch *b)
         return st;
     }
     b->revision++;
-    crash_point("between-commits");
+    writer_crash_point("between-commits");
     st = store_meta_set(b->store, "revision", rev);
     if (st == KQ_OK)
         st = store_meta_set(b->store, "last_update", when);
@@ -1075,7 +979,7 @@ kq_status batch_commit(batch *b)
                   "indexer repairs it",
                   store_last_error(b->store));
     else
-        crash_point("store-commit");
+        writer_crash_point("store-commit");
     return st;
 }
 
@@ -1097,7 +1001,7 @@ void batch_close(batch *b)
     free(b->drop);
     store_close(b->store);
     if (b->index)
-        unlink(b->lock_path);
+        writer_note_remove(b->dir);
     index_close(b->index);
     index_doc_free(b->doc);
     analyzer_free(b->analyzer);

@@ -88,12 +88,6 @@ kq_status batch_add_path(batch *b, const char *path, int progress);
  * failure that stops the batch. */
 kq_status batch_sync(batch *b, int force);
 
-/* Reads an indexed document's data (the normalised article, document.h)
- * back into *out, keeping the content hash computed when it was indexed
- * (reading back may normalise a field again).  As article_from_json. */
-kq_status batch_article_from_data(const char *data, size_t len, article *out, char *err,
-                                  size_t err_size);
-
 /* Deletes article `id` from the index and the store; counts it as missing
  * (and returns KQ_ERR_NOT_FOUND) when it is not indexed. */
 kq_status batch_delete(batch *b, const char *id);
@@ -106,20 +100,6 @@ const batch_counts *batch_get_counts(const batch *b);
 
 /* The detailed message of the last failure; "" when none. */
 const char *batch_last_error(const batch *b);
-
-/* The writer lock's note (writer.lock in the database directory): who holds
- * the lock and since when, for the message another writer gets.  The lock
- * itself is Xapian's; the note is informational, left behind by a killed
- * process and overwritten by the next writer.  batch_open and batch_close
- * keep it; `indexer check` uses these while it holds the lock. */
-void batch_lock_note_write(const char *db_dir);
-void batch_lock_note_remove(const char *db_dir);
-/* Writes "pid N on HOST since TIME" (or "an unknown process") into out. */
-void batch_lock_holder(const char *db_dir, char *out, size_t out_size);
-
-/* Test hook: kills the process with SIGKILL when the environment variable
- * KIOSQUE_CRASH_AT names this point (see indexer/PUBLISHING.md). */
-void batch_crash_point(const char *name);
 
 /* Cancels an uncommitted batch, releases the lock and frees everything;
  * batch_close(NULL) does nothing. */

@@ -14,11 +14,11 @@
 
 #include "analyzer.h"
 #include "article.h"
-#include "batch.h"
 #include "dbpath.h"
 #include "document.h"
 #include "index.h"
 #include "store.h"
+#include "writer.h"
 
 /* One indexed document, or one store row. */
 struct rec {
@@ -88,7 +88,7 @@ static int on_document(void *ctx, unsigned docid, const char *data, size_t len)
     article art = {0};
     char err[256];
     w->report->documents++;
-    if (batch_article_from_data(data, len, &art, err, sizeof err) != KQ_OK) {
+    if (document_read_article(data, len, &art, err, sizeof err) != KQ_OK) {
         fprintf(stderr, "indexer: check: document %u of the index is unreadable: %s\n", docid, err);
         if (w->n_unreadable == w->cap_unreadable) {
             size_t cap = w->cap_unreadable ? w->cap_unreadable * 2 : 16;
@@ -176,7 +176,7 @@ static kq_status reindex(index_db *idx, analyzer *an, index_doc *doc, const char
     article art = {0};
     kq_status st = index_get_document(idx, *docid, &data, &len);
     if (st == KQ_OK)
-        st = batch_article_from_data(data, len, &art, err, sizeof err);
+        st = document_read_article(data, len, &art, err, sizeof err);
     for (size_t i = 0; st == KQ_OK && i < n; i++)
         st = index_delete_document(idx, group[i].docid);
     if (st == KQ_OK)
@@ -269,7 +269,7 @@ static kq_status restore_row(index_db *idx, store *s, unsigned docid)
     article art = {0};
     kq_status st = index_get_document(idx, docid, &data, &len);
     if (st == KQ_OK)
-        st = batch_article_from_data(data, len, &art, err, sizeof err);
+        st = document_read_article(data, len, &art, err, sizeof err);
     if (st == KQ_OK)
         st = store_put(s, &art, docid);
     article_clear(&art);
@@ -412,7 +412,7 @@ kq_status check_handles(index_db *idx, store *s, int repair, check_report *r, ch
         st = store_meta_set(s, "revision", rev);
     }
     if (st == KQ_OK && store_open_tx) {
-        batch_crash_point("repair");
+        writer_crash_point("repair");
         st = store_commit(s);
         store_open_tx = 0;
     }
@@ -456,7 +456,7 @@ kq_status check_run(const char *db_dir, int repair, check_report *r, char *err, 
     idx = index_open(xapian, INDEX_WRITE, &st, err, err_size);
     if (!idx && st == KQ_ERR_LOCKED) {
         char holder[400];
-        batch_lock_holder(db_dir, holder, sizeof holder);
+        writer_note_holder(db_dir, holder, sizeof holder);
         snprintf(err, err_size,
                  "the index %s is being written by another indexer (%s); check it when it is done",
                  db_dir, holder);
@@ -464,7 +464,7 @@ kq_status check_run(const char *db_dir, int repair, check_report *r, char *err, 
     }
     if (idx) {
         writer = 1;
-        batch_lock_note_write(db_dir);
+        writer_note_write(db_dir);
     } else if (st == KQ_ERR_READONLY || st == KQ_ERR_FULL) {
         fprintf(stderr, "indexer: check: %s cannot be written (%s); checking read-only\n", db_dir,
                 status_to_string(st));
@@ -491,7 +491,7 @@ kq_status check_run(const char *db_dir, int repair, check_report *r, char *err, 
 out:
     store_close(s);
     if (writer)
-        batch_lock_note_remove(db_dir);
+        writer_note_remove(db_dir);
     index_close(idx);
     return st;
 }

@@ -12,7 +12,7 @@
 /* What is checked, and how each finding is repaired:
  *
  *   every indexed document is readable: its data is a normalised article
- *     (document.h) that article_from_json and document_view_parse read;
+ *     (document.h) that document_read_article and document_view_parse read;
  *     an unreadable one cannot be repaired from the index (the article must
  *     be added again from the archive): reported, never deleted;
  *   one document per identifier: extra documents sharing one are deleted,
