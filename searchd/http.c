@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -98,6 +99,11 @@ const char *http_request_path(const http_request *req)
 const char *http_request_param(const http_request *req, const char *name)
 {
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_request_header(const http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
 const http_server *http_request_server(const http_request *req)
@@ -230,14 +236,23 @@ static void reply(http_request *req, unsigned status, enum http_kind kind, const
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, req->etag);
     if (req->route >= 0 && req->server->cfg.routes[req->route].cors &&
         req->server->cfg.n_allow_origins > 0) {
-        /* The answer depends on Origin: shared caches must key on it. */
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Origin");
+        /* The answer depends on Origin: shared caches must key on it (and on
+         * what the handler's own Vary names, in the same header). */
+        char vary[128] = "Origin";
+        for (size_t i = 0; i < req->n_headers; i++) {
+            if (strcasecmp(req->headers[i].name, MHD_HTTP_HEADER_VARY) == 0) {
+                snprintf(vary, sizeof vary, "Origin, %s", req->headers[i].value);
+                req->headers[i].name = NULL; /* merged */
+            }
+        }
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, vary);
         if (req->allow_origin)
             MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN,
                                     req->allow_origin);
     }
     for (size_t i = 0; i < req->n_headers; i++)
-        MHD_add_response_header(resp, req->headers[i].name, req->headers[i].value);
+        if (req->headers[i].name)
+            MHD_add_response_header(resp, req->headers[i].name, req->headers[i].value);
     if (req->on_worker) {
         /* Off the connection's thread: libmicrohttpd takes it on resuming. */
         req->pending = resp;

@@ -77,6 +77,10 @@ const char *http_request_path(const http_request *req);
  * The string lives as long as the request. */
 const char *http_request_param(const http_request *req, const char *name);
 
+/* The value of request header `name` (case-insensitive), or NULL when absent; it lives as long
+ * as the request. */
+const char *http_request_header(const http_request *req, const char *name);
+
 /* Says that the reply about to be sent was computed on the index as of
  * `revision` (a tag that changes at each commit; 0 for a reply that depends
  * on no index) and on nothing else of the request than its URL: a 200 reply

@@ -53,6 +53,79 @@ void render_buf_add_url(render_buf *b, const char *s)
     }
 }
 
+/* The length of the well-formed UTF-8 sequence at s (1 to 4, within the `avail` bytes left),
+ * its code point in *cp; 0 for a byte that starts none (a stray continuation, an overlong or
+ * truncated form, a surrogate, anything above U+10FFFF). */
+static size_t utf8_sequence(const unsigned char *s, size_t avail, unsigned *cp)
+{
+    unsigned c = s[0], n, min;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 1, *cp = c & 0x1F, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 2, *cp = c & 0x0F, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 3, *cp = c & 0x07, min = 0x10000;
+    else
+        return 0;
+    if (avail <= n)
+        return 0;
+    for (unsigned k = 1; k <= n; k++) {
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+        *cp = (*cp << 6) | (s[k] & 0x3F);
+    }
+    if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF))
+        return 0;
+    return n + 1;
+}
+
+void render_buf_add_xml(render_buf *b, const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str, *end = s + strlen(str);
+    while (*s) {
+        /* The longest run of characters that need nothing, appended at once. */
+        const unsigned char *run = s;
+        unsigned cp = 0;
+        size_t n = 0;
+        while (*s && (n = utf8_sequence(s, (size_t)(end - s), &cp)) > 0 && cp != '&' && cp != '<' &&
+               cp != '>' && cp != '"' && cp != '\'' &&
+               (cp >= 0x20 || cp == '\t' || cp == '\n' || cp == '\r') && cp != 0xFFFE &&
+               cp != 0xFFFF)
+            s += n;
+        render_buf_add(b, (const char *)run, (size_t)(s - run));
+        if (!*s)
+            break;
+        if (n == 0) {
+            s++; /* not UTF-8: left out */
+            continue;
+        }
+        switch (cp) {
+        case '&':
+            render_buf_puts(b, "&amp;");
+            break;
+        case '<':
+            render_buf_puts(b, "&lt;");
+            break;
+        case '>':
+            render_buf_puts(b, "&gt;");
+            break;
+        case '"':
+            render_buf_puts(b, "&quot;");
+            break;
+        case '\'':
+            render_buf_puts(b, "&apos;");
+            break;
+        default:
+            break; /* a character XML 1.0 forbids: left out */
+        }
+        s += n;
+    }
+}
+
 /* --- UTF-8 and formatting ---------------------------------------------------- */
 
 int render_utf8_valid(const char *str, size_t len)
@@ -60,34 +133,11 @@ int render_utf8_valid(const char *str, size_t len)
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
     while (i < len) {
-        unsigned c = s[i];
-        if (c == 0)
+        unsigned cp;
+        size_t n = s[i] ? utf8_sequence(s + i, len - i, &cp) : 0;
+        if (n == 0)
             return 0;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n;
-        unsigned cp, min;
-        if (c >= 0xC2 && c <= 0xDF) {
-            n = 1, cp = c & 0x1F, min = 0x80;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2, cp = c & 0x0F, min = 0x800;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3, cp = c & 0x07, min = 0x10000;
-        } else {
-            return 0; /* a continuation byte, an overlong lead (C0, C1) or above F4 */
-        }
-        if (len - i <= n)
-            return 0;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += n + 1;
+        i += n;
     }
     return 1;
 }
@@ -213,6 +263,22 @@ static void add_link(render_buf *b, const page_link *l)
     add_escaped_url(b, &url);
 }
 
+void render_search_url(render_buf *url, const char *path, const render_page_params *p)
+{
+    page_link l = link_from(p, 1);
+    l.sort = "relevance"; /* left out: a feed is by date, the page says its own order */
+    l.related = "";
+    put_url(url, path, &l);
+}
+
+/* Appends the HTML-escaped URL of the Atom feed of p's search. */
+static void add_feed_url(render_buf *b, const render_page_params *p)
+{
+    render_buf url = RENDER_BUF_INIT;
+    render_search_url(&url, "/feed.atom", p);
+    add_escaped_url(b, &url);
+}
+
 /* Appends <a href="l">text</a>, text escaped; `attrs` (trusted) goes inside the tag. */
 static void add_anchor(render_buf *b, const page_link *l, const char *attrs, const char *text)
 {
@@ -322,9 +388,7 @@ static void add_help(render_buf *b)
                        "</details>\n");
 }
 
-/* 1 when url is an absolute http(s) URL, the only kind the page links to
- * (a "javascript:" URL in the archive must not become a live link). */
-static int is_web_url(const char *url)
+int render_is_web_url(const char *url)
 {
     return strncasecmp(url, "https://", 8) == 0 || strncasecmp(url, "http://", 7) == 0;
 }
@@ -337,7 +401,7 @@ static void add_sep(render_buf *b)
 static void add_hit(render_buf *b, const render_page_params *p, const search_hit *h)
 {
     render_buf_puts(b, "<li class=\"hit\"><article>\n<h3 class=\"hit-title\">");
-    if (h->url && is_web_url(h->url)) {
+    if (h->url && render_is_web_url(h->url)) {
         render_buf_puts(b, "<a href=\"");
         render_buf_add_html(b, h->url);
         render_buf_puts(b, "\">");
@@ -798,6 +862,11 @@ static void add_results(render_buf *b, const render_page_params *p, const search
         add_anchor(b, &l, NULL, r->suggestion);
         render_buf_puts(b, " ?</p>\n");
     }
+    /* A journalist follows the search in a feed reader, without an account. */
+    render_buf_puts(b, "<p class=\"feed\"><a class=\"feed-link\" type=\"application/atom+xml\" "
+                       "href=\"");
+    add_feed_url(b, p);
+    render_buf_puts(b, "\">Suivre cette recherche : flux Atom des nouveaux articles</a></p>\n");
     if (!*p->duplicates_of) {
         add_active_filters(b, p);
         if (r->total > 1)
@@ -863,10 +932,25 @@ char *render_page(const render_page_params *params, const search_result *r, cons
         render_buf_add_html(&b, p->query);
         render_buf_puts(&b, " — ");
     }
+    render_buf_puts(&b, "Kiosque, recherche dans les archives</title>\n"
+                        "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">\n"
+                        "<link rel=\"stylesheet\" href=\"/static/kiosque.css\">\n"
+                        "<link rel=\"search\" type=\"application/opensearchdescription+xml\" "
+                        "title=\"Kiosque\" href=\"/opensearch.xml\">\n");
+    int feed = !error && !*p->related;
+    if (feed) {
+        /* Feed readers and browsers find the feed of the search here. */
+        render_buf_puts(&b, "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"");
+        if (*p->query) {
+            render_buf_puts(&b, "« ");
+            render_buf_add_html(&b, p->query);
+            render_buf_puts(&b, " » — ");
+        }
+        render_buf_puts(&b, "Kiosque (Atom)\" href=\"");
+        add_feed_url(&b, p);
+        render_buf_puts(&b, "\">\n");
+    }
     render_buf_puts(&b,
-                    "Kiosque, recherche dans les archives</title>\n"
-                    "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">\n"
-                    "<link rel=\"stylesheet\" href=\"/static/kiosque.css\">\n"
                     "<script src=\"/static/kiosque.js\" defer></script>\n</head>\n<body>\n"
                     "<a class=\"skip\" href=\"#main\">Aller au contenu</a>\n"
                     "<header class=\"masthead\"><h1><a href=\"/\">Kiosque</a></h1>"
@@ -885,7 +969,15 @@ char *render_page(const render_page_params *params, const search_result *r, cons
     }
     render_buf_puts(&b, "</main>\n<footer class=\"colophon\"><p>Kiosque · <a href=\"");
     add_api_link(&b, p);
-    render_buf_puts(&b, "\">cette page en JSON</a> · <a href=\"#aide\">syntaxe de recherche</a>"
-                        "</p></footer>\n</body>\n</html>\n");
+    render_buf_puts(&b, "\">cette page en JSON</a>");
+    if (feed) {
+        render_buf_puts(&b, " · <a class=\"feed-link\" type=\"application/atom+xml\" href=\"");
+        add_feed_url(&b, p);
+        render_buf_puts(&b, *p->query || *p->section || *p->author || *p->since || *p->until
+                                ? "\">suivre cette recherche (flux Atom)</a>"
+                                : "\">les derniers articles (flux Atom)</a>");
+    }
+    render_buf_puts(&b, " · <a href=\"#aide\">syntaxe de recherche</a></p></footer>\n</body>\n"
+                        "</html>\n");
     return render_buf_release(&b, len);
 }

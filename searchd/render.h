@@ -12,7 +12,13 @@
 void render_buf_add_html(render_buf *b, const char *s);
 /* Appends s percent-encoded for a URL query component (RFC 3986 unreserved kept, space as %20). */
 void render_buf_add_url(render_buf *b, const char *s);
-
+/* Appends the UTF-8 text s escaped for XML 1.0 text and quoted attributes: & < > " ' as
+ * entities, and the characters XML 1.0 forbids (controls other than tab, line feed and carriage
+ * return, U+FFFE, U+FFFF) left out, so no text from a request or the archive can break a feed. */
+void render_buf_add_xml(render_buf *b, const char *s);
+/* 1 when url is an absolute http(s) URL, the only kind the page and the feeds link to (a
+ * "javascript:" URL in the archive must not become a live link). */
+int render_is_web_url(const char *url);
 
 /* 1 when the len bytes at s are well-formed UTF-8 (no overlong forms, no
  * surrogates, nothing above U+10FFFF) and hold no NUL byte; else 0. */
@@ -42,6 +48,11 @@ typedef struct render_page_params {
     const char *subject_title; /* the headline of that article, when known */
 } render_page_params;
 
+/* Appends to url `path` then the query string of the search p shows (the query, its filters,
+ * duplicates_of; not its sort, page or related): the feed of the page's search is
+ * render_search_url(url, "/feed.atom", p).  Not HTML-escaped. */
+void render_search_url(render_buf *url, const char *path, const render_page_params *p);
+
 /* The whole search page in French: the form with its filters and the help
  * on the query language, then either the results of r, or the message
  * `error` (when not NULL), or nothing more when r is NULL.  The results are,
@@ -50,7 +61,9 @@ typedef struct render_page_params {
  * (sections, authors, years, and months within a chosen year), the hits with
  * their links to their copies and related articles, and pagination; with
  * duplicates_of, the copies of one article; with related, r holds the
- * related articles.  Every value from the request and the index is escaped.
+ * related articles.  Every value from the request and the index is escaped.  The head links
+ * the OpenSearch description and, but for related articles and errors, the Atom feed of the
+ * search (render_search_url), which the results also link to.
  * Returns NULL when out of memory; the caller frees the result with free(). */
 char *render_page(const render_page_params *p, const search_result *r, const char *error,
                   size_t *len);

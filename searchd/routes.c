@@ -12,6 +12,7 @@
 #include "article.h"
 #include "assets.h"
 #include "cache.h"
+#include "feed.h"
 #include "render.h"
 
 /* How often, at most, a worker asks the index for its revision to
@@ -30,6 +31,9 @@
 #define RELATED_DEFAULT 10u
 #define SUGGEST_DEFAULT 8u
 #define SUGGEST_MAX 20u
+#define FEED_DEFAULT 20u /* entries of a feed unless limit= says otherwise */
+#define ATOM_TYPE "application/atom+xml; charset=utf-8"
+#define SUGGESTIONS_TYPE "application/x-suggestions+json"
 #define ARTICLES_PREFIX "/api/articles/"
 #define RELATED_PREFIX "/api/related/"
 
@@ -468,11 +472,11 @@ static char *article_title(search_engine *e, const char *id, kq_status *st)
     return title;
 }
 
-/* Replies with the JSON cached under key (when not NULL) for index revision
- * tag; returns 1 when it did, 0 on a miss.  A first look (`peek`) leaves
- * the miss to be counted by the look that follows it. */
-static int reply_cached_json(routes_app *app, http_request *req, const char *key, uint64_t tag,
-                             int peek)
+/* Replies with the body of content_type cached under key (when not NULL) for
+ * index revision tag; returns 1 when it did, 0 on a miss.  A first look
+ * (`peek`) leaves the miss to be counted by the look that follows it. */
+static int reply_cached(routes_app *app, http_request *req, const char *key, uint64_t tag, int peek,
+                        const char *content_type)
 {
     size_t len = 0;
     char *hit = !key   ? NULL
@@ -482,15 +486,14 @@ static int reply_cached_json(routes_app *app, http_request *req, const char *key
         return 0;
     http_request_add_header(req, "X-Kiosque-Cache", "hit");
     http_request_set_revision(req, tag);
-    http_reply_owned(req, 200, HTTP_KIND_API, "application/json", hit, len);
+    http_reply_owned(req, 200, HTTP_KIND_API, content_type, hit, len);
     return 1;
 }
 
 /* Replies with a result as JSON, caching it under key (when not NULL) for
  * index revision tag, or with the failure of the search that made it. */
-static void reply_result_json(routes_app *app, http_request *req, search_engine *e,
-                              kq_status st, const search_result *result, const char *key,
-                              uint64_t tag)
+static void reply_result_json(routes_app *app, http_request *req, search_engine *e, kq_status st,
+                              const search_result *result, const char *key, uint64_t tag)
 {
     if (st != KQ_OK) {
         reply_search_failure(app, req, e, st);
@@ -504,57 +507,88 @@ static void reply_result_json(routes_app *app, http_request *req, search_engine 
     http_reply_owned(req, 200, HTTP_KIND_API, "application/json", json, json ? strlen(json) : 0);
 }
 
-/* A search's cached reply, answered on the connection thread while the
- * cache tag is fresh (checked less than REVISION_CHECK_MS ago); otherwise,
- * and on a miss or a bad request, the worker's handle_api_search answers. */
-static int quick_api_search(http_request *req, void *ctx)
+static int parse_feed_params(http_request *req, search_params *sp, char *err, size_t err_size);
+static char *feed_cache_key(const search_params *sp);
+
+/* A search's (or a feed's) cached reply, answered on the connection thread
+ * while the cache tag is fresh (checked less than REVISION_CHECK_MS ago);
+ * otherwise, and on a miss or a bad request, the worker's handler answers. */
+static int quick_cached_search(http_request *req, routes_app *app, int feed)
 {
-    routes_app *app = ctx;
     search_params sp;
     char err[512];
-    if (monotonic_ms() - atomic_load(&app->revision_at_ms) >= REVISION_CHECK_MS ||
-        parse_search_params(req, 0, &sp, err, sizeof err) != 0 ||
-        (!*sp.query && !sp.req.duplicates_of))
+    if (monotonic_ms() - atomic_load(&app->revision_at_ms) >= REVISION_CHECK_MS)
         return 0;
-    char *key = search_cache_key(&sp);
-    int done = reply_cached_json(app, req, key, atomic_load(&app->revision_tag), 1);
+    if (feed ? parse_feed_params(req, &sp, err, sizeof err) != 0
+             : parse_search_params(req, 0, &sp, err, sizeof err) != 0 ||
+                   (!*sp.query && !sp.req.duplicates_of))
+        return 0;
+    char *key = feed ? feed_cache_key(&sp) : search_cache_key(&sp);
+    int done = reply_cached(app, req, key, atomic_load(&app->revision_tag), 1,
+                            feed ? ATOM_TYPE : "application/json");
     free(key);
     return done;
+}
+
+static int quick_api_search(http_request *req, void *ctx)
+{
+    return quick_cached_search(req, ctx, 0);
+}
+
+/* What /api/search and /feed.atom share: the parameters, the worker's engine,
+ * then the reply cached for the current revision or the search.  Returns 1
+ * when it replied (a bad request, no index, a cached reply, a failed
+ * search); 0 with *result filled, the worker's engine *engine, and the
+ * revision's *tag and the cache *key (NULL when out of memory; the caller
+ * frees it) to reply with. */
+static int run_search(routes_app *app, http_request *req, int feed, search_params *sp,
+                      search_result *result, search_engine **engine, uint64_t *tag, char **key)
+{
+    char err[512];
+    *key = NULL;
+    if ((feed ? parse_feed_params(req, sp, err, sizeof err)
+              : parse_search_params(req, 0, sp, err, sizeof err)) != 0) {
+        http_reply_error(req, 400, "bad_parameter", err);
+        return 1;
+    }
+    if (!feed && !*sp->query && !sp->req.duplicates_of) {
+        http_reply_error(req, 400, "bad_parameter", "q is required: the words to search for");
+        return 1;
+    }
+    search_engine *e = worker_engine(app, err, sizeof err);
+    if (!e) {
+        http_reply_error(req, 503, "index_unavailable", err);
+        return 1;
+    }
+    *tag = current_tag(app, e);
+    *key = feed ? feed_cache_key(sp) : search_cache_key(sp);
+    if (reply_cached(app, req, *key, *tag, 0, feed ? ATOM_TYPE : "application/json"))
+        return 1;
+    kq_status st = search_run(e, &sp->req, result);
+    if (st != KQ_OK && unknown_article(e, st, sp->req.duplicates_of)) {
+        snprintf(err, sizeof err, "duplicates_of: no article with id '%s' is indexed",
+                 sp->req.duplicates_of);
+        http_reply_error(req, 400, "bad_parameter", err);
+        return 1;
+    }
+    if (st != KQ_OK) {
+        reply_search_failure(app, req, e, st);
+        return 1;
+    }
+    *engine = e;
+    return 0;
 }
 
 static void handle_api_search(http_request *req, void *ctx)
 {
     routes_app *app = ctx;
     search_params sp;
-    char err[512];
     search_result result = {0};
     char *key = NULL;
-    if (parse_search_params(req, 0, &sp, err, sizeof err) != 0) {
-        http_reply_error(req, 400, "bad_parameter", err);
-        goto out;
-    }
-    if (!*sp.query && !sp.req.duplicates_of) {
-        http_reply_error(req, 400, "bad_parameter", "q is required: the words to search for");
-        goto out;
-    }
-    search_engine *e = worker_engine(app, err, sizeof err);
-    if (!e) {
-        http_reply_error(req, 503, "index_unavailable", err);
-        goto out;
-    }
-    uint64_t tag = current_tag(app, e);
-    key = search_cache_key(&sp);
-    if (reply_cached_json(app, req, key, tag, 0))
-        goto out;
-    kq_status st = search_run(e, &sp.req, &result);
-    if (st != KQ_OK && unknown_article(e, st, sp.req.duplicates_of)) {
-        snprintf(err, sizeof err, "duplicates_of: no article with id '%s' is indexed",
-                 sp.req.duplicates_of);
-        http_reply_error(req, 400, "bad_parameter", err);
-        goto out;
-    }
-    reply_result_json(app, req, e, st, &result, key, tag);
-out:
+    uint64_t tag = 0;
+    search_engine *e = NULL;
+    if (!run_search(app, req, 0, &sp, &result, &e, &tag, &key))
+        reply_result_json(app, req, e, KQ_OK, &result, key, tag);
     search_result_clear(&result);
     free(key);
 }
@@ -646,6 +680,154 @@ static void handle_page(http_request *req, void *ctx)
     free(subject);
 }
 
+/* --- feeds ------------------------------------------------------------------------------- */
+
+/* Fills sp for /feed.atom: every filter of /api/search and limit (default
+ * FEED_DEFAULT), sorted by date, newest first, without freshness; what a feed
+ * cannot vary (its order, its start, facets, freshness) is refused, so a
+ * feed URL never says something it does not do. */
+static int parse_feed_params(http_request *req, search_params *sp, char *err, size_t err_size)
+{
+    const char *fixed[] = {"offset", "facets", "half_life"};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        if (param(req, fixed[i])) {
+            snprintf(err, err_size,
+                     "%s does not apply to a feed, which lists the newest articles first",
+                     fixed[i]);
+            return -1;
+        }
+    }
+    const char *sort = param(req, "sort");
+    if (sort && strcmp(sort, "date") != 0) {
+        snprintf(err, err_size, "a feed is sorted by date, newest first: sort must be date");
+        return -1;
+    }
+    if (parse_search_params(req, 0, sp, err, err_size) != 0)
+        return -1;
+    if (!param(req, "limit"))
+        sp->req.limit = FEED_DEFAULT;
+    sp->req.sort = SEARCH_SORT_DATE;
+    sp->req.half_life_days = -1.0; /* newest first, whatever freshness would say */
+    sp->req.facets = 0;
+    return 0;
+}
+
+static char *feed_cache_key(const search_params *sp)
+{
+    char *search_key = search_cache_key(sp);
+    render_buf b = RENDER_BUF_INIT;
+    render_buf_printf(&b, "feed|%s", search_key ? search_key : "");
+    free(search_key);
+    return render_buf_release(&b, NULL);
+}
+
+static int quick_feed(http_request *req, void *ctx)
+{
+    return quick_cached_search(req, ctx, 1);
+}
+
+/* /feed.atom: the newest articles of a search as an Atom feed, which a feed
+ * reader polls with If-None-Match (304 until the next commit). */
+static void handle_feed(http_request *req, void *ctx)
+{
+    routes_app *app = ctx;
+    search_params sp;
+    search_result result = {0};
+    char *key = NULL;
+    uint64_t tag = 0;
+    search_engine *e = NULL;
+    if (run_search(app, req, 1, &sp, &result, &e, &tag, &key))
+        goto out;
+    render_page_params pp = {
+        .query = sp.query,
+        .section = sp.req.section ? sp.req.section : "",
+        .author = sp.req.author ? sp.req.author : "",
+        .since = sp.since_text ? sp.since_text : "",
+        .until = sp.until_text ? sp.until_text : "",
+        .sort = "date",
+        .all = sp.req.no_collapse,
+        .duplicates_of = sp.req.duplicates_of ? sp.req.duplicates_of : "",
+        .related = "",
+        .subject_title = "",
+        .page = 1,
+    };
+    search_status status = {0};
+    int dated = 0;
+    for (size_t i = 0; i < result.n_hits; i++)
+        dated |= result.hits[i].date[0] != '\0';
+    if (!dated && search_get_status(e, &status) != KQ_OK)
+        status.last_update[0] = '\0';
+    feed_params fp = {.search = &pp, .updated_fallback = status.last_update};
+    size_t len = 0;
+    char *xml = feed_atom(&fp, &result, &len);
+    if (xml && key)
+        cache_put(app->replies, key, tag, xml, len);
+    http_request_add_header(req, "X-Kiosque-Cache", "miss");
+    http_request_set_revision(req, tag);
+    http_reply_owned(req, 200, HTTP_KIND_API, ATOM_TYPE, xml, len);
+out:
+    search_result_clear(&result);
+    free(key);
+}
+
+/* The scheme and host the client reached searchd by ("https://www.example.fr"),
+ * from the Host header and, behind a proxy, X-Forwarded-Proto; -1 when Host
+ * is missing or not a host name (it goes into links: only host characters). */
+static int public_base(http_request *req, char *out, size_t out_size)
+{
+    const char *host = http_request_header(req, "Host");
+    if (!host || !*host || strlen(host) > 255)
+        return -1;
+    for (const char *c = host; *c; c++) {
+        int ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                 *c == '.' || *c == '-' || *c == ':' || *c == '[' || *c == ']';
+        if (!ok)
+            return -1;
+    }
+    const char *proto = http_request_header(req, "X-Forwarded-Proto");
+    snprintf(out, out_size, "%s://%s", proto && strcmp(proto, "https") == 0 ? "https" : "http",
+             host);
+    return 0;
+}
+
+/* /opensearch.xml, answered on the connection thread (it reads no index).
+ * Its URLs are those of the Host asked, so it is not kept by shared caches. */
+static int quick_opensearch(http_request *req, void *ctx)
+{
+    (void)ctx;
+    char base[300];
+    if (public_base(req, base, sizeof base) != 0) {
+        http_reply_error(req, 400, "bad_request",
+                         "the Host header is missing or is not a host name");
+        return 1;
+    }
+    size_t len = 0;
+    char *xml = feed_opensearch(base, &len);
+    http_reply_owned(req, 200, HTTP_KIND_API,
+                     "application/opensearchdescription+xml; charset=utf-8", xml, len);
+    return 1;
+}
+
+static void handle_opensearch(http_request *req, void *ctx)
+{
+    quick_opensearch(req, ctx);
+}
+
+/* 1 when /api/suggest is asked for the OpenSearch suggestions format
+ * (["prefix",["completion",…]]): format=opensearch, or no format and an Accept
+ * header naming application/x-suggestions+json (then *negotiated is 1); 0
+ * for Kiosque's own JSON; -1 for another format. */
+static int suggest_format(http_request *req, int *negotiated)
+{
+    const char *f = param(req, "format");
+    *negotiated = 0;
+    if (f)
+        return strcmp(f, "opensearch") == 0 ? 1 : strcmp(f, "kiosque") == 0 ? 0 : -1;
+    const char *accept = http_request_header(req, "Accept");
+    *negotiated = accept && strstr(accept, SUGGESTIONS_TYPE) != NULL;
+    return *negotiated;
+}
+
 static void handle_api_suggest(http_request *req, void *ctx)
 {
     routes_app *app = ctx;
@@ -656,6 +838,15 @@ static void handle_api_suggest(http_request *req, void *ctx)
     char *key = NULL;
     const char *q = http_request_param(req, "q");
     unsigned limit = SUGGEST_DEFAULT;
+    int negotiated = 0, opensearch = suggest_format(req, &negotiated);
+    /* The reply depends on Accept (suggest_format): shared caches must key on it. */
+    http_request_add_header(req, "Vary", "Accept");
+    if (opensearch < 0) {
+        http_reply_error(req, 400, "bad_parameter",
+                         "format must be opensearch, for [\"prefix\",[completions]], or kiosque");
+        goto out;
+    }
+    const char *type = opensearch ? SUGGESTIONS_TYPE : "application/json";
     const char *v = param(req, "limit");
     if (v && (parse_uint(v, &limit) != 0 || limit < 1 || limit > SUGGEST_MAX)) {
         snprintf(err, sizeof err, "limit must be a number from 1 to %u", SUGGEST_MAX);
@@ -678,14 +869,16 @@ static void handle_api_suggest(http_request *req, void *ctx)
             goto out;
         }
         tag = current_tag(app, e);
-        http_request_set_revision(req, tag);
+        /* A negotiated reply has no ETag of its own: the URL's one is the JSON's. */
+        if (!negotiated)
+            http_request_set_revision(req, tag);
         render_buf kb = RENDER_BUF_INIT;
-        render_buf_printf(&kb, "suggest|%u|%s", limit, q);
+        render_buf_printf(&kb, "suggest|%u|%d|%s", limit, opensearch, q);
         key = render_buf_release(&kb, NULL);
         size_t len = 0;
         char *hit = key ? cache_get(app->replies, key, tag, &len) : NULL;
         if (hit) {
-            http_reply_owned(req, 200, HTTP_KIND_API, "application/json", hit, len);
+            http_reply_owned(req, 200, HTTP_KIND_API, type, hit, len);
             goto out;
         }
         kq_status st = search_suggest(e, q, limit, &items, &n, &n_completions);
@@ -694,7 +887,7 @@ static void handle_api_suggest(http_request *req, void *ctx)
             goto out;
         }
     }
-    root = json_object();
+    root = opensearch ? json_array() : json_object();
     json_t *list = json_array(), *kinds = json_array();
     if (!root || !list || !kinds) {
         json_decref(list);
@@ -702,17 +895,25 @@ static void handle_api_suggest(http_request *req, void *ctx)
         http_reply_error(req, 500, "internal", "out of memory");
         goto out;
     }
-    json_object_set_new(root, "query", json_string(q));
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(list, json_string(items[i]));
         json_array_append_new(kinds, json_string(i < n_completions ? "completion" : "headline"));
     }
-    json_object_set_new(root, "suggestions", list);
-    json_object_set_new(root, "kinds", kinds);
+    if (opensearch) {
+        /* The OpenSearch suggestions extension: [prefix, [completions…]]; the
+         * headlines offered are searches too. */
+        json_array_append_new(root, json_string(q));
+        json_array_append_new(root, list);
+        json_decref(kinds);
+    } else {
+        json_object_set_new(root, "query", json_string(q));
+        json_object_set_new(root, "suggestions", list);
+        json_object_set_new(root, "kinds", kinds);
+    }
     char *json = json_dumps(root, JSON_COMPACT);
     if (json && key)
         cache_put(app->replies, key, tag, json, strlen(json));
-    http_reply_owned(req, 200, HTTP_KIND_API, "application/json", json, json ? strlen(json) : 0);
+    http_reply_owned(req, 200, HTTP_KIND_API, type, json, json ? strlen(json) : 0);
 out:
     json_decref(root);
     search_strings_free(items, n);
@@ -779,7 +980,7 @@ static void handle_api_related(http_request *req, void *ctx)
     render_buf kb = RENDER_BUF_INIT;
     render_buf_printf(&kb, "related|%u|%s", limit, id);
     key = render_buf_release(&kb, NULL);
-    if (reply_cached_json(app, req, key, tag, 0))
+    if (reply_cached(app, req, key, tag, 0, "application/json"))
         goto out;
     kq_status st = search_related(e, id, limit, &result);
     if (st != KQ_OK && unknown_article(e, st, id)) {
@@ -882,6 +1083,8 @@ static const http_route route_table[] = {
     {"page", "/", 0, 0, handle_page, NULL},
     {"api_search", "/api/search", 0, 1, handle_api_search, quick_api_search},
     {"api_suggest", "/api/suggest", 0, 1, handle_api_suggest, NULL},
+    {"feed", "/feed.atom", 0, 1, handle_feed, quick_feed},
+    {"opensearch", "/opensearch.xml", 0, 1, handle_opensearch, quick_opensearch},
     {"api_article", ARTICLES_PREFIX, 1, 1, handle_api_article, NULL},
     {"api_related", RELATED_PREFIX, 1, 1, handle_api_related, NULL},
     {"healthz", "/healthz", 0, 0, handle_healthz, NULL},

@@ -13,7 +13,10 @@
  *                        ?related=ID the articles related to one (404 for an unknown id)
  *   /api/search          JSON results, ?q=&offset=&limit=&section=&author=&since=&until=&sort=
  *                        &facets=&all=&duplicates_of=&half_life=; q may be empty with duplicates_of
- *   /api/suggest         JSON completions then headlines, ?q=&limit=
+ *   /api/suggest         JSON completions then headlines, ?q=&limit=; ?format=opensearch (or
+ *                        Accept: application/x-suggestions+json): ["prefix",[completions]]
+ *   /feed.atom           the Atom feed of a search, newest first: /api/search's filters, limit
+ *   /opensearch.xml      the OpenSearch 1.1 description (URLs from the Host header)
  *   /api/articles/{id}   the stored metadata of one article
  *   /api/related/{id}    JSON articles related to one, ?limit= (default 10), in /api/search's shape
  *   /healthz             document count and revision; 503 when the index cannot be read

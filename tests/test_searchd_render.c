@@ -28,6 +28,34 @@ static void test_html_escape(void)
     }
 }
 
+static void test_xml_escape(void)
+{
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"", ""},
+        {"plain", "plain"},
+        {"<a href=\"x\">l'été & co</a>",
+         "&lt;a href=&quot;x&quot;&gt;l&apos;été &amp; co&lt;/a&gt;"},
+        {"]]>", "]]&gt;"},
+        {"tab\tline\ncr\r", "tab\tline\ncr\r"}, /* the controls XML allows */
+        {"a\x01"
+         "b\x1f\x7f",
+         "ab\x7f"},                           /* C0 controls left out */
+        {"x\xef\xbf\xbey\xef\xbf\xbf", "xy"}, /* U+FFFE, U+FFFF left out */
+        {"\xc3\xa9\xff\xc3", "\xc3\xa9"},     /* bytes that are not UTF-8 left out */
+        {"\xed\xa0\x80z", "z"},               /* a surrogate is not UTF-8 */
+        {"\xf0\x9f\x93\xb0 journal", "\xf0\x9f\x93\xb0 journal"}, /* beyond the BMP, kept */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        render_buf b = RENDER_BUF_INIT;
+        render_buf_add_xml(&b, cases[i].in);
+        char *got = render_buf_release(&b, NULL);
+        CHECK_STR(got ? got : "", cases[i].want);
+        free(got);
+    }
+}
+
 static void test_url_encode(void)
 {
     static const struct {
@@ -269,6 +297,7 @@ static void test_page(void)
 int main(void)
 {
     test_html_escape();
+    test_xml_escape();
     test_url_encode();
     test_utf8();
     test_formatting();
