@@ -17,7 +17,7 @@
 #include "article.h"
 #include "dbpath.h"
 #include "document.h"
-#include "html.h"
+#include "input.h"
 #include "index.h"
 #include "shards.h"
 #include "store.h"
@@ -52,13 +52,11 @@ struct batch {
     int progress_shown;
     char error[1024];
     /* A sharded batch (see shards.h): new and changed articles get ids in
-     * advance and go to the builder; ids to delete wait for the merge. */
+     * advance and go to the builder; ids to delete wait there for the merge. */
     unsigned jobs;            /* threads for a sharded build; 1: never sharded */
     uint64_t shard_min_bytes; /* inputs at least this large start one */
     shard_builder *shards;
     unsigned next_docid;
-    unsigned *drop;
-    size_t n_drop, cap_drop;
 };
 
 static double now_seconds(void)
@@ -174,46 +172,6 @@ static uint64_t parse_revision(const char *s)
     return s ? strtoull(s, NULL, 10) : 0;
 }
 
-/* Puts back an index directory that a crash left renamed in the middle of
- * its first switch to a link (dbpath_switch_index), before anything opens
- * (or would create) the index. */
-static void restore_retired(const char *db_dir)
-{
-    char xapian[PATH_MAX], retired[PATH_MAX];
-    struct stat sb;
-    if (dbpath_join(db_dir, DBPATH_XAPIAN, xapian, sizeof xapian) == 0 &&
-        dbpath_join(db_dir, DBPATH_XAPIAN_RETIRED, retired, sizeof retired) == 0 &&
-        lstat(xapian, &sb) != 0 && errno == ENOENT && lstat(retired, &sb) == 0)
-        rename(retired, xapian);
-}
-
-/* Removes what an interrupted sharded build left (its parts, a merged index
- * never switched to, a link never put in place, an index replaced but not
- * yet removed).  Only with the writer lock held. */
-static void remove_leftovers(const char *db_dir)
-{
-    static const char *const fixed[] = {DBPATH_BUILD, DBPATH_XAPIAN_LINK_TMP,
-                                        DBPATH_XAPIAN_RETIRED};
-    char path[PATH_MAX], target[NAME_MAX + 1];
-    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-        if (dbpath_join(db_dir, fixed[i], path, sizeof path) == 0)
-            shards_remove_tree(path);
-    if (dbpath_index_target(db_dir, target, sizeof target) != 0)
-        return;
-    DIR *d = opendir(db_dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    size_t len = strlen(DBPATH_XAPIAN ".r");
-    while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, DBPATH_XAPIAN ".r", len) != 0 || strcmp(e->d_name, target) == 0)
-            continue;
-        if (dbpath_join(db_dir, e->d_name, path, sizeof path) == 0)
-            shards_remove_tree(path);
-    }
-    closedir(d);
-}
-
 void batch_set_jobs(batch *b, unsigned jobs, uint64_t min_bytes)
 {
     b->jobs = jobs;
@@ -243,7 +201,7 @@ batch *batch_open(const char *db_dir, kq_status *status, char *err, size_t err_s
     }
     dbpath_join(db_dir, DBPATH_XAPIAN, path, sizeof path);
     b->jobs = 1;
-    restore_retired(db_dir);
+    shards_restore_retired(db_dir);
     b->index = index_open(path, INDEX_WRITE, &st, err, err_size);
     if (!b->index) {
         if (st == KQ_ERR_LOCKED) {
@@ -257,7 +215,7 @@ batch *batch_open(const char *db_dir, kq_status *status, char *err, size_t err_s
         goto fail;
     }
     writer_note_write(db_dir);
-    remove_leftovers(db_dir);
+    shards_remove_leftovers(db_dir);
     dbpath_join(db_dir, DBPATH_STORE, path, sizeof path);
     b->store = store_open(path, 1, &st, err, err_size);
     if (!b->store) {
@@ -342,8 +300,7 @@ fail:
     return NULL;
 }
 
-static void draw_progress(batch *b, article_reader *r, uint64_t done_before, uint64_t total,
-                          int final)
+static void draw_progress(batch *b, input *in, uint64_t done_before, uint64_t total, int final)
 {
     double t = now_seconds();
     if (!final && t - b->last_progress < 0.5)
@@ -352,7 +309,7 @@ static void draw_progress(batch *b, article_reader *r, uint64_t done_before, uin
     const batch_counts *c = &b->counts;
     uint64_t n = c->added + c->updated + c->unchanged + c->rejected;
     double rate = n / (t - b->started > 1e-3 ? t - b->started : 1e-3);
-    uint64_t done = done_before + (r ? article_reader_offset(r) : 0);
+    uint64_t done = done_before + (in ? input_offset(in) : 0);
     char eta[32] = "";
     if (total && done > 0 && done < total && !final) {
         double left = (t - b->started) * (double)(total - done) / (double)done;
@@ -380,23 +337,6 @@ static kq_status record_article(batch *b, const article *art, unsigned docid, in
     return KQ_OK;
 }
 
-/* Remembers a document id to delete once the parts are merged. */
-static kq_status drop_later(batch *b, unsigned docid)
-{
-    if (b->n_drop == b->cap_drop) {
-        size_t cap = b->cap_drop ? b->cap_drop * 2 : 64;
-        unsigned *d = realloc(b->drop, cap * sizeof *d);
-        if (!d) {
-            set_error(b, "out of memory");
-            return KQ_ERR_NOMEM;
-        }
-        b->drop = d;
-        b->cap_drop = cap;
-    }
-    b->drop[b->n_drop++] = docid;
-    return KQ_OK;
-}
-
 /* A sharded batch: the article gets the next id, the store records it now,
  * the builder indexes it, and its previous version is deleted at the merge
  * (it may be in the index or in a part, when it came twice). */
@@ -408,8 +348,10 @@ static kq_status add_to_shards(batch *b, article *art, int exists, unsigned old_
         return KQ_ERR_FULL;
     }
     unsigned docid = b->next_docid++;
-    if (exists && (st = drop_later(b, old_docid)) != KQ_OK)
+    if (exists && (st = shards_drop_later(b->shards, old_docid)) != KQ_OK) {
+        set_error(b, "out of memory");
         return st;
+    }
     if ((st = record_article(b, art, docid, exists)) != KQ_OK)
         return st;
     st = shards_add(b->shards, art, docid);
@@ -494,63 +436,45 @@ static void reject(batch *b, const char *path, size_t line, const char *why)
     b->counts.rejected++;
 }
 
-/* Adds one published page (see html.h). */
-static kq_status add_page(batch *b, const char *path)
-{
-    char err[512];
-    article art = {0};
-    kq_status st = html_read_file(path, &art, err, sizeof err);
-    if (st == KQ_ERR_INVALID) {
-        reject(b, path, 0, err);
-        return KQ_OK;
-    }
-    if (st == KQ_ERR_NOT_FOUND) {
-        /* A home, section or error page: reported with its reason, but
-         * counted apart from rejected lines, since it holds no article a
-         * sync could lose (a folder of pages holds such pages). */
-        if (b->progress_shown)
-            fputs("\r\033[K", stderr);
-        fprintf(stderr, "%s: rejected: %s\n", path, err);
-        b->counts.skipped++;
-        return KQ_OK;
-    }
-    if (st != KQ_OK) {
-        set_error(b, "%s", err);
-        return st;
-    }
-    st = add_article(b, &art);
-    article_clear(&art);
-    if (st == KQ_OK)
-        writer_crash_after_articles(++b->processed);
-    return st;
-}
-
+/* Adds every article of one input (input.h): an export, or a page. */
 static kq_status add_file(batch *b, const char *path, int progress, uint64_t done_before,
                           uint64_t total)
 {
     char err[512];
     article art = {0};
-    kq_status st;
-    uint64_t read = 0, rejected = b->counts.rejected;
-    if (strcmp(path, "-") != 0 && html_is_page_name(path))
-        return add_page(b, path);
-    article_reader *r = article_reader_open(path, err, sizeof err);
-    if (!r) {
+    input *in;
+    uint64_t read = 0, rejected = b->counts.rejected, skipped = b->counts.skipped;
+    kq_status st = input_open(path, &in, err, sizeof err);
+    if (st != KQ_OK) {
         set_error(b, "%s", err);
-        return KQ_ERR_IO;
+        return st;
     }
+    progress = progress && input_is_stream(in);
     for (;;) {
-        st = article_reader_next(r, &art, err, sizeof err);
+        st = input_next(in, &art, err, sizeof err);
         if (st == KQ_END) {
             st = KQ_OK;
             break;
         }
         if (st == KQ_ERR_INVALID) {
-            reject(b, path, article_reader_line(r), err);
+            reject(b, path, input_line(in), err);
+            continue;
+        }
+        if (st == KQ_ERR_NOT_FOUND) {
+            /* A home, section or error page: reported with its reason, but
+             * counted apart from rejected lines, since it holds no article
+             * a sync could lose (a folder of pages holds such pages). */
+            if (b->progress_shown)
+                fputs("\r\033[K", stderr);
+            fprintf(stderr, "%s: rejected: %s\n", path, err);
+            b->counts.skipped++;
             continue;
         }
         if (st != KQ_OK) {
-            set_error(b, "%s:%zu: %s", path, article_reader_line(r), err);
+            if (input_is_stream(in))
+                set_error(b, "%s:%zu: %s", path, input_line(in), err);
+            else
+                set_error(b, "%s", err);
             break;
         }
         st = add_article(b, &art);
@@ -560,11 +484,12 @@ static kq_status add_file(batch *b, const char *path, int progress, uint64_t don
         read++;
         writer_crash_after_articles(++b->processed);
         if (progress)
-            draw_progress(b, r, done_before, total, 0);
+            draw_progress(b, in, done_before, total, 0);
     }
     article_clear(&art);
-    article_reader_close(r);
-    if (st == KQ_OK && read == 0 && b->counts.rejected == rejected) {
+    input_close(in);
+    if (st == KQ_OK && read == 0 && b->counts.rejected == rejected &&
+        b->counts.skipped == skipped) {
         if (b->progress_shown)
             fputs("\r\033[K", stderr);
         fprintf(stderr, "indexer: %s holds no article\n",
@@ -573,33 +498,9 @@ static kq_status add_file(batch *b, const char *path, int progress, uint64_t don
     return st;
 }
 
-static int is_input_name(const char *name)
-{
-    static const char *const suffixes[] = {".jsonl", ".jsonl.gz", ".json", ".json.gz", ".ndjson"};
-    size_t n = strlen(name);
-    if (name[0] == '.')
-        return 0;
-    if (html_is_page_name(name))
-        return 1;
-    for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
-        size_t m = strlen(suffixes[i]);
-        if (n > m && strcmp(name + n - m, suffixes[i]) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 static int compare_names(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* How much text an input of `size` bytes holds, roughly: a gzip export
- * about three times its size. */
-static uint64_t input_weight(const char *path, uint64_t size)
-{
-    size_t n = strlen(path);
-    return n > 3 && strcmp(path + n - 3, ".gz") == 0 ? size * 3 : size;
 }
 
 /* The input files under a directory, gathered depth first. */
@@ -638,7 +539,7 @@ static kq_status list_inputs(batch *b, const char *dir, struct file_list *l, int
             free(path);
             continue;
         }
-        if (!is_input_name(e->d_name) || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        if (!input_is_name(e->d_name) || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
             free(path);
             continue;
         }
@@ -722,7 +623,7 @@ kq_status batch_delete(batch *b, const char *id)
         unsigned docid;
         st = index_lookup(b->index, term, &docid);
         if (st == KQ_OK)
-            st = drop_later(b, docid);
+            st = shards_drop_later(b->shards, docid);
     } else {
         st = index_delete(b->index, term);
     }
@@ -824,115 +725,6 @@ out:
     return st;
 }
 
-/* Deletes the ids waiting for the merge from db (a writer in a batch); an
- * id already gone is not an error. */
-static kq_status apply_drops(batch *b, index_db *db)
-{
-    for (size_t i = 0; i < b->n_drop; i++) {
-        kq_status st = index_delete_document(db, b->drop[i]);
-        if (st != KQ_OK && st != KQ_ERR_NOT_FOUND) {
-            set_error(b, "cannot delete document %u: %s", b->drop[i], index_last_error(db));
-            return st;
-        }
-    }
-    return KQ_OK;
-}
-
-/* The parts of a sharded batch join the index.  When they are small next
- * to it, their documents are copied into it, in the batch, and the batch
- * commits as usual.  Otherwise the index and the parts are compacted into a
- * new directory, which gets the deletions and the revision and commits on
- * its own; *merged then holds that directory's writer, which replaces the
- * batch's once the link is switched (batch_commit). */
-static kq_status merge_parts(batch *b, const char *rev, const char *when, index_db **merged,
-                             char *target, size_t target_size)
-{
-    const char *const *parts;
-    size_t n_parts;
-    uint64_t docs;
-    char err[1024], xapian[PATH_MAX], dest[PATH_MAX];
-    kq_status st = shards_finish(b->shards, &parts, &n_parts, &docs);
-    if (st != KQ_OK) {
-        set_error(b, "%s", shards_last_error(b->shards));
-        return st;
-    }
-    *merged = NULL;
-    target[0] = '\0';
-    /* A compaction rewrites the whole index (0.15 ms an article here: the
-     * 36k corpus in 5.4 s), where a copy goes through Xapian's inverter
-     * again, about what indexing an article costs (2 to 3 ms): from a tenth,
-     * the compaction is cheaper. */
-    if (docs * 10 < b->indexed_before) {
-        for (size_t i = 0; i < n_parts && st == KQ_OK; i++)
-            st = index_copy_from(b->index, parts[i]);
-        if (st == KQ_OK)
-            st = apply_drops(b, b->index);
-        if (st != KQ_OK)
-            set_error(b, "cannot add the indexed parts: %s", index_last_error(b->index));
-        return st;
-    }
-    const char **sources = calloc(n_parts + 1, sizeof *sources);
-    if (!sources) {
-        set_error(b, "out of memory");
-        return KQ_ERR_NOMEM;
-    }
-    size_t n = 0;
-    dbpath_join(b->dir, DBPATH_XAPIAN, xapian, sizeof xapian);
-    if (b->indexed_before > 0)
-        sources[n++] = xapian;
-    for (size_t i = 0; i < n_parts; i++)
-        sources[n++] = parts[i];
-    snprintf(target, target_size, "%s.r%s", DBPATH_XAPIAN, rev);
-    dbpath_join(b->dir, target, dest, sizeof dest);
-    shards_remove_tree(dest);
-    st = index_compact(sources, n, dest, 1, err, sizeof err);
-    free(sources);
-    if (st != KQ_OK) {
-        set_error(b, "cannot merge the indexed parts: %s", err);
-        return st;
-    }
-    index_db *db = index_open(dest, INDEX_WRITE, &st, err, sizeof err);
-    if (!db) {
-        set_error(b, "cannot open the merged index: %s", err);
-        return st;
-    }
-    st = index_begin(db);
-    if (st == KQ_OK)
-        st = apply_drops(b, db);
-    if (st == KQ_OK)
-        st = index_set_metadata(db, DOCUMENT_META_REVISION, rev);
-    if (st == KQ_OK)
-        st = index_set_metadata(db, DOCUMENT_META_LAST_UPDATE, when);
-    if (st == KQ_OK)
-        st = index_commit(db);
-    if (st != KQ_OK) {
-        if (!b->error[0])
-            set_error(b, "cannot commit the merged index: %s", index_last_error(db));
-        index_close(db);
-        return st;
-    }
-    *merged = db;
-    return KQ_OK;
-}
-
-/* Readers switch to the merged index; the batch keeps its writer (and so
- * the writer lock) and removes the index it replaced. */
-static kq_status switch_to(batch *b, index_db *merged, const char *target)
-{
-    char old[PATH_MAX], old_path[PATH_MAX];
-    if (dbpath_switch_index(b->dir, target, old, sizeof old) != 0) {
-        set_error(b, "cannot switch the index to %s: %s", target, strerror(errno));
-        index_close(merged);
-        return KQ_ERR_IO;
-    }
-    index_cancel(b->index);
-    index_close(b->index);
-    b->index = merged;
-    if (old[0] && dbpath_join(b->dir, old, old_path, sizeof old_path) == 0)
-        shards_remove_tree(old_path);
-    return KQ_OK;
-}
-
 kq_status batch_commit(batch *b)
 {
     char rev[32], when[32], target[64];
@@ -949,18 +741,27 @@ kq_status batch_commit(batch *b)
     snprintf(rev, sizeof rev, "%llu", (unsigned long long)(b->revision + 1));
     iso_now(when);
     st = KQ_OK;
-    if (b->shards)
-        st = merge_parts(b, rev, when, &merged, target, sizeof target);
-    if (st != KQ_OK)
-        return st;
+    if (b->shards) {
+        st = shards_merge(b->shards, b->index, b->dir, b->indexed_before, rev, when, &merged,
+                          target, sizeof target);
+        if (st != KQ_OK) {
+            set_error(b, "%s", shards_last_error(b->shards));
+            return st;
+        }
+    }
     if (!merged) {
         st = index_set_metadata(b->index, DOCUMENT_META_REVISION, rev);
         if (st == KQ_OK)
             st = index_set_metadata(b->index, DOCUMENT_META_LAST_UPDATE, when);
     }
     writer_crash_point("index-commit");
-    if (st == KQ_OK)
-        st = merged ? switch_to(b, merged, target) : index_commit(b->index);
+    if (st == KQ_OK && merged) {
+        st = shards_switch(b->shards, b->dir, &b->index, merged, target);
+        if (st != KQ_OK)
+            set_error(b, "%s", shards_last_error(b->shards));
+    } else if (st == KQ_OK) {
+        st = index_commit(b->index);
+    }
     if (st != KQ_OK) {
         if (!b->error[0])
             set_error(b, "cannot commit the index: %s", index_last_error(b->index));
@@ -998,7 +799,6 @@ void batch_close(batch *b)
     if (!b)
         return;
     shards_free(b->shards);
-    free(b->drop);
     store_close(b->store);
     if (b->index)
         writer_note_remove(b->dir);

@@ -55,11 +55,12 @@ void batch_set_jobs(batch *b, unsigned jobs, uint64_t min_bytes);
  * 2,500 articles. */
 #define BATCH_SHARD_MIN_BYTES (8u << 20)
 
-/* Adds or replaces every article of one input: an export (see article.h for
- * formats; "-" is standard input), a published page (.html or .htm, see
- * html.h), or a directory, whose .jsonl, .jsonl.gz, .json, .json.gz,
- * .ndjson, .html and .htm files are added in path order, subdirectories
- * included (hidden entries and symbolic links to directories skipped).
+/* Adds or replaces every article of one input, in one of the formats of
+ * input.h: an export ("-" is standard input), a published page, or a
+ * directory, whose files of those formats (.jsonl, .jsonl.gz, .json,
+ * .json.gz, .ndjson, .html and .htm) are added in path order,
+ * subdirectories included (hidden entries and symbolic links to
+ * directories skipped).
  * Rejected lines and pages are reported on stderr with file (and line) and
  * counted; reading goes on.  Pages that are not articles (html.h) are
  * reported as rejected with their reason, but counted apart, as skipped:

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "article.h"
+#include "index.h"
 #include "status.h"
 
 /* The batch gives every article it indexes a document id in advance, in
@@ -45,6 +46,47 @@ kq_status shards_add(shard_builder *s, article *art, unsigned docid);
  * until shards_free) lists the parts in increasing order of ids, *n of
  * them, holding *docs documents in all. */
 kq_status shards_finish(shard_builder *s, const char *const **paths, size_t *n, uint64_t *docs);
+
+/* Remembers document `docid` (of the index, or of a part when an article
+ * came twice) to delete when the parts are merged: the previous version of
+ * a changed article, or an article deleted in the batch, since the index is
+ * a source of the merge and must not change before.  Called by the thread
+ * that adds. */
+kq_status shards_drop_later(shard_builder *s, unsigned docid);
+
+/* Waits for every part (shards_finish) and merges them into the index of
+ * the database db_dir: `index` is the batch's writer, in a transaction,
+ * over an index that held `indexed_before` documents when the batch began.
+ * When the parts are small next to it (under a tenth of it), their documents
+ * are copied into `index` and the drops deleted there: the batch then
+ * commits as usual, and *merged is NULL.  Otherwise the index and the parts
+ * are compacted into a new directory of db_dir, named in target (at most
+ * target_size bytes, "xapian.r" followed by `rev`), which gets the drops,
+ * the metadata revision `rev` and last update `when`, and commits on its
+ * own: *merged is then its writer, which the caller owns and passes to
+ * shards_switch.  Returns KQ_OK, or the failure, with its reason in
+ * shards_last_error. */
+kq_status shards_merge(shard_builder *s, index_db *index, const char *db_dir,
+                       uint64_t indexed_before, const char *rev, const char *when,
+                       index_db **merged, char *target, size_t target_size);
+
+/* Readers switch to the merged index: db_dir's index link is pointed at
+ * target (dbpath_switch_index); *index, the batch's writer, which held the
+ * writer lock until then, is cancelled, closed and replaced by merged; the
+ * index directory it replaced is removed.  On failure, merged is closed,
+ * *index is left as it was, and the reason is in shards_last_error. */
+kq_status shards_switch(shard_builder *s, const char *db_dir, index_db **index, index_db *merged,
+                        const char *target);
+
+/* Puts back an index directory that a crash left renamed in the middle of
+ * its first switch to a link (dbpath_switch_index).  Call it before
+ * anything opens (or would create) db_dir's index. */
+void shards_restore_retired(const char *db_dir);
+
+/* Removes what an interrupted sharded build left in db_dir (its parts, a
+ * merged index never switched to, a link never put in place, an index
+ * replaced but not yet removed).  Only with the writer lock held. */
+void shards_remove_leftovers(const char *db_dir);
 
 /* The reason of the last failure ("" when none). */
 const char *shards_last_error(const shard_builder *s);

@@ -8,12 +8,21 @@
 #include "article.h"
 #include "status.h"
 
-/* The store holds, for every indexed article, its metadata (everything of
- * article.h but the body), its content hash and its Xapian document id, plus
- * a small key/value table (revision, last update).  It answers "is this
- * article unchanged?" and "show article X" without touching the index, and it
- * is what facet counts are checked against.  The Xapian index holds all that a
- * hit displays too (see document.h), so the store can be rebuilt from it.
+/* What the store is for.  Readers (search, searchd) never open it: what a
+ * hit displays comes from the index, which holds every article whole
+ * (document.h).  The store is the indexer's ledger of the archive: for every
+ * indexed article, its identifier, content hash and Xapian document id, and
+ * the revision of the last batch.  With it a batch tells an unchanged
+ * article from a changed one by one lookup (store_get_hash) without reading
+ * a document, `sync` lists what the archive holds (store_foreach), and
+ * `indexer check` has a second account to compare the index with (a crash
+ * between a batch's two commits shows as a store one revision behind).
+ * Each row also keeps the article's metadata (everything of article.h but
+ * the body) as SQL columns: Kiosque does not read them back, they let an
+ * operator or a test query the archive in SQL (tests/e2e/test_news.py
+ * checks facet counts against them), for about 4% of a database's size
+ * (15.9 MB of 388 MB at 36k articles, README).  Everything in it can be
+ * rebuilt from the index (`indexer check`, check.h).
  *
  * The database runs in WAL mode: readers never block the writer and never see
  * half a transaction.  A handle is used by one thread at a time. */

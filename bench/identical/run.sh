@@ -6,9 +6,11 @@
 # queries (the first KQ_IDENTICAL_N queries of every dev set in ../shared/eval, each plain and
 # with options: facets, sorted by date, a second page, copies shown, a section filter, related
 # articles); the two replies of each query are compared with took_ms removed, and every
-# difference is printed.  Exit status 0: every reply identical; 1: some differ; 2: error.
+# difference is printed, as are differences in what the two indexers said (rejected lines and
+# pages).  Exit status 0: every reply identical; 1: some differ; 2: error.
 #
-# The archive is corpus/ and tests/fixtures/pages (JSON Lines and published pages), or
+# The archive is corpus/, tests/fixtures/articles and tests/fixtures/pages (JSON Lines, JSON,
+# rejected lines, published pages, pages that are not articles), or
 # KQ_IDENTICAL_CORPUS (e.g. ../shared/corpus/orangesum-fr.jsonl.gz, 36k articles).
 # KQ_IDENTICAL_OUT (bench/out/identical) keeps the databases and the replies.
 # Skips (77) when ../shared/eval is absent.
@@ -24,7 +26,7 @@ N=${KQ_IDENTICAL_N:-40}
 if [ -n "${KQ_IDENTICAL_CORPUS:-}" ]; then
   INPUTS=("$KQ_IDENTICAL_CORPUS")
 else
-  INPUTS=("$ROOT/corpus" "$ROOT/tests/fixtures/pages")
+  INPUTS=("$ROOT/corpus" "$ROOT/tests/fixtures/articles" "$ROOT/tests/fixtures/pages")
 fi
 rm -rf "$OUT/before" "$OUT/after"
 mkdir -p "$OUT/before" "$OUT/after"
@@ -80,8 +82,13 @@ echo "archive: ${INPUTS[*]}; $(wc -l <"$QUERIES") queries from $EVAL (first $N o
 answers "$BEFORE" "$OUT/before"
 answers "$AFTER" "$OUT/after"
 total=$(wc -l <"$OUT/after/replies.txt")
+if ! cmp -s "$OUT/before/indexer.log" "$OUT/after/indexer.log"; then
+  diff "$OUT/before/indexer.log" "$OUT/after/indexer.log" | head -20
+  echo "DIFFERENT: the indexers' messages differ ($OUT/before/indexer.log, $OUT/after/indexer.log)"
+  exit 1
+fi
 if cmp -s "$OUT/before/replies.txt" "$OUT/after/replies.txt"; then
-  echo "identical: $total replies of search --json (took_ms aside), $BEFORE against $AFTER"
+  echo "identical: the indexer's $(wc -l <"$OUT/after/indexer.log") lines of messages and $total replies of search --json (took_ms aside), $BEFORE against $AFTER"
   exit 0
 fi
 diff "$OUT/before/replies.txt" "$OUT/after/replies.txt" | head -40
