@@ -16,6 +16,7 @@
 #include "check.h"
 #include "article.h"
 #include "dbpath.h"
+#include "hash.h"
 #include "document.h"
 #include "input.h"
 #include "index.h"
@@ -74,13 +75,10 @@ static void set_error(batch *b, const char *fmt, ...)
     va_end(ap);
 }
 
+/* The set's hash of an id, never 0 (the mark of an empty slot). */
 static uint64_t hash_id(const char *s)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
-    }
+    uint64_t h = hash_fnv1a_str(s);
     return h ? h : 1;
 }
 

@@ -6,9 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
+
 #define CACHE_STRIPES 16
-#define CACHE_WAYS 4 /* entries per bucket: popular keys that hash alike do not evict each other   \
-                      */
+#define CACHE_WAYS                                                                                 \
+    4 /* entries per bucket: popular keys that hash alike do not evict each other                  \
+       */
 
 typedef struct cache_entry {
     uint64_t hash;
@@ -31,12 +34,7 @@ struct cache {
 /* FNV-1a, 64 bits: short keys, good enough spread for a direct-mapped table. */
 static uint64_t hash_key(const char *s)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
-    }
-    return h;
+    return hash_fnv1a_str(s);
 }
 
 cache *cache_new(size_t slots, size_t max_body)

@@ -1,6 +1,7 @@
 /* article: the article record and the reader of schema.org NewsArticle files (JSON Lines, JSON,
  * gzip). */
 #include "article.h"
+#include "hash.h"
 #include "utf8.h"
 
 #include <errno.h>
@@ -947,42 +948,31 @@ static kq_status read_date(json_t *v, char **out, int64_t *epoch)
     return KQ_OK;
 }
 
-/* 64-bit FNV-1a. */
-static uint64_t fnv(uint64_t h, const void *data, size_t len)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < len; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 /* Each field enters the hash as a tag byte, a presence byte, its bytes and a
  * NUL (which no field contains), so moving text between fields, or a NULL
  * against an empty string, changes the hash. */
 static uint64_t hash_str(uint64_t h, char tag, const char *s)
 {
-    h = fnv(h, &tag, 1);
-    h = fnv(h, s ? "\1" : "\0", 1);
+    h = hash_fnv1a(h, &tag, 1);
+    h = hash_fnv1a(h, s ? "\1" : "\0", 1);
     if (s)
-        h = fnv(h, s, strlen(s) + 1);
+        h = hash_fnv1a(h, s, strlen(s) + 1);
     return h;
 }
 
 static uint64_t hash_list(uint64_t h, char tag, char **v, size_t n)
 {
-    h = fnv(h, &tag, 1);
+    h = hash_fnv1a(h, &tag, 1);
     uint64_t count = n;
-    h = fnv(h, &count, sizeof count);
+    h = hash_fnv1a(h, &count, sizeof count);
     for (size_t i = 0; i < n; i++)
-        h = fnv(h, v[i], strlen(v[i]) + 1);
+        h = hash_fnv1a(h, v[i], strlen(v[i]) + 1);
     return h;
 }
 
 static void article_hash(article *a)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
+    uint64_t h = HASH_FNV1A_BASIS; /* stored: the value must not change */
     h = hash_str(h, 'i', a->id);
     h = hash_str(h, 't', a->title);
     h = hash_str(h, 'd', a->description);

@@ -6,19 +6,20 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "hash.h"
 #include "utf8.h"
 
 /* State of one document_build: where terms go and the first failure. */
 struct build {
     index_doc *doc;
-    unsigned weight;                  /* wdf increment of the field being analysed */
-    int in_title;                     /* 1 while analysing the headline */
-    int in_text;                      /* 1 while analysing chapô and body (near-duplicate key) */
-    unsigned key_terms;               /* terms folded into the near-duplicate key */
-    unsigned title_words;             /* content words of the headline (DOCUMENT_SLOT_TITLE_WORDS) */
-    uint64_t key;                     /* FNV-1a of the first DUPLICATE_KEY_TERMS text terms */
-    int in_pairs;                     /* 1 while analysing a field whose word pairs are kept (XP) */
-    size_t prev_len;                  /* bytes of prev; 0 at the start of a field or sentence */
+    unsigned weight;      /* wdf increment of the field being analysed */
+    int in_title;         /* 1 while analysing the headline */
+    int in_text;          /* 1 while analysing chapô and body (near-duplicate key) */
+    unsigned key_terms;   /* terms folded into the near-duplicate key */
+    unsigned title_words; /* content words of the headline (DOCUMENT_SLOT_TITLE_WORDS) */
+    uint64_t key;         /* FNV-1a of the first DUPLICATE_KEY_TERMS text terms */
+    int in_pairs;         /* 1 while analysing a field whose word pairs are kept (XP) */
+    size_t prev_len;      /* bytes of prev; 0 at the start of a field or sentence */
     char prev[DOCUMENT_MAX_TERM + 1]; /* the last content word of the field */
     kq_status status;
     char term[DOCUMENT_MAX_TERM * 2 + 8];
@@ -27,15 +28,6 @@ struct build {
 /* Wire copy republished with a different headline or a corrected last
  * paragraph still shares its opening words. */
 #define DUPLICATE_KEY_TERMS 40u
-
-static uint64_t fnv1a(uint64_t h, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
 
 /* Writes prefix + a [+ sep + b] into b->term; returns 0, or -1 when too long. */
 static int make_term(struct build *b, const char *prefix, const char *s, size_t n, const char *s2,
@@ -99,7 +91,7 @@ static int on_text_token(void *ctx, const analyzer_token *t)
         add_pair(b, t);
     b->status = index_doc_add_posting(b->doc, t->term, t->position, b->weight);
     if (b->in_text && b->key_terms < DUPLICATE_KEY_TERMS && !(t->flags & TOKEN_COMPOUND)) {
-        b->key = fnv1a(b->key, t->term, t->term_len + 1);
+        b->key = hash_fnv1a(b->key, t->term, t->term_len + 1);
         b->key_terms++;
     }
     if (!(t->flags & TOKEN_STOPWORD)) {
@@ -306,7 +298,7 @@ out:
 
 kq_status document_build(analyzer *a, const article *art, index_doc *doc)
 {
-    struct build b = {.doc = doc, .status = KQ_OK, .key = 1469598103934665603ull};
+    struct build b = {.doc = doc, .status = KQ_OK, .key = HASH_DUPLICATE_KEY_BASIS};
     char buf[64];
     char *data = NULL;
     unsigned pos = 1;
@@ -330,7 +322,7 @@ kq_status document_build(analyzer *a, const article *art, index_doc *doc)
     analyse(&b, a, art->body, pos);
     b.in_text = 0;
     if (b.key_terms < 8) /* too short to tell copies apart by their text alone */
-        b.key = fnv1a(b.key, art->title, strlen(art->title));
+        b.key = hash_fnv1a(b.key, art->title, strlen(art->title));
 
     add_names(&b, a, art->authors, art->n_authors, DOCUMENT_PREFIX_AUTHOR_FULL,
               DOCUMENT_PREFIX_AUTHOR);

@@ -33,6 +33,7 @@
  *    cancel_transaction() (or closing a writer mid-batch) discards it all. */
 
 #include "index.h"
+#include "hash.h"
 
 /* Documents buffered by a writer between flushes (see index_open). */
 #define INDEX_FLUSH_THRESHOLD "1000"
@@ -1273,11 +1274,7 @@ static void fill_facet(const std::map<std::string, uint64_t> &counts, unsigned s
 /* A collapse key as a number: FNV-1a of its bytes, never 0. */
 static uint64_t key_number(const std::string &v)
 {
-    uint64_t h = 14695981039346656037ull;
-    for (unsigned char c : v) {
-        h ^= c;
-        h *= 1099511628211ull;
-    }
+    uint64_t h = hash_fnv1a(HASH_FNV1A_BASIS, v.data(), v.size());
     return h ? h : 1;
 }
 

@@ -7,7 +7,7 @@
 # with options: facets, sorted by date, a second page, copies shown, a section filter, related
 # articles); the two replies of each query are compared with took_ms removed, and every
 # difference is printed, as are differences in what the two indexers said (rejected lines and
-# pages).  Exit status 0: every reply identical; 1: some differ; 2: error.
+# pages) and in the rows of their stores (document ids, content hashes, metadata).  Exit status 0: every reply identical; 1: some differ; 2: error.
 #
 # The archive is corpus/, tests/fixtures/articles and tests/fixtures/pages (JSON Lines, JSON,
 # rejected lines, published pages, pages that are not articles), or
@@ -87,8 +87,25 @@ if ! cmp -s "$OUT/before/indexer.log" "$OUT/after/indexer.log"; then
   echo "DIFFERENT: the indexers' messages differ ($OUT/before/indexer.log, $OUT/after/indexer.log)"
   exit 1
 fi
+# What the store recorded (ids, document ids, content hashes): the hashes are kept on disk.
+for side in before after; do
+  python3 -c 'import sqlite3,sys
+for r in sqlite3.connect(sys.argv[1]).execute("SELECT id, docid, hash, title, date, authors, sections FROM articles ORDER BY id"):
+    print(*r, sep="\t")' "$OUT/$side/db/store.sqlite" >"$OUT/$side/store.txt"
+done
+# The duplicate keys stored in the index (value slot 2, document.h), when xapian-delve is there.
+if command -v xapian-delve >/dev/null; then
+  for side in before after; do
+    xapian-delve -V2 "$OUT/$side/db/xapian" >>"$OUT/$side/store.txt"
+  done
+fi
+if ! cmp -s "$OUT/before/store.txt" "$OUT/after/store.txt"; then
+  diff "$OUT/before/store.txt" "$OUT/after/store.txt" | head -20
+  echo "DIFFERENT: the stores' rows differ ($OUT/before/store.txt, $OUT/after/store.txt)"
+  exit 1
+fi
 if cmp -s "$OUT/before/replies.txt" "$OUT/after/replies.txt"; then
-  echo "identical: the indexer's $(wc -l <"$OUT/after/indexer.log") lines of messages and $total replies of search --json (took_ms aside), $BEFORE against $AFTER"
+  echo "identical: the indexer's $(wc -l <"$OUT/after/indexer.log") lines of messages, $(wc -l <"$OUT/after/store.txt") store rows and duplicate keys (ids, document ids, content hashes) and $total replies of search --json (took_ms aside), $BEFORE against $AFTER"
   exit 0
 fi
 diff "$OUT/before/replies.txt" "$OUT/after/replies.txt" | head -40

@@ -50,6 +50,8 @@
 #include <utf8proc.h>
 #include <zlib.h>
 
+#include "hash.h"
+
 #ifndef KQ_DEFAULT_CORPUS
 #define KQ_DEFAULT_CORPUS "../shared/corpus/orangesum-fr.jsonl.gz"
 #endif
@@ -557,10 +559,7 @@ typedef struct {
 
 static uint64_t fnv(const char *s, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-    return h;
+    return hash_fnv1a(HASH_FNV1A_BASIS, s, n);
 }
 
 /* Returns the value of key, inserting `value` when absent (keys must outlive the map). */

@@ -1,0 +1,46 @@
+/* hash: FNV-1a, the one hash function of Kiosque (content hashes, duplicate keys, hash tables). */
+#ifndef KIOSQUE_HASH_H
+#define KIOSQUE_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* 64-bit FNV-1a (Fowler, Noll, Vo): start from HASH_FNV1A_BASIS and feed
+ * the bytes of each piece with hash_fnv1a.  Not a defence against chosen
+ * collisions: callers that must not confuse two keys compare the keys too.
+ * The functions are in the header because the indexer calls them for every
+ * term of every article. */
+#define HASH_FNV1A_BASIS 14695981039346656037ull
+#define HASH_FNV1A_PRIME 1099511628211ull
+
+/* The offset basis of the duplicate keys (value slot DOCUMENT_SLOT_DUPKEY,
+ * document.h): the first version wrote FNV-1a's basis with a digit
+ * missing, 1469598103934665603.  The keys are stored in every index, and
+ * copies are told apart by comparing them, so that basis is kept: a key
+ * computed with the right one would not match the key of the same text
+ * indexed before. */
+#define HASH_DUPLICATE_KEY_BASIS 1469598103934665603ull
+
+/* Returns h updated with the n bytes at data. */
+static inline uint64_t hash_fnv1a(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= HASH_FNV1A_PRIME;
+    }
+    return h;
+}
+
+/* FNV-1a of the NUL-terminated string s, from HASH_FNV1A_BASIS. */
+static inline uint64_t hash_fnv1a_str(const char *s)
+{
+    uint64_t h = HASH_FNV1A_BASIS;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= HASH_FNV1A_PRIME;
+    }
+    return h;
+}
+
+#endif
