@@ -14,34 +14,47 @@
 /* Words of a class or id naming a box that is not article text (matched as
  * whole parts, see name_kinds). */
 const char *const extract_box_words[] = {
-    "related",      "read-also",    "lire-aussi",
-    "a-lire",       "a-voir",       "voir-aussi",
-    "see-also",     "also-read",    "more-articles",
-    "more-stories", "more-news",    "sidebar",
-    "share",        "sharing",      "shares",
-    "social",       "socials",      "comments",
-    "comment",      "newsletter",   "breadcrumb",
-    "breadcrumbs",  "advert",       "advertisement",
-    "ads",          "ad",           "pub",
-    "publicite",    "promo",        "sponsor",
-    "sponsored",    "outbrain",     "taboola",
-    "nav",          "navbar",       "navigation",
-    "menu",         "footer",       "popup",
-    "modal",        "cookie",       "cookies",
-    "consent",      "gdpr",         "subscribe",
-    "subscription", "abonnement",   "abo",
-    "paywall",      "login",        "signup",
-    "tags",         "tag-list",     "byline",
-    "author",       "meta",         "dateline",
-    "timestamp",    "credit",       "credits",
-    "copyright",    "recommended",  "recommendations",
-    "most-read",    "most-popular", "popular",
-    "trending",     "pagination",   "pager",
-    "toolbar",      "carousel",     "skip-link",
-    "notice",       "disclaimer",   "community",
-    "disqus",       "replies",      "rss",
-    "shoutbox",     "skyscraper",   "supplemental",
-    "agegate",      NULL,
+    "related",       "read-also",
+    "lire-aussi",    "a-lire",
+    "a-voir",        "voir-aussi",
+    "see-also",      "also-read",
+    "more-articles", "more-stories",
+    "more-news",     "sidebar",
+    "share",         "sharing",
+    "shares",        "social",
+    "socials",       "comments",
+    "comment",       "newsletter",
+    "breadcrumb",    "breadcrumbs",
+    "advert",        "advertisement",
+    "ads",           "ad",
+    "pub",           "publicite",
+    "promo",         "sponsor",
+    "sponsored",     "outbrain",
+    "taboola",       "nav",
+    "navbar",        "navigation",
+    "menu",          "footer",
+    "popup",         "modal",
+    "cookie",        "cookies",
+    "consent",       "gdpr",
+    "subscribe",     "subscription",
+    "abonnement",    "abo",
+    "login",         "signup",
+    "tags",          "tag-list",
+    "byline",        "author",
+    "meta",          "dateline",
+    "timestamp",     "credit",
+    "credits",       "copyright",
+    "recommended",   "recommendations",
+    "most-read",     "most-popular",
+    "popular",       "trending",
+    "pagination",    "pager",
+    "toolbar",       "carousel",
+    "skip-link",     "notice",
+    "disclaimer",    "community",
+    "disqus",        "replies",
+    "rss",           "shoutbox",
+    "skyscraper",    "supplemental",
+    "agegate",       NULL,
 };
 
 /* Words naming a promotion of other pages ("teaser"), or the lead of this
@@ -59,10 +72,12 @@ const char *const extract_content_words[] = {
     "story",   "story-body",  "article-body", "post-content", NULL,
 };
 
-/* Words that make a candidate less likely (-25), besides the box words. */
+/* Words that make a candidate less likely (-25), besides the box words.
+ * "paywall" names the article's free part as often as the prompt over the
+ * rest ("steady-paywall-container" around the text): not a box. */
 const char *const extract_negative_words[] = {
-    "banner",   "combx", "contact", "foot",   "footnote", "masthead", "media", "scroll",
-    "shopping", "tool",  "tools",   "widget", "rail",     "aside",    NULL,
+    "banner",   "combx", "contact", "foot",   "footnote", "masthead", "media",   "scroll",
+    "shopping", "tool",  "tools",   "widget", "rail",     "aside",    "paywall", NULL,
 };
 
 /* Phrases that announce a box, folded (lower case, accents and
@@ -174,6 +189,56 @@ const char *const extract_box_phrases[] = {
     NULL,
 };
 
+/* Calls to action that end an article (subscribe, download the app,
+ * follow or join us, support us), folded; matched as whole words in the
+ * last blocks of the text. */
+const char *const extract_call_phrases[] = {
+    /* English */
+    "subscribe now",
+    "subscribe to our",
+    "subscribe today",
+    "download the",
+    "download our",
+    "our app",
+    "our apps",
+    "follow us on",
+    "join us on",
+    "sign up for our",
+    "support our journalism",
+    /* French */
+    "abonnez vous",
+    "telechargez notre",
+    "telechargez l application",
+    "notre application",
+    "suivez nous",
+    "rejoignez nous",
+    "soutenez nous",
+    /* German */
+    "jetzt abonnieren",
+    "abonnieren sie",
+    "unsere app",
+    "folgen sie uns",
+    "folge uns",
+    "unterstutzen sie uns",
+    "unterstutze uns",
+    /* Spanish, Portuguese, Italian, Polish */
+    "suscribete",
+    "unete",
+    "siguenos",
+    "descarga nuestra",
+    "canal de telegram",
+    "canal de whatsapp",
+    "assine",
+    "siga nos",
+    "baixe o",
+    "abbonati",
+    "seguici",
+    "zapraszamy do",
+    "zapraszamy tez do",
+    "subskrypcji",
+    NULL,
+};
+
 /* First words of a label that opens a box of other pages, folded. */
 const char *const extract_label_starts[] = {
     "related",  "more",       "other",  "similar",  "recommended", "verwandte",  "weitere", "mehr",
@@ -256,23 +321,34 @@ static size_t fold_into(const char *s, size_t n, char *out, size_t o, size_t cap
     return o;
 }
 
+void extract_fold(const char *s, char *out, size_t cap)
+{
+    bool space = false;
+    if (cap == 0)
+        return;
+    out[0] = '\0';
+    if (cap > 6)
+        fold_into(s, strlen(s), out, 0, cap, &space);
+}
+
 /* --- the mirror of the tree ----------------------------------------------------- */
 
 enum {
-    F_BLOCK = 1 << 0,    /* a block element: its text is a line of its own */
-    F_BOX = 1 << 1,      /* marked as a box or hidden: dropped unless it holds most text */
-    F_GONE = 1 << 2,     /* always dropped (h1, figure) */
-    F_DROP = 1 << 3,     /* dropped, with all it holds */
-    F_LINK = 1 << 4,     /* inside a link */
-    F_PRE = 1 << 5,      /* inside <pre> */
-    F_BODYPROP = 1 << 6, /* itemprop=articleBody */
-    F_PARA = 1 << 7,     /* a paragraph: 25 characters of its own text or more */
-    F_CAND = 1 << 8,     /* a scored candidate */
-    F_CUT = 1 << 9,      /* left out of the text taken (step 5) */
-    F_ARTICLE = 1 << 10, /* inside <article>, <main> or the article body */
-    F_FORM = 1 << 11,    /* a <form>: dropped unless it holds paragraphs */
-    F_TEASER = 1 << 12,  /* named a teaser: a box when it holds a link */
-    F_IMG = 1 << 13,     /* has an image among its children */
+    F_BLOCK = 1 << 0,      /* a block element: its text is a line of its own */
+    F_BOX = 1 << 1,        /* marked as a box or hidden: dropped unless it holds most text */
+    F_GONE = 1 << 2,       /* always dropped (h1, figure) */
+    F_DROP = 1 << 3,       /* dropped, with all it holds */
+    F_LINK = 1 << 4,       /* inside a link */
+    F_PRE = 1 << 5,        /* inside <pre> */
+    F_BODYPROP = 1 << 6,   /* itemprop=articleBody */
+    F_PARA = 1 << 7,       /* a paragraph: 25 characters of its own text or more */
+    F_CAND = 1 << 8,       /* a scored candidate */
+    F_CUT = 1 << 9,        /* left out of the text taken (step 5) */
+    F_ARTICLE = 1 << 10,   /* inside <article>, <main> or the article body */
+    F_FORM = 1 << 11,      /* a <form>: dropped unless it holds paragraphs */
+    F_TEASER = 1 << 12,    /* named a teaser: a box when it holds a link */
+    F_IMG = 1 << 13,       /* has an image among its children */
+    F_IMG_BELOW = 1 << 14, /* has an image in its subtree, below its children */
 };
 
 enum {
@@ -280,6 +356,9 @@ enum {
     MIN_PARA = 25,
     FORM_MIN_PTEXT = 300,
     CAPTION_MAX_CHARS = 300,
+    CALL_LAST_BLOCKS = 3,
+    CALL_MAX_CHARS = 300,
+    MEDIA_BOX_MAX_CHARS = 150,
     CONTAINER_MAX_LINKS = 25
 };
 
@@ -578,12 +657,32 @@ static bool is_block(GumboTag t)
     }
 }
 
+/* The name of a custom element ("pp-inline-teaser", "cmp-banner"), which
+ * gumbo does not know, into out (cap bytes); "" for any other element. */
+static void custom_name(const GumboNode *g, char *out, size_t cap)
+{
+    const GumboStringPiece *t = &g->v.element.original_tag;
+    size_t o = 0;
+    if (g->v.element.tag == GUMBO_TAG_UNKNOWN && t->data && t->length > 1 && t->data[0] == '<')
+        for (size_t i = 1; i < t->length && o + 1 < cap; i++) {
+            char c = t->data[i];
+            if (is_space(c) || c == '/' || c == '>')
+                break;
+            out[o++] = c;
+        }
+    out[o] = '\0';
+    if (!memchr(out, '-', o))
+        out[0] = '\0';
+}
+
 /* The flags an element gets from its own markup (step 1), given whether it
  * is inside an article. */
 static uint16_t element_flags(const GumboNode *g, bool in_article, int32_t *weight)
 {
     const char *cls = extract_attr(g, "class"), *id = extract_attr(g, "id");
-    unsigned kc = name_kinds(cls), ki = name_kinds(id);
+    char custom[64];
+    custom_name(g, custom, sizeof custom);
+    unsigned kc = name_kinds(cls) | name_kinds(custom), ki = name_kinds(id);
     *weight = ((kc & NAME_CONTENT) ? 25 : 0) + ((ki & NAME_CONTENT) ? 25 : 0) -
               ((kc & (NAME_BOX | NAME_NEGATIVE)) ? 25 : 0) -
               ((ki & (NAME_BOX | NAME_NEGATIVE)) ? 25 : 0);
@@ -741,7 +840,7 @@ static void build(tree *t, const GumboNode *root)
         const char *ip = extract_attr(c, "itemprop");
         if (ip && extract_has_token(ip, "articleBody"))
             e->flags |= F_BODYPROP;
-        if (tag == GUMBO_TAG_A)
+        if (tag == GUMBO_TAG_A || (tag == GUMBO_TAG_UNKNOWN && extract_attr(c, "href")))
             e->flags |= F_LINK;
         if (tag == GUMBO_TAG_PRE)
             e->flags |= F_PRE;
@@ -802,6 +901,8 @@ static void aggregate(tree *t, bool use_drops)
             p->chars += e->chars;
             p->link += e->link;
             p->ptext += e->ptext;
+            if (e->flags & (F_IMG | F_IMG_BELOW))
+                p->flags |= F_IMG_BELOW;
         }
     }
 }
@@ -1222,6 +1323,13 @@ static void cut_boxes(tree *t, uint32_t r)
             i = e->end;
             continue;
         }
+        if ((e->flags & F_IMG_BELOW) && (e->tag == GUMBO_TAG_DIV || e->tag == GUMBO_TAG_SECTION) &&
+            e->chars > 0 && e->chars < MEDIA_BOX_MAX_CHARS && !has_sentence(t, i)) {
+            /* A photo box: images with a title and buttons, no sentence. */
+            e->flags |= F_CUT;
+            i = e->end;
+            continue;
+        }
         if ((e->flags & F_BLOCK) &&
             (link_dense(e) || (is_container(e->tag) && e->weight < 25 && e->chars > 0 &&
                                e->link * 100 > e->chars * CONTAINER_MAX_LINKS))) {
@@ -1285,6 +1393,55 @@ static void cut_boxes(tree *t, uint32_t r)
     }
 }
 
+/* Whether folded text holds one of extract_call_phrases as whole words. */
+static bool has_call_phrase(const char *folded)
+{
+    for (size_t i = 0; extract_call_phrases[i]; i++) {
+        size_t n = strlen(extract_call_phrases[i]);
+        for (const char *f = strstr(folded, extract_call_phrases[i]); f;
+             f = strstr(f + 1, extract_call_phrases[i]))
+            if ((f == folded || f[-1] == ' ') && (f[n] == ' ' || f[n] == '\0'))
+                return true;
+    }
+    return false;
+}
+
+/* Leaves out the calls to action that end the text (step 5): of the last
+ * CALL_LAST_BLOCKS blocks with text of their own, those of at most
+ * CALL_MAX_CHARS characters holding one of extract_call_phrases. */
+static void cut_calls_to_action(tree *t, const uint32_t *roots, size_t n_roots)
+{
+    xnode *x = t->x;
+    uint32_t last[CALL_LAST_BLOCKS];
+    size_t n = 0;
+    for (size_t k = 0; k < n_roots; k++)
+        for (uint32_t i = roots[k]; i < x[roots[k]].end;) {
+            if (x[i].text) {
+                i++;
+                continue;
+            }
+            if (i != roots[k] && (x[i].flags & (F_DROP | F_CUT))) {
+                i = x[i].end;
+                continue;
+            }
+            if ((x[i].flags & F_BLOCK) && x[i].inl > 0) {
+                memmove(last, last + (n == CALL_LAST_BLOCKS),
+                        (n - (n == CALL_LAST_BLOCKS)) * sizeof *last);
+                last[n - (n == CALL_LAST_BLOCKS)] = i;
+                n += n < CALL_LAST_BLOCKS;
+            }
+            i++;
+        }
+    char folded[4 * CALL_MAX_CHARS];
+    for (size_t k = 0; k < n; k++) {
+        if (x[last[k]].chars > CALL_MAX_CHARS)
+            continue;
+        folded_text(t, last[k], folded, sizeof folded);
+        if (has_call_phrase(folded))
+            x[last[k]].flags |= F_CUT;
+    }
+}
+
 /* Writes the text of the subtree r, leaving out what is dropped or cut. */
 static void write_text(const tree *t, uint32_t r, text_out *o, uint32_t *opened)
 {
@@ -1344,6 +1501,27 @@ static uint32_t lead_outside(const tree *t, const uint32_t *roots, size_t n_root
         if (contains(t, roots[k], h) || contains(t, roots[k], lead) || contains(t, lead, roots[k]))
             return NO_NODE;
     return lead;
+}
+
+/* The first <h1> of the page when no box holds it and it sits in the text
+ * taken or at most EXTRACT_H1_LEVELS levels above it; else NO_NODE. */
+static uint32_t article_h1(const tree *t, const uint32_t *roots, size_t n_roots)
+{
+    const xnode *x = t->x;
+    uint32_t h = NO_NODE;
+    for (uint32_t i = 0; i < t->n && h == NO_NODE; i++)
+        if (x[i].tag == GUMBO_TAG_H1 && !x[i].text)
+            h = i;
+    if (h == NO_NODE || n_roots == 0)
+        return NO_NODE;
+    for (uint32_t a = x[h].parent; a != NO_NODE; a = x[a].parent)
+        if (x[a].flags & F_DROP)
+            return NO_NODE;
+    uint32_t a = roots[0];
+    for (int level = 0; level <= EXTRACT_H1_LEVELS && a != NO_NODE; level++, a = x[a].parent)
+        if (contains(t, a, h))
+            return h;
+    return NO_NODE;
 }
 
 /* --- choosing the root (step 4) ----------------------------------------------- */
@@ -1447,13 +1625,17 @@ kq_status extract_main_text(const GumboNode *root, extract_result *out)
         signal = article != NO_NODE;
         describe(out->source, sizeof out->source, "", &x[roots[0]]);
     }
+    uint32_t h1 = article_h1(&t, roots, n_roots);
+    if (h1 != NO_NODE && !(out->h1 = extract_node_text(x[h1].g)))
+        goto nomem;
     uint32_t lead = lead_outside(&t, roots, n_roots);
     if (lead != NO_NODE)
         write_text(&t, lead, &o, props);
-    for (size_t k = 0; k < n_roots; k++) {
+    for (size_t k = 0; k < n_roots; k++)
         cut_boxes(&t, roots[k]);
+    cut_calls_to_action(&t, roots, n_roots);
+    for (size_t k = 0; k < n_roots; k++)
         write_text(&t, roots[k], &o, props);
-    }
     while (o.b.len > 0 && o.b.data[o.b.len - 1] == '\n')
         o.b.data[--o.b.len] = '\0';
     if (!o.b.data)
@@ -1487,6 +1669,7 @@ void extract_result_clear(extract_result *r)
     if (!r)
         return;
     free(r->text);
+    free(r->h1);
     memset(r, 0, sizeof *r);
 }
 

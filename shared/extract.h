@@ -22,16 +22,22 @@
  *               "related", "unrelated" does not; parts split at '-', '_'
  *               and lower-to-upper case changes; tokens starting with
  *               "has-", "with-", "no-", "is-" describe a layout and are
- *               ignored); a class or id of extract_caption_words
+ *               ignored; a custom element's tag name, "related-stories"
+ *               or "np-inline-teaser", is read as one more class); a
+ *               class or id of extract_caption_words
  *               ("caption", "legende") but on a heading, where it is a
  *               type style; of extract_teaser_words when the element
  *               holds a link (a promotion of another page; a "teaser-text"
- *               without links is the lead);
+ *               without links is the lead; a custom element with an href
+ *               is a link);
  *      hidden   the hidden attribute, aria-hidden="true", an inline style
  *               display:none or visibility:hidden, or a class that hides
  *               (hidden, sr-only, visually-hidden, screen-reader-text...);
- *      gone     the <h1> (it is the headline, indexed as such), figures and
- *               their captions (photo credits).
+ *      gone     the <h1> (it is the headline, indexed as such; the first
+ *               <h1>, when no box holds it and it sits at most
+ *               EXTRACT_H1_LEVELS above the text taken, is given apart as
+ *               extract_result.h1), figures and their captions (photo
+ *               credits).
  *    A box or hidden element is dropped with all it holds, unless it holds
  *    at least half of the page's paragraph text (step 2), or 80% of its
  *    text when it has no paragraph: then the mark is wrong (a wrapper named
@@ -85,7 +91,12 @@
  *    label starting with one of extract_label_starts ("Weitere Artikel",
  *    "More from", "Autres articles", at most 5 words) likewise, but only
  *    when links follow it or nothing is left beside it; and a short block
- *    starting with a phrase and a separator ("Lire aussi : <a>...</a>").
+ *    starting with a phrase and a separator ("Lire aussi : <a>...</a>");
+ *    a photo box (a div or section with images below it, under 150
+ *    characters and no sentence: a gallery's title and buttons); and the
+ *    calls to action that end the text: of its last 3 blocks with text,
+ *    those of at most 300 characters holding one of extract_call_phrases
+ *    ("Abonnez-vous", "download our app", "folgen Sie uns", "únete").
  *    Headings, lists, quotations and tables that belong to the text stay.
  *    The block right after the first <h1>, when neither is in the text
  *    taken, is put first when it is a paragraph of 80 characters or more
@@ -108,10 +119,19 @@ typedef struct extract_result {
     char source[160];  /* where the text was found, for `indexer extract`: "itemprop=articleBody",
                           "<article class=\"...\">", "scored <div id=\"...\">", "<body>" */
     const char *no_article; /* NULL, or why the page holds no article (a static sentence) */
+    char *h1; /* the text of the article's <h1> (left out of text, step 1), or NULL when the
+                 first <h1> of the page is in a dropped box or far from the text taken (more
+                 than EXTRACT_H1_LEVELS levels above it: a site's logo); owned */
 } extract_result;
 
+/* How far above the text taken the article's <h1> may sit, in levels of
+ * elements (the headline above the text, in a header of the article). */
+#define EXTRACT_H1_LEVELS 3
+
 /* Finds the main text below `root` (a document or an element of a parsed
- * page; the text is as UTF-8 as the page given to gumbo).  Fills *out
+ * page; the text is as UTF-8 as the page given to gumbo, and the bytes
+ * given to gumbo must still be alive: a custom element's name is read from
+ * its original_tag).  Fills *out
  * (zeroed first).  Returns KQ_OK, or KQ_ERR_NOMEM with *out cleared. */
 kq_status extract_main_text(const GumboNode *root, extract_result *out);
 
@@ -122,6 +142,12 @@ void extract_result_clear(extract_result *r);
  * written, nothing left out but what never holds text (script, style...).
  * Returns a string the caller frees with free(), or NULL when out of memory. */
 char *extract_node_text(const GumboNode *n);
+
+/* Writes into out (cap bytes, NUL-terminated, cut at a character) the
+ * folded form of a UTF-8 text, as box phrases are compared: ASCII lower
+ * case, Latin letters to their base letter, every run of punctuation and
+ * white space one space. */
+void extract_fold(const char *s, char *out, size_t cap);
 
 /* The value of an element's attribute, or NULL (also for a node that is
  * not an element). */
@@ -139,5 +165,6 @@ extern const char *const extract_box_phrases[];
 extern const char *const extract_teaser_words[];
 extern const char *const extract_caption_words[];
 extern const char *const extract_label_starts[];
+extern const char *const extract_call_phrases[];
 
 #endif

@@ -687,6 +687,24 @@ static bool ends_cut(const char *s)
            (n >= 3 && memcmp(s + n - 3, "\xE2\x80\xA6", 3) == 0);
 }
 
+/* The article's <h1> (extract.h) when the headline taken says something
+ * else (the JSON-LD or og:title headline written for search engines and
+ * social networks, while the page shows its reader another one), to be
+ * indexed as the first line of the body; NULL when the <h1> is the
+ * headline (or a part of it, or holds it) or is short (under 4 words). */
+static const char *h1_besides_headline(const extract_result *ex, json_t *o)
+{
+    json_t *hl = json_object_get(o, "headline");
+    if (!ex->h1 || !json_is_string(hl))
+        return NULL;
+    char fh[512], fl[512];
+    extract_fold(ex->h1, fh, sizeof fh);
+    extract_fold(json_string_value(hl), fl, sizeof fl);
+    if (count_words(fh, strlen(fh)) < 4 || strstr(fl, fh) || strstr(fh, fl))
+        return NULL;
+    return ex->h1;
+}
+
 /* The article body: the JSON-LD articleBody when it is complete compared
  * with the page's own main text (at least HTML_LD_BODY_SHARE percent of
  * its characters outside links, and not ending as a teaser does while the
@@ -821,6 +839,26 @@ static void fill_from_page(json_t *o, const page *p, const extract_result *ex,
         }
     }
     choose_body(o, ex, source, source_size, failed);
+    const char *h1 = h1_besides_headline(ex, o);
+    const char *key = json_object_get(o, "articleBody") ? "articleBody" : "body";
+    json_t *body = json_object_get(o, key);
+    if (h1 && json_is_string(body)) {
+        /* Unless the body opens with it already. */
+        char fb[512], fh[512];
+        extract_fold(json_string_value(body), fb, sizeof fb);
+        extract_fold(h1, fh, sizeof fh);
+        json_t *e = strncmp(fb, fh, strlen(fh)) == 0 ? NULL : escaped(h1);
+        if (e) {
+            render_buf b = RENDER_BUF_INIT;
+            render_buf_add(&b, json_string_value(e), strlen(json_string_value(e)));
+            render_buf_add(&b, "\n", 1);
+            render_buf_add(&b, json_string_value(body), strlen(json_string_value(body)));
+            char *joined = take(&b);
+            put(o, key, joined ? json_string(joined) : NULL, failed);
+            free(joined);
+            json_decref(e);
+        }
+    }
     if (!prop_has_text(o, "identifier", "id") && !prop_has_text(o, "@id", NULL) &&
         !prop_has_text(o, "url", NULL) && fallback_id && *fallback_id)
         put(o, "identifier", json_string(fallback_id), failed);
@@ -1035,6 +1073,8 @@ typedef struct parsed {
     size_t too_deep; /* not parsed: the elements nest this deep (> HTML_MAX_NESTING) */
     GumboOptions opts;
     arena mem;
+    char *source; /* the bytes parsed, kept with the tree: the original_tag of an element
+                     (the name of a custom element, extract.h) points into them */
 } parsed;
 
 /* Frees the tree: the blocks of its own (past ARENA_MAX) through gumbo,
@@ -1046,6 +1086,7 @@ static void parsed_free(parsed *p)
     for (size_t i = 0; i < p->mem.n_chunks; i++)
         free(p->mem.chunks[i]);
     free(p->mem.chunks);
+    free(p->source);
     memset(p, 0, sizeof *p);
 }
 
@@ -1070,7 +1111,7 @@ static bool parse(const char *utf8, size_t len, parsed *out)
         return false;
     }
     out->g = gumbo_parse_with_options(&out->opts, lean, n);
-    free(lean);
+    out->source = lean;
     if (!out->g)
         parsed_free(out);
     return out->g != NULL;

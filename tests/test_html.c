@@ -214,6 +214,36 @@ static const struct {
      "class=\"community-box\">La communauté</div><div class=\"rss-links\">Flux</div></article>"
      "</body>",
      P1},
+    {"a custom element is named by its tag, and one with an href is a link",
+     "<body><article><p>" P1 "</p><related-stories><p>Les autres articles de la rubrique, "
+     "chaque jour.</p></related-stories><np-inline-teaser><np-link href=\"/faq\"><h3>Questions "
+     "sur le budget</h3></np-link><p>Toutes les réponses de la mairie à vos questions.</p>"
+     "</np-inline-teaser><p>" P2 "</p></article></body>",
+     P1 "\n" P2},
+    {"a photo box (images, a title, buttons, no sentence) is left out",
+     "<body><article><p>" P1 "</p><div class=\"gallery-wrap\"><h2>Le chantier en images</h2>"
+     "<div class=\"slides\"><div><a href=\"/g\"><img src=\"1.jpg\"></a></div><p><a "
+     "href=\"/g\">Galerie</a></p></div></div><p>" P2 "</p></article></body>",
+     P1 "\n" P2},
+    {"a box of images with a sentence of text stays",
+     "<body><article><p>" P1 "</p><div class=\"wrap\"><div><img src=\"1.jpg\"></div><p>Le "
+     "chantier a commencé lundi.</p></div><p>" P2 "</p></article></body>",
+     P1 "\nLe chantier a commencé lundi.\n" P2},
+    {"calls to action that end the text are left out, in several languages",
+     "<body><article><p>" P1 "</p><p>" P2 "</p><p>Abonnez-vous à notre lettre du matin pour "
+     "ne rien manquer.</p><p>For breaking news, download our app for iOS and Android.</p>"
+     "<p>Únete a nuestro canal de Telegram.</p></article></body>",
+     P1 "\n" P2},
+    {"a call to action in the middle of the text is text",
+     "<body><article><p>Abonnez-vous à la piscine municipale, dit la mairie, dès lundi.</p><p>" P1
+     "</p><p>" P2 "</p><p>" P1 "</p><p>" P2 "</p></article></body>",
+     "Abonnez-vous à la piscine municipale, dit la mairie, dès lundi.\n" P1 "\n" P2 "\n" P1
+     "\n" P2},
+    {"a paywalled article body is the article, not a box",
+     "<body><div class=\"comments\"><p>" P2 "</p><p>" P2 "</p><p>" P2 "</p></div><article "
+     "class=\"post paywall-container\"><div class=\"entry paywall-container\"><p>" P1 "</p><p>" P1
+     "</p></div></article></body>",
+     P1 "\n" P1},
     {"an empty page has no text", "", ""},
 };
 
@@ -728,6 +758,43 @@ static void test_ld_body_against_page(void)
     }
 }
 
+/* The page's <h1> is indexed at the head of the body when the headline
+ * taken (JSON-LD, og:title) is another sentence; not when it is the same,
+ * nor a site's logo in the page header. */
+static void test_h1_besides_headline(void)
+{
+    static const struct {
+        const char *name, *head, *body, *want;
+    } cases[] = {
+        {"an h1 that says something else",
+         "<meta property=\"og:title\" content=\"La ville adopte son budget\">",
+         "<div class=\"top\"><h1>Budget 2026 : la mairie de Brest vote ses comptes</h1><div>"
+         "<article><p>" P1 "</p><p>" P2 "</p></article></div></div>",
+         "Budget 2026 : la mairie de Brest vote ses comptes\n" P1 "\n" P2},
+        {"an h1 that is the headline",
+         "<meta property=\"og:title\" content=\"Budget 2026 : la mairie de Brest vote ses "
+         "comptes - Le Journal\">",
+         "<h1>Budget 2026 : la mairie de Brest vote ses comptes</h1><article><p>" P1 "</p><p>" P2
+         "</p></article>",
+         P1 "\n" P2},
+        {"an h1 in the page header (a logo)",
+         "<meta property=\"og:title\" content=\"La ville adopte son budget\">",
+         "<header><h1>Le Journal de la Pointe Bretonne</h1></header><article><p>" P1 "</p><p>" P2
+         "</p></article>",
+         P1 "\n" P2},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char page[4096], err[256] = "";
+        snprintf(page, sizeof page, "<!doctype html><html><head>%s</head><body>%s</body></html>",
+                 cases[i].head, cases[i].body);
+        article a = {0};
+        CHECK_MSG(html_read_article(page, strlen(page), "/h.html", &a, err, sizeof err) == KQ_OK,
+                  "%s: %s", cases[i].name, err);
+        CHECK_FIELD(cases[i].name, "body", a.body, cases[i].want);
+        article_clear(&a);
+    }
+}
+
 /* Pages that hold no article are not indexed as their menus. */
 static const struct {
     const char *name, *html, *reason;
@@ -794,6 +861,7 @@ int main(void)
     test_cms_page();
     test_french_pages();
     test_ld_body_against_page();
+    test_h1_besides_headline();
     test_not_articles();
     test_names();
     return harness_exit("test_html");
