@@ -357,6 +357,7 @@ enum {
     FORM_MIN_PTEXT = 300,
     CAPTION_MAX_CHARS = 300,
     CALL_LAST_BLOCKS = 3,
+    LINK_LINE_MAX_CHARS = 100,
     CALL_MAX_CHARS = 300,
     MEDIA_BOX_MAX_CHARS = 150,
     CONTAINER_MAX_LINKS = 25
@@ -1139,6 +1140,11 @@ typedef struct text_out {
     render_buf b; /* the text; b.failed: memory ran out */
     bool space;   /* a space is due before the next word */
     size_t chars, link_chars;
+    bool prune;                   /* leave out link lines (step 5) */
+    size_t line_start;            /* the offset in b where the line being written starts */
+    size_t line_chars, line_link; /* its characters, and of them inside links */
+    uint16_t line_block;          /* the tag of the block its first text is in */
+    bool line_br;                 /* a <br> starts or ends it: a part of a paragraph */
 } text_out;
 
 static void put(text_out *o, const char *s, size_t n)
@@ -1146,11 +1152,71 @@ static void put(text_out *o, const char *s, size_t n)
     render_buf_add(&o->b, s, n);
 }
 
-static void line_break(text_out *o)
+/* Whether the line being written ends a sentence: ". ! ? …" before any
+ * closing quotes, brackets and spaces. */
+static bool line_ends_sentence(const text_out *o)
+{
+    size_t n = o->b.len;
+    const unsigned char *d = (const unsigned char *)o->b.data;
+    while (n > o->line_start) {
+        unsigned char c = d[n - 1];
+        if (c == ' ' || c == '"' || c == '\'' || c == ')' || c == ']')
+            n--;
+        else if (n - o->line_start >= 2 && d[n - 2] == 0xC2 && (c == 0xBB || c == 0xAB))
+            n -= 2; /* » « */
+        else if (n - o->line_start >= 3 && d[n - 3] == 0xE2 && d[n - 2] == 0x80 &&
+                 (c == 0x9D || c == 0x9C || c == 0x99 || c == 0x98))
+            n -= 3; /* ” “ ’ ‘ */
+        else
+            break;
+    }
+    if (n == o->line_start)
+        return false;
+    unsigned char c = d[n - 1];
+    return c == '.' || c == '!' || c == '?' ||
+           (n - o->line_start >= 3 && d[n - 3] == 0xE2 && d[n - 2] == 0x80 && c == 0xA6);
+}
+
+/* Whether the line being written points to another page rather than
+ * saying something (step 5): a short line of a paragraph or a div (not a
+ * list item, cell or heading) holding a link, made of it, or a whole
+ * paragraph of a title and a link without a sentence ("Weitere
+ * Informationen auf der Website des Verbands.", "Der Haushalt: <a>die
+ * Zahlen</a>"; a sentence a <br> cuts in two goes on after it). */
+static bool is_link_line(const text_out *o)
+{
+    if (o->line_link == 0 || o->line_chars > LINK_LINE_MAX_CHARS)
+        return false;
+    GumboTag b = (GumboTag)o->line_block;
+    if (b != GUMBO_TAG_P && b != GUMBO_TAG_DIV && b != GUMBO_TAG_SECTION && b != GUMBO_TAG_CENTER)
+        return false;
+    return o->line_link * 10 >= o->line_chars * 9 ||
+           (o->line_link * 3 >= o->line_chars && !o->line_br && !line_ends_sentence(o));
+}
+
+/* Ends the line being written; `br` when a <br> ends it. */
+static void end_line(text_out *o, bool br)
 {
     o->space = false;
+    o->line_br = o->line_br || br;
+    if (o->line_chars == 0)
+        return; /* the line after a <br> is still to come */
+    if (o->prune && is_link_line(o)) {
+        o->b.len = o->line_start;
+        o->b.data[o->b.len] = '\0';
+        o->chars -= o->line_chars;
+        o->link_chars -= o->line_link;
+    }
     if (o->b.len > 0 && o->b.data[o->b.len - 1] != '\n')
         put(o, "\n", 1);
+    o->line_start = o->b.len;
+    o->line_chars = o->line_link = 0;
+    o->line_br = br;
+}
+
+static void line_break(text_out *o)
+{
+    end_line(o, false);
 }
 
 static void add_text(text_out *o, const char *s, bool pre, bool link)
@@ -1170,6 +1236,8 @@ static void add_text(text_out *o, const char *s, bool pre, bool link)
                 put(o, " ", 1);
                 o->chars++;
                 o->link_chars += link;
+                o->line_chars++;
+                o->line_link += link;
             }
             o->space = false;
             put(o, s, (size_t)(e - s));
@@ -1177,8 +1245,11 @@ static void add_text(text_out *o, const char *s, bool pre, bool link)
             for (const char *c = s; c < e; c++)
                 cps += ((unsigned char)*c & 0xC0) != 0x80;
             o->chars += cps;
-            if (link)
+            o->line_chars += cps;
+            if (link) {
                 o->link_chars += cps;
+                o->line_link += cps;
+            }
             s = e;
         }
     }
@@ -1455,6 +1526,10 @@ static void write_text(const tree *t, uint32_t r, text_out *o, uint32_t *opened)
         }
         const xnode *e = &x[i];
         if (e->text) {
+            if (o->line_chars == 0) {
+                uint32_t b = block_of(t, i);
+                o->line_block = (e->flags & F_PRE) || b == NO_NODE ? GUMBO_TAG_PRE : x[b].tag;
+            }
             add_text(o, e->text, e->flags & F_PRE, e->flags & F_LINK);
             i++;
             continue;
@@ -1468,7 +1543,7 @@ static void write_text(const tree *t, uint32_t r, text_out *o, uint32_t *opened)
             continue;
         }
         if (e->flags & F_BLOCK) {
-            line_break(o);
+            end_line(o, e->tag == GUMBO_TAG_BR);
             opened[depth++] = e->end;
         } else if (e->tag == GUMBO_TAG_TD || e->tag == GUMBO_TAG_TH) {
             o->space = true;
@@ -1546,6 +1621,7 @@ kq_status extract_main_text(const GumboNode *root, extract_result *out)
     size_t n_roots = 0, n_props = 0;
     bool signal = false; /* the text taken is what the page marks as its article */
     text_out o = {0};
+    o.prune = true;
     memset(out, 0, sizeof *out);
 
     build(&t, root);

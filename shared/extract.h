@@ -97,6 +97,12 @@
  *    calls to action that end the text: of its last 3 blocks with text,
  *    those of at most 300 characters holding one of extract_call_phrases
  *    ("Abonnez-vous", "download our app", "folgen Sie uns", "únete").
+ *    As the text is written, a line of a paragraph or a div (not a list
+ *    item, cell or heading) of at most 100 characters that points to
+ *    another page is left out: 90% of it inside links, or a whole
+ *    paragraph (no <br> before or after it) a third inside links and not
+ *    ending a sentence ("Plus d'informations sur le site de la mairie",
+ *    "Der Haushalt: <a>die Zahlen</a>", a byline "Par <a>X</a>").
  *    Headings, lists, quotations and tables that belong to the text stay.
  *    The block right after the first <h1>, when neither is in the text
  *    taken, is put first when it is a paragraph of 80 characters or more

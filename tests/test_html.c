@@ -239,6 +239,19 @@ static const struct {
      "</p><p>" P2 "</p><p>" P1 "</p><p>" P2 "</p></article></body>",
      "Abonnez-vous à la piscine municipale, dit la mairie, dès lundi.\n" P1 "\n" P2 "\n" P1
      "\n" P2},
+    {"a line made of a link, or a title and a link without a sentence, is left out",
+     "<body><article><p>" P1 "<br><a href=\"/i\">Plus d'informations sur le site de la "
+     "préfecture.</a></p><p><em>Le budget de Brest : <a href=\"/b\">les chiffres</a></em></p>"
+     "<p>" P2 "</p></article></body>",
+     P1 "\n" P2},
+    {"a short sentence with a link, or one a <br> cuts, stays",
+     "<body><article><p>" P1
+     "</p><p>Selon <a href=\"/r\">le rapport</a>, la dette augmente.</p><p>Le rapport <a "
+     "href=\"/c\">de la Cour des comptes</a> publié<br>hier montre une dette en hausse.</p><p>" P2
+     "</p></article></body>",
+     P1 "\nSelon le rapport, la dette augmente.\nLe rapport de la Cour des comptes publié\nhier "
+        "montre une dette en "
+        "hausse.\n" P2},
     {"a paywalled article body is the article, not a box",
      "<body><div class=\"comments\"><p>" P2 "</p><p>" P2 "</p><p>" P2 "</p></div><article "
      "class=\"post paywall-container\"><div class=\"entry paywall-container\"><p>" P1 "</p><p>" P1
