@@ -6,9 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "article.h"
 #include "dbpath.h"
 #include "search.h"
+#include "searchlog.h"
 
 enum { EXIT_FOUND = 0, EXIT_NONE = 1, EXIT_FAILED = 2 };
 
@@ -19,13 +22,19 @@ static void usage(FILE *f)
         "              [--section S] [--author A] [--since DATE] [--until DATE] [--facets]\n"
         "              [--all] [--duplicates-of ID] [--half-life DAYS] QUERY...\n"
         "       search [--db PATH] [-n N] [--json] --related ID\n"
+        "       search [--db PATH] report [--since DATE] [--until DATE] [-n N] [--json]\n"
         "       search -h|--help | --version\n"
         "\n"
         "Prints the best-matching articles: headline, date, section, author, URL and a\n"
         "snippet with the matched words highlighted.  -n N (or --limit N): at most N hits\n"
         "(default 10).  The query language: man kiosque-query.  The database is --db PATH, else\n"
         "$KIOSQUE_DB, else ~/.local/share/kiosque.  Exit status: 0 articles found, 1 none,\n"
-        "2 error.\n",
+        "2 error.\n"
+        "\n"
+        "search report: what readers searched with searchd (the last 7 days, or --since DATE\n"
+        "to --until DATE), against the period as long before: the most frequent queries, the\n"
+        "most frequent with zero or few results, rising queries; -n N rows each (default 20).\n"
+        "To search for the word itself: search -- report.\n",
         f);
 }
 
@@ -86,6 +95,121 @@ static int parse_unsigned(const char *s, unsigned max, unsigned *out)
     return 0;
 }
 
+/* 1 when the command line is `search [--db PATH] report [report options]`: the word report
+ * alone among report options (`search report du vote` searches words, `search -- report`
+ * the word). */
+static int is_report(int argc, char **argv)
+{
+    int words = 0, report = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--db") == 0 || strcmp(a, "--since") == 0 || strcmp(a, "--until") == 0 ||
+            strcmp(a, "-n") == 0 || strcmp(a, "--limit") == 0)
+            i++;
+        else if (strcmp(a, "--json") == 0)
+            continue;
+        else if (a[0] == '-')
+            return 0;
+        else
+            report = words++ == 0 && strcmp(a, "report") == 0;
+    }
+    return report && words == 1;
+}
+
+static void print_rows(const char *title, json_t *rows, const char *what)
+{
+    printf("\n%s\n", title);
+    if (json_array_size(rows) == 0)
+        printf("   (aucune)\n");
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        const char *q = json_string_value(json_object_get(row, "query"));
+        printf("%6lld  ", (long long)json_integer_value(json_object_get(row, "searches")));
+        put_clean(q ? q : "", q ? strlen(q) : 0);
+        json_int_t n = json_integer_value(json_object_get(row, what));
+        if (strcmp(what, "previous") == 0)
+            printf("  (%lld avant)\n", (long long)n);
+        else
+            printf("  (%lld résultat%s)\n", (long long)n, n > 1 ? "s" : "");
+    }
+}
+
+/* search report: see usage(). */
+static int run_report(int argc, char **argv)
+{
+    const char *db_arg = NULL;
+    int json = 0;
+    searchlog_report_options opt = {0};
+    char db[PATH_MAX], err[1024];
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "report") == 0)
+            continue;
+        if (strcmp(a, "--json") == 0) {
+            json = 1;
+            continue;
+        }
+        const char *v = argv[++i]; /* is_report saw a value after each of these */
+        if (!v) {
+            fprintf(stderr, "search: %s needs a value\n", a);
+            return EXIT_FAILED;
+        }
+        if (strcmp(a, "--db") == 0) {
+            db_arg = v;
+        } else if (strcmp(a, "-n") == 0 || strcmp(a, "--limit") == 0) {
+            if (parse_unsigned(v, SEARCH_MAX_LIMIT, &opt.top) != 0 || opt.top == 0) {
+                fprintf(stderr, "search: -n must be between 1 and %u\n", SEARCH_MAX_LIMIT);
+                return EXIT_FAILED;
+            }
+        } else {
+            int64_t t;
+            if (article_parse_date(v, &t) != KQ_OK) {
+                fprintf(stderr, "search: %s wants a date such as 2025-01-31, not %s\n", a, v);
+                return EXIT_FAILED;
+            }
+            if (a[2] == 's')
+                opt.since = t;
+            else /* the whole day of a bare date, the end being exclusive */
+                opt.until = t + (strlen(v) == 10 ? 86400 : 0);
+        }
+    }
+    if (dbpath_resolve(db_arg, db, sizeof db) != 0) {
+        fprintf(stderr, "search: no database location: give --db PATH or set KIOSQUE_DB\n");
+        return EXIT_FAILED;
+    }
+    char *text = NULL;
+    kq_status st = searchlog_report(db, &opt, &text, err, sizeof err);
+    if (st != KQ_OK) {
+        fprintf(stderr, "search: %s\n", err);
+        return st == KQ_ERR_NOT_FOUND ? EXIT_NONE : EXIT_FAILED;
+    }
+    if (json) {
+        puts(text);
+        free(text);
+        return EXIT_FOUND;
+    }
+    json_t *r = json_loads(text, 0, NULL);
+    free(text);
+    if (!r)
+        return EXIT_FAILED;
+    const char *since = json_string_value(json_object_get(r, "since"));
+    const char *until = json_string_value(json_object_get(r, "until"));
+    printf("Recherches du %.10s au %.10s : %lld (%lld requêtes distinctes, %lld sans résultat) ; "
+           "période précédente : %lld\n",
+           since ? since : "", until ? until : "",
+           (long long)json_integer_value(json_object_get(r, "searches")),
+           (long long)json_integer_value(json_object_get(r, "distinct_queries")),
+           (long long)json_integer_value(json_object_get(r, "zero_result_searches")),
+           (long long)json_integer_value(json_object_get(r, "previous_searches")));
+    print_rows("Les plus fréquentes :", json_object_get(r, "top"), "results");
+    print_rows("Sans résultat ou presque :", json_object_get(r, "few_results"), "results");
+    print_rows("En hausse sur la période précédente :", json_object_get(r, "rising"), "previous");
+    json_decref(r);
+    return EXIT_FOUND;
+}
+
 int main(int argc, char **argv)
 {
     const char *db_arg = NULL;
@@ -94,6 +218,8 @@ int main(int argc, char **argv)
     const char *related = NULL;
     search_request req = {0};
     req.limit = 10;
+    if (is_report(argc, argv))
+        return run_report(argc, argv);
 
     /* Options may come before, between or after the words of the query, as
      * with GNU tools; an argument such as -chine that is no option is a

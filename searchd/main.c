@@ -2,6 +2,7 @@
  * index.
  *
  *   searchd [--db PATH] [--listen 127.0.0.1:8080] [--threads N] [--allow-origin URL]... [--quiet]
+ *           [--report] [--no-search-log] [--search-log-days N] [--search-log-max-mb N]
  *
  * The database is --db, else $KIOSQUE_DB, else the default (see dbpath.h).
  * It listens on the loopback interface unless told otherwise, logs one line
@@ -17,6 +18,7 @@
 #include "dbpath.h"
 #include "http.h"
 #include "routes.h"
+#include "searchlog.h"
 
 #ifdef KIOSQUE_HAVE_LIBSYSTEMD
 #include <systemd/sd-daemon.h>
@@ -29,6 +31,8 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: searchd [--db PATH] [--listen HOST:PORT] [--threads N] [--allow-origin "
                  "URL]... [--quiet]\n"
+                 "               [--report] [--no-search-log] [--search-log-days N] "
+                 "[--search-log-max-mb N]\n"
                  "       searchd -h|--help | --version\n"
                  "  --db PATH            the Kiosque database (default: $KIOSQUE_DB, else "
                  "~/.local/share/kiosque)\n"
@@ -40,6 +44,14 @@ static void usage(FILE *out)
                  "https://www.example.fr;\n"
                  "                       repeat for several origins\n"
                  "  --quiet              no access log line per request\n"
+                 "  --report             serve /api/report: what readers search, and do not find\n"
+                 "  --no-search-log      record no search (by default each search's query, "
+                 "filters,\n"
+                 "                       result count and time go to searches.sqlite in the "
+                 "database)\n"
+                 "  --search-log-days N  keep recorded searches N days (default 90)\n"
+                 "  --search-log-max-mb N  the record of searches never grows beyond N MB "
+                 "(default 64)\n"
                  "  --help               this help; --version: the version\n");
 }
 
@@ -74,7 +86,9 @@ int main(int argc, char **argv)
     size_t n_origins = 0;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = ncpu > 0 ? (unsigned)ncpu : 2u;
-    int access_log = 1, rc = 1;
+    int access_log = 1, rc = 1, serve_report = 0, search_log = 1;
+    searchlog_options log_opt = {0};
+    searchlog *log = NULL;
     routes_app *app = NULL;
     http_server *server = NULL;
 
@@ -88,6 +102,23 @@ int main(int argc, char **argv)
             return 0;
         } else if (strcmp(a, "--quiet") == 0) {
             access_log = 0;
+        } else if (strcmp(a, "--report") == 0) {
+            serve_report = 1;
+        } else if (strcmp(a, "--no-search-log") == 0) {
+            search_log = 0;
+        } else if (strcmp(a, "--search-log-days") == 0 || strcmp(a, "--search-log-max-mb") == 0) {
+            if (!(v = option_value(argc, argv, &i)))
+                return 2;
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (*end || end == v || n < 1 || n > 100000) {
+                fprintf(stderr, "searchd: %s must be a number from 1 to 100000\n", a);
+                return 2;
+            }
+            if (a[13] == 'd')
+                log_opt.retention_days = (unsigned)n;
+            else
+                log_opt.max_mb = (unsigned)n;
         } else if (strcmp(a, "--db") == 0 || strcmp(a, "--listen") == 0 ||
                    strcmp(a, "--threads") == 0 || strcmp(a, "--allow-origin") == 0) {
             if (!(v = option_value(argc, argv, &i)))
@@ -146,6 +177,9 @@ int main(int argc, char **argv)
     sigaddset(&stop_signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* A write beyond a file size limit fails (EFBIG, and the record of searches stops) rather
+     * than killing the server. */
+    signal(SIGXFSZ, SIG_IGN);
 
     app = routes_app_new(db_dir);
     if (!app) {
@@ -154,6 +188,12 @@ int main(int argc, char **argv)
     }
     search_status st;
     char err[1024], state[4096 + 1024];
+    if (search_log) {
+        log = searchlog_open(db_dir, &log_opt, err, sizeof err);
+        if (!log)
+            fprintf(stderr, "searchd: warning: searches are not recorded: %s\n", err);
+    }
+    routes_app_set_searchlog(app, log, serve_report);
     if (routes_probe(app, &st, err, sizeof err) == KQ_OK) {
         fprintf(stderr, "searchd: index %s: %llu articles, revision %llu\n", db_dir,
                 (unsigned long long)st.documents, (unsigned long long)st.revision);
@@ -200,6 +240,7 @@ int main(int argc, char **argv)
 out:
     http_server_stop(server);
     routes_app_free(app);
+    searchlog_close(log); /* commits what is queued */
     if (rc == 0)
         fprintf(stderr, "searchd: stopped\n");
     return rc;

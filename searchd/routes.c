@@ -59,6 +59,8 @@ struct routes_app {
     atomic_ullong revision_at_ms; /* monotonic time of that check */
     atomic_ulong
         search_failures; /* library calls that failed for another reason than the request */
+    searchlog *log;      /* NULL: searches are not recorded */
+    int serve_report;    /* 1: /api/report answers */
 };
 
 /* --- engines ------------------------------------------------------------------------- */
@@ -78,6 +80,12 @@ routes_app *routes_app_new(const char *db_dir)
     }
     pthread_mutex_init(&app->slots_lock, NULL);
     return app;
+}
+
+void routes_app_set_searchlog(routes_app *app, searchlog *log, int serve_report)
+{
+    app->log = log;
+    app->serve_report = serve_report;
 }
 
 void routes_app_free(routes_app *app)
@@ -474,9 +482,10 @@ static char *article_title(search_engine *e, const char *id, kq_status *st)
 
 /* Replies with the body of content_type cached under key (when not NULL) for
  * index revision tag; returns 1 when it did, 0 on a miss.  A first look
- * (`peek`) leaves the miss to be counted by the look that follows it. */
+ * (`peek`) leaves the miss to be counted by the look that follows it.  With
+ * total not NULL, the body is a search's JSON and *total receives its total. */
 static int reply_cached(routes_app *app, http_request *req, const char *key, uint64_t tag, int peek,
-                        const char *content_type)
+                        const char *content_type, uint64_t *total)
 {
     size_t len = 0;
     char *hit = !key   ? NULL
@@ -484,6 +493,12 @@ static int reply_cached(routes_app *app, http_request *req, const char *key, uin
                        : cache_get(app->replies, key, tag, &len);
     if (!hit)
         return 0;
+    if (total) {
+        /* search_result_to_json starts {"query":"…","total":N, the query's quotes
+         * escaped: the first ,"total": is the key. */
+        const char *t = strstr(hit, ",\"total\":");
+        *total = t ? strtoull(t + 9, NULL, 10) : 0;
+    }
     http_request_add_header(req, "X-Kiosque-Cache", "hit");
     http_request_set_revision(req, tag);
     http_reply_owned(req, 200, HTTP_KIND_API, content_type, hit, len);
@@ -510,6 +525,27 @@ static void reply_result_json(routes_app *app, http_request *req, search_engine 
 static int parse_feed_params(http_request *req, search_params *sp, char *err, size_t err_size);
 static char *feed_cache_key(const search_params *sp);
 
+/* Records a reader's search (searchlog.h): its first page only, so that
+ * paging through results does not count the query again; the list of an
+ * article's copies is no search. */
+static void record_search(routes_app *app, const search_params *sp, const char *source,
+                          uint64_t total, double took_ms)
+{
+    if (!app->log || sp->req.offset > 0 || sp->req.duplicates_of || sp->related)
+        return;
+    searchlog_entry entry = {
+        .query = sp->query,
+        .section = sp->req.section,
+        .author = sp->req.author,
+        .since = sp->since_text,
+        .until = sp->until_text,
+        .source = source,
+        .results = total,
+        .took_ms = took_ms,
+    };
+    searchlog_record(app->log, &entry);
+}
+
 /* A search's (or a feed's) cached reply, answered on the connection thread
  * while the cache tag is fresh (checked less than REVISION_CHECK_MS ago);
  * otherwise, and on a miss or a bad request, the worker's handler answers. */
@@ -524,8 +560,11 @@ static int quick_cached_search(http_request *req, routes_app *app, int feed)
                    (!*sp.query && !sp.req.duplicates_of))
         return 0;
     char *key = feed ? feed_cache_key(&sp) : search_cache_key(&sp);
+    uint64_t total = 0;
     int done = reply_cached(app, req, key, atomic_load(&app->revision_tag), 1,
-                            feed ? ATOM_TYPE : "application/json");
+                            feed ? ATOM_TYPE : "application/json", feed ? NULL : &total);
+    if (done && !feed)
+        record_search(app, &sp, "api", total, 0);
     free(key);
     return done;
 }
@@ -562,8 +601,13 @@ static int run_search(routes_app *app, http_request *req, int feed, search_param
     }
     *tag = current_tag(app, e);
     *key = feed ? feed_cache_key(sp) : search_cache_key(sp);
-    if (reply_cached(app, req, *key, *tag, 0, feed ? ATOM_TYPE : "application/json"))
+    uint64_t total = 0;
+    if (reply_cached(app, req, *key, *tag, 0, feed ? ATOM_TYPE : "application/json",
+                     feed ? NULL : &total)) {
+        if (!feed)
+            record_search(app, sp, "api", total, 0);
         return 1;
+    }
     kq_status st = search_run(e, &sp->req, result);
     if (st != KQ_OK && unknown_article(e, st, sp->req.duplicates_of)) {
         snprintf(err, sizeof err, "duplicates_of: no article with id '%s' is indexed",
@@ -575,6 +619,8 @@ static int run_search(routes_app *app, http_request *req, int feed, search_param
         reply_search_failure(app, req, e, st);
         return 1;
     }
+    if (!feed)
+        record_search(app, sp, "api", result->total, result->took_ms);
     *engine = e;
     return 0;
 }
@@ -660,6 +706,7 @@ static void handle_page(http_request *req, void *ctx)
             st = sp.related ? search_related(e, sp.related, PAGE_SIZE, &result)
                             : search_run(e, &sp.req, &result);
         if (st == KQ_OK) {
+            record_search(app, &sp, "page", result.total, result.took_ms);
             html = render_page(&p, &result, NULL, &len);
         } else if (st == KQ_ERR_NOT_FOUND && subject_id && unknown_article(e, st, subject_id)) {
             snprintf(message, sizeof message, "Aucun article n’a l’identifiant « %s ».",
@@ -980,7 +1027,7 @@ static void handle_api_related(http_request *req, void *ctx)
     render_buf kb = RENDER_BUF_INIT;
     render_buf_printf(&kb, "related|%u|%s", limit, id);
     key = render_buf_release(&kb, NULL);
-    if (reply_cached(app, req, key, tag, 0, "application/json"))
+    if (reply_cached(app, req, key, tag, 0, "application/json", NULL))
         goto out;
     kq_status st = search_related(e, id, limit, &result);
     if (st != KQ_OK && unknown_article(e, st, id)) {
@@ -992,6 +1039,44 @@ static void handle_api_related(http_request *req, void *ctx)
 out:
     search_result_clear(&result);
     free(key);
+}
+
+/* /api/report: what readers search, as `search report --json` prints it;
+ * only with --report (it tells what the newsroom's readers look for). */
+static void handle_api_report(http_request *req, void *ctx)
+{
+    routes_app *app = ctx;
+    char err[1024];
+    searchlog_report_options opt = {0};
+    if (!app->serve_report) {
+        http_reply_error(req, 404, "not_found",
+                         "the report of searches is served when searchd runs with --report");
+        return;
+    }
+    const char *since = param(req, "since"), *until = param(req, "until"), *v;
+    if ((since && parse_date_param("since", since, 0, &opt.since, err, sizeof err) != 0) ||
+        (until && parse_date_param("until", until, 1, &opt.until, err, sizeof err) != 0)) {
+        http_reply_error(req, 400, "bad_parameter", err);
+        return;
+    }
+    if (until && strlen(until) == 10)
+        opt.until += 1; /* the report's end is exclusive: the whole last day */
+    if ((v = param(req, "top")) &&
+        (parse_uint(v, &opt.top) != 0 || opt.top < 1 || opt.top > SEARCH_MAX_LIMIT)) {
+        snprintf(err, sizeof err, "top must be a number from 1 to %u", SEARCH_MAX_LIMIT);
+        http_reply_error(req, 400, "bad_parameter", err);
+        return;
+    }
+    char *json = NULL;
+    kq_status st = searchlog_report(app->db_dir, &opt, &json, err, sizeof err);
+    if (st == KQ_ERR_INVALID)
+        http_reply_error(req, 400, "bad_parameter", err);
+    else if (st == KQ_ERR_NOT_FOUND)
+        http_reply_error(req, 404, "not_found", err);
+    else if (st != KQ_OK)
+        http_reply_error(req, 503, "report_unavailable", err);
+    else
+        http_reply_owned(req, 200, HTTP_KIND_API, "application/json", json, strlen(json));
 }
 
 static void handle_healthz(http_request *req, void *ctx)
@@ -1039,6 +1124,20 @@ static void handle_metrics(http_request *req, void *ctx)
         "requests).\n"
         "# TYPE kiosque_search_failures_total counter\nkiosque_search_failures_total %lu\n",
         (unsigned long long)hits, (unsigned long long)misses, atomic_load(&app->search_failures));
+    if (app->log) {
+        searchlog_stats ls;
+        searchlog_get_stats(app->log, &ls);
+        render_buf_printf(
+            &b,
+            "# HELP kiosque_searches_recorded_total Searches recorded for the report.\n"
+            "# TYPE kiosque_searches_recorded_total counter\nkiosque_searches_recorded_total %llu\n"
+            "# HELP kiosque_searches_dropped_total Searches not recorded (queue full, recording "
+            "stopped).\n"
+            "# TYPE kiosque_searches_dropped_total counter\nkiosque_searches_dropped_total %llu\n"
+            "# HELP kiosque_search_log_up 0 once writing the record of searches failed.\n"
+            "# TYPE kiosque_search_log_up gauge\nkiosque_search_log_up %d\n",
+            (unsigned long long)ls.recorded, (unsigned long long)ls.dropped, !ls.stopped);
+    }
     search_status st;
     search_engine *e = worker_engine(app, err, sizeof err);
     int up = e && search_get_status(e, &st) == KQ_OK;
@@ -1087,6 +1186,7 @@ static const http_route route_table[] = {
     {"opensearch", "/opensearch.xml", 0, 1, handle_opensearch, quick_opensearch},
     {"api_article", ARTICLES_PREFIX, 1, 1, handle_api_article, NULL},
     {"api_related", RELATED_PREFIX, 1, 1, handle_api_related, NULL},
+    {"api_report", "/api/report", 0, 0, handle_api_report, NULL},
     {"healthz", "/healthz", 0, 0, handle_healthz, NULL},
     {"metrics", "/metrics", 0, 0, handle_metrics, NULL},
     {"static", "/static/", 1, 1, handle_static, quick_static},

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include "http.h"
 #include "search.h"
+#include "searchlog.h"
 
 /* The endpoints (all GET; see searchd/EMBED.md and the README):
  *   /                    the search page (HTML, French), ?q=&page=&section=&author=&since=&until=
@@ -19,6 +20,8 @@
  *   /opensearch.xml      the OpenSearch 1.1 description (URLs from the Host header)
  *   /api/articles/{id}   the stored metadata of one article
  *   /api/related/{id}    JSON articles related to one, ?limit= (default 10), in /api/search's shape
+ *   /api/report          what readers search (searchlog.h), ?since=&until=&top=; 404 unless
+ *                        searchd runs with --report
  *   /healthz             document count and revision; 503 when the index cannot be read
  *   /metrics             Prometheus text format
  *   /static/…            the page's stylesheet and script, embedded in the binary
@@ -37,6 +40,11 @@ routes_app *routes_app_new(const char *db_dir);
  * thread runs any more (after http_server_stop).  routes_app_free(NULL)
  * does nothing. */
 void routes_app_free(routes_app *app);
+
+/* Searches of readers (the page's and /api/search's first pages, not feeds or suggestions) are
+ * recorded in log (NULL: none), which the caller owns and closes after routes_app_free;
+ * serve_report 1 answers /api/report. */
+void routes_app_set_searchlog(routes_app *app, searchlog *log, int serve_report);
 
 /* The route table, for http_config; static storage. */
 const http_route *routes_table(size_t *n_routes);

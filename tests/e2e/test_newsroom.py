@@ -6,13 +6,19 @@
   linking to it, nothing typed or archived able to inject XML;
 * OpenSearch: /opensearch.xml parsed and every template followed, /api/suggest in the OpenSearch
   suggestions format;
+* what readers look for and do not find: a scripted series of searches, then `search report` and
+  /api/report checked; recording that never waits for its database, and that stops, while the
+  searches go on, when its file cannot be written;
 
 Runs the real indexer and searchd of a build on tests/fixtures/searchd (CTest: e2e_newsroom)."""
 import argparse
+import contextlib
 import html.parser
 import json
 import os
 import re
+import resource
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -380,6 +386,249 @@ class OpenSearch(unittest.TestCase):
         self.assertEqual(json.loads(SERVER.request("/api/suggest?format=opensearch&q=")[2]), ["", []])
         status, _, err = SERVER.json("/api/suggest?format=rss&q=v")
         self.assertEqual((status, err["error"]["code"]), (400, "bad_parameter"))
+
+
+DAY = 86400
+
+
+@contextlib.contextmanager
+def file_size_limit(nbytes):
+    """Programs started inside inherit a file size limit of nbytes (RLIMIT_FSIZE): a write beyond
+    fails as on a full disk (EFBIG).  The limit is put back for this process on the way out."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (nbytes, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+
+
+def metric(server, name):
+    _, _, body = server.request("/metrics")
+    m = re.search(rf"^{name} (\d+)$", body.decode(), re.M)
+    return int(m.group(1)) if m else None
+
+
+def wait_recorded(server, n, timeout=10):
+    deadline = time.monotonic() + timeout
+    while (got := metric(server, "kiosque_searches_recorded_total")) != n and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return got
+
+
+class Report(unittest.TestCase):
+    """Each test has its own database (a copy of the fixtures indexed) and searchd."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="kq-report-")
+        self.db = os.path.join(self.tmp.name, "db")
+        p = subprocess.run([os.path.join(ARGS.bin_dir, "indexer"), "--db", self.db, "--quiet", "add",
+                            os.path.join(ARGS.fixtures, "articles.jsonl")], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.servers = []
+
+    def tearDown(self):
+        for s in self.servers:
+            self.assertEqual(s.stop(), 0, s.lines[-5:])
+        self.tmp.cleanup()
+
+    def start(self, *extra):
+        s = e2e.Searchd(ARGS.bin_dir, self.db, *extra)
+        self.servers.append(s)
+        return s
+
+    def stop(self, server):
+        self.servers.remove(server)
+        self.assertEqual(server.stop(), 0, server.lines[-5:])
+        return server
+
+    def cli_report(self, *args):
+        p = subprocess.run([os.path.join(ARGS.bin_dir, "search"), "--db", self.db, "report", *args],
+                           capture_output=True, text=True, timeout=60)
+        return p.returncode, p.stdout, p.stderr
+
+    def test_scripted_searches_then_the_report(self):
+        log = os.path.join(self.db, "searches.sqlite")
+        # A first run creates the record; what readers searched weeks ago is put in it as the
+        # previous period (and beyond the retention of 30 days, something to be deleted).
+        self.stop(self.start())
+        now = int(time.time())
+        with sqlite3.connect(log) as c:
+            old = [("vélo", 10 * DAY, 22)] + [("musée", 9 * DAY, 5)] * 5 + [("budget", 40 * DAY, 1)]
+            c.executemany("INSERT INTO searches(at, query, results, took_ms, source) VALUES (?,?,?,1,'api')",
+                          [(now - age, query, n) for query, age, n in old])
+        server = self.start("--report", "--search-log-days", "30")
+        script = (
+            [("/api/search?" + q(q=v), 200) for v in ["vélo", "Vélo", "  VÉLO  ", "vélo", "vélo\tvélo"]]
+            + [("/?" + q(q="vélo", section="mobilite"), 200)]
+            + [("/?" + q(q="trottinette volante"), 200)] * 4
+            + [("/api/search?" + q(q="quenouille"), 200)] * 3
+            + [("/?" + q(q="musée"), 200), ("/api/search?" + q(q="Musée", limit="3"), 200)]
+            # Not searches of readers: later pages, feeds, suggestions, copies, bad requests.
+            + [("/api/search?" + q(q="vélo", offset="10"), 200), ("/?" + q(q="vélo", page="2"), 200),
+               ("/feed.atom?" + q(q="vélo"), 200), ("/api/suggest?" + q(q="vél"), 200),
+               ("/api/search?" + q(q="", duplicates_of="train-1"), 200), ("/?related=velo-21", 200),
+               ("/api/search?" + q(q="vélo", limit="0"), 400)]
+        )
+        for path, status in script:
+            self.assertEqual(server.request(path)[0], status, path)
+        # The last three vélo searches above were answered from the reply cache: recorded too.
+        self.assertEqual(wait_recorded(server, 15), 15)
+        until = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 60))
+        since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 7 * DAY))
+        status, h, api = server.json("/api/report?" + q(since=since, until=until))
+        self.assertEqual((status, h["cache-control"]), (200, "no-store"))
+        code, out, err = self.cli_report("--since", since, "--until", until, "--json")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(json.loads(out), api, "the same JSON from search report and /api/report")
+        self.assertEqual((api["searches"], api["distinct_queries"], api["zero_result_searches"],
+                          api["previous_searches"]), (15, 5, 4, 6))
+        rows = lambda key, *cols: [tuple(r[c] for c in ("query",) + cols) for r in api[key]]
+        self.assertEqual(rows("top", "searches", "results"),
+                         [("vélo", 5, 22), ("trottinette volante", 4, 0), ("quenouille", 3, 2),
+                          ("musée", 2, 5), ("vélo vélo", 1, 22)])
+        self.assertEqual(rows("few_results", "searches", "results"),
+                         [("trottinette volante", 4, 0), ("quenouille", 3, 2)])
+        self.assertEqual(rows("rising", "searches", "previous"),
+                         [("vélo", 5, 1), ("trottinette volante", 4, 0), ("quenouille", 3, 0)])
+        # -n and the period: the previous week alone.
+        _, _, prev = server.json("/api/report?" + q(since=time.strftime("%Y-%m-%d", time.gmtime(now - 11 * DAY)),
+                                                     until=time.strftime("%Y-%m-%d", time.gmtime(now - 8 * DAY)), top="1"))
+        self.assertEqual(rows_of(prev, "top"), [("musée", 5)])
+        # The text report says the same, in French.
+        code, out, err = self.cli_report("--since", since, "--until", until)
+        self.assertEqual(code, 0, err)
+        self.assertIn("Recherches du", out)
+        self.assertRegex(out, r"Les plus fréquentes :\n +5  vélo  \(22 résultats\)")
+        self.assertRegex(out, r"Sans résultat ou presque :\n +4  trottinette volante  \(0 résultat\)")
+        self.assertRegex(out, r"En hausse sur la période précédente :\n +5  vélo  \(1 avant\)")
+        # What a record holds: the normalised query, its filters, the count, the time; no address.
+        p = subprocess.run([os.path.join(ARGS.bin_dir, "search"), "--db", self.db, "--json",
+                            "--section", "mobilite", "vélo"], capture_output=True, text=True, timeout=60)
+        mobilite = json.loads(p.stdout)["total"]
+        with sqlite3.connect(log) as c:
+            cols = [r[1] for r in c.execute("PRAGMA table_info(searches)")]
+            self.assertEqual(cols, ["id", "at", "query", "section", "author", "since", "until",
+                                    "results", "took_ms", "source"])
+            self.assertEqual(c.execute("SELECT query, section, results, source FROM searches "
+                                       "WHERE section IS NOT NULL").fetchall(),
+                             [("vélo", "mobilite", mobilite, "page")])
+            self.assertEqual(c.execute("SELECT count(*) FROM searches WHERE query = 'budget'").fetchone(),
+                             (0,), "older than --search-log-days: deleted")
+        self.stop(server)
+        with open(log, "rb") as f:
+            self.assertNotIn(b"127.0.0.1", f.read())
+
+    def test_report_errors(self):
+        code, out, err = self.cli_report()
+        self.assertEqual(code, 1)
+        self.assertIn("no search has been recorded", err)
+        off = self.start("--no-search-log")
+        self.assertEqual(off.request("/api/search?q=velo")[0], 200)
+        self.stop(off)
+        self.assertFalse(os.path.exists(os.path.join(self.db, "searches.sqlite")), "--no-search-log")
+        # Without --report the report is not served.
+        plain = self.start()
+        status, _, body = plain.json("/api/report")
+        self.assertEqual((status, body["error"]["code"]), (404, "not_found"))
+        self.assertIn("--report", body["error"]["message"])
+        self.stop(plain)
+        server = self.start("--report")
+        for params in [dict(since="hier"), dict(until="2024-13-01"), dict(top="0"), dict(top="101"),
+                       dict(since="2024-05-01", until="2024-01-01")]:
+            status, h, body = server.json("/api/report?" + q(**params))
+            self.assertEqual((status, body["error"]["code"]), (400, "bad_parameter"), params)
+        for args in [["--since", "hier"], ["-n", "0"], ["--since", "2024-05-01", "--until", "2024-01-01"]]:
+            code, out, err = self.cli_report(*args)
+            self.assertEqual(code, 2, args)
+            self.assertTrue(err.startswith("search: "), err)
+        # `search report du vote` searches words; `search -- report` the word.
+        for args in [["report", "du", "vote"], ["--", "report"]]:
+            p = subprocess.run([os.path.join(ARGS.bin_dir, "search"), "--db", self.db, "--json", *args],
+                               capture_output=True, text=True, timeout=60)
+            self.assertIn(p.returncode, (0, 1), p.stderr)
+            self.assertEqual(json.loads(p.stdout)["query"], " ".join(a for a in args if a != "--"))
+
+    def test_recording_never_waits_for_its_database(self):
+        server = self.start("--report")
+        self.assertEqual(server.request("/api/search?q=velo")[0], 200)
+        self.assertEqual(wait_recorded(server, 1), 1)
+        # Another process holds the write lock of the record (as a backup or a shell might):
+        # searches are answered all the same, and recorded once the lock is released.
+        holder = sqlite3.connect(os.path.join(self.db, "searches.sqlite"), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            for i in range(30):
+                status, _, body = server.request("/api/search?" + q(q=f"vélo {i}"), timeout=5)
+                self.assertEqual(status, 200)
+            self.assertEqual(metric(server, "kiosque_searches_recorded_total"), 1, "still waiting")
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        self.assertEqual(wait_recorded(server, 31, timeout=20), 31)
+        self.assertEqual(metric(server, "kiosque_search_log_up"), 1)
+
+    def test_a_full_disk_stops_the_recording_not_the_searching(self):
+        self.stop(self.start())  # the record exists, empty
+        log = os.path.join(self.db, "searches.sqlite")
+        size = max(os.path.getsize(p) for p in (log, log + "-wal") if os.path.exists(p))
+        with file_size_limit(size + 48 * 1024):
+            server = self.start("--report")
+        answered = 0
+        for i in range(200):
+            status, _, body = server.request("/api/search?" + q(q=f"{'mot' * 300} {i}"))
+            self.assertEqual(status, 200, body[:200])
+            answered += 1
+            if i % 20 == 19 and metric(server, "kiosque_search_log_up") == 0:
+                break
+        deadline = time.monotonic() + 10
+        while metric(server, "kiosque_search_log_up") != 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(metric(server, "kiosque_search_log_up"), 0, "recording stopped")
+        self.assertTrue([l for l in server.lines if "recording of searches stopped" in l
+                         and "searches go on" in l], server.lines[-5:])
+        recorded = metric(server, "kiosque_searches_recorded_total")
+        # Searching goes on, the page too; nothing more is recorded, and nothing is lost of what was.
+        for path in ["/api/search?q=velo", "/?q=velo", "/feed.atom?q=velo"]:
+            self.assertEqual(server.request(path)[0], 200, path)
+        time.sleep(0.8)  # a batch would have been written by now (SEARCHLOG_BATCH_MS)
+        self.assertEqual(metric(server, "kiosque_searches_recorded_total"), recorded)
+        self.assertGreater(metric(server, "kiosque_searches_dropped_total"), 0)
+        self.stop(server)
+        with sqlite3.connect(log) as c:
+            self.assertEqual(c.execute("PRAGMA integrity_check").fetchone(), ("ok",))
+            self.assertEqual(c.execute("SELECT count(*) FROM searches").fetchone(), (recorded,))
+
+    def test_bounded_size(self):
+        # 1 MB at most: about 1.5 MB of records go in; the oldest make room, recording goes on.
+        server = self.start("--search-log-max-mb", "1")
+        n = 1500
+        for i in range(n):
+            self.assertEqual(server.request("/api/search?" + q(q=f"{i} " + "mot" * 330))[0], 200)
+        self.assertEqual(wait_recorded(server, n, timeout=30), n)
+        self.assertEqual(metric(server, "kiosque_search_log_up"), 1)
+        self.stop(server)
+        log = os.path.join(self.db, "searches.sqlite")
+        self.assertLessEqual(os.path.getsize(log), 1024 * 1024)
+        with sqlite3.connect(log) as c:
+            ids = [int(r[0].split()[0]) for r in c.execute("SELECT query FROM searches ORDER BY id")]
+        self.assertLess(len(ids), n, "the oldest were deleted")
+        self.assertGreater(len(ids), n // 3, "a tenth at a time")
+        self.assertEqual(ids, list(range(n - len(ids), n)), "the newest are kept, in order")
+
+    def test_a_record_that_cannot_be_opened(self):
+        # searches.sqlite is not a file SQLite can open (here a directory): a warning at start,
+        # then searches as usual.
+        os.mkdir(os.path.join(self.db, "searches.sqlite"))
+        server = self.start("--report")
+        self.assertTrue([l for l in server.lines if "searches are not recorded" in l], server.lines)
+        self.assertEqual(server.request("/api/search?q=velo")[0], 200)
+        self.assertEqual(server.request("/?q=velo")[0], 200)
+        self.assertIsNone(metric(server, "kiosque_search_log_up"))
+
+
+def rows_of(report, key):
+    return [(r["query"], r["searches"]) for r in report[key]]
 
 
 def main():

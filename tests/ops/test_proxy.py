@@ -194,6 +194,9 @@ class Proxy(unittest.TestCase):
     def test_metrics_only_from_the_machine(self):
         self.assertEqual(request("/metrics")[0], 200)
         self.assertEqual(request("/metrics", source="127.0.0.5")[0], 403)
+        # The report of searches too (searchd answers 404 here: it runs without --report).
+        self.assertEqual(request("/api/report")[0], 404)
+        self.assertEqual(request("/api/report", source="127.0.0.5")[0], 403)
         self.assertEqual(request("/healthz", source="127.0.0.5")[0], 200)
 
 
