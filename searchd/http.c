@@ -5,6 +5,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,9 +19,25 @@
  * the headers and the reply headers: bigger requests are refused by
  * libmicrohttpd itself (414 or 431). */
 #define HTTP_CONNECTION_MEMORY (32u * 1024u)
+/* Connections open at once, in all; a connection over the limit, or over the
+ * per-address limit of http_config, is closed as soon as it is accepted. */
+#define HTTP_MAX_CONNECTIONS 2000u
+/* A connection with no traffic in either direction for this long is closed
+ * (a client that stopped reading its reply, an idle keep-alive connection). */
+#define HTTP_IDLE_TIMEOUT_S 10u
+/* A request head (request line and headers) must arrive whole within this
+ * time, counted from the connection's opening or the end of its previous
+ * reply, however steadily its bytes trickle in (slowloris); the guard
+ * thread, which looks every HTTP_GUARD_TICK_MS, shuts such a connection down. */
+#define HTTP_HEAD_DEADLINE_MS 10000
+#define HTTP_GUARD_TICK_MS 250
+#define HTTP_SEND_BUFFER (128 * 1024) /* bytes; the kernel doubles it */
 #define HTTP_MAX_HEADERS 8
 #define HTTP_STATUS_SLOTS 600 /* statuses 0..599 are counted; 0 is "no reply sent" */
 #define HTTP_LOG_TARGET 256   /* bytes of the request target kept for the access log */
+/* Request bodies: no route takes one; up to this many bytes are read and
+ * ignored, a longer one is refused with 413 (announced) or cut (chunked). */
+#define HTTP_MAX_BODY 1024u
 
 /* Upper bounds of the latency histogram, in seconds. */
 static const double latency_buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
@@ -34,6 +51,15 @@ typedef struct endpoint_metrics {
     atomic_ulong latency_sum_us;         /* microseconds */
     atomic_ulong count;
 } endpoint_metrics;
+
+/* One open connection, watched by the guard thread for its request head's
+ * deadline. */
+typedef struct conn_watch {
+    MHD_socket fd;
+    atomic_llong waiting_since_ms; /* when it began to wait for a request head; 0 while one is
+                                      handled or once it was shut down */
+    struct conn_watch *prev, *next;
+} conn_watch;
 
 struct http_server {
     struct MHD_Daemon *daemon;
@@ -49,6 +75,16 @@ struct http_server {
     pthread_cond_t queued;
     http_request *head, *tail; /* linked by next */
     int stopping;              /* under lock: workers leave once the queue is empty */
+    /* The guard thread and the connections it watches (see HTTP_HEAD_DEADLINE_MS). */
+    pthread_t guard;
+    int guard_started;
+    pthread_mutex_t watch_lock;
+    pthread_cond_t guard_wake;
+    conn_watch *watched;       /* under watch_lock */
+    int guard_stopping;        /* under watch_lock */
+    atomic_ulong slow_cut;     /* connections shut down for a request head too slow */
+    atomic_llong log_last_ms;  /* when libmicrohttpd's last message was printed */
+    atomic_ulong log_left_out; /* its messages left out since */
 };
 
 struct http_request {
@@ -67,6 +103,8 @@ struct http_request {
     unsigned status;              /* 0 until a reply is queued */
     int seen;                     /* the access handler was called once (headers read) */
     int dispatched;               /* the route's handler was called */
+    size_t body_in;               /* bytes of request body read (and ignored) */
+    conn_watch *watch;            /* the connection's watch, or NULL */
     const char *allow_origin;     /* the request's Origin when CORS allows it, else NULL */
     int on_worker;                /* handled by a worker: the reply waits in `pending` */
     struct MHD_Response *pending; /* a worker's reply, queued once the connection resumes */
@@ -496,6 +534,136 @@ static void *request_begin(void *cls, const char *uri, struct MHD_Connection *co
     return req;
 }
 
+/* --- the guard: request heads that take too long ----------------------------------------- */
+
+static long long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* libmicrohttpd's notice of a connection opened or closed: keeps the list
+ * of watched connections. */
+static void connection_notice(void *cls, struct MHD_Connection *conn, void **socket_context,
+                              enum MHD_ConnectionNotificationCode code)
+{
+    http_server *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        conn_watch *w = ci ? calloc(1, sizeof *w) : NULL;
+        *socket_context = w;
+        if (!w)
+            return; /* not watched: the idle timeout still applies */
+        w->fd = ci->connect_fd;
+        /* The kernel's send buffer for the connection: without a bound it grows to
+         * megabytes for a client that does not read (pipelined requests then
+         * cost replies computed for nothing). */
+        int sndbuf = HTTP_SEND_BUFFER;
+        setsockopt(w->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+        atomic_store(&w->waiting_since_ms, now_ms());
+        pthread_mutex_lock(&s->watch_lock);
+        w->next = s->watched;
+        if (s->watched)
+            s->watched->prev = w;
+        s->watched = w;
+        pthread_mutex_unlock(&s->watch_lock);
+        return;
+    }
+    conn_watch *w = *socket_context;
+    if (!w)
+        return;
+    /* libmicrohttpd closes the socket after this notice: under the lock the
+     * guard never shuts down a descriptor that was closed and reused. */
+    pthread_mutex_lock(&s->watch_lock);
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        s->watched = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    pthread_mutex_unlock(&s->watch_lock);
+    free(w);
+    *socket_context = NULL;
+}
+
+/* The guard thread: shuts down every connection whose request head is
+ * late (libmicrohttpd then sees the end of the stream and closes it). */
+static void *guard_main(void *arg)
+{
+    http_server *s = arg;
+    pthread_mutex_lock(&s->watch_lock);
+    while (!s->guard_stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += HTTP_GUARD_TICK_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->guard_wake, &s->watch_lock, &until);
+        long long now = now_ms();
+        for (conn_watch *w = s->watched; w; w = w->next) {
+            long long since = atomic_load(&w->waiting_since_ms);
+            if (since && now - since > HTTP_HEAD_DEADLINE_MS) {
+                atomic_store(&w->waiting_since_ms, 0);
+                shutdown(w->fd, SHUT_RDWR);
+                atomic_fetch_add(&s->slow_cut, 1);
+            }
+        }
+    }
+    pthread_mutex_unlock(&s->watch_lock);
+    return NULL;
+}
+
+/* libmicrohttpd's messages, at most one a second: a flood of refused
+ * connections would otherwise write one line each. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    http_server *s = cls;
+    long long now = now_ms(), last = atomic_load(&s->log_last_ms);
+    if (last != 0 && now - last < 1000) {
+        atomic_fetch_add(&s->log_left_out, 1);
+        return;
+    }
+    atomic_store(&s->log_last_ms, now);
+    unsigned long left_out = atomic_exchange(&s->log_left_out, 0);
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    msg[strcspn(msg, "\n")] = '\0';
+    if (left_out)
+        fprintf(stderr, "searchd: libmicrohttpd: %s (%lu messages left out before it)\n", msg,
+                left_out);
+    else
+        fprintf(stderr, "searchd: libmicrohttpd: %s\n", msg);
+}
+
+/* Records the request's method and path and counts it in flight: from
+ * here on, request_completed counts its reply in the metrics. */
+static void begin_dispatch(http_request *req, struct MHD_Connection *conn, const char *method,
+                           const char *url)
+{
+    req->dispatched = 1;
+    req->conn = conn;
+    req->method = method;
+    req->path = url;
+    atomic_fetch_add(&req->server->in_flight, 1);
+}
+
+/* 1 when the request announces a body longer than HTTP_MAX_BODY. */
+static int body_too_long(struct MHD_Connection *conn)
+{
+    const char *cl =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (!cl)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(cl, &end, 10);
+    return errno != 0 || n > HTTP_MAX_BODY;
+}
+
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
                                       const char *method, const char *version,
                                       const char *upload_data, size_t *upload_data_size,
@@ -510,12 +678,26 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
          * body follows), so the reply waits for the next call, when the
          * request has been read whole: keep-alive then works. */
         req->seen = 1;
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        req->watch = ci ? ci->socket_context : NULL;
+        if (req->watch) /* the head is in: no deadline while the request is handled */
+            atomic_store(&req->watch->waiting_since_ms, 0);
+        if (body_too_long(conn)) {
+            /* Refused before reading it; the connection closes after the reply. */
+            begin_dispatch(req, conn, method, url);
+            http_reply_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
+                             "no resource takes a request body (at most 1024 bytes are ignored)");
+            return req->status != 0 ? MHD_YES : MHD_NO;
+        }
         return MHD_YES;
     }
     if (*upload_data_size != 0) {
-        /* No route takes a body: discard it. */
+        /* No route takes a body: a short one is ignored, a longer one (sent
+         * in chunks, its length unannounced) cuts the connection. */
+        req->body_in += *upload_data_size;
         *upload_data_size = 0;
-        return MHD_YES;
+        return req->body_in > HTTP_MAX_BODY ? MHD_NO : MHD_YES;
     }
     if (req->dispatched) {
         if (!req->pending)
@@ -529,12 +711,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
             req->status = 0;
         return queued;
     }
-    req->dispatched = 1;
-    req->conn = conn;
-    req->method = method;
-    req->path = url;
+    begin_dispatch(req, conn, method, url);
     http_server *s = req->server;
-    atomic_fetch_add(&s->in_flight, 1);
     const http_route *route = route_of(req);
     if (route && !(route->quick && route->quick(req, s->cfg.app))) {
         if (enqueue(s, req))
@@ -576,6 +754,8 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
     if (!req)
         return;
     *con_cls = NULL;
+    if (req->watch && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) /* the next head's wait begins */
+        atomic_store(&req->watch->waiting_since_ms, now_ms());
     double seconds = seconds_since(&req->start);
     if (req->pending) /* the connection closed before the worker's reply went out */
         MHD_destroy_response(req->pending);
@@ -634,6 +814,12 @@ void http_server_metrics(const http_server *cs, render_buf *b)
                       "the reply was sent.\n"
                       "# TYPE kiosque_http_aborted_total counter\nkiosque_http_aborted_total %lu\n",
                       atomic_load(&s->aborted));
+    render_buf_printf(b,
+                      "# HELP kiosque_http_slow_heads_total Connections closed because a request "
+                      "head took over %d s to arrive.\n"
+                      "# TYPE kiosque_http_slow_heads_total counter\nkiosque_http_slow_heads_total "
+                      "%lu\n",
+                      HTTP_HEAD_DEADLINE_MS / 1000, atomic_load(&s->slow_cut));
     render_buf_puts(
         b, "# HELP kiosque_http_request_duration_seconds Time from request line to reply sent.\n"
            "# TYPE kiosque_http_request_duration_seconds histogram\n");
@@ -756,6 +942,21 @@ static void stop_workers(http_server *s)
     pthread_mutex_destroy(&s->lock);
 }
 
+/* Stops the guard thread (once no connection is left to watch). */
+static void stop_guard(http_server *s)
+{
+    if (s->guard_started) {
+        pthread_mutex_lock(&s->watch_lock);
+        s->guard_stopping = 1;
+        pthread_cond_signal(&s->guard_wake);
+        pthread_mutex_unlock(&s->watch_lock);
+        pthread_join(s->guard, NULL);
+        s->guard_started = 0;
+    }
+    pthread_cond_destroy(&s->guard_wake);
+    pthread_mutex_destroy(&s->watch_lock);
+}
+
 http_server *http_server_start(const http_config *cfg, char *err, size_t err_size)
 {
     http_server *s = NULL;
@@ -772,6 +973,8 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t err_siz
         goto nomem;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->queued, NULL);
+    pthread_mutex_init(&s->watch_lock, NULL);
+    pthread_cond_init(&s->guard_wake, NULL);
     s->cfg = *cfg;
     s->metrics = calloc(cfg->n_routes + 1, sizeof *s->metrics);
     if (!s->metrics)
@@ -785,17 +988,24 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t err_siz
             goto fail;
         }
     }
+    if (pthread_create(&s->guard, NULL, guard_main, s) != 0) {
+        snprintf(err, err_size, "cannot start the guard thread");
+        goto fail;
+    }
+    s->guard_started = 1;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
                      MHD_USE_ITC | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_SOCK_ADDR,
-                                 (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-                                 cfg->threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                                 (size_t)HTTP_CONNECTION_MEMORY, MHD_OPTION_CONNECTION_LIMIT, 2000u,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-                                 1024u, MHD_OPTION_URI_LOG_CALLBACK, request_begin, s,
-                                 MHD_OPTION_NOTIFY_COMPLETED, request_completed, s, MHD_OPTION_END);
+    s->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
+        MHD_OPTION_CONNECTION_LIMIT, HTTP_MAX_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        cfg->per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT, HTTP_IDLE_TIMEOUT_S,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_URI_LOG_CALLBACK, request_begin, s,
+        MHD_OPTION_NOTIFY_COMPLETED, request_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
+        connection_notice, s, MHD_OPTION_END);
     if (!s->daemon) {
         listen_error(cfg->listen, &addr, addr_len, err, err_size);
         goto fail;
@@ -808,6 +1018,7 @@ nomem:
 fail:
     if (s) {
         stop_workers(s);
+        stop_guard(s);
         free(s->metrics);
         free(s);
     }
@@ -835,6 +1046,7 @@ void http_server_stop(http_server *s)
     MHD_stop_daemon(s->daemon);
     if (listen_fd != MHD_INVALID_SOCKET)
         close(listen_fd);
+    stop_guard(s); /* every connection is closed: nothing is watched any more */
     free(s->metrics);
     free(s);
 }

@@ -49,7 +49,8 @@ typedef struct http_config {
     const http_route *routes;
     size_t n_routes;
     void *app;
-    int access_log; /* 1: one line per request on stderr */
+    int access_log;              /* 1: one line per request on stderr */
+    unsigned per_ip_connections; /* connections open at once from one address; 0: no limit */
 } http_config;
 
 /* The longest request target accepted (path and query string), in bytes;

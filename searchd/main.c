@@ -9,10 +9,12 @@
  * per request on stderr, and stops cleanly on SIGTERM or SIGINT.  It starts
  * even when the index cannot be read yet (then /healthz answers 503), so a
  * supervisor can start it before the first import. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "dbpath.h"
@@ -26,11 +28,13 @@
 
 #define MAX_ORIGINS 32
 #define MAX_THREADS 256u
+#define DEFAULT_PER_IP 128u
+#define MAX_PER_IP 100000L
 
 static void usage(FILE *out)
 {
     fprintf(out, "usage: searchd [--db PATH] [--listen HOST:PORT] [--threads N] [--allow-origin "
-                 "URL]... [--quiet]\n"
+                 "URL]... [--per-ip-connections N] [--quiet]\n"
                  "               [--report] [--no-search-log] [--search-log-days N] "
                  "[--search-log-max-mb N]\n"
                  "       searchd -h|--help | --version\n"
@@ -43,6 +47,8 @@ static void usage(FILE *out)
                  "  --allow-origin URL   let pages of this origin call the API (CORS), e.g. "
                  "https://www.example.fr;\n"
                  "                       repeat for several origins\n"
+                 "  --per-ip-connections N  connections open at once from one client "
+                 "address (default 128; 0: no limit)\n"
                  "  --quiet              no access log line per request\n"
                  "  --report             serve /api/report: what readers search, and do not find\n"
                  "  --no-search-log      record no search (by default each search's query, "
@@ -79,6 +85,20 @@ static const char *option_value(int argc, char **argv, int *i)
     return argv[++*i];
 }
 
+/* Raises the soft limit of open files to the hard one (systemd's default soft
+ * limit is 1024): searchd may hold its connection limit of sockets, plus
+ * each worker's index and store. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            fprintf(stderr, "searchd: warning: cannot raise the open files limit: %s\n",
+                    strerror(errno));
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *db_arg = NULL, *listen = "127.0.0.1:8080";
@@ -86,6 +106,7 @@ int main(int argc, char **argv)
     size_t n_origins = 0;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = ncpu > 0 ? (unsigned)ncpu : 2u;
+    unsigned per_ip = DEFAULT_PER_IP;
     int access_log = 1, rc = 1, serve_report = 0, search_log = 1;
     searchlog_options log_opt = {0};
     searchlog *log = NULL;
@@ -120,7 +141,8 @@ int main(int argc, char **argv)
             else
                 log_opt.max_mb = (unsigned)n;
         } else if (strcmp(a, "--db") == 0 || strcmp(a, "--listen") == 0 ||
-                   strcmp(a, "--threads") == 0 || strcmp(a, "--allow-origin") == 0) {
+                   strcmp(a, "--threads") == 0 || strcmp(a, "--allow-origin") == 0 ||
+                   strcmp(a, "--per-ip-connections") == 0) {
             if (!(v = option_value(argc, argv, &i)))
                 return 2;
             if (strcmp(a, "--db") == 0) {
@@ -136,6 +158,17 @@ int main(int argc, char **argv)
                     return 2;
                 }
                 threads = (unsigned)n;
+            } else if (strcmp(a, "--per-ip-connections") == 0) {
+                char *end;
+                long n = strtol(v, &end, 10);
+                if (*end || end == v || n < 0 || n > MAX_PER_IP) {
+                    fprintf(stderr,
+                            "searchd: --per-ip-connections must be a number from 0 (no limit) "
+                            "to %ld\n",
+                            MAX_PER_IP);
+                    return 2;
+                }
+                per_ip = (unsigned)n;
             } else {
                 /* An origin is scheme://host[:port], compared exactly with the Origin header. */
                 size_t len = strlen(v);
@@ -220,7 +253,9 @@ int main(int argc, char **argv)
         .n_routes = n_routes,
         .app = app,
         .access_log = access_log,
+        .per_ip_connections = per_ip,
     };
+    raise_fd_limit();
     server = http_server_start(&cfg, err, sizeof err);
     if (!server) {
         fprintf(stderr, "searchd: %s\n", err);

@@ -67,11 +67,12 @@ class Searchd:
     """A searchd process of bin_dir on a free port with 2 threads, its stderr
     collected by a thread."""
 
-    def __init__(self, bin_dir, db, *extra):
+    def __init__(self, bin_dir, db, *extra, preexec_fn=None):
         self.lines = []
         self.proc = subprocess.Popen(
             [os.path.join(bin_dir, "searchd"), "--db", db, "--listen", "127.0.0.1:0", "--threads", "2", *extra],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace")
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace",
+            preexec_fn=preexec_fn)
         self.port = None
         ready = threading.Event()
 

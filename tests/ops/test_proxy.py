@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """docs/nginx.conf in front of a real searchd on loopback: proxying, compression, 304s on a
 repeated request (searchd's ETag survives nginx's gzip as a weak one), rate limits per client
-address, /metrics kept local.
+address, request heads trickling in cut after 10 s, /metrics kept local.
 
 The configuration is used as committed; only the two addresses marked "test:" become free
 loopback ports.  Skips (77) when nginx is not installed (setup.sh's test packages install it).
@@ -190,6 +190,27 @@ class Proxy(unittest.TestCase):
         self.assertTrue(all(s in (200, 429) for s in statuses), statuses)
         self.assertEqual(request("/api/search?q=velo", source="127.0.0.4")[0], 200)
         self.assertTrue(all(request("/static/kiosque.css", source="127.0.0.3")[0] == 200 for _ in range(30)))
+
+    def test_slow_request_heads_are_cut(self):
+        # A request head sent a byte at a time gets 10 s in all (client_header_timeout).
+        s = socket.create_connection(("127.0.0.1", NGINX.port), timeout=1, source_address=("127.0.0.8", 0))
+        head, t0, closed = b"GET /api/search?q=velo HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100, time.monotonic(), None
+        for i in range(len(head)):
+            try:
+                s.sendall(head[i:i + 1])
+                s.settimeout(0.2)
+                data = s.recv(4096)
+                if data == b"" or data.startswith(b"HTTP/1.1 408"):
+                    closed = time.monotonic() - t0
+                    break
+            except socket.timeout:
+                continue
+            except OSError:
+                closed = time.monotonic() - t0
+                break
+        s.close()
+        self.assertIsNotNone(closed, "a request head trickling in for 20 s was not cut")
+        self.assertLess(closed, 13)
 
     def test_metrics_only_from_the_machine(self):
         self.assertEqual(request("/metrics")[0], 200)
