@@ -771,6 +771,51 @@ static void test_ld_body_against_page(void)
     }
 }
 
+/* A page built of custom elements (web components), with the boxes of
+ * extract.h inside its article: a byline and a link line, a photo strip, an
+ * inline teaser, calls to action at the end, and an <h1> that is not the
+ * og:title. */
+static void test_component_page(void)
+{
+    article a = {0};
+    char err[256] = "";
+    CHECK_MSG(html_read_file(PAGES "component-article.html", &a, err, sizeof err) == KQ_OK, "%s",
+              err);
+    if (!a.body)
+        return;
+    CHECK_FIELD("components", "title", a.title, "Le marché couvert de Quimper rouvre ses portes");
+    const char h1[] = "Quimper : les Halles Saint-François accueillent de nouveau leurs clients\n"
+                      "Après vingt-six mois de chantier";
+    CHECK_MSG(strncmp(a.body, h1, strlen(h1)) == 0, "components: body starts \"%.200s\"", a.body);
+    static const char *const kept[] = {
+        "une verrière neuve qui laisse entrer la lumière",
+        "deux crêpiers qui servaient déjà",
+        "Le chantier a coûté 9,4 millions d’euros",
+        "« Nous avons gardé l’âme du lieu",
+        "dès le mois d’avril.",
+    };
+    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++)
+        CHECK_MSG(strstr(a.body, kept[i]) != NULL, "components: body lacks \"%s\": %s", kept[i],
+                  a.body);
+    static const char *const left_out[] = {
+        "Maëlle Kerbrat",
+        "La charpente restaurée, en images",
+        "Toutes les photos",
+        "Stationnement",
+        "zones bleues",
+        "horaires d’ouverture",
+        "abonnez-vous",
+        "téléchargez",
+        "Kéréon",
+        "Mentions légales",
+        "Sports",
+    };
+    for (size_t i = 0; i < sizeof left_out / sizeof *left_out; i++)
+        CHECK_MSG(strstr(a.body, left_out[i]) == NULL, "components: body has \"%s\": %s",
+                  left_out[i], a.body);
+    article_clear(&a);
+}
+
 /* The page's <h1> is indexed at the head of the body when the headline
  * taken (JSON-LD, og:title) is another sentence; not when it is the same,
  * nor a site's logo in the page header. */
@@ -872,6 +917,7 @@ int main(void)
     test_rejects();
     test_metadata();
     test_cms_page();
+    test_component_page();
     test_french_pages();
     test_ld_body_against_page();
     test_h1_besides_headline();

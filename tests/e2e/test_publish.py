@@ -265,6 +265,16 @@ class Pages(Base):
             self.assertEqual(self.ids(word), [], f"{word!r} comes from boilerplate")
         self.check_consistent()
 
+    def test_a_page_of_web_components_is_found_by_its_headline_not_its_boxes(self):
+        # The reader's <h1> (not the og:title) is found; the inline teaser, the
+        # calls to action and the related box of custom elements are not.
+        self.p.indexer("add", self.page("component-article.html"), check=0)
+        url = "https://echo-cornouaille.example/quimper/marche-couvert-reouverture-2291"
+        self.assertEqual(self.ids('"Halles Saint-François accueillent"'), [url])
+        self.assertEqual(self.ids("charpente chêne verrière"), [url])
+        for words in ("zones bleues", "téléchargez", "Kéréon", "photos"):
+            self.assertEqual(self.ids(words), [], f"{words!r} comes from a box")
+
     def test_extract_prints_what_add_would_index(self):
         code, out, err = self.p.indexer("extract", self.page("cms-article.html"),
                                         self.page("notfound.html"), check=None)
