@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 void render_buf_add_html(render_buf *b, const char *s)
 {
     const char *run = s;
@@ -53,45 +55,15 @@ void render_buf_add_url(render_buf *b, const char *s)
     }
 }
 
-/* The length of the well-formed UTF-8 sequence at s (1 to 4, within the `avail` bytes left),
- * its code point in *cp; 0 for a byte that starts none (a stray continuation, an overlong or
- * truncated form, a surrogate, anything above U+10FFFF). */
-static size_t utf8_sequence(const unsigned char *s, size_t avail, unsigned *cp)
-{
-    unsigned c = s[0], n, min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 1, *cp = c & 0x1F, min = 0x80;
-    else if (c >= 0xE0 && c <= 0xEF)
-        n = 2, *cp = c & 0x0F, min = 0x800;
-    else if (c >= 0xF0 && c <= 0xF4)
-        n = 3, *cp = c & 0x07, min = 0x10000;
-    else
-        return 0;
-    if (avail <= n)
-        return 0;
-    for (unsigned k = 1; k <= n; k++) {
-        if ((s[k] & 0xC0) != 0x80)
-            return 0;
-        *cp = (*cp << 6) | (s[k] & 0x3F);
-    }
-    if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF))
-        return 0;
-    return n + 1;
-}
-
 void render_buf_add_xml(render_buf *b, const char *str)
 {
     const unsigned char *s = (const unsigned char *)str, *end = s + strlen(str);
     while (*s) {
         /* The longest run of characters that need nothing, appended at once. */
         const unsigned char *run = s;
-        unsigned cp = 0;
+        uint32_t cp = 0;
         size_t n = 0;
-        while (*s && (n = utf8_sequence(s, (size_t)(end - s), &cp)) > 0 && cp != '&' && cp != '<' &&
+        while (*s && (n = utf8_decode(s, (size_t)(end - s), &cp)) > 0 && cp != '&' && cp != '<' &&
                cp != '>' && cp != '"' && cp != '\'' &&
                (cp >= 0x20 || cp == '\t' || cp == '\n' || cp == '\r') && cp != 0xFFFE &&
                cp != 0xFFFF)
@@ -133,8 +105,8 @@ int render_utf8_valid(const char *str, size_t len)
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
     while (i < len) {
-        unsigned cp;
-        size_t n = s[i] ? utf8_sequence(s + i, len - i, &cp) : 0;
+        uint32_t cp;
+        size_t n = s[i] ? utf8_decode(s + i, len - i, &cp) : 0;
         if (n == 0)
             return 0;
         i += n;

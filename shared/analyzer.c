@@ -7,6 +7,8 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "utf8.h"
+
 /* Limits.  They bound the memory of a run whatever the input: a run never
  * allocates, it only fills the fixed buffers of the analyzer. */
 /* Bytes of a term, exact form or stem, without the NUL; longer words are cut
@@ -322,44 +324,14 @@ int analyzer_is_stopword(const char *term)
 /* Decodes the code point at s[i] (i < len) into *cp and returns its length in
  * bytes.  An invalid, overlong, truncated or surrogate sequence gives BAD_CP
  * and length 1, so the next byte is decoded afresh and nothing is overread. */
-static size_t utf8_decode(const unsigned char *s, size_t len, size_t i, uint32_t *cp)
+static size_t decode_at(const unsigned char *s, size_t len, size_t i, uint32_t *cp)
 {
-    unsigned c = s[i];
-    size_t need, k;
-    uint32_t v, min;
-
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 1, v = c & 0x1F, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 2, v = c & 0x0F, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 3, v = c & 0x07, min = 0x10000;
-    } else {
+    size_t n = utf8_decode(s + i, len - i, cp);
+    if (!n) {
         *cp = BAD_CP;
         return 1;
     }
-    if (len - i - 1 < need) {
-        *cp = BAD_CP;
-        return 1;
-    }
-    for (k = 1; k <= need; k++) {
-        unsigned cc = s[i + k];
-        if ((cc & 0xC0) != 0x80) {
-            *cp = BAD_CP;
-            return 1;
-        }
-        v = (v << 6) | (cc & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
-        *cp = BAD_CP;
-        return 1;
-    }
-    *cp = v;
-    return need + 1;
+    return n;
 }
 
 /* Classes of the ASCII characters (index = code): space may join digit
@@ -463,7 +435,7 @@ static inline size_t peek(const struct run *r, size_t i, uint32_t *cp, int *cls)
         *cls = ascii_class(c);
         return 1;
     }
-    n = utf8_decode(r->s, r->len, i, cp);
+    n = decode_at(r->s, r->len, i, cp);
     *cls = cp_class(*cp);
     return n;
 }
@@ -678,7 +650,7 @@ static void norm_piece(struct run *r, const struct piece *p, sbuf *term, sbuf *e
             } else {
                 uint32_t cp;
                 const struct fold_entry *e;
-                i += utf8_decode(s, r->len, i, &cp);
+                i += decode_at(s, r->len, i, &cp);
                 e = &r->a->fast[cp]; /* p->fast guarantees cp < FAST_LIMIT and e->ok */
                 sb_put(term, e->term, e->term_len);
                 sb_put(exact, e->exact, e->exact_len);
@@ -690,7 +662,7 @@ static void norm_piece(struct run *r, const struct piece *p, sbuf *term, sbuf *e
     while (i < p->end && !term->full) {
         uint32_t cp;
         char buf[FOLD_CP_MAX];
-        i += utf8_decode(s, r->len, i, &cp);
+        i += decode_at(s, r->len, i, &cp);
         sb_put(term, buf, fold_cp(cp, buf, 0));
     }
 }
@@ -1711,7 +1683,7 @@ char *analyzer_fold(const char *text, size_t len)
         size_t bl;
         uint32_t cp;
 
-        i += utf8_decode(s, len, i, &cp);
+        i += decode_at(s, len, i, &cp);
         if (cp == BAD_CP) {
             buf[0] = ' '; /* an invalid byte separates, as in analyzer_run */
             bl = 1;

@@ -1,7 +1,9 @@
 /* article: the article record and the reader of schema.org NewsArticle files (JSON Lines, JSON,
  * gzip). */
 #include "article.h"
+#include "date.h"
 #include "hash.h"
+#include "render_buf.h"
 #include "utf8.h"
 
 #include <errno.h>
@@ -448,38 +450,6 @@ static char *html_clean(const char *s, size_t len, size_t *out_len)
 
 /* --- dates ---------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * algorithm, exact for every year). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
-static unsigned days_in_month(int64_t y, unsigned m)
-{
-    static const unsigned days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : days[m - 1];
-}
-
 /* Reads exactly n decimal digits at *p into *v and advances. */
 static bool read_digits(const char **p, int n, unsigned *v)
 {
@@ -504,9 +474,9 @@ static bool is_digit(char c)
 static bool make_time(int64_t y, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned s,
                       int offset_min, int64_t *out)
 {
-    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60)
+    if (mo < 1 || mo > 12 || d < 1 || d > date_days_in_month(y, mo) || h > 23 || mi > 59 || s > 60)
         return false;
-    *out = days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + s -
+    *out = date_days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + s -
            (int64_t)offset_min * 60;
     return true;
 }
@@ -706,7 +676,7 @@ static bool format_date(int64_t t, char *out, size_t out_size)
         secs += 86400, days--;
     int64_t y;
     unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
+    date_civil_from_days(days, &y, &m, &d);
     if (y < 0 || y > 9999)
         return false;
     snprintf(out, out_size, "%04d-%02u-%02uT%02u:%02u:%02uZ", (int)y, m, d, (unsigned)(secs / 3600),
@@ -1175,8 +1145,7 @@ struct article_reader {
     size_t in_pos, in_len;
     bool eof;
 
-    char *line; /* the current line (JSON Lines mode), growable */
-    size_t line_len, line_cap;
+    render_buf line;   /* the current line (JSON Lines mode) */
     size_t lines_read; /* lines consumed so far */
     size_t line_no;    /* the line of the item last returned */
 
@@ -1215,27 +1184,12 @@ static kq_status reader_fill(article_reader *r, char *err, size_t err_size)
     return KQ_OK;
 }
 
-static kq_status line_reserve(article_reader *r, size_t need)
-{
-    if (need <= r->line_cap)
-        return KQ_OK;
-    size_t cap = r->line_cap ? r->line_cap : 4096;
-    while (cap < need)
-        cap *= 2;
-    char *p = realloc(r->line, cap);
-    if (!p)
-        return KQ_ERR_NOMEM;
-    r->line = p;
-    r->line_cap = cap;
-    return KQ_OK;
-}
-
 /* Reads the next line (without its newline) into r->line.  Returns KQ_OK,
  * KQ_END when there is no more input, or an error.  *too_long is set when
  * the line exceeded READER_MAX_LINE: its end was consumed and discarded. */
 static kq_status reader_line(article_reader *r, bool *too_long, char *err, size_t err_size)
 {
-    r->line_len = 0;
+    r->line.len = 0;
     *too_long = false;
     bool any = false;
     for (;;) {
@@ -1251,27 +1205,27 @@ static kq_status reader_line(article_reader *r, bool *too_long, char *err, size_
         size_t avail = r->in_len - r->in_pos;
         unsigned char *nl = memchr(start, '\n', avail);
         size_t n = nl ? (size_t)(nl - start) : avail;
-        if (!*too_long && r->line_len + n > READER_MAX_LINE) {
+        if (!*too_long && r->line.len + n > READER_MAX_LINE) {
             *too_long = true;
-            r->line_len = 0;
+            r->line.len = 0;
         }
         if (!*too_long) {
-            if (line_reserve(r, r->line_len + n + 1)) {
+            if (render_buf_reserve(&r->line, n) != 0) {
                 status_message(err, err_size, "out of memory");
                 return KQ_ERR_NOMEM;
             }
-            memcpy(r->line + r->line_len, start, n);
-            r->line_len += n;
+            memcpy(r->line.data + r->line.len, start, n);
+            r->line.len += n;
         }
         r->in_pos += n + (nl ? 1 : 0);
         if (nl)
             break;
     }
-    if (line_reserve(r, r->line_len + 1)) {
+    if (render_buf_reserve(&r->line, 0) != 0) {
         status_message(err, err_size, "out of memory");
         return KQ_ERR_NOMEM;
     }
-    r->line[r->line_len] = 0;
+    r->line.data[r->line.len] = 0;
     return KQ_OK;
 }
 
@@ -1500,8 +1454,8 @@ static kq_status reader_next_line(article_reader *r, article *out, char *err, si
             status_message(err, err_size, "line longer than %u bytes", READER_MAX_LINE);
             return KQ_ERR_INVALID;
         }
-        const char *s = r->line;
-        size_t len = r->line_len;
+        const char *s = r->line.data;
+        size_t len = r->line.len;
         if (len > 0 && s[len - 1] == '\r')
             len--;
         if (r->lines_read == 1 && len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
@@ -1556,7 +1510,7 @@ void article_reader_close(article_reader *r)
         gzclose(r->gz);
     json_decref(r->doc);
     free(r->elem_lines);
-    free(r->line);
+    render_buf_free(&r->line);
     free(r->in);
     free(r->name);
     free(r->fail_msg);

@@ -1,6 +1,7 @@
 /* charset: a web page's bytes as UTF-8, whatever its encoding (BOM, <meta charset>, http-equiv,
  * XML declaration; transcoded through glibc's iconv). */
 #include "charset.h"
+#include "render_buf.h"
 #include "utf8.h"
 
 #include <ctype.h>
@@ -94,30 +95,9 @@ static const char *iconv_name(const char *label)
     return label;
 }
 
-/* A growable output for iconv. */
-typedef struct obuf {
-    char *p;
-    size_t len, cap;
-} obuf;
-
-static bool reserve(obuf *o, size_t more)
-{
-    if (o->len + more + 1 <= o->cap)
-        return true;
-    size_t cap = o->cap ? o->cap : 4096;
-    while (cap < o->len + more + 1)
-        cap *= 2;
-    char *p = realloc(o->p, cap);
-    if (!p)
-        return false;
-    o->p = p;
-    o->cap = cap;
-    return true;
-}
-
 /* Transcodes s[0..len) from `from` to UTF-8 into o; invalid sequences become
  * U+FFFD.  Returns KQ_OK, KQ_ERR_INVALID (unknown charset) or KQ_ERR_NOMEM. */
-static kq_status transcode(const char *from, const char *s, size_t len, obuf *o)
+static kq_status transcode(const char *from, const char *s, size_t len, render_buf *o)
 {
     iconv_t cd = iconv_open("UTF-8", from);
     if (cd == (iconv_t)-1)
@@ -126,67 +106,67 @@ static kq_status transcode(const char *from, const char *s, size_t len, obuf *o)
     char *in = (char *)s;
     size_t left = len;
     while (left > 0) {
-        if (!reserve(o, left * 2 + 16)) {
+        if (render_buf_reserve(o, left * 2 + 16) != 0) {
             st = KQ_ERR_NOMEM;
             break;
         }
-        char *dst = o->p + o->len;
+        char *dst = o->data + o->len;
         size_t room = o->cap - o->len - 1;
         size_t r = iconv(cd, &in, &left, &dst, &room);
-        o->len = (size_t)(dst - o->p);
+        o->len = (size_t)(dst - o->data);
         if (r != (size_t)-1)
             break;
         if (errno == E2BIG)
             continue;
         /* EILSEQ or EINVAL (cut short): one byte becomes U+FFFD. */
-        if (!reserve(o, 3)) {
+        if (render_buf_reserve(o, 3) != 0) {
             st = KQ_ERR_NOMEM;
             break;
         }
-        memcpy(o->p + o->len, "\xEF\xBF\xBD", 3);
+        memcpy(o->data + o->len, "\xEF\xBF\xBD", 3);
         o->len += 3;
         in++;
         left--;
         iconv(cd, NULL, NULL, NULL, NULL);
     }
     iconv_close(cd);
-    if (st == KQ_OK && reserve(o, 0))
-        o->p[o->len] = '\0';
+    if (st == KQ_OK && render_buf_reserve(o, 0) == 0)
+        o->data[o->len] = '\0';
     else if (st == KQ_OK)
         st = KQ_ERR_NOMEM;
     return st;
 }
 
 /* UTF-8 kept, each byte that starts no valid sequence read as Windows-1252. */
-static kq_status repair_utf8(const unsigned char *s, size_t len, obuf *o)
+static kq_status repair_utf8(const unsigned char *s, size_t len, render_buf *o)
 {
     iconv_t cd = iconv_open("UTF-8", "WINDOWS-1252");
     if (cd == (iconv_t)-1)
         return KQ_ERR_INVALID;
-    kq_status st = reserve(o, len * 3) ? KQ_OK : KQ_ERR_NOMEM;
+    kq_status st = render_buf_reserve(o, len * 3) == 0 ? KQ_OK : KQ_ERR_NOMEM;
     for (size_t i = 0; st == KQ_OK && i < len;) {
         size_t n = utf8_sequence_length(s + i, len - i);
         if (n > 0) {
-            memcpy(o->p + o->len, s + i, n);
+            memcpy(o->data + o->len, s + i, n);
             o->len += n;
             i += n;
             continue;
         }
-        char *in = (char *)s + i, *dst = o->p + o->len;
+        char *in = (char *)s + i, *dst = o->data + o->len;
         size_t left = 1, room = 4;
         if (iconv(cd, &in, &left, &dst, &room) == (size_t)-1) {
             /* The five bytes Windows-1252 leaves undefined. */
-            memcpy(o->p + o->len, "\xEF\xBF\xBD", 3);
+            memcpy(o->data + o->len, "\xEF\xBF\xBD", 3);
             o->len += 3;
             iconv(cd, NULL, NULL, NULL, NULL);
         } else {
-            o->len = (size_t)(dst - o->p);
+            o->len = (size_t)(dst - o->data);
         }
         i++;
     }
     iconv_close(cd);
     if (st == KQ_OK)
-        o->p[o->len] = '\0';
+        o->data[o->len] = '\0';
     return st;
 }
 
@@ -254,7 +234,7 @@ kq_status charset_to_utf8(const char *bytes, size_t len, char **out, size_t *out
                           char *encoding, size_t encoding_size, char *err, size_t err_size)
 {
     const unsigned char *s = (const unsigned char *)bytes;
-    obuf o = {0};
+    render_buf o = RENDER_BUF_INIT;
     kq_status st;
     const char *from = NULL; /* NULL: UTF-8 */
     char label[48] = "";
@@ -279,11 +259,11 @@ kq_status charset_to_utf8(const char *bytes, size_t len, char **out, size_t *out
     if (from && valid && scan.multibyte)
         from = NULL;
     if (!from && valid) {
-        st = reserve(&o, len) ? KQ_OK : KQ_ERR_NOMEM;
+        st = render_buf_reserve(&o, len) == 0 ? KQ_OK : KQ_ERR_NOMEM;
         if (st == KQ_OK) {
-            memcpy(o.p, s, len);
+            memcpy(o.data, s, len);
             o.len = len;
-            o.p[len] = '\0';
+            o.data[len] = '\0';
         }
     } else if (!from) {
         st = repair_utf8(s, len, &o);
@@ -300,7 +280,7 @@ kq_status charset_to_utf8(const char *bytes, size_t len, char **out, size_t *out
         goto fail;
     }
     if (utf16) {
-        byte_scan decoded = scan_bytes((const unsigned char *)o.p, o.len);
+        byte_scan decoded = scan_bytes((const unsigned char *)o.data, o.len);
         if (is_binary(&decoded, o.len, err, err_size)) {
             st = KQ_ERR_INVALID;
             goto fail;
@@ -308,10 +288,10 @@ kq_status charset_to_utf8(const char *bytes, size_t len, char **out, size_t *out
     }
     if (encoding && encoding_size)
         snprintf(encoding, encoding_size, "%s", from ? from : "UTF-8");
-    *out = o.p;
+    *out = o.data;
     *out_len = o.len;
     return KQ_OK;
 fail:
-    free(o.p);
+    free(o.data);
     return st;
 }

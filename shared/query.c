@@ -1,5 +1,7 @@
 /* query: the Kiosque query language, parsed into a tree (see query.h for the language). */
 #include "query.h"
+#include "date.h"
+#include "render_buf.h"
 #include "utf8.h"
 
 #include <inttypes.h>
@@ -228,25 +230,6 @@ static int node_adopt(query_node *parent, query_node *child)
 
 /* --- dates --------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
- * days_from_civil), so no time zone or locale is involved. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-static unsigned days_in_month(int64_t y, unsigned m)
-{
-    static const unsigned days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : days[m - 1];
-}
-
 /* Reads 1..max_digits ASCII digits at s[*i..n) into *v; returns 0 or -1. */
 static int read_number(const char *s, size_t n, size_t *i, unsigned min_digits,
                        unsigned max_digits, unsigned *v)
@@ -277,7 +260,7 @@ static int parse_period(const char *s, size_t n, int64_t *first, int64_t *last)
             return -1;
         if (i < n) {
             if (s[i++] != '-' || read_number(s, n, &i, 1, 2, &d) != 0 || d < 1 ||
-                d > days_in_month(y, m))
+                d > date_days_in_month(y, m))
                 return -1;
         }
     }
@@ -285,13 +268,13 @@ static int parse_period(const char *s, size_t n, int64_t *first, int64_t *last)
         return -1;
     int64_t start, end; /* days */
     if (m == 0) {
-        start = days_from_civil(y, 1, 1);
-        end = days_from_civil((int64_t)y + 1, 1, 1);
+        start = date_days_from_civil(y, 1, 1);
+        end = date_days_from_civil((int64_t)y + 1, 1, 1);
     } else if (d == 0) {
-        start = days_from_civil(y, m, 1);
-        end = m == 12 ? days_from_civil((int64_t)y + 1, 1, 1) : days_from_civil(y, m + 1, 1);
+        start = date_days_from_civil(y, m, 1);
+        end = m == 12 ? date_days_from_civil((int64_t)y + 1, 1, 1) : date_days_from_civil(y, m + 1, 1);
     } else {
-        start = days_from_civil(y, m, d);
+        start = date_days_from_civil(y, m, d);
         end = start + 1;
     }
     *first = start * 86400;
@@ -771,87 +754,50 @@ query_node *query_parse(const char *text, size_t len)
 
 /* --- describe ------------------------------------------------------------ */
 
-/* A growing string with a sticky out-of-memory flag. */
-struct buf {
-    char *s;
-    size_t len, cap;
-    int oom;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void buf_str(struct buf *b, const char *s)
-{
-    buf_add(b, s, strlen(s));
-}
-
-static void describe(struct buf *b, const query_node *q)
+static void describe(render_buf *b, const query_node *q)
 {
     static const char *const fields[] = {"", "title:", "author:", "section:", "keyword:"};
     static const char *const kinds[] = {"AND", "OR", "word:", "phrase:", "prefix:", "date:"};
     if (q->negated)
-        buf_str(b, "-");
+        render_buf_puts(b, "-");
     if ((unsigned)q->kind > QUERY_DATE) {
-        buf_str(b, "?");
+        render_buf_puts(b, "?");
         return;
     }
     if (q->kind == QUERY_AND || q->kind == QUERY_OR) {
-        buf_str(b, "(");
-        buf_str(b, kinds[q->kind]);
+        render_buf_puts(b, "(");
+        render_buf_puts(b, kinds[q->kind]);
         for (size_t i = 0; i < q->n_children; i++) {
-            buf_str(b, " ");
+            render_buf_puts(b, " ");
             describe(b, q->children[i]);
         }
-        buf_str(b, ")");
+        render_buf_puts(b, ")");
         return;
     }
     if (q->kind == QUERY_DATE) {
         char num[64];
         snprintf(num, sizeof num, "date:[%" PRId64 ",%" PRId64 "]", q->date_from, q->date_to);
-        buf_str(b, num);
+        render_buf_puts(b, num);
         return;
     }
     if ((unsigned)q->field < sizeof fields / sizeof fields[0])
-        buf_str(b, fields[q->field]);
-    buf_str(b, kinds[q->kind]);
-    buf_str(b, "\"");
+        render_buf_puts(b, fields[q->field]);
+    render_buf_puts(b, kinds[q->kind]);
+    render_buf_puts(b, "\"");
     for (const char *p = q->text ? q->text : ""; *p; p++) {
         if (*p == '"' || *p == '\\')
-            buf_str(b, "\\");
-        buf_add(b, p, 1);
+            render_buf_puts(b, "\\");
+        render_buf_add(b, p, 1);
     }
-    buf_str(b, "\"");
+    render_buf_puts(b, "\"");
 }
 
 char *query_describe(const query_node *q)
 {
-    struct buf b = {0};
+    render_buf b = RENDER_BUF_INIT;
     if (!q)
-        buf_str(&b, "(null)");
+        render_buf_puts(&b, "(null)");
     else
         describe(&b, q);
-    if (b.oom) {
-        free(b.s);
-        return NULL;
-    }
-    return b.s;
+    return render_buf_release(&b, NULL);
 }

@@ -21,9 +21,7 @@ void render_buf_free(render_buf *b)
     render_buf_init(b);
 }
 
-/* Makes room for `extra` more bytes plus the NUL; returns 0, or -1 (and
- * marks the buffer failed) when memory runs out. */
-static int buf_reserve(render_buf *b, size_t extra)
+int render_buf_reserve(render_buf *b, size_t extra)
 {
     if (b->failed)
         return -1;
@@ -49,7 +47,7 @@ static int buf_reserve(render_buf *b, size_t extra)
 
 void render_buf_add(render_buf *b, const char *s, size_t len)
 {
-    if (buf_reserve(b, len) != 0)
+    if (render_buf_reserve(b, len) != 0)
         return;
     memcpy(b->data + b->len, s, len);
     b->len += len;
@@ -71,7 +69,7 @@ void render_buf_printf(render_buf *b, const char *fmt, ...)
         b->failed = 1;
         return;
     }
-    if (buf_reserve(b, (size_t)n) != 0)
+    if (render_buf_reserve(b, (size_t)n) != 0)
         return;
     va_start(ap, fmt);
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
@@ -85,7 +83,7 @@ char *render_buf_release(render_buf *b, size_t *len)
         render_buf_free(b);
         return NULL;
     }
-    if (!b->data && buf_reserve(b, 0) != 0)
+    if (!b->data && render_buf_reserve(b, 0) != 0)
         return NULL;
     if (!b->data)
         return NULL;

@@ -25,6 +25,12 @@ void render_buf_init(render_buf *b);
 /* Frees the buffer's memory and resets it; the struct itself is the caller's. */
 void render_buf_free(render_buf *b);
 
+/* Makes room for `extra` more bytes after len, plus the NUL, for a caller
+ * that writes into data + len itself (iconv, a read) and then advances
+ * len; returns 0, or -1 (and marks the buffer failed) when memory runs
+ * out. */
+int render_buf_reserve(render_buf *b, size_t extra);
+
 void render_buf_add(render_buf *b, const char *s, size_t len);
 void render_buf_puts(render_buf *b, const char *s);
 void render_buf_printf(render_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

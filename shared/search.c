@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "analyzer.h"
+#include "date.h"
 #include "dbpath.h"
 #include "document.h"
 #include "index.h"
@@ -1207,16 +1208,6 @@ static int has_node(const query_node *node, enum query_kind kind)
     return 0;
 }
 
-static int64_t days_from_civil(int y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = (unsigned)(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
 /* Freshness: a weight of FRESHNESS_WEIGHT for an article of the newest
  * day of the archive, halved every half-life before it.  Measured from the
  * newest article rather than from today, so an archive that stopped in 2020
@@ -1236,7 +1227,7 @@ static index_query *build_freshness(const char *newest, double half_life_days)
     if (sscanf(newest, "%4d-%2u-%2u", &y, &m, &d) != 3)
         return NULL;
     int daily = half_life_days < FRESHNESS_DAILY_BELOW;
-    int64_t last = days_from_civil(y, m, d);
+    int64_t last = date_days_from_civil(y, m, d);
     size_t n = (size_t)(half_life_days * FRESHNESS_HALF_LIVES / (daily ? 1 : 30)) + 2;
     if (n > 4000)
         n = 4000;
@@ -1258,7 +1249,7 @@ static index_query *build_freshness(const char *newest, double half_life_days)
                     mm += 12, yy--;
                 snprintf(keys[i], sizeof keys[i], "%04d-%02d", (yy % 10000 + 10000) % 10000,
                          (mm + 1) % 100);
-                age = (double)(last - days_from_civil(yy, (unsigned)mm + 1, 15));
+                age = (double)(last - date_days_from_civil(yy, (unsigned)mm + 1, 15));
                 if (age < 0)
                     age = 0;
             }
