@@ -87,9 +87,20 @@ struct http_server {
     atomic_ulong log_left_out; /* its messages left out since */
 };
 
+/* The parts of a request handled without a connection (http_handle). */
+typedef struct raw_parts {
+    const http_raw_request *in;
+    http_raw_reply *out;
+    char *buf;                   /* the target, split and decoded in place */
+    const char **keys, **values; /* the query parameters */
+    size_t *key_lens, *value_lens;
+    size_t n_params;
+} raw_parts;
+
 struct http_request {
     http_server *server;
-    struct MHD_Connection *conn;
+    struct MHD_Connection *conn; /* NULL for a request handled by http_handle */
+    raw_parts *raw;              /* non-NULL for those */
     const char *method;
     const char *path;
     struct timespec start;        /* CLOCK_MONOTONIC when the request line arrived */
@@ -136,12 +147,23 @@ const char *http_request_path(const http_request *req)
 
 const char *http_request_param(const http_request *req, const char *name)
 {
-    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+    if (!req->raw)
+        return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+    for (size_t i = 0; i < req->raw->n_params; i++)
+        if (strcmp(req->raw->keys[i], name) == 0)
+            return req->raw->values[i];
+    return NULL;
 }
 
 const char *http_request_header(const http_request *req, const char *name)
 {
-    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+    if (!req->raw)
+        return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+    const http_raw_request *in = req->raw->in;
+    for (size_t i = 0; i < in->n_headers; i++)
+        if (strcasecmp(in->headers[i].name, name) == 0)
+            return in->headers[i].value;
+    return NULL;
 }
 
 const http_server *http_request_server(const http_request *req)
@@ -229,8 +251,7 @@ static void reply(http_request *req, unsigned status, enum http_kind kind, const
     }
     make_etag(req, status, kind);
     if (*req->etag) {
-        const char *inm =
-            MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+        const char *inm = http_request_header(req, MHD_HTTP_HEADER_IF_NONE_MATCH);
         int match = inm ? etag_matches(inm, req->etag) : 0;
         if (match) {
             /* The client's copy is current: the same headers, no body.  (libmicrohttpd
@@ -251,6 +272,24 @@ static void reply(http_request *req, unsigned status, enum http_kind kind, const
     }
     int is_head = req->method && strcmp(req->method, MHD_HTTP_METHOD_HEAD) == 0;
     req->body_bytes = is_head ? 0 : len;
+    if (req->raw) {
+        /* Handled by http_handle: the reply is handed back as it is. */
+        http_raw_reply *out = req->raw->out;
+        out->status = status;
+        snprintf(out->content_type, sizeof out->content_type, "%s", content_type);
+        snprintf(out->etag, sizeof out->etag, "%s", req->etag);
+        out->body = malloc(len + 1);
+        if (out->body) {
+            if (len)
+                memcpy(out->body, body, len);
+            out->body[len] = '\0';
+            out->len = len;
+        }
+        if (owned)
+            free(body);
+        req->status = out->body ? status : 0;
+        return;
+    }
     struct MHD_Response *resp;
     if (owned)
         resp = MHD_create_response_from_buffer_with_free_callback(len, body, free_body);
@@ -370,8 +409,7 @@ static int route_matches(const http_route *r, const char *path)
 static void note_origin(http_request *req)
 {
     const http_config *cfg = &req->server->cfg;
-    const char *origin =
-        MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ORIGIN);
+    const char *origin = http_request_header(req, MHD_HTTP_HEADER_ORIGIN);
     if (!origin)
         return;
     for (size_t i = 0; i < cfg->n_allow_origins; i++) {
@@ -429,7 +467,14 @@ static const http_route *route_of(http_request *req)
         return NULL;
     }
     struct param_check pc = {{0}, 0};
-    MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, check_param, &pc);
+    if (req->raw) {
+        const raw_parts *r = req->raw;
+        for (size_t i = 0; i < r->n_params && !pc.bad; i++)
+            check_param(&pc, MHD_GET_ARGUMENT_KIND, r->keys[i], r->key_lens[i], r->values[i],
+                        r->value_lens[i]);
+    } else {
+        MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, check_param, &pc);
+    }
     if (pc.bad) {
         http_reply_error(req, MHD_HTTP_BAD_REQUEST, "bad_parameter", pc.message);
         return NULL;
@@ -746,6 +791,8 @@ static void access_log(const http_request *req, double seconds)
             req->body_bytes, seconds * 1000.0);
 }
 
+static void count_request(http_server *s, const http_request *req, int ok);
+
 static void request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                               enum MHD_RequestTerminationCode toe)
 {
@@ -756,9 +803,17 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
     *con_cls = NULL;
     if (req->watch && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) /* the next head's wait begins */
         atomic_store(&req->watch->waiting_since_ms, now_ms());
-    double seconds = seconds_since(&req->start);
     if (req->pending) /* the connection closed before the worker's reply went out */
         MHD_destroy_response(req->pending);
+    count_request(s, req, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    free(req);
+}
+
+/* Counts a request in the metrics and logs it, once it is over (`ok`: its
+ * reply went out whole). */
+static void count_request(http_server *s, const http_request *req, int ok)
+{
+    double seconds = seconds_since(&req->start);
     if (req->dispatched) {
         size_t ep = req->route >= 0 ? (size_t)req->route : s->cfg.n_routes;
         endpoint_metrics *m = &s->metrics[ep];
@@ -769,13 +824,120 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
         atomic_fetch_add(&m->buckets[b], 1);
         atomic_fetch_add(&m->latency_sum_us, (unsigned long)(seconds * 1e6));
         atomic_fetch_add(&m->count, 1);
-        if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        if (!ok)
             atomic_fetch_add(&s->aborted, 1);
         if (s->cfg.access_log)
             access_log(req, seconds);
         atomic_fetch_sub(&s->in_flight, 1);
     }
+}
+
+/* --- requests without a connection (http_handle) ------------------------------------- */
+
+/* Decodes a query string component as libmicrohttpd does: '+' is a space,
+ * then %XX escapes (an invalid one is kept as it is); returns its length. */
+static size_t unescape_arg(char *s)
+{
+    for (char *p = s; *p; p++)
+        if (*p == '+')
+            *p = ' ';
+    return MHD_http_unescape(s);
+}
+
+/* Splits the target of parts->in into the path (returned, decoded) and the
+ * parameters; -1 when out of memory. */
+static int split_target(raw_parts *r, const char **path)
+{
+    const char *target = r->in->target;
+    r->buf = strdup(target);
+    size_t n = 1;
+    for (const char *p = target; *p; p++)
+        n += *p == '&';
+    r->keys = calloc(n, sizeof *r->keys);
+    r->values = calloc(n, sizeof *r->values);
+    r->key_lens = calloc(n, sizeof *r->key_lens);
+    r->value_lens = calloc(n, sizeof *r->value_lens);
+    if (!r->buf || !r->keys || !r->values || !r->key_lens || !r->value_lens)
+        return -1;
+    char *query = strchr(r->buf, '?');
+    if (query)
+        *query++ = '\0';
+    MHD_http_unescape(r->buf);
+    *path = r->buf;
+    while (query && *query) {
+        char *amp = strchr(query, '&');
+        if (amp)
+            *amp = '\0';
+        if (*query) {
+            char *eq = strchr(query, '=');
+            if (eq)
+                *eq = '\0';
+            r->keys[r->n_params] = query;
+            r->key_lens[r->n_params] = unescape_arg(query);
+            if (eq) {
+                r->values[r->n_params] = eq + 1;
+                r->value_lens[r->n_params] = unescape_arg(eq + 1);
+            }
+            r->n_params++;
+        }
+        query = amp ? amp + 1 : NULL;
+    }
+    return 0;
+}
+
+http_server *http_server_new_unbound(const http_config *cfg)
+{
+    http_server *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->cfg = *cfg;
+    s->metrics = calloc(cfg->n_routes + 1, sizeof *s->metrics);
+    if (!s->metrics) {
+        free(s);
+        return NULL;
+    }
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->queued, NULL);
+    pthread_mutex_init(&s->watch_lock, NULL);
+    pthread_cond_init(&s->guard_wake, NULL);
+    return s;
+}
+
+int http_handle(http_server *s, const http_raw_request *in, http_raw_reply *out)
+{
+    memset(out, 0, sizeof *out);
+    raw_parts parts = {.in = in, .out = out};
+    http_request *req = calloc(1, sizeof *req);
+    const char *path = NULL;
+    int rc = -1;
+    if (!req || split_target(&parts, &path) != 0)
+        goto done;
+    req->server = s;
+    req->raw = &parts;
+    req->route = -1;
+    req->uri_bytes = strlen(in->target);
+    log_target(in->target, req->target, sizeof req->target);
+    clock_gettime(CLOCK_MONOTONIC, &req->start);
+    begin_dispatch(req, NULL, in->method, path);
+    const http_route *route = route_of(req);
+    if (route && !(route->quick && route->quick(req, s->cfg.app)))
+        run_handler(req, route);
+    count_request(s, req, req->status != 0);
+    rc = req->status != 0 ? 0 : -1;
+done:
     free(req);
+    free(parts.buf);
+    free(parts.keys);
+    free(parts.values);
+    free(parts.key_lens);
+    free(parts.value_lens);
+    return rc;
+}
+
+void http_raw_reply_free(http_raw_reply *out)
+{
+    free(out->body);
+    out->body = NULL;
 }
 
 /* --- metrics ------------------------------------------------------------------------------------
@@ -1034,6 +1196,13 @@ void http_server_stop(http_server *s)
 {
     if (!s)
         return;
+    if (!s->daemon) { /* made by http_server_new_unbound */
+        stop_workers(s);
+        stop_guard(s);
+        free(s->metrics);
+        free(s);
+        return;
+    }
     /* After quiescing, the listen socket is ours to close. */
     MHD_socket listen_fd = MHD_quiesce_daemon(s->daemon);
     for (int i = 0; i < 500 && atomic_load(&s->in_flight) > 0; i++) {

@@ -70,6 +70,41 @@ unsigned http_server_port(const http_server *s);
  * frees the server.  http_server_stop(NULL) does nothing. */
 void http_server_stop(http_server *s);
 
+/* --- requests without a connection: tests and the fuzz target (tests/fuzz/fuzz_http.c) --- */
+
+typedef struct http_header {
+    const char *name, *value;
+} http_header;
+
+/* A request as its parts, as if read from a connection. */
+typedef struct http_raw_request {
+    const char *method; /* "GET", "HEAD", ... */
+    const char *target; /* the request target as sent: path and query string, percent-encoded */
+    const http_header *headers;
+    size_t n_headers;
+} http_raw_request;
+
+/* Its reply. */
+typedef struct http_raw_reply {
+    unsigned status;
+    char content_type[96];
+    char etag[48]; /* "" when none */
+    char *body;    /* malloc'd, NUL-terminated; free with http_raw_reply_free */
+    size_t len;
+} http_raw_reply;
+
+/* A server that listens nowhere and runs no thread: requests are given to
+ * http_handle.  NULL when out of memory; stopped with http_server_stop. */
+http_server *http_server_new_unbound(const http_config *cfg);
+
+/* Handles one request on the calling thread as a connection thread and a
+ * worker would: the target is split and percent-decoded as libmicrohttpd
+ * does, then the checks every route shares, the route's quick answer or its
+ * handler.  Returns 0 with the reply in out (free it with
+ * http_raw_reply_free), -1 when out of memory. */
+int http_handle(http_server *s, const http_raw_request *in, http_raw_reply *out);
+void http_raw_reply_free(http_raw_reply *out);
+
 /* The request path, percent-decoded and valid UTF-8 (the dispatcher checked). */
 const char *http_request_path(const http_request *req);
 

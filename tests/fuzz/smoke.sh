@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_EACH=${1:-20}
-TARGETS=(fuzz_query fuzz_article fuzz_document fuzz_html fuzz_analyzer fuzz_json_writer)
+TARGETS=(fuzz_query fuzz_article fuzz_document fuzz_html fuzz_analyzer fuzz_json_writer fuzz_http)
 if ! command -v clang >/dev/null; then
   echo "error: clang is not installed (apt-get install clang)" >&2
   exit 2
@@ -28,6 +28,7 @@ for t in "${TARGETS[@]}"; do
     fuzz_article) seed "$t" tests/fixtures/articles/* ;;
     fuzz_html) seed "$t" tests/fixtures/pages/* ;;
     fuzz_analyzer | fuzz_query) seed "$t" tests/fixtures/french/articles.jsonl ;;
+    fuzz_http) seed "$t" tests/fuzz/corpus/http/* ;;
     *) seed "$t" ;;
   esac
   echo "== $t: ${SECONDS_EACH} s"
