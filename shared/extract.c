@@ -826,8 +826,17 @@ static void build(tree *t, const GumboNode *root)
             count_text(e->text, &e->tchars, &e->tpunct);
             continue;
         }
-        if (c->type == GUMBO_NODE_ELEMENT && c->v.element.tag == GUMBO_TAG_IMG)
+        if (c->type == GUMBO_NODE_ELEMENT && c->v.element.tag == GUMBO_TAG_IMG) {
+            /* An image in a <picture> or a link is one of the element around. */
             t->x[parent].flags |= F_IMG;
+            const GumboNode *pg = t->x[parent].g;
+            bool picture = pg->type == GUMBO_NODE_ELEMENT &&
+                           pg->v.element.tag == GUMBO_TAG_UNKNOWN &&
+                           pg->v.element.original_tag.length >= 8 &&
+                           strncasecmp(pg->v.element.original_tag.data, "<picture", 8) == 0;
+            if ((picture || t->x[parent].tag == GUMBO_TAG_A) && t->x[parent].parent != NO_NODE)
+                t->x[t->x[parent].parent].flags |= F_IMG;
+        }
         if (c->type != GUMBO_NODE_ELEMENT || never_text(c->v.element.tag))
             continue;
         GumboTag tag = c->v.element.tag;

@@ -81,8 +81,9 @@
  *    links (a list of other articles, a tag cloud, a "read also" line),
  *    and containers (div, section, lists, tables) with over 25% of links
  *    and no content word in their class (Readability's conditional
- *    cleaning); an image with its legend (a div or span holding an <img>
- *    and under 300 characters); and the boxes a phrase announces: an
+ *    cleaning); an image with its legend (a div or span holding an <img>,
+ *    directly or in a <picture> or a link, and under 300 characters); and
+ *    the boxes a phrase announces: an
  *    element whose text is one of extract_box_phrases ("Lire aussi", "À
  *    lire aussi", "Voir aussi", "Sur le même sujet", "Abonnez-vous", "Read
  *    more", "Related articles", ...; case, accents and punctuation

@@ -189,6 +189,13 @@ static const struct {
      "<body><article><p>" P1 "</p><div class=\"img-inline\"><img src=\"a.jpg\"><span>Le port de "
      "Brest au lever du jour.</span></div><p>" P2 "</p></article></body>",
      P1 "\n" P2},
+    {"an image in a <picture> or a link, and its legend, are left out",
+     "<body><article><p>" P1 "</p><div class=\"visual\"><picture><source srcset=\"a.webp\">"
+     "<img src=\"a.jpg\"></picture><div class=\"description\"><strong>Le port de Brest au lever "
+     "du jour.</strong> © Jean Dupont</div></div><div class=\"visual\"><a href=\"/g\"><img "
+     "src=\"b.jpg\"></a><span>La rade vue du Stangalard.</span></div><p>" P2
+     "</p></article></body>",
+     P1 "\n" P2},
     {"a label by its first word opens a box only when links follow",
      "<body><article><p>" P1 "</p><h3>Weitere Artikel</h3><ul><li><a href=\"/1\">Der Haushalt"
      "</a></li><li><a href=\"/2\">Die Rente</a></li></ul><h3>Plus d'efforts pour l'école</h3><p>" P2
