@@ -1562,21 +1562,29 @@ static void write_text(const tree *t, uint32_t r, text_out *o, uint32_t *opened)
     line_break(o);
 }
 
-/* The lead of the article when it sits outside the text taken, next to
- * the headline: the block right after the first <h1>, when the roots hold
- * neither, made of a paragraph of 80 characters or more without links. */
-static uint32_t lead_outside(const tree *t, const uint32_t *roots, size_t n_roots)
+/* The first <h1> of the page when no dropped box holds it, else NO_NODE. */
+static uint32_t first_h1(const tree *t)
 {
     const xnode *x = t->x;
     uint32_t h = NO_NODE;
     for (uint32_t i = 0; i < t->n && h == NO_NODE; i++)
         if (x[i].tag == GUMBO_TAG_H1 && !x[i].text)
             h = i;
+    for (uint32_t a = h == NO_NODE ? NO_NODE : x[h].parent; a != NO_NODE; a = x[a].parent)
+        if (x[a].flags & F_DROP)
+            return NO_NODE;
+    return h;
+}
+
+/* The lead of the article when it sits outside the text taken, next to
+ * the headline: the block right after the first <h1>, when the roots hold
+ * neither, made of a paragraph of 80 characters or more without links. */
+static uint32_t lead_outside(const tree *t, const uint32_t *roots, size_t n_roots)
+{
+    const xnode *x = t->x;
+    uint32_t h = first_h1(t);
     if (h == NO_NODE)
         return NO_NODE;
-    for (uint32_t a = h; a != NO_NODE; a = x[a].parent)
-        if (x[a].flags & F_DROP && a != h)
-            return NO_NODE;
     uint32_t lead = next_element(t, h);
     if (lead == NO_NODE || !(x[lead].flags & F_BLOCK) || x[lead].chars < 80 || x[lead].link ||
         x[lead].ptext * 10 < x[lead].chars * 8)
@@ -1592,15 +1600,9 @@ static uint32_t lead_outside(const tree *t, const uint32_t *roots, size_t n_root
 static uint32_t article_h1(const tree *t, const uint32_t *roots, size_t n_roots)
 {
     const xnode *x = t->x;
-    uint32_t h = NO_NODE;
-    for (uint32_t i = 0; i < t->n && h == NO_NODE; i++)
-        if (x[i].tag == GUMBO_TAG_H1 && !x[i].text)
-            h = i;
+    uint32_t h = first_h1(t);
     if (h == NO_NODE || n_roots == 0)
         return NO_NODE;
-    for (uint32_t a = x[h].parent; a != NO_NODE; a = x[a].parent)
-        if (x[a].flags & F_DROP)
-            return NO_NODE;
     uint32_t a = roots[0];
     for (int level = 0; level <= EXTRACT_H1_LEVELS && a != NO_NODE; level++, a = x[a].parent)
         if (contains(t, a, h))
