@@ -18,6 +18,7 @@
 #include "dbpath.h"
 #include "document.h"
 #include "index.h"
+#include "writer.h"
 
 /* One block of consecutive document ids, and the part it becomes. */
 struct block {
@@ -112,6 +113,8 @@ static kq_status build_part(const char *path, struct block *b, analyzer *a, inde
     if (st == KQ_OK && (st = index_flush(db)) != KQ_OK)
         snprintf(err, err_size, "cannot write a part of the build: %s", index_last_error(db));
     index_close(db);
+    if (st == KQ_OK)
+        writer_crash_point("part"); /* a part written, the batch not merged */
     return st;
 }
 
@@ -341,6 +344,7 @@ kq_status shards_merge(shard_builder *s, index_db *index, const char *db_dir,
         return st;
     *merged = NULL;
     target[0] = '\0';
+    writer_crash_point("merge"); /* every part written, none merged */
     /* A compaction rewrites the whole index (0.15 ms an article here: the
      * 36k corpus in 5.4 s), where a copy goes through Xapian's inverter
      * again, about what indexing an article costs (2 to 3 ms): from a tenth,
@@ -395,6 +399,7 @@ kq_status shards_merge(shard_builder *s, index_db *index, const char *db_dir,
         index_close(db);
         return st;
     }
+    writer_crash_point("merged"); /* the merged index committed, readers not switched to it */
     *merged = db;
     return KQ_OK;
 }

@@ -24,10 +24,25 @@ static const char *crash_at(void)
 
 void writer_crash_point(const char *name)
 {
+    static int trace = -1;
+    if (trace < 0)
+        trace = getenv("KIOSQUE_CRASH_TRACE") != NULL;
+    if (trace) /* one write: lines of several threads never mix */
+        fprintf(stderr, "crash point %s\n", name);
     const char *at = crash_at();
     if (at && strcmp(at, name) == 0) {
         fflush(NULL);
         raise(SIGKILL);
+    }
+    static int pause_init;
+    static const char *pause_at;
+    if (!pause_init) {
+        pause_at = getenv("KIOSQUE_PAUSE_AT");
+        pause_init = 1;
+    }
+    if (pause_at && strcmp(pause_at, name) == 0) {
+        fflush(NULL);
+        raise(SIGSTOP); /* the test changes the disk under it, then sends SIGCONT */
     }
 }
 

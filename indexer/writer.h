@@ -28,7 +28,12 @@ void writer_note_holder(const char *db_dir, char *out, size_t out_size);
  * the process kills itself there (SIGKILL, as a power cut or the OOM killer
  * would), so tests reach the narrow windows a random kill rarely hits.  The
  * points are listed in indexer/PUBLISHING.md.  Unset, it costs one getenv
- * per process. */
+ * per process.  With KIOSQUE_CRASH_TRACE set, each point passed is also
+ * written on stderr ("crash point NAME"), so that a test killing the
+ * process at a random moment can tell in which phase it fell.  With
+ * KIOSQUE_PAUSE_AT set to `name`, the process stops itself there (SIGSTOP)
+ * until it is sent SIGCONT: a test fills the disk or makes it read-only at
+ * that moment. */
 void writer_crash_point(const char *name);
 
 /* The same for "articles:N": fires when n, the articles read so far in

@@ -15,8 +15,16 @@ new one (atomicity).  At the end, `indexer check` must find the database consist
 must hold exactly the expected articles, and paging through a search matching every article
 must return each expected identifier exactly once, with its latest headline.
 
-The test is bounded in time (--budget seconds of kill rounds, 50 by default) and prints how
-many kill points it covered."""
+Then a fourth step syncs back and forth between the second state and the third, each run killed at
+a point drawn in turn from every phase (--matrix kills, 80 by default): after a random number of
+articles on one thread and sharded, after a part is written, before the merge, with the merged
+index not yet switched to, before the index commit, between the two commits, during a sync's
+deletions.  Every run passes the crash points with KIOSQUE_CRASH_TRACE set, so each kill, random
+ones too, is counted in the phase of the last point it passed; the test prints the count by phase
+and fails below --min-kills (100) kills or with fewer than 3 in a phase.
+
+The random rounds are bounded in time (--budget seconds, 50 by default), the fourth step by its
+count (and --matrix-budget seconds)."""
 import argparse
 import json
 import os
@@ -72,6 +80,30 @@ def make_article(rng, i, version):
     }
 
 
+# Where a kill fell, from the last crash point the run passed (KIOSQUE_CRASH_TRACE) and how it
+# ran: the phases the report counts.
+PHASES = ["single-thread batch", "sharded parts", "merge", "index switch", "store commit", "sync",
+          "store repair"]
+
+
+def phase_of(trace, sharded, command):
+    points = [l[len("crash point "):] for l in trace.splitlines() if l.startswith("crash point ")]
+    last = points[-1] if points else "open"
+    if last == "repair":
+        return "store repair"
+    if last in ("between-commits", "store-commit"):
+        return "store commit"
+    if last in ("merged", "index-commit") and sharded:
+        return "index switch"
+    if last == "merge":
+        return "merge"
+    if last == "sync-delete" or (command == "sync" and not sharded and last != "index-commit"):
+        return "sync"
+    if sharded:
+        return "sharded parts"
+    return "single-thread batch"
+
+
 def write_jsonl(path, articles):
     with open(path, "w", encoding="utf-8") as f:
         for a in articles:
@@ -90,11 +122,14 @@ class Crash:
         self.stats = {"random kills mid-batch": 0, "random kills after the index commit": 0,
                       "random kills that came too late (run finished)": 0,
                       "deterministic kill points": 0, "runs": 0,
-                      "store repairs after a kill": 0, "atomicity checks": 0, "sharded runs": 0}
+                      "store repairs after a kill": 0, "atomicity checks": 0, "sharded runs": 0,
+                      "kill points not on the run's way": 0}
         self.full_runtime = 3.0  # seconds a full run takes; measured as runs complete
+        self.phases = {p: [0, 0] for p in PHASES}  # phase -> [deterministic, random] kills
 
     def env(self, crash_at=None, sharded=False):
         e = dict(os.environ)
+        e["KIOSQUE_CRASH_TRACE"] = "1"  # the points passed, on stderr: the phase of a kill
         e.pop("KIOSQUE_DB", None)
         e.pop("KIOSQUE_CRASH_AT", None)
         e.pop("KIOSQUE_SHARD_MIN_BYTES", None)
@@ -107,11 +142,13 @@ class Crash:
     def cmd(self, program, *args):
         return [os.path.join(self.bin, program), "--db", self.db, *args]
 
-    def start(self, args, crash_at=None):
+    def start(self, args, crash_at=None, sharded=None):
         self.stats["runs"] += 1
         # Half of the runs build on two threads in parts (indexer/shards.h), so kills
         # also land inside sharded builds, their merges and their switches.
-        sharded = self.rng.random() < 0.5
+        if sharded is None:
+            sharded = self.rng.random() < 0.5
+        self.last_sharded = sharded
         self.stats["sharded runs"] += sharded
         return subprocess.Popen(self.cmd("indexer", "--quiet", "--jobs", "2", *args),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -203,6 +240,8 @@ class Crash:
                 finished = False
                 p.send_signal(signal.SIGKILL)
                 p.wait()
+            sharded = self.last_sharded
+            trace = p.stderr.read().decode(errors="replace")
             p.stdout.close()
             p.stderr.close()
             done += 1
@@ -223,17 +262,27 @@ class Crash:
                 reset()
             else:
                 self.stats["random kills mid-batch"] += 1
+            self.phases[phase_of(trace, sharded, args[0])][1] += 1
         return done
 
-    def kill_at(self, args, point, before, after):
-        """Runs the step with a deterministic kill point; the process must die by SIGKILL."""
-        p = self.start(args, crash_at=point)
+    def kill_at(self, args, point, before, after, sharded=None, may_finish=False):
+        """Runs the step with a deterministic kill point; the process must die by SIGKILL
+        (or, with may_finish, finish when the run does not pass the point: a sync with nothing
+        to delete, a batch small enough to be copied into the index rather than merged).
+        Returns what a reader sees after it (before or after)."""
+        p = self.start(args, crash_at=point, sharded=sharded)
         _, err = p.communicate(timeout=300)
+        if may_finish and p.returncode in (0, 1):
+            self.stats["kill points not on the run's way"] += 1
+            now = self.counts()
+            assert now == after, f"{args} finished, but {now}"
+            return now
         if p.returncode != -signal.SIGKILL:
             raise AssertionError(f"{args} with KIOSQUE_CRASH_AT={point} exited {p.returncode}, "
                                  f"not killed: {err.decode()}")
         self.stats["deterministic kill points"] += 1
-        self.check_atomic(before, after, f"{args} killed at {point}")
+        self.phases[phase_of(err.decode(errors="replace"), self.last_sharded, args[0])][0] += 1
+        return self.check_atomic(before, after, f"{args} killed at {point}")
 
     def close(self):
         self.tmp.cleanup()
@@ -248,6 +297,10 @@ def main():
     ap.add_argument("--budget", type=float, default=50.0,
                     help="seconds of random kill rounds at most (the whole test adds ~20 s)")
     ap.add_argument("--rounds", type=int, default=20, help="random kills per step at most")
+    ap.add_argument("--matrix", type=int, default=80, help="kills at points of every phase")
+    ap.add_argument("--matrix-budget", type=float, default=400.0,
+                    help="seconds the kills of every phase may take at most")
+    ap.add_argument("--min-kills", type=int, default=100, help="fail below this many kills")
     ap.add_argument("--seed", type=int, default=int(os.environ.get("KIOSQUE_CRASH_SEED", "0"))
                     or random.randrange(1 << 30))
     ARGS = ap.parse_args()
@@ -353,6 +406,31 @@ def main():
         if c.counts() != state_c:
             c.complete(step)
 
+        # --- D: kill points over every phase, syncs back and forth between B and C -----------
+        # Each run is killed at a point drawn from every phase's (single thread or sharded),
+        # or after a random number of articles; the next one goes from where the kill left it.
+        points = [("articles:{k}", False), ("articles:{k}", True), ("part", True), ("merge", True),
+                  ("merged", True), ("index-commit", True), ("index-commit", False),
+                  ("between-commits", True), ("between-commits", False), ("sync-delete", False),
+                  ("sync-delete", True), ("open", False)]
+        kills_before = c.stats["deterministic kill points"] + c.stats["random kills mid-batch"]
+        state = c.counts()
+        i = 0
+        while (c.stats["deterministic kill points"] + c.stats["random kills mid-batch"]
+               - kills_before < ARGS.matrix) and time.monotonic() < c.deadline + ARGS.matrix_budget:
+            point, sharded = points[i % len(points)]
+            i += 1
+            to_b = state == state_c
+            step = ["sync", back] if to_b else ["sync", c_path]
+            before, after = (state_c, state_b) if to_b else (state_b, state_c)
+            state = c.kill_at(step, point.format(k=c.rng.randint(1, n)), before, after, sharded,
+                              may_finish=True)
+            if point == "between-commits":  # the store is behind: the next run repairs it
+                state = after
+        if state != state_c:
+            c.complete(["sync", c_path])
+        c.run("indexer", "check", check=0)
+
         # --- Every article, exactly once, latest content ---------------------------------
         code, out, err = c.run("indexer", "check")
         assert code == 0, f"final check exited {code}: {out}{err}"
@@ -404,7 +482,14 @@ def main():
               f"its latest version")
         for k, v in c.stats.items():
             print(f"  {k}: {v}")
-        min_kills = 8
+        print("  kills by phase (deterministic + random):")
+        for ph, (det, rnd) in c.phases.items():
+            print(f"    {ph:<20} {det:>4} + {rnd:>3}")
+        thin = [ph for ph, (det, rnd) in c.phases.items() if det + rnd < 3 and ph != "store repair"]
+        if thin:
+            print(f"FAIL: fewer than 3 kills in {thin}")
+            return 1
+        min_kills = ARGS.min_kills
         if kills < min_kills:
             print(f"FAIL: only {kills} kills in the time budget (want {min_kills})")
             return 1
