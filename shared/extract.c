@@ -239,6 +239,12 @@ const char *const extract_call_phrases[] = {
     NULL,
 };
 
+/* Words that name a photo's credit before a ':' (ASCII case ignored). */
+const char *const extract_credit_words[] = {
+    "foto",    "fotos",  "photo",   "photos", "bild",  "bilder",     "credit",
+    "credits", "crédit", "crédits", "imagen", "image", "fotografía", NULL,
+};
+
 /* First words of a label that opens a box of other pages, folded. */
 const char *const extract_label_starts[] = {
     "related",  "more",       "other",  "similar",  "recommended", "verwandte",  "weitere", "mehr",
@@ -358,6 +364,7 @@ enum {
     CAPTION_MAX_CHARS = 300,
     CALL_LAST_BLOCKS = 3,
     LINK_LINE_MAX_CHARS = 100,
+    CREDIT_LINE_MAX_CHARS = 150,
     CALL_MAX_CHARS = 300,
     MEDIA_BOX_MAX_CHARS = 150,
     CONTAINER_MAX_LINKS = 25
@@ -1204,13 +1211,45 @@ static bool is_link_line(const text_out *o)
 }
 
 /* Ends the line being written; `br` when a <br> ends it. */
+/* Whether the line being written is a photo credit (step 5): at most
+ * CREDIT_LINE_MAX_CHARS characters ending in one of extract_credit_words
+ * (at the line's start, or after a space or '(') with ':' and a name of at
+ * most 60 bytes ("Foto: Andina", "Le port. Photo : J. Dupont", "(Bild: X)"),
+ * or starting with "©". */
+static bool is_credit_line(const text_out *o)
+{
+    if (o->line_chars > CREDIT_LINE_MAX_CHARS)
+        return false;
+    const char *line = o->b.data + o->line_start, *end = o->b.data + o->b.len;
+    if (end - line >= 2 && (unsigned char)line[0] == 0xC2 && (unsigned char)line[1] == 0xA9)
+        return true;
+    const char *colon = NULL;
+    for (const char *c = end; c > line && end - c <= 60; c--)
+        if (c[-1] == ':')
+            colon = c - 1;
+    if (!colon || colon + 1 >= end)
+        return false;
+    const char *w = colon;
+    while (w > line && w[-1] == ' ')
+        w--;
+    const char *word_end = w;
+    while (w > line && w[-1] != ' ' && w[-1] != '(' && w[-1] != '|')
+        w--;
+    for (size_t i = 0; extract_credit_words[i]; i++) {
+        size_t n = strlen(extract_credit_words[i]);
+        if ((size_t)(word_end - w) == n && strncasecmp(w, extract_credit_words[i], n) == 0)
+            return true;
+    }
+    return false;
+}
+
 static void end_line(text_out *o, bool br)
 {
     o->space = false;
     o->line_br = o->line_br || br;
     if (o->line_chars == 0)
         return; /* the line after a <br> is still to come */
-    if (o->prune && is_link_line(o)) {
+    if (o->prune && (is_link_line(o) || is_credit_line(o))) {
         o->b.len = o->line_start;
         o->b.data[o->b.len] = '\0';
         o->chars -= o->line_chars;

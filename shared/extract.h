@@ -103,7 +103,10 @@
  *    another page is left out: 90% of it inside links, or a whole
  *    paragraph (no <br> before or after it) a third inside links and not
  *    ending a sentence ("Plus d'informations sur le site de la mairie",
- *    "Der Haushalt: <a>die Zahlen</a>", a byline "Par <a>X</a>").
+ *    "Der Haushalt: <a>die Zahlen</a>", a byline "Par <a>X</a>"); and a
+ *    line of at most 150 characters that is a photo credit: ending in one
+ *    of extract_credit_words, ':' and a name ("Le port. Photo : J. Dupont",
+ *    "(Bild: X)"), or starting with "©".
  *    Headings, lists, quotations and tables that belong to the text stay.
  *    The block right after the first <h1>, when neither is in the text
  *    taken, is put first when it is a paragraph of 80 characters or more
@@ -173,5 +176,6 @@ extern const char *const extract_teaser_words[];
 extern const char *const extract_caption_words[];
 extern const char *const extract_label_starts[];
 extern const char *const extract_call_phrases[];
+extern const char *const extract_credit_words[];
 
 #endif

@@ -259,6 +259,11 @@ static const struct {
      P1 "\nSelon le rapport, la dette augmente.\nLe rapport de la Cour des comptes publié\nhier "
         "montre une dette en "
         "hausse.\n" P2},
+    {"photo credits and copyright lines are left out, a colon in a sentence is not one",
+     "<body><article><p>" P1 "</p><p>Le port de Brest au matin. Photo : Jean Dupont</p><p>" P2
+     "<br>(Bild: Max Muster)</p><p>Le préfet a tranché, une seule consigne : rester chez soi.</p>"
+     "<p>© 2026 Le Journal de la Pointe</p></article></body>",
+     P1 "\n" P2 "\nLe préfet a tranché, une seule consigne : rester chez soi."},
     {"a paywalled article body is the article, not a box",
      "<body><div class=\"comments\"><p>" P2 "</p><p>" P2 "</p><p>" P2 "</p></div><article "
      "class=\"post paywall-container\"><div class=\"entry paywall-container\"><p>" P1 "</p><p>" P1
