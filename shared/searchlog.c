@@ -11,7 +11,8 @@
 #include <time.h>
 #include <utf8proc.h>
 
-#define SCHEMA_VERSION 1
+/* 1: a row per search; 2: identical searches of a batch in one row (column searches). */
+#define SCHEMA_VERSION 2
 /* The writer waits this long for a lock another process holds on the file (a report reading is
  * no lock in WAL mode; a backup or sqlite3 shell writing may be), then drops that batch. */
 #define WRITER_BUSY_MS 10000
@@ -27,8 +28,10 @@ static const char schema[] = "CREATE TABLE IF NOT EXISTS searches("
                              " query TEXT NOT NULL," /* searchlog_normalise */
                              " section TEXT, author TEXT, since TEXT, until TEXT,"
                              " results INTEGER NOT NULL,"
-                             " took_ms REAL NOT NULL,"
-                             " source TEXT NOT NULL);"
+                             " took_ms REAL NOT NULL," /* the mean of the searches */
+                             " source TEXT NOT NULL,"
+                             /* identical searches of one batch are one row */
+                             " searches INTEGER NOT NULL DEFAULT 1);"
                              "CREATE INDEX IF NOT EXISTS searches_at ON searches(at);";
 
 /* One queued record: the strings live in `text`, one allocation. */
@@ -124,15 +127,37 @@ static int prune_oldest_tenth(searchlog *log)
                         NULL, NULL, NULL) == SQLITE_OK;
 }
 
-/* Inserts the n records in one transaction; returns the SQLite result. */
-static int write_batch(searchlog *log, queued **batch, size_t n)
+/* Orders records so that identical searches (the same query, filters, source and results)
+ * are next to each other. */
+static int cmp_queued(const void *x, const void *y)
+{
+    const queued *a = *(const queued *const *)x, *b = *(const queued *const *)y;
+    const char *sa[] = {a->query, a->section, a->author, a->since, a->until, a->source};
+    const char *sb[] = {b->query, b->section, b->author, b->since, b->until, b->source};
+    for (int i = 0; i < 6; i++) {
+        int c = strcmp(sa[i], sb[i]);
+        if (c)
+            return c;
+    }
+    return a->results < b->results ? -1 : a->results > b->results;
+}
+
+/* One row: identical searches batch[first .. first + count - 1]. */
+typedef struct batch_row {
+    size_t first, count;
+    int64_t at;     /* the latest */
+    double took_ms; /* the mean */
+} batch_row;
+
+/* Inserts the n rows in one transaction; returns the SQLite result. */
+static int write_batch(searchlog *log, queued **batch, const batch_row *rows, size_t n)
 {
     int rc = sqlite3_exec(log->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
-        const queued *q = batch[i];
+        const queued *q = batch[rows[i].first];
         sqlite3_stmt *st = log->insert;
         sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, q->at);
+        sqlite3_bind_int64(st, 1, rows[i].at);
         sqlite3_bind_text(st, 2, q->query, -1, SQLITE_STATIC);
         const char *opt[] = {q->section, q->author, q->since, q->until};
         for (int k = 0; k < 4; k++) {
@@ -142,8 +167,9 @@ static int write_batch(searchlog *log, queued **batch, size_t n)
                 sqlite3_bind_null(st, 3 + k);
         }
         sqlite3_bind_int64(st, 7, (sqlite3_int64)q->results);
-        sqlite3_bind_double(st, 8, q->took_ms);
+        sqlite3_bind_double(st, 8, rows[i].took_ms);
         sqlite3_bind_text(st, 9, q->source, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 10, (sqlite3_int64)rows[i].count);
         rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(log->db);
     }
     sqlite3_reset(log->insert);
@@ -157,20 +183,35 @@ static int write_batch(searchlog *log, queued **batch, size_t n)
     return rc;
 }
 
-/* Commits the n records, in transactions of at most BATCH_MAX.  A transaction that would grow
- * the file beyond its limit (SQLITE_FULL with the file at its limit) makes room by deleting the
- * oldest tenth of the records, as often as needed (the pages freed are reused, so the file
- * stays within the limit); SQLITE_FULL below the limit is a full disk, and is returned. */
-static int commit_records(searchlog *log, queued **batch, size_t n)
+/* Commits the n records: identical searches as one row (a popular query asked a thousand times
+ * in a batch costs one insert), in transactions of at most BATCH_MAX rows.  A transaction that
+ * would grow the file beyond its limit (SQLITE_FULL with the file at its limit) makes room by
+ * deleting the oldest tenth of the records, as often as needed (the pages freed are reused, so
+ * the file stays within the limit); SQLITE_FULL below the limit is a full disk, and is
+ * returned.  `rows` has room for n rows. */
+static int commit_records(searchlog *log, queued **batch, size_t n, batch_row *rows)
 {
+    qsort(batch, n, sizeof *batch, cmp_queued);
+    size_t n_rows = 0;
+    for (size_t i = 0; i < n; i++) {
+        batch_row *r = n_rows > 0 ? &rows[n_rows - 1] : NULL;
+        if (!r || cmp_queued(&batch[r->first], &batch[i]) != 0) {
+            r = &rows[n_rows++];
+            *r = (batch_row){.first = i, .count = 0, .at = 0, .took_ms = 0};
+        }
+        r->count++;
+        r->took_ms += (batch[i]->took_ms - r->took_ms) / (double)r->count; /* running mean */
+        if (batch[i]->at > r->at)
+            r->at = batch[i]->at;
+    }
     int rc = SQLITE_OK;
-    for (size_t at = 0; rc == SQLITE_OK && at < n; at += BATCH_MAX) {
-        size_t m = n - at < BATCH_MAX ? n - at : BATCH_MAX;
+    for (size_t at = 0; rc == SQLITE_OK && at < n_rows; at += BATCH_MAX) {
+        size_t m = n_rows - at < BATCH_MAX ? n_rows - at : BATCH_MAX;
         int64_t bytes = 0;
         for (size_t i = 0; i < m; i++)
-            bytes += (int64_t)strlen(batch[at + i]->query) + 64;
-        for (int tries = 0; (rc = write_batch(log, batch + at, m)) == SQLITE_FULL && tries < 100;
-             tries++) {
+            bytes += (int64_t)strlen(batch[rows[at + i].first]->query) + 64;
+        for (int tries = 0;
+             (rc = write_batch(log, batch, rows + at, m)) == SQLITE_FULL && tries < 100; tries++) {
             int64_t pages = pragma_int(log->db, "PRAGMA page_count");
             int64_t max_pages = pragma_int(log->db, "PRAGMA max_page_count");
             int at_limit = pages + bytes / 2048 + 2 >= max_pages; /* pages half full, at worst */
@@ -185,6 +226,11 @@ static void *writer_main(void *arg)
 {
     searchlog *log = arg;
     queued **batch = malloc(SEARCHLOG_QUEUE * sizeof *batch);
+    batch_row *rows = malloc(SEARCHLOG_QUEUE * sizeof *rows);
+    if (!rows) {
+        free(batch);
+        batch = NULL; /* every record is dropped: out of memory */
+    }
     int64_t last_prune = 0;
     pthread_mutex_lock(&log->lock);
     for (;;) {
@@ -211,7 +257,7 @@ static void *writer_main(void *arg)
                 prune_old(log, now);
                 last_prune = now;
             }
-            rc = commit_records(log, batch, n);
+            rc = commit_records(log, batch, n, rows);
         }
         for (size_t i = 0; i < n; i++)
             free(batch[i]);
@@ -235,6 +281,7 @@ static void *writer_main(void *arg)
     }
     pthread_mutex_unlock(&log->lock);
     free(batch);
+    free(rows);
     return NULL;
 }
 
@@ -257,18 +304,35 @@ searchlog *searchlog_open(const char *db_dir, const searchlog_options *opt, char
     /* The page size is SQLite's default, 4096: max_page_count bounds the file. */
     snprintf(pragmas, sizeof pragmas,
              "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA "
-             "journal_size_limit=1048576; PRAGMA max_page_count=%u; PRAGMA user_version=%d;",
-             max_mb * 256u, SCHEMA_VERSION);
+             "journal_size_limit=1048576; PRAGMA max_page_count=%u;",
+             max_mb * 256u);
     if (rc == SQLITE_OK) {
         sqlite3_busy_timeout(log->db, WRITER_BUSY_MS);
         rc = sqlite3_exec(log->db, pragmas, NULL, NULL, NULL);
     }
+    int64_t version = rc == SQLITE_OK ? pragma_int(log->db, "PRAGMA user_version") : 0;
+    if (rc == SQLITE_OK && version > SCHEMA_VERSION) {
+        snprintf(err, err_size, "%s was written by a newer Kiosque (schema %lld)", log->path,
+                 (long long)version);
+        sqlite3_close(log->db);
+        free(log);
+        return NULL;
+    }
+    if (rc == SQLITE_OK && version == 1) /* from the first version: every row one search */
+        rc = sqlite3_exec(log->db,
+                          "ALTER TABLE searches ADD COLUMN searches INTEGER NOT NULL DEFAULT 1",
+                          NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(log->db, schema, NULL, NULL, NULL);
+    if (rc == SQLITE_OK && version != SCHEMA_VERSION) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA user_version=%d", SCHEMA_VERSION);
+        rc = sqlite3_exec(log->db, sql, NULL, NULL, NULL);
+    }
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v2(log->db,
                                 "INSERT INTO searches(at, query, section, author, since, until, "
-                                "results, took_ms, source) VALUES (?,?,?,?,?,?,?,?,?)",
+                                "results, took_ms, source, searches) VALUES (?,?,?,?,?,?,?,?,?,?)",
                                 -1, &log->insert, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, err_size, "%s cannot be written: %s", log->path,
@@ -335,6 +399,9 @@ void searchlog_record(searchlog *log, const searchlog_entry *e)
     if (q && log->n_queued < SEARCHLOG_QUEUE && !log->stopped && !log->closing) {
         log->queue[log->n_queued++] = q;
         q = NULL;
+        /* Half full: the writer commits now rather than at its next tick. */
+        if (log->n_queued == SEARCHLOG_QUEUE / 2)
+            pthread_cond_signal(&log->wake);
     } else {
         log->dropped++;
     }
@@ -440,16 +507,19 @@ kq_status searchlog_report(const char *db_dir, const searchlog_report_options *o
 /* Each query's searches in the period; the latest search gives its results (SQLite takes the
  * bare column from the row where max(at) is). */
 #define PER_QUERY                                                                                  \
-    "(SELECT query, count(*) AS searches, results, max(at) AS last FROM searches WHERE at >= ?1 "  \
+    "(SELECT query, sum(searches) AS searches, results, max(at) AS last FROM searches WHERE at "   \
+    ">= ?1 "                                                                                       \
     "AND at < ?2 GROUP BY query)"
     const struct {
         const char *sql;
         json_t *rows;
     } lists[] = {
-        {"SELECT (SELECT count(*) FROM searches WHERE at >= ?1 AND at < ?2) AS searches, (SELECT "
+        {"SELECT (SELECT total(searches) FROM searches WHERE at >= ?1 AND at < ?2) AS searches, "
+         "(SELECT "
          "count(DISTINCT query) FROM searches WHERE at >= ?1 AND at < ?2) AS distinct_queries, "
-         "(SELECT count(*) FROM searches WHERE at >= ?1 AND at < ?2 AND results = 0) AS "
-         "zero_result_searches, (SELECT count(*) FROM searches WHERE at >= ?3 AND at < ?1) AS "
+         "(SELECT total(searches) FROM searches WHERE at >= ?1 AND at < ?2 AND results = 0) AS "
+         "zero_result_searches, (SELECT total(searches) FROM searches WHERE at >= ?3 AND at < ?1) "
+         "AS "
          "previous_searches",
          totals},
         {"SELECT query, searches, results FROM " PER_QUERY
@@ -459,8 +529,9 @@ kq_status searchlog_report(const char *db_dir, const searchlog_report_options *o
          " WHERE results <= ?5 ORDER BY searches DESC, results, query LIMIT ?4",
          few},
         {"SELECT c.query AS query, c.n AS searches, coalesce(p.n, 0) AS previous FROM (SELECT "
-         "query, count(*) AS n FROM searches WHERE at >= ?1 AND at < ?2 GROUP BY query) c LEFT "
-         "JOIN (SELECT query, count(*) AS n FROM searches WHERE at >= ?3 AND at < ?1 GROUP BY "
+         "query, sum(searches) AS n FROM searches WHERE at >= ?1 AND at < ?2 GROUP BY query) c "
+         "LEFT "
+         "JOIN (SELECT query, sum(searches) AS n FROM searches WHERE at >= ?3 AND at < ?1 GROUP BY "
          "query) p ON p.query = c.query WHERE c.n >= " RISING_MIN
          " AND c.n >= 2 * coalesce(p.n, 0) ORDER BY c.n - coalesce(p.n, 0) DESC, c.n DESC, "
          "c.query LIMIT ?4",

@@ -4,7 +4,8 @@
  * the most frequent queries, the most frequent with zero or few results, and rising ones.
  *
  * Recording never slows a search: searchlog_record only queues the record (no disk, no SQLite),
- * and one writer thread commits the queue in batches.  The database stays bounded (records older
+ * and one writer thread commits the queue in batches, identical searches of a batch as one row
+ * (column `searches`).  The database stays bounded (records older
  * than the retention are deleted; at the size limit the oldest tenth goes), and when writing
  * fails (a full disk, a read-only or damaged file) recording stops, with one message, while the
  * searches go on. */
