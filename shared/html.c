@@ -708,8 +708,9 @@ static const char *h1_besides_headline(const extract_result *ex, json_t *o)
 /* The article body: the JSON-LD articleBody when it is complete compared
  * with the page's own main text (at least HTML_LD_BODY_SHARE percent of
  * its characters outside links, and not ending as a teaser does while the
- * page has more), else the page's main text. */
-static void choose_body(json_t *o, const extract_result *ex, char *source, size_t source_size,
+ * page has more), else the page's main text.  Returns whether the JSON-LD
+ * articleBody is taken. */
+static bool choose_body(json_t *o, const extract_result *ex, char *source, size_t source_size,
                         bool *failed)
 {
     const char *key = json_is_string(json_object_get(o, "articleBody")) ? "articleBody" : "body";
@@ -721,7 +722,7 @@ static void choose_body(json_t *o, const extract_result *ex, char *source, size_
         if (!cut && n * 100 >= page_chars * HTML_LD_BODY_SHARE) {
             if (source)
                 snprintf(source, source_size, "JSON-LD articleBody");
-            return;
+            return true;
         }
         json_object_del(o, "body");
         json_object_del(o, "articleBody");
@@ -745,6 +746,7 @@ static void choose_body(json_t *o, const extract_result *ex, char *source, size_
     put(o, "articleBody", escaped(text), failed);
     if (saved)
         text[n] = saved;
+    return false;
 }
 
 /* Fills the properties the JSON-LD object `o` lacks from the page. */
@@ -838,8 +840,10 @@ static void fill_from_page(json_t *o, const page *p, const extract_result *ex,
             put(o, "inLanguage", json_string(lang), failed);
         }
     }
-    choose_body(o, ex, source, source_size, failed);
-    const char *h1 = h1_besides_headline(ex, o);
+    /* The JSON-LD body is the export's: it stays as it is, so that the page
+     * and the export of the article give the same content hash. */
+    bool ld_body = choose_body(o, ex, source, source_size, failed);
+    const char *h1 = ld_body ? NULL : h1_besides_headline(ex, o);
     const char *key = json_object_get(o, "articleBody") ? "articleBody" : "body";
     json_t *body = json_object_get(o, key);
     if (h1 && json_is_string(body)) {

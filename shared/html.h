@@ -46,10 +46,11 @@
  *      is complete compared with the page's own main text (at least
  *      HTML_LD_BODY_SHARE percent of its characters outside links, and not
  *      ending in "…" while the page has more), else the page's main text.
- *      The article's <h1> (extract.h) opens the body when the headline
- *      taken is another sentence (a JSON-LD or og:title headline written
- *      for search engines while the reader sees the <h1>), unless it is
- *      under 4 words or the body opens with it already.
+ *      The article's <h1> (extract.h) opens the page's main text taken as
+ *      the body (not a JSON-LD articleBody, which stays the export's) when
+ *      the headline taken is another sentence (a JSON-LD or og:title
+ *      headline written for search engines while the reader sees the
+ *      <h1>), unless it is under 4 words or the body opens with it already.
  *
  * The site's name is cut off a title: a known name (og:site_name,
  * application-name, the JSON-LD publisher) after or before a separator

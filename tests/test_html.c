@@ -368,7 +368,8 @@ static void test_same_hash_as_export(void)
     char page[2048], err[256];
     snprintf(page, sizeof page,
              "<html><head><script type=\"application/ld+json\">%s</script></head><body><article>"
-             "<p>Autre texte</p></article></body></html>",
+             "<h1>La Loire déborde à Orléans et inonde les quais</h1><p>Autre texte</p></article>"
+             "</body></html>",
              ld);
     article from_page = {0}, from_json = {0};
     CHECK(html_read_article(page, strlen(page), "/x.html", &from_page, err, sizeof err) == KQ_OK);
