@@ -1774,6 +1774,50 @@ extern "C" kq_status index_phrase_in(index_db *db, const char *const *terms, siz
     });
 }
 
+extern "C" kq_status index_pairs_in(index_db *db, const char *const *terms, size_t n_terms,
+                                    const unsigned *docids, size_t n_docs, unsigned *pairs)
+{
+    if (!db || (!terms && n_terms) || (!docids && n_docs) || (!pairs && n_docs))
+        return KQ_ERR_INVALID;
+    return guard(db, [&]() {
+        /* The distinct terms, and each query term's index among them. */
+        std::vector<std::string> distinct;
+        std::vector<size_t> which(n_terms, SIZE_MAX);
+        for (size_t t = 0; t < n_terms; t++) {
+            if (!terms[t])
+                continue;
+            size_t k = 0;
+            while (k < distinct.size() && distinct[k] != terms[t])
+                k++;
+            if (k == distinct.size())
+                distinct.emplace_back(terms[t]);
+            which[t] = k;
+        }
+        std::vector<std::vector<Xapian::termpos>> pos(distinct.size());
+        for (size_t d = 0; d < n_docs; d++) {
+            for (size_t k = 0; k < distinct.size(); k++) {
+                pos[k].clear();
+                Xapian::PositionIterator p = db->db->positionlist_begin(docids[d], distinct[k]);
+                for (; p != db->db->positionlist_end(docids[d], distinct[k]); ++p)
+                    pos[k].push_back(*p);
+            }
+            unsigned count = 0;
+            for (size_t t = 0; t + 1 < n_terms; t++) {
+                if (which[t] == SIZE_MAX || which[t + 1] == SIZE_MAX)
+                    continue;
+                const auto &a = pos[which[t]], &b = pos[which[t + 1]];
+                for (Xapian::termpos at : a)
+                    if (std::binary_search(b.begin(), b.end(), at + 1)) {
+                        count++;
+                        break;
+                    }
+            }
+            pairs[d] = count;
+        }
+        return KQ_OK;
+    });
+}
+
 /* --- Maintenance ----------------------------------------------------------- */
 
 extern "C" kq_status index_compact(const char *const *sources, size_t n, const char *dest,

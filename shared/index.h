@@ -235,7 +235,7 @@ typedef struct index_search_options {
     unsigned sort_slot; /* for INDEX_ORDER_VALUE_* */
     int collapse_slot;  /* collapse hits sharing this value into one; -1 for none */
     double bm25_k1, bm25_k2, bm25_k3, bm25_b, bm25_min_normlen; /* all 0: Xapian's defaults */
-    unsigned check_at_least;  /* examine at least this many matches (exact totals and facets) */
+    unsigned check_at_least; /* examine at least this many matches (exact totals and facets) */
     /* Count the values of these slots over every match; with collapse_slot,
      * a count is of distinct results (a value held by copies counts once). */
     const unsigned *facet_slots;
@@ -244,7 +244,7 @@ typedef struct index_search_options {
      * a value held in several slots of one facet by copies of one result
      * counts once (an author first on one copy, second on another). */
     const unsigned *facet_groups;
-    int without_data;         /* hits come without their data (index_fetch_data reads it) */
+    int without_data; /* hits come without their data (index_fetch_data reads it) */
     /* When the matches examined do not give the total and at most this
      * many documents can match (Xapian's upper bound; 0: never), count the
      * results (copies collapsed), without weights: the total is then exact. */
@@ -275,7 +275,7 @@ typedef struct index_results {
     size_t n_hits;
     /* Equal when exact; matches_lower is always a true lower bound. */
     uint64_t matches_lower, matches_estimated, matches_upper;
-    index_facet *facets;      /* one per requested facet slot, in request order */
+    index_facet *facets; /* one per requested facet slot, in request order */
     size_t n_facets;
 } index_results;
 
@@ -298,6 +298,13 @@ kq_status index_fetch_data(index_db *db, index_hit *hits, size_t n);
  * reads the positions of every match. */
 kq_status index_phrase_in(index_db *db, const char *const *terms, size_t n_terms, unsigned window,
                           const unsigned *docids, size_t n_docs, unsigned char *has);
+
+/* For each of the documents docids[0..n_docs), sets pairs[i] to the
+ * number of k in [0, n_terms - 1) such that terms[k + 1] directly follows
+ * terms[k] somewhere in it (a NULL term breaks the sequence: no pair with
+ * it).  Reads each distinct term's position list once per document. */
+kq_status index_pairs_in(index_db *db, const char *const *terms, size_t n_terms,
+                         const unsigned *docids, size_t n_docs, unsigned *pairs);
 
 /* For each of the documents docids[0..n_docs) (any order), sets bit t of
  * masks[i] when terms[t] indexes it (at most 32 terms).  Reads each term's

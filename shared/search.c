@@ -1,6 +1,7 @@
 #include "search.h"
 
 #include <jansson.h>
+#include <ctype.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -222,7 +223,7 @@ static int collect_token(void *ctx, const analyzer_token *tok)
 /* The headline terms of a query's words (ZS stem, or S word for a word
  * searched as written), for ranking a headline match by the headline's own
  * length (rank_again). */
-#define HEADLINE_MAX_TERMS 16
+#define HEADLINE_MAX_TERMS 32
 struct headline {
     char terms[HEADLINE_MAX_TERMS][DOCUMENT_MAX_TERM + 4];
     const char *ptrs[HEADLINE_MAX_TERMS];
@@ -967,6 +968,66 @@ static void proximity_terms(search_engine *e, const query_node *root, struct pro
     }
 }
 
+/* A pasted passage (a chapô, a paragraph: a sentence that asks nothing)
+ * says more of an article that has its words in its headline, any of them
+ * (PASSAGE_HEADLINE times the headline BM25 of each, see HEADLINE_K1), and
+ * of one that has its word pairs as written: each pair of consecutive words
+ * of the passage (one of them a content word) found side by side in the
+ * article adds PAIR_BONUS / pairs of its weight.  Tuned on half A of the
+ * news-chapo set: MRR@10 0.710 -> 0.729 (half B 0.705 -> 0.710); questions
+ * are ranked as before (PIAF, FQuAD unchanged). */
+#define PASSAGE_HEADLINE 0.3
+#define PAIR_BONUS 1.0
+#define PASSAGE_MAX_WORDS 48
+struct passage {
+    char words[PASSAGE_MAX_WORDS][DOCUMENT_MAX_TERM + 1];
+    unsigned char stop[PASSAGE_MAX_WORDS];
+    size_t n_words;
+    const char *terms[PASSAGE_MAX_WORDS * 3]; /* pairs, each followed by NULL */
+    size_t n_terms, n_pairs;
+};
+
+static int collect_passage(void *ctx, const analyzer_token *tok)
+{
+    struct passage *p = ctx;
+    if (tok->flags & TOKEN_COMPOUND)
+        return 0;
+    if (p->n_words == PASSAGE_MAX_WORDS)
+        return 1;
+    if (tok->term_len > DOCUMENT_MAX_TERM)
+        return 0;
+    memcpy(p->words[p->n_words], tok->term, tok->term_len + 1);
+    p->stop[p->n_words] = (tok->flags & TOKEN_STOPWORD) != 0;
+    p->n_words++;
+    return 0;
+}
+
+/* A question ends with its question mark. */
+static int is_question(const char *text)
+{
+    size_t n = strlen(text);
+    while (n > 0 && isspace((unsigned char)text[n - 1]))
+        n--;
+    return n > 0 && text[n - 1] == '?';
+}
+
+/* Fills p with the word pairs of a passage's text. */
+static kq_status passage_pairs(search_engine *e, const char *text, struct passage *p)
+{
+    p->n_words = p->n_terms = p->n_pairs = 0;
+    kq_status st =
+        analyzer_run(e->analyzer, text, strlen(text), 1, ANALYZER_QUERY, collect_passage, p, NULL);
+    for (size_t i = 0; st == KQ_OK && i + 1 < p->n_words; i++) {
+        if (p->stop[i] && p->stop[i + 1])
+            continue;
+        p->terms[p->n_terms++] = p->words[i];
+        p->terms[p->n_terms++] = p->words[i + 1];
+        p->terms[p->n_terms++] = NULL;
+        p->n_pairs++;
+    }
+    return st;
+}
+
 /* Hits by descending weight; equal weights keep the query's order. */
 static int by_weight(const void *a, const void *b)
 {
@@ -1005,9 +1066,11 @@ static kq_status headline_idf(search_engine *e, const struct headline *h, double
 /* Ranks the first hits again by their headline (see HEADLINE_WEIGHT) and
  * by proximity (see PROXIMITY_BONUS). */
 static kq_status rank_again(search_engine *e, const struct proximity *p, const struct headline *h,
-                            int sentence, size_t page_end, index_results *r)
+                            const struct passage *passage, int sentence, size_t page_end,
+                            index_results *r)
 {
-    double hw = ranking_of(sentence)->headline;
+    double hw = passage ? PASSAGE_HEADLINE : ranking_of(sentence)->headline;
+    double pairs = passage && passage->n_pairs > 0 ? PAIR_BONUS : 0.0;
     size_t n = r->n_hits < PROXIMITY_DEPTH ? r->n_hits : PROXIMITY_DEPTH;
     unsigned docids[PROXIMITY_DEPTH];
     unsigned char has[PROXIMITY_DEPTH];
@@ -1025,21 +1088,22 @@ static kq_status rank_again(search_engine *e, const struct proximity *p, const s
      * last hit cannot reach the page: it is not read. */
     if (page_end < n) {
         double last = r->hits[page_end - 1].weight;
-        while (n > page_end && r->hits[n - 1].weight * (1.0 + prox) + most * (1.0 + prox) < last)
+        while (n > page_end && (r->hits[n - 1].weight + most) * (1.0 + prox) * (1.0 + pairs) < last)
             n--;
     }
     for (size_t i = 0; i < n; i++)
         docids[i] = r->hits[i].docid;
     if (by_headline) {
-        /* Only the headlines holding every word are weighed: their lengths
-         * alone are read (a value read costs more than the posting lists). */
+        /* Only the headlines holding every word (any word of a passage) are
+         * weighed: their lengths alone are read (a value read costs more
+         * than the posting lists). */
         uint32_t every = h->n == 32 ? UINT32_MAX : (UINT32_C(1) << h->n) - 1;
         unsigned full[PROXIMITY_DEPTH];
         size_t at[PROXIMITY_DEPTH], n_full = 0;
         if ((st = index_terms_in(e->index, h->ptrs, h->n, docids, n, masks)) != KQ_OK)
             return st;
         for (size_t i = 0; i < n; i++)
-            if (masks[i] == every)
+            if (masks[i] == every || (passage && masks[i]))
                 at[n_full] = i, full[n_full++] = docids[i];
         if ((st = index_number_values(e->index, DOCUMENT_SLOT_TITLE_WORDS, full, n_full,
                                       HEADLINE_AVERAGE_WORDS, words)) != KQ_OK)
@@ -1047,8 +1111,22 @@ static kq_status rank_again(search_engine *e, const struct proximity *p, const s
         for (size_t k = 0; k < n_full; k++) {
             double norm = 1 - HEADLINE_B + HEADLINE_B * words[k] / HEADLINE_AVERAGE_WORDS;
             for (size_t t = 0; t < h->n; t++)
-                r->hits[at[k]].weight += hw * idf[t] * (HEADLINE_K1 + 1) / (1 + HEADLINE_K1 * norm);
+                if (masks[at[k]] & (UINT32_C(1) << t))
+                    r->hits[at[k]].weight +=
+                        hw * idf[t] * (HEADLINE_K1 + 1) / (1 + HEADLINE_K1 * norm);
             moved = 1;
+        }
+    }
+    if (pairs > 0) {
+        unsigned found[PROXIMITY_DEPTH];
+        st = index_pairs_in(e->index, passage->terms, passage->n_terms, docids, n, found);
+        if (st != KQ_OK)
+            return st;
+        for (size_t i = 0; i < n; i++) {
+            if (found[i]) {
+                r->hits[i].weight *= 1.0 + pairs * found[i] / (double)passage->n_pairs;
+                moved = 1;
+            }
         }
     }
     if (prox > 0) {
@@ -1072,7 +1150,8 @@ static kq_status rank_again(search_engine *e, const struct proximity *p, const s
 /* Runs one Xapian query and fills the hits; KQ_ERR_MODIFIED means retry. */
 static kq_status execute(search_engine *e, const search_request *req, const index_query *q,
                          const snippet_terms *marks, const struct proximity *prox,
-                         const struct headline *headline, int sentence, search_result *out)
+                         const struct headline *headline, const struct passage *passage,
+                         int sentence, search_result *out)
 {
     index_search_options opts = {0};
     index_results r = {0};
@@ -1082,7 +1161,7 @@ static kq_status execute(search_engine *e, const search_request *req, const inde
     unsigned limit = req->limit ? req->limit : 10;
     /* Ranking by proximity takes the first PROXIMITY_DEPTH matches (or as
      * many as the page needs) and shows the page from them. */
-    int rerank = ((prox && prox->n >= 2) ||
+    int rerank = ((prox && prox->n >= 2) || passage ||
                   (headline && headline->n > 0 && ranking_of(sentence)->headline > 0)) &&
                  req->sort == SEARCH_SORT_RELEVANCE && req->offset < PROXIMITY_DEPTH;
     opts.offset = rerank ? 0 : req->offset;
@@ -1137,7 +1216,7 @@ static kq_status execute(search_engine *e, const search_request *req, const inde
     if (out->total_exact)
         out->total_lower = out->total;
     if (rerank &&
-        (st = rank_again(e, prox, headline, sentence, req->offset + limit, &r)) != KQ_OK) {
+        (st = rank_again(e, prox, headline, passage, sentence, req->offset + limit, &r)) != KQ_OK) {
         set_error(e, "search failed: %s", index_last_error(e->index));
         goto out;
     }
@@ -1369,6 +1448,8 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
     double half_life = req->half_life_days == 0 ? SEARCH_HALF_LIFE_DAYS : req->half_life_days;
     struct proximity prox;
     struct headline headline;
+    struct passage passage;
+    int pasted = -1; /* a passage (see PAIR_BONUS); -1: not known yet */
 
     for (int attempt = 0;; attempt++) {
         index_query_free(q);
@@ -1384,6 +1465,11 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
             goto out;
         /* Function words say a question or a passage, whatever its length. */
         int sentence = partial || stops > 0;
+        if (partial && pasted < 0 && !is_question(req->query)) {
+            if ((st = passage_pairs(e, req->query, &passage)) != KQ_OK)
+                goto out;
+            pasted = 1;
+        }
         headline.n = 0;
         struct builder b = {.e = e,
                             .headline = &headline,
@@ -1440,7 +1526,8 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
             fprintf(stderr, "query: %s\n", d ? d : "?");
             free(d);
         }
-        st = execute(e, req, q, marks, &prox, &headline, sentence, out);
+        st = execute(e, req, q, marks, &prox, &headline, pasted > 0 && partial ? &passage : NULL,
+                     sentence, out);
         if (st == KQ_ERR_MODIFIED && attempt < MAX_RETRIES) {
             clear_hits(out);
             continue; /* a commit landed during the query: read the new revision */
@@ -1514,7 +1601,7 @@ kq_status search_related(search_engine *e, const char *id, unsigned limit, searc
             q = any ? combine_free(INDEX_OP_AND_NOT, pair, 2, 0) : index_query_match_nothing();
             if (!any)
                 index_query_free(self);
-            st = q ? execute(e, &req, q, none, NULL, NULL, 1, out) : KQ_ERR_NOMEM;
+            st = q ? execute(e, &req, q, none, NULL, NULL, NULL, 1, out) : KQ_ERR_NOMEM;
         }
         /* An article unknown to a revision read less than refresh_ms ago
          * may have been committed since: look at the newest once. */

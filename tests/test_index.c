@@ -944,6 +944,38 @@ static void test_phrase_in(index_db *r)
     CHECK(has[0] == 0 && has[1] == 1);
 }
 
+/* index_pairs_in: how many of the given pairs (consecutive terms, NULL
+ * breaking the sequence) stand side by side in each document. */
+static void test_pairs_in(index_db *r)
+{
+    static const struct {
+        const char *terms[6];
+        size_t n;
+        const char *expect; /* pairs[] for a1..a6 */
+    } rows[] = {
+        {{"le", "chat", "noir"}, 3, "200000"},                 /* a2 has "le noir chat" */
+        {{"noir", "chat"}, 2, "010000"},                       /* order counts */
+        {{"la", "maison", NULL, "maison", "de"}, 5, "001012"}, /* a6: both */
+        {{"chat", NULL, "noir"}, 3, "000000"},                 /* NULL: no pair */
+        {{"la", "la"}, 2, "000000"},                           /* la(4), la(7): not side by side */
+        {{"du", "maire"}, 2, "001000"},
+        {{"chat"}, 1, "000000"},
+    };
+    unsigned docids[N_CORPUS], pairs[N_CORPUS];
+    for (size_t i = 0; i < N_CORPUS; i++)
+        docids[i] = (unsigned)(i + 1);
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        char got[N_CORPUS + 1];
+        kq_status st = index_pairs_in(r, rows[i].terms, rows[i].n, docids, N_CORPUS, pairs);
+        CHECK_MSG(st == KQ_OK, "%s", index_last_error(r));
+        for (size_t d = 0; d < N_CORPUS; d++)
+            got[d] = (char)('0' + (pairs[d] > 9 ? 9 : pairs[d]));
+        got[N_CORPUS] = '\0';
+        CHECK_MSG(strcmp(got, rows[i].expect) == 0, "row %zu: %s, expected %s", i, got,
+                  rows[i].expect);
+    }
+}
+
 /* Hits without their data, then the data of some of them. */
 static void test_fetch_data(index_db *r)
 {
@@ -1149,6 +1181,7 @@ int main(void)
         test_values(r);
         test_collapse_and_facets(r);
         test_phrase_in(r);
+        test_pairs_in(r);
         test_fetch_data(r);
         index_close(r);
     }
