@@ -28,6 +28,11 @@
 #define MAX_FILTER_BYTES 256u /* section and author filters */
 #define MAX_ID_BYTES 256u     /* article ids in paths and parameters */
 #define MAX_HALF_LIFE_DAYS 36500.0
+/* Suggestions and articles read the index in one call, which fails with
+ * KQ_ERR_MODIFIED when a commit discarded the revision it read: the engine
+ * moves to the newest revision and the call is made again, up to this many
+ * times (searches and related articles retry inside the library). */
+#define MODIFIED_RETRIES 5u
 #define RELATED_DEFAULT 10u
 #define SUGGEST_DEFAULT 8u
 #define SUGGEST_MAX 20u
@@ -928,7 +933,12 @@ static void handle_api_suggest(http_request *req, void *ctx)
             http_reply_owned(req, 200, HTTP_KIND_API, type, hit, len);
             goto out;
         }
-        kq_status st = search_suggest(e, q, limit, &items, &n, &n_completions);
+        kq_status st;
+        for (unsigned attempt = 0;
+             (st = search_suggest(e, q, limit, &items, &n, &n_completions)) == KQ_ERR_MODIFIED &&
+             attempt < MODIFIED_RETRIES && search_refresh(e) == KQ_OK;
+             attempt++)
+            continue;
         if (st != KQ_OK) {
             reply_search_failure(app, req, e, st);
             goto out;
@@ -984,7 +994,11 @@ static void handle_api_article(http_request *req, void *ctx)
     }
     char *json = NULL;
     http_request_set_revision(req, current_tag(app, e));
-    kq_status st = search_article_json(e, id, &json);
+    kq_status st;
+    for (unsigned attempt = 0; (st = search_article_json(e, id, &json)) == KQ_ERR_MODIFIED &&
+                               attempt < MODIFIED_RETRIES && search_refresh(e) == KQ_OK;
+         attempt++)
+        continue;
     if (st == KQ_ERR_NOT_FOUND) {
         snprintf(err, sizeof err, "no article with id '%s' is indexed", id);
         http_reply_error(req, 404, "not_found", err);

@@ -547,8 +547,12 @@ static char *slurp(const char *path, size_t *len)
     size_t k;
     while (buf && (k = fread(buf + n, 1, cap - n, f)) > 0) {
         n += k;
-        if (n == cap)
-            buf = realloc(buf, cap *= 2);
+        if (n == cap) {
+            char *bigger = realloc(buf, cap *= 2);
+            if (!bigger)
+                free(buf);
+            buf = bigger;
+        }
     }
     fclose(f);
     *len = n;

@@ -35,9 +35,15 @@ static const char *join(char **v, size_t n, char *buf, size_t size)
     return buf;
 }
 
+/* A field for the message: "(null)" when absent. */
+static const char *or_null(const char *s)
+{
+    return s ? s : "(null)";
+}
+
 #define CHECK_FIELD(ctx, name, got, want)                                                          \
-    CHECK_MSG(same((got), (want)), "%s: %s: got \"%s\", want \"%s\"", (ctx), (name),               \
-              (got) ? (got) : "(null)", (want) ? (want) : "(null)")
+    CHECK_MSG(same((got), (want)), "%s: %s: got \"%s\", want \"%s\"", (ctx), (name), or_null(got), \
+              or_null(want))
 
 /* --- main text: what is article text and what is not ---------------------- */
 

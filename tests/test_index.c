@@ -407,7 +407,7 @@ static void test_queries(index_db *r)
     CHECK_STR(ids, "a2,a3");
 
     char *desc = index_query_describe(m = combine2(INDEX_OP_AND, term("chat"), term("noir"), 0));
-    CHECK_MSG(desc && strstr(desc, "chat") && strstr(desc, "AND"), "%s", desc);
+    CHECK_MSG(desc && strstr(desc, "chat") && strstr(desc, "AND"), "%s", desc ? desc : "(null)");
     free(desc);
     index_query_free(m);
     index_query_free(NULL);
