@@ -10,6 +10,7 @@
 
 #include "article.h"
 #include "dbpath.h"
+#include "result_render.h"
 #include "search.h"
 #include "searchlog.h"
 
@@ -352,7 +353,7 @@ int main(int argc, char **argv)
     }
     code = r.n_hits ? EXIT_FOUND : EXIT_NONE;
     if (json) {
-        char *s = search_result_to_json(&r);
+        char *s = result_json(&r);
         if (!s) {
             code = EXIT_FAILED;
             goto out;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "result_render.h"
 #include "utf8.h"
 
 void render_buf_add_html(render_buf *b, const char *s)
@@ -435,7 +436,7 @@ static void add_hit(render_buf *b, const render_page_params *p, const search_hit
         render_buf_puts(b, "</span>");
     }
     render_buf_puts(b, "</p>\n");
-    char *snippet = search_snippet_html(h);
+    char *snippet = result_snippet_html(h);
     if (!snippet) {
         b->failed = 1;
         return;

@@ -14,6 +14,7 @@
 #include "cache.h"
 #include "feed.h"
 #include "render.h"
+#include "result_render.h"
 
 /* How often, at most, a worker asks the index for its revision to
  * invalidate cached replies, in milliseconds: a commit is seen in the cache
@@ -28,11 +29,6 @@
 #define MAX_FILTER_BYTES 256u /* section and author filters */
 #define MAX_ID_BYTES 256u     /* article ids in paths and parameters */
 #define MAX_HALF_LIFE_DAYS 36500.0
-/* Suggestions and articles read the index in one call, which fails with
- * KQ_ERR_MODIFIED when a commit discarded the revision it read: the engine
- * moves to the newest revision and the call is made again, up to this many
- * times (searches and related articles retry inside the library). */
-#define MODIFIED_RETRIES 5u
 #define RELATED_DEFAULT 10u
 #define SUGGEST_DEFAULT 8u
 #define SUGGEST_MAX 20u
@@ -456,14 +452,14 @@ static char *search_cache_key(const search_params *sp)
 
 /* 1 when a library call failed with st because article `id` is not indexed
  * (and not because the index could not be read, which also says "not
- * found"): the store is asked again to tell them apart. */
+ * found"): the index is asked for the article to tell them apart. */
 static int unknown_article(search_engine *e, kq_status st, const char *id)
 {
     if (st != KQ_ERR_NOT_FOUND || !id)
         return 0;
-    char *json = NULL;
-    kq_status again = search_article_json(e, id, &json);
-    free(json);
+    search_article a;
+    kq_status again = search_get_article(e, id, &a);
+    search_article_clear(&a);
     return again == KQ_ERR_NOT_FOUND;
 }
 
@@ -471,17 +467,13 @@ static int unknown_article(search_engine *e, kq_status st, const char *id)
  * no such article).  The caller frees it with free(). */
 static char *article_title(search_engine *e, const char *id, kq_status *st)
 {
-    char *json = NULL, *title = NULL;
-    *st = search_article_json(e, id, &json);
-    if (*st != KQ_OK)
-        return NULL;
-    json_t *root = json_loads(json, 0, NULL);
-    const char *t = json_string_value(json_object_get(root, "title"));
-    title = strdup(t ? t : "");
-    if (!title)
-        *st = KQ_ERR_NOMEM;
-    json_decref(root);
-    free(json);
+    search_article a;
+    char *title = NULL;
+    *st = search_get_article(e, id, &a);
+    if (*st == KQ_OK) {
+        title = a.title, a.title = NULL;
+    }
+    search_article_clear(&a);
     return title;
 }
 
@@ -519,7 +511,7 @@ static void reply_result_json(routes_app *app, http_request *req, search_engine 
         reply_search_failure(app, req, e, st);
         return;
     }
-    char *json = search_result_to_json(result);
+    char *json = result_json(result);
     if (json && key)
         cache_put(app->replies, key, tag, json, strlen(json));
     http_request_add_header(req, "X-Kiosque-Cache", "miss");
@@ -933,12 +925,9 @@ static void handle_api_suggest(http_request *req, void *ctx)
             http_reply_owned(req, 200, HTTP_KIND_API, type, hit, len);
             goto out;
         }
-        kq_status st;
-        for (unsigned attempt = 0;
-             (st = search_suggest(e, q, limit, &items, &n, &n_completions)) == KQ_ERR_MODIFIED &&
-             attempt < MODIFIED_RETRIES && search_refresh(e) == KQ_OK;
-             attempt++)
-            continue;
+        /* A commit that discards the revision being read is retried
+         * inside the library (search_with_retry). */
+        kq_status st = search_suggest(e, q, limit, &items, &n, &n_completions);
         if (st != KQ_OK) {
             reply_search_failure(app, req, e, st);
             goto out;
@@ -993,12 +982,12 @@ static void handle_api_article(http_request *req, void *ctx)
         return;
     }
     char *json = NULL;
+    search_article a;
     http_request_set_revision(req, current_tag(app, e));
-    kq_status st;
-    for (unsigned attempt = 0; (st = search_article_json(e, id, &json)) == KQ_ERR_MODIFIED &&
-                               attempt < MODIFIED_RETRIES && search_refresh(e) == KQ_OK;
-         attempt++)
-        continue;
+    kq_status st = search_get_article(e, id, &a);
+    if (st == KQ_OK && !(json = result_article_json(&a)))
+        st = KQ_ERR_NOMEM;
+    search_article_clear(&a);
     if (st == KQ_ERR_NOT_FOUND) {
         snprintf(err, sizeof err, "no article with id '%s' is indexed", id);
         http_reply_error(req, 404, "not_found", err);

@@ -47,6 +47,16 @@ static int make_term(struct build *b, const char *prefix, const char *s, size_t 
     return 0;
 }
 
+const document_field_terms document_fields[DOCUMENT_FIELD_COUNT] = {
+    [DOCUMENT_FIELD_TEXT] = {.words = "", .stems = DOCUMENT_PREFIX_STEM},
+    [DOCUMENT_FIELD_TITLE] = {.words = DOCUMENT_PREFIX_TITLE, .stems = "Z" DOCUMENT_PREFIX_TITLE},
+    [DOCUMENT_FIELD_AUTHOR] = {.words = DOCUMENT_PREFIX_AUTHOR,
+                               .whole = DOCUMENT_PREFIX_AUTHOR_FULL},
+    [DOCUMENT_FIELD_SECTION] = {.whole = DOCUMENT_PREFIX_SECTION},
+    [DOCUMENT_FIELD_KEYWORD] = {.words = DOCUMENT_PREFIX_KEYWORD,
+                                .whole = DOCUMENT_PREFIX_KEYWORD_FULL},
+};
+
 static void add_term(struct build *b, const char *prefix, const char *s, size_t n, unsigned wdf)
 {
     if (b->status == KQ_OK && make_term(b, prefix, s, n, NULL, 0) == 0)

@@ -10,7 +10,7 @@
 #include "index.h"
 #include "status.h"
 
-/* Every term and value of an indexed article is decided here, and search.c
+/* Every term and value of an indexed article is decided here, and compile.c
  * builds its queries with the same prefixes, so indexing and querying cannot
  * drift apart.  Term conventions follow Xapian's omega:
  *
@@ -27,7 +27,7 @@
  *   XS      section (rubrique:, filter)         L   language
  *   Y, M, D year, month, day published: Y2024, M202403, D20240305
  *   XC      a word written with a capital inside a sentence (a name, a
- *           brand: OpenAI, Mistral), once per article; search.c compares
+ *           brand: OpenAI, Mistral), once per article; plan.c compares
  *           its frequency with the word's to learn, from the archive
  *           itself, which words are names that must not be stemmed
  *   XP      two content words that follow each other in a sentence of the
@@ -105,6 +105,25 @@
 #define DOCUMENT_PREFIX_CAPITALISED "XC"
 #define DOCUMENT_PREFIX_PAIR "XP"
 
+/* The fields a query names (query.h: titre:, auteur:, rubrique:, motcle:,
+ * and the text when it names none), in query.h's enum query_field order,
+ * and the terms each is indexed under: the one table the indexer and the
+ * query compiler (compile.c) share. */
+enum document_field {
+    DOCUMENT_FIELD_TEXT,
+    DOCUMENT_FIELD_TITLE,
+    DOCUMENT_FIELD_AUTHOR,
+    DOCUMENT_FIELD_SECTION,
+    DOCUMENT_FIELD_KEYWORD,
+    DOCUMENT_FIELD_COUNT
+};
+typedef struct document_field_terms {
+    const char *words; /* prefix of its folded words; NULL: not searched by word */
+    const char *stems; /* prefix of their stems; NULL: not stemmed */
+    const char *whole; /* prefix of its whole folded value, a filter; NULL: none */
+} document_field_terms;
+extern const document_field_terms document_fields[DOCUMENT_FIELD_COUNT];
+
 #define DOCUMENT_WEIGHT_TITLE 2
 #define DOCUMENT_WEIGHT_DESCRIPTION 2
 #define DOCUMENT_WEIGHT_BODY 1
@@ -123,7 +142,7 @@ enum document_slot {
     DOCUMENT_SLOT_SECTION = 6,   /* sections as written, one per slot, most general first */
     DOCUMENT_SLOT_AUTHOR = DOCUMENT_SLOT_SECTION + 2, /* authors as written, one per slot */
     /* content words of the headline, index_serialise_number(count): a
-     * headline match is weighed by the headline's own length (search.c) */
+     * headline match is weighed by the headline's own length (execute.c) */
     DOCUMENT_SLOT_TITLE_WORDS = DOCUMENT_SLOT_AUTHOR + 6,
 };
 

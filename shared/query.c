@@ -16,12 +16,12 @@
 
 /* At most this many leaves (words, phrases, prefixes, dates) are kept; the
  * rest of the query is ignored.  A query longer than that is a pasted text,
- * and every leaf costs a posting-list lookup in search.c. */
+ * and every leaf costs a posting-list lookup in compile.c. */
 #define QUERY_MAX_LEAVES 64
 
 /* A prefix needs at least this many characters (code points) before the
  * star; "a*" is read as the word "a".  How many terms a prefix may expand to
- * is bounded later by search.c. */
+ * is bounded later by compile.c. */
 #define QUERY_MIN_PREFIX_CHARS 2
 
 /* --- input cleaning ------------------------------------------------------ */

@@ -15,12 +15,12 @@
  *                         restrict a word, a "phrase" or a (group) to a field
  *   date:2024  date:2024-03  date:2024-03-05  date:2024-01..2024-06
  *   depuis:2025-01-01 (since)  avant:2025-02 (before)   dates are UTC
- *   intellig*             prefix search (bounded expansion, done by search.c)
+ *   intellig*             prefix search (bounded expansion, done by compile.c)
  * Malformed syntax is read as the words a person meant: an unbalanced quote
  * closes at the end, unbalanced parentheses are ignored, a lone OR or "-" is
  * dropped, an unknown field name ("http:", "12:30") is kept as ordinary text,
  * a bad date is read as words.  Words are kept as typed (not analysed): the
- * French analyzer runs on them later in search.c.
+ * French analyzer runs on them later, in plan.c.
  *
  * Details of the reading:
  * - Words are separated by Unicode spaces (including U+00A0 and U+202F),

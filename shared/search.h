@@ -1,4 +1,5 @@
-/* search: a reader's query in, ranked hits with highlighted snippets out; used by search, searchd and tests. */
+/* search: a reader's query in, ranked hits with highlighted snippets out; used by search, searchd
+ * and tests. */
 #ifndef KIOSQUE_SEARCH_H
 #define KIOSQUE_SEARCH_H
 
@@ -6,8 +7,8 @@
 #include <stdint.h>
 #include "status.h"
 
-/* A search engine handle owns its own French analyzer, Xapian reader and
- * SQLite store: open one per thread (a worker of searchd, the search
+/* A search engine handle owns its own French analyzer and Xapian reader:
+ * open one per thread (a worker of searchd, the search
  * command).  Before each query it moves to the latest committed revision, and
  * it reopens and retries when a commit lands during a query, so callers never
  * see KQ_ERR_MODIFIED.  Everything a hit displays comes from the Xapian
@@ -30,7 +31,7 @@ void search_close(search_engine *e);
  * after the last look keeps the revision it has: a server asking many
  * times a second sees a commit within ms.  A search that finds its revision
  * replaced during the call still opens the new one and runs again, and an
- * article id unknown to the revision kept (search_article_json,
+ * article id unknown to the revision kept (search_get_article,
  * search_related, duplicates_of) is looked for again in the newest one, so
  * an article found by one engine is never missing from another. */
 void search_set_refresh_interval(search_engine *e, unsigned ms);
@@ -53,19 +54,19 @@ enum search_sort {
 #define SEARCH_MAX_OFFSET 10000u
 
 typedef struct search_request {
-    const char *query;        /* UTF-8, as the reader typed it; at most SEARCH_MAX_QUERY_BYTES */
-    unsigned offset;          /* hits to skip, at most SEARCH_MAX_OFFSET */
-    unsigned limit;           /* hits to return, 1..SEARCH_MAX_LIMIT; 0 means 10 */
+    const char *query; /* UTF-8, as the reader typed it; at most SEARCH_MAX_QUERY_BYTES */
+    unsigned offset;   /* hits to skip, at most SEARCH_MAX_OFFSET */
+    unsigned limit;    /* hits to return, 1..SEARCH_MAX_LIMIT; 0 means 10 */
     enum search_sort sort;
-    const char *section;      /* only this section (NULL: any) */
-    const char *author;       /* only this author (NULL: any) */
-    int64_t since;            /* published at or after, seconds since the epoch (0: no bound) */
-    int64_t until;            /* published at or before (0: no bound) */
-    unsigned snippet_bytes;   /* target snippet length in bytes; 0 means 220 */
-    int facets;               /* 1: count sections, authors, years and months over every match */
-    int no_collapse;          /* 1: republished copies are separate hits (default: collapsed) */
+    const char *section;       /* only this section (NULL: any) */
+    const char *author;        /* only this author (NULL: any) */
+    int64_t since;             /* published at or after, seconds since the epoch (0: no bound) */
+    int64_t until;             /* published at or before (0: no bound) */
+    unsigned snippet_bytes;    /* target snippet length in bytes; 0 means 220 */
+    int facets;                /* 1: count sections, authors, years and months over every match */
+    int no_collapse;           /* 1: republished copies are separate hits (default: collapsed) */
     const char *duplicates_of; /* only the copies of this article id (expands a collapsed hit) */
-    double half_life_days;    /* freshness half-life in days; 0: SEARCH_HALF_LIFE_DAYS; < 0: none */
+    double half_life_days; /* freshness half-life in days; 0: SEARCH_HALF_LIFE_DAYS; < 0: none */
 } search_request;
 
 /* Among comparably relevant articles, one published this many days before
@@ -88,7 +89,7 @@ typedef struct search_facet_value {
 } search_facet_value;
 
 typedef struct search_facet {
-    const char *name;          /* "section", "author", "year", "month" (static) */
+    const char *name;           /* "section", "author", "year", "month" (static) */
     search_facet_value *values; /* sections, years, months: all, by count; authors: the top ones */
     size_t n_values;
 } search_facet;
@@ -100,12 +101,12 @@ typedef struct search_mark {
 
 typedef struct search_hit {
     char *id;
-    char *url;       /* may be "" */
+    char *url; /* may be "" */
     char *title;
-    char *date;      /* ISO 8601 UTC, or "" */
-    char *author;    /* authors joined with ", ", or "" */
-    char *section;   /* sections joined with " / ", or "" */
-    char *snippet;   /* plain UTF-8 text, with "…" where it was cut */
+    char *date;         /* ISO 8601 UTC, or "" */
+    char *author;       /* authors joined with ", ", or "" */
+    char *section;      /* sections joined with " / ", or "" */
+    char *snippet;      /* plain UTF-8 text, with "…" where it was cut */
     search_mark *marks; /* the words matching the query, in order, not overlapping */
     size_t n_marks;
     double score;
@@ -118,11 +119,11 @@ typedef struct search_result {
     int total_exact;      /* 1 when total is the count */
     uint64_t total_lower; /* a true lower bound of the count ("plus de"): total when exact */
     unsigned offset, limit;
-    double took_ms;       /* wall-clock time of search_run */
-    int partial;          /* 1 when no article had every word and partial matching was used */
+    double took_ms; /* wall-clock time of search_run */
+    int partial;    /* 1 when no article had every word and partial matching was used */
     search_hit *hits;
     size_t n_hits;
-    char *suggestion;     /* did-you-mean: the query with misspelt words corrected, or NULL */
+    char *suggestion; /* did-you-mean: the query with misspelt words corrected, or NULL */
     search_facet facets[SEARCH_FACET_COUNT]; /* filled when the request asked for facets */
     int has_facets;
 } search_result;
@@ -136,15 +137,6 @@ typedef struct search_result {
 kq_status search_run(search_engine *e, const search_request *req, search_result *out);
 
 void search_result_clear(search_result *r);
-
-/* The JSON form of a result, the shape of both `search --json` and
- * /api/search: {"query","total","offset","limit","took_ms","hits":[{"id",
- * "url","title","date","author","section","snippet","score"}]}, with
- * snippets HTML-escaped and matches in <mark>; also "total_exact", "total_lower", "partial",
- * "suggestion" (string or null), "duplicates" on a hit that stands for
- * republished copies, and "facets" ({"section":{"politique":120,...},
- * "author":{...},"year":{...},"month":{...}}) when asked.  The caller frees it. */
-char *search_result_to_json(const search_result *r);
 
 /* Articles related to article `id`, from its most characteristic terms
  * (Xapian's relevance feedback), best first, the article itself excluded.
@@ -167,23 +159,29 @@ kq_status search_suggest(search_engine *e, const char *prefix, size_t max, char 
                          size_t *n_completions);
 void search_strings_free(char **strings, size_t n);
 
-/* The stored metadata of article `id` as a JSON object {"id","url","title",
- * "description","date","date_modified","author","authors","section",
- * "sections","keywords","language"}; the caller frees it.
- * KQ_ERR_NOT_FOUND when no such article is indexed. */
-kq_status search_article_json(search_engine *e, const char *id, char **json);
+/* The stored metadata of an article, as its hits show it (strings "" when
+ * absent) and its lists item by item. */
+typedef struct search_article {
+    char *id, *url, *title, *description, *date, *date_modified, *language;
+    char *author;  /* authors joined with ", " */
+    char *section; /* sections joined with " / " */
+    char **authors, **sections, **keywords;
+    size_t n_authors, n_sections, n_keywords;
+} search_article;
+
+/* Reads article `id` into *out, cleared with search_article_clear (also
+ * after a failure).  KQ_ERR_NOT_FOUND when no such article is indexed. */
+kq_status search_get_article(search_engine *e, const char *id, search_article *out);
+void search_article_clear(search_article *a);
 
 typedef struct search_status {
-    uint64_t documents;  /* articles in the index */
-    uint64_t revision;   /* the indexer's batch revision (kiosque.revision); Xapian's own
-                          * revision for an index without one */
+    uint64_t documents;   /* articles in the index */
+    uint64_t revision;    /* the indexer's batch revision (kiosque.revision); Xapian's own
+                           * revision for an index without one */
     char last_update[32]; /* ISO 8601 UTC time of the last commit, or "" */
 } search_status;
 
 /* The state of the index as this engine sees it now (after a reopen). */
 kq_status search_get_status(search_engine *e, search_status *out);
-
-/* A hit's snippet HTML-escaped with its marks in <mark>…</mark>; the caller frees it. */
-char *search_snippet_html(const search_hit *hit);
 
 #endif

@@ -93,7 +93,7 @@ echo "== building the in-process baseline (the search library alone, no HTTP)"
 INPROC=""
 B="$BUILD"
 if cc -O2 -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -I"$ROOT/shared" -o "$OUT/search_inproc" \
-     "$HERE/search_inproc.c" "$B/libkq_search.a" "$B/libkq_document.a" "$B/libkq_store.a" "$B/libkq_query.a" \
+     "$HERE/search_inproc.c" "$B/libkq_render.a" "$B/libkq_search.a" "$B/libkq_document.a" "$B/libkq_store.a" "$B/libkq_query.a" \
      "$B/libkq_analyzer.a" "$B/libkq_article.a" "$B/libkq_index.a" "$B/libkq_base.a" \
      $(pkg-config --libs xapian-core sqlite3 jansson libutf8proc zlib libzstd) -lstemmer -lstdc++ -lm -lpthread; then
   INPROC="$OUT/search_inproc"

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "result_render.h"
 #include "search.h"
 
 static void url_decode(char *s)
@@ -50,7 +51,7 @@ static double run_one(search_engine *e, const char *query)
     req.limit = 10;
     double t0 = now_ms();
     kq_status st = search_run(e, &req, &res);
-    char *json = st == KQ_OK ? search_result_to_json(&res) : NULL;
+    char *json = st == KQ_OK ? result_json(&res) : NULL;
     double t = now_ms() - t0;
     free(json);
     search_result_clear(&res);

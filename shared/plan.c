@@ -1,0 +1,282 @@
+#include "plan.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer.h"
+#include "search_impl.h"
+
+/* Two kinds of queries are ranked apart (tuned with bench/relevance on
+ * half A of each set, half B held out):
+ *  - keywords: a few content words and no function word (`gilets jaunes
+ *    Bercy`), every word required: a reader recalling an article.  The
+ *    word as typed counts four times its stem (a stem-only match is often
+ *    another word: expertise for expertiser), term frequency saturates
+ *    early and length is normalised less; a headline holding every word
+ *    ranks higher (execute.c).  News known-item sets, half A: headline
+ *    words MRR@10 0.906 -> 0.958, body words 0.918 -> 0.930.
+ *  - sentences: a question or a pasted passage (any function word among
+ *    the words, or more than KEYWORD_MAX_WORDS content words): the stem
+ *    counts most (questions paraphrase), full length normalisation; with
+ *    more than LONG_QUERY_WORDS content words, ranked partial matching.
+ * The word exactly as typed, accents included, adds a little in both. */
+static const struct ranking RANK_KEYWORDS = {
+    .stem = 0.5, .surface = 2.0, .k1 = 0.8, .b = 0.75, .headline = 0.5};
+/* Tuned on PIAF and FQuAD (k1 1.2 rather than Xapian's 1: term frequency
+ * saturates a little later; b 1: news bodies vary from a line to pages). */
+static const struct ranking RANK_SENTENCES = {.stem = 1.0, .surface = 0.35, .k1 = 1.2, .b = 1.0};
+/* A query with more content words than this is read as a pasted sentence
+ * or a question when it holds function words too (tuned on the PIAF and
+ * FQuAD relevance sets: 4 gave MRR@10 0.657, 2 0.682). */
+#define LONG_QUERY_WORDS 2
+/* Up to this many content words without function words are keywords. */
+#define KEYWORD_MAX_WORDS 4
+
+const struct ranking *plan_ranking(int sentence)
+{
+    return sentence ? &RANK_SENTENCES : &RANK_KEYWORDS;
+}
+
+struct plan_text {
+    char *text;
+    struct qtokens tokens;
+};
+
+static int collect_token(void *ctx, const analyzer_token *tok)
+{
+    struct qtokens *q = ctx;
+    if (tok->term_len > DOCUMENT_MAX_TERM || tok->exact_len > DOCUMENT_MAX_TERM ||
+        tok->stem_len > DOCUMENT_MAX_TERM)
+        return 0;
+    if (q->n == MAX_WORD_TOKENS)
+        return 1;
+    struct qtoken *t = &q->t[q->n++];
+    memcpy(t->term, tok->term, tok->term_len + 1);
+    memcpy(t->exact, tok->exact, tok->exact_len + 1);
+    memcpy(t->stem, tok->stem, tok->stem_len + 1);
+    t->flags = tok->flags;
+    t->name = -1;
+    return 0;
+}
+
+struct qtokens *plan_words(search_plan *p, const char *text)
+{
+    for (size_t i = 0; i < p->n_texts; i++)
+        if (strcmp(p->texts[i]->text, text) == 0)
+            return &p->texts[i]->tokens;
+    if (p->n_texts == p->cap_texts) {
+        size_t cap = p->cap_texts ? p->cap_texts * 2 : 8;
+        struct plan_text **grown = realloc(p->texts, cap * sizeof *grown);
+        if (!grown) {
+            p->status = KQ_ERR_NOMEM;
+            return NULL;
+        }
+        p->texts = grown;
+        p->cap_texts = cap;
+    }
+    struct plan_text *pt = calloc(1, sizeof *pt);
+    if (!pt || !(pt->text = strdup(text))) {
+        free(pt);
+        p->status = KQ_ERR_NOMEM;
+        return NULL;
+    }
+    kq_status st = analyzer_run(p->e->analyzer, text, strlen(text), 1, ANALYZER_QUERY,
+                                collect_token, &pt->tokens, NULL);
+    if (st != KQ_OK) {
+        free(pt->text);
+        free(pt);
+        if (p->status == KQ_OK)
+            p->status = st;
+        return NULL;
+    }
+    p->texts[p->n_texts++] = pt;
+    return &pt->tokens;
+}
+
+/* Names and brands are searched as written, not by their stem, so that
+ * `openai` (stem "open") does not find "open bar".  Which words are names is
+ * learned from the archive: a word most of whose articles write it with a
+ * capital inside a sentence (see DOCUMENT_PREFIX_CAPITALISED).  Term
+ * frequencies add up over shards, so this holds for a remote index too. */
+#define NAME_MIN_ARTICLES 1
+static int looks_like_name(search_engine *e, const struct qtoken *t)
+{
+    char buf[DOCUMENT_MAX_TERM + 8];
+    uint64_t all = 0, capitalised = 0;
+    if (strcmp(t->term, t->stem) == 0)
+        return 0; /* stemming would change nothing */
+    if (index_term_freq(e->index, t->term, &all) != KQ_OK || all < NAME_MIN_ARTICLES)
+        return 0;
+    snprintf(buf, sizeof buf, "%s%s", DOCUMENT_PREFIX_CAPITALISED, t->term);
+    if (index_term_freq(e->index, buf, &capitalised) != KQ_OK)
+        return 0;
+    return capitalised * 2 > all;
+}
+
+int plan_is_name(search_plan *p, struct qtoken *t)
+{
+    if (t->name < 0)
+        t->name = (signed char)looks_like_name(p->e, t);
+    return t->name;
+}
+
+int plan_is_plain_word(const query_node *c)
+{
+    return c->kind == QUERY_WORD && !c->negated && c->field == QUERY_FIELD_ANY;
+}
+
+int plan_has_node(const query_node *node, enum query_kind kind)
+{
+    if (node->kind == kind && !node->negated)
+        return 1;
+    for (size_t i = 0; i < node->n_children; i++)
+        if (plan_has_node(node->children[i], kind))
+            return 1;
+    return 0;
+}
+
+int plan_has_positive_terms(const query_node *node)
+{
+    if (node->negated)
+        return 0;
+    if (node->kind == QUERY_WORD || node->kind == QUERY_PHRASE || node->kind == QUERY_PREFIX)
+        return 1;
+    for (size_t i = 0; i < node->n_children; i++)
+        if (plan_has_positive_terms(node->children[i]))
+            return 1;
+    return 0;
+}
+
+/* Counts the content words of the top level, to tell a question from a
+ * few keywords, and the words that are function words only. */
+static void count_words(search_plan *p)
+{
+    const query_node *root = p->tree;
+    for (size_t i = 0; i < root->n_children; i++) {
+        const query_node *c = root->children[i];
+        if (!plan_is_plain_word(c))
+            continue;
+        const struct qtokens *tk = plan_words(p, c->text);
+        if (!tk)
+            continue;
+        int content = 0;
+        for (size_t k = 0; k < tk->n; k++)
+            content |= !(tk->t[k].flags & TOKEN_STOPWORD);
+        if (content)
+            p->words++;
+        else if (tk->n)
+            p->stops++;
+    }
+    p->only_stops = p->words == 0 && p->stops > 0;
+}
+
+/* The content words of the top-level plain words. */
+static void proximity_terms(search_plan *p)
+{
+    const query_node *root = p->tree;
+    struct proximity *x = &p->prox;
+    x->n = 0;
+    for (size_t i = 0; i < root->n_children && x->n < PROXIMITY_MAX_WORDS; i++) {
+        const query_node *c = root->children[i];
+        if (!plan_is_plain_word(c))
+            continue;
+        const struct qtokens *tk = plan_words(p, c->text);
+        for (size_t k = 0; tk && k < tk->n && x->n < PROXIMITY_MAX_WORDS; k++) {
+            if (tk->t[k].flags & (TOKEN_STOPWORD | TOKEN_COMPOUND))
+                continue;
+            snprintf(x->terms[x->n], sizeof x->terms[x->n], "%s", tk->t[k].term);
+            x->ptrs[x->n] = x->terms[x->n];
+            x->n++;
+        }
+    }
+}
+
+/* A question ends with its question mark. */
+static int is_question(const char *text)
+{
+    size_t n = strlen(text);
+    while (n > 0 && isspace((unsigned char)text[n - 1]))
+        n--;
+    return n > 0 && text[n - 1] == '?';
+}
+
+static int collect_passage(void *ctx, const analyzer_token *tok)
+{
+    struct passage *p = ctx;
+    if (tok->flags & TOKEN_COMPOUND)
+        return 0;
+    if (p->n_words == PASSAGE_MAX_WORDS)
+        return 1;
+    if (tok->term_len > DOCUMENT_MAX_TERM)
+        return 0;
+    memcpy(p->words[p->n_words], tok->term, tok->term_len + 1);
+    p->stop[p->n_words] = (tok->flags & TOKEN_STOPWORD) != 0;
+    p->n_words++;
+    return 0;
+}
+
+const struct passage *plan_passage(search_plan *p)
+{
+    if (p->passage || p->question)
+        return p->passage;
+    struct passage *x = calloc(1, sizeof *x);
+    if (!x) {
+        p->status = KQ_ERR_NOMEM;
+        return NULL;
+    }
+    const char *text = p->text;
+    kq_status st = analyzer_run(p->e->analyzer, text, strlen(text), 1, ANALYZER_QUERY,
+                                collect_passage, x, NULL);
+    if (st != KQ_OK) {
+        free(x);
+        p->status = st;
+        return NULL;
+    }
+    for (size_t i = 0; i + 1 < x->n_words; i++) {
+        if (x->stop[i] && x->stop[i + 1])
+            continue;
+        x->terms[x->n_terms++] = x->words[i];
+        x->terms[x->n_terms++] = x->words[i + 1];
+        x->terms[x->n_terms++] = NULL;
+        x->n_pairs++;
+    }
+    p->passage = x;
+    return x;
+}
+
+kq_status plan_make(search_plan *p, search_engine *e, const search_request *req)
+{
+    memset(p, 0, sizeof *p);
+    p->e = e;
+    p->text = req->query;
+    p->tree = query_parse(req->query, strlen(req->query));
+    if (!p->tree)
+        return KQ_ERR_NOMEM;
+    count_words(p);
+    p->partial = p->words > LONG_QUERY_WORDS && (p->stops > 0 || p->words > KEYWORD_MAX_WORDS);
+    p->dated = plan_has_node(p->tree, QUERY_DATE) || req->since || req->until;
+    p->question = is_question(req->query);
+    if (p->words >= 2 && p->words <= 4)
+        proximity_terms(p);
+    if (p->status != KQ_OK) {
+        kq_status st = p->status;
+        plan_clear(p);
+        return st;
+    }
+    return KQ_OK;
+}
+
+void plan_clear(search_plan *p)
+{
+    for (size_t i = 0; i < p->n_texts; i++) {
+        free(p->texts[i]->text);
+        free(p->texts[i]);
+    }
+    free(p->texts);
+    free(p->passage);
+    query_free(p->tree);
+    memset(p, 0, sizeof *p);
+}
