@@ -188,11 +188,12 @@ static kq_status run_once(search_engine *e, void *ctx)
     struct run *r = ctx;
     search_plan *p = r->plan;
     const search_request *req = r->req;
-    struct headline headline = {.n = 0};
+    struct headline headline; /* not zeroed: 8 KB, and n says what holds */
     kq_status st = KQ_OK;
     index_query *q = NULL;
     snippet_terms *marks = snippet_terms_new();
 
+    headline.n = 0;
     execute_clear_hits(r->out);
     if (!marks)
         return KQ_ERR_NOMEM;
@@ -243,7 +244,7 @@ static kq_status run_once(search_engine *e, void *ctx)
         st = p->status;
         goto out;
     }
-    const struct proximity none = {.n = 0};
+    static const struct proximity none = {.n = 0};
     st = execute_query(e, req, q, marks, compiled && !r->mode.partial ? &p->prox : &none, &headline,
                        passage, r->mode.sentence, r->out);
 out:
