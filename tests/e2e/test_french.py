@@ -77,6 +77,11 @@ RANKS = [
      "Combien de personnes travaillent au ministère des sports ?", "ministere", "sports"),
     ("a short query prefers articles with all its words", "ministère sports", "ministere", "ministere2"),
     ("three words: the article with all of them first", "sports ministère agents", "ministere", "sports"),
+    # A pasted passage (no question): the article whose headline holds its words and whose
+    # text holds its word pairs first, above one that only repeats its words (execute.c).
+    ("a pasted passage: headline words and word pairs first",
+     "Les pompiers luttent depuis mardi contre un incendie qui a ravagé 500 hectares de pins "
+     "dans les Landes.", "passage", "passage2"),
 ]
 
 # (behaviour, query, article, text that must appear in its snippet)
