@@ -20,7 +20,7 @@ BUILD_PKGS="build-essential cmake pkg-config libxapian-dev xapian-tools libsqlit
   libmicrohttpd-dev libstemmer-dev libjansson-dev libutf8proc-dev zlib1g-dev libzstd-dev libgumbo-dev
   libsystemd-dev
   python3 curl"
-TEST_PKGS="chromium wrk nginx-light gnuplot-nox time valgrind cppcheck"
+TEST_PKGS="chromium wrk nginx-light gnuplot-nox time valgrind cppcheck clang-format"
 PACKAGE_PKGS="debhelper dpkg-dev lintian"
 
 apt_install() {

@@ -309,7 +309,11 @@ kq_status backup_run(const char *db_dir, const char *dest, backup_report *r, cha
     }
     created = 1;
 
-    char *rev = index_get_metadata(idx, DOCUMENT_META_REVISION);
+    char *rev = index_get_metadata(idx, DOCUMENT_META_REVISION, &st);
+    if (!rev) {
+        snprintf(err, err_size, "cannot read the index's revision: %s", index_last_error(idx));
+        goto out;
+    }
     r->revision = parse_u64(rev);
     free(rev);
     index_stats is;

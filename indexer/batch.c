@@ -170,6 +170,21 @@ static uint64_t parse_revision(const char *s)
     return s ? strtoull(s, NULL, 10) : 0;
 }
 
+/* Reads the revision of the last committed batch from the index into
+ * b->revision; on failure, the reason goes into err. */
+static kq_status read_revision(batch *b, char *err, size_t err_size)
+{
+    kq_status st;
+    char *meta = index_get_metadata(b->index, DOCUMENT_META_REVISION, &st);
+    if (!meta) {
+        snprintf(err, err_size, "cannot read the index's revision: %s", index_last_error(b->index));
+        return st;
+    }
+    b->revision = parse_revision(meta);
+    free(meta);
+    return KQ_OK;
+}
+
 void batch_set_jobs(batch *b, unsigned jobs, uint64_t min_bytes)
 {
     b->jobs = jobs;
@@ -235,9 +250,8 @@ batch *batch_open(const char *db_dir, kq_status *status, char *err, size_t err_s
         goto fail;
     }
 
-    meta = index_get_metadata(b->index, DOCUMENT_META_REVISION);
-    b->revision = parse_revision(meta);
-    free(meta);
+    if ((st = read_revision(b, err, err_size)) != KQ_OK)
+        goto fail;
     kq_status mst;
     meta = store_meta_get(b->store, "revision", &mst);
     if (parse_revision(meta) != b->revision) {
@@ -263,9 +277,8 @@ batch *batch_open(const char *db_dir, kq_status *status, char *err, size_t err_s
                 "the index (%llu rows written, %llu deleted)\n",
                 (unsigned long long)(r.missing_rows + r.wrong_rows),
                 (unsigned long long)r.stale_rows);
-        free(meta);
-        meta = index_get_metadata(b->index, DOCUMENT_META_REVISION);
-        b->revision = parse_revision(meta);
+        if ((st = read_revision(b, err, err_size)) != KQ_OK)
+            goto fail;
     }
     free(meta);
     meta = NULL;
@@ -306,7 +319,7 @@ static void draw_progress(batch *b, input *in, uint64_t done_before, uint64_t to
     b->last_progress = t;
     const batch_counts *c = &b->counts;
     uint64_t n = c->added + c->updated + c->unchanged + c->rejected;
-    double rate = n / (t - b->started > 1e-3 ? t - b->started : 1e-3);
+    double rate = (double)n / (t - b->started > 1e-3 ? t - b->started : 1e-3);
     uint64_t done = done_before + (in ? input_offset(in) : 0);
     char eta[32] = "";
     if (total && done > 0 && done < total && !final) {

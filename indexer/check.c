@@ -332,9 +332,7 @@ static kq_status check_store(index_db *idx, store *s, int repair, const struct w
     if (shown > 20)
         fprintf(stderr, "indexer: check: ... %llu store rows in all differ from the index\n",
                 (unsigned long long)shown);
-    if (st != KQ_OK)
-        fprintf(stderr, "indexer: check: cannot repair the store: %s\n", store_last_error(s));
-    return st;
+    return st; /* the caller reports a failure, with store_last_error */
 }
 
 kq_status check_handles(index_db *idx, store *s, int repair, check_report *r, char *err,
@@ -347,7 +345,11 @@ kq_status check_handles(index_db *idx, store *s, int repair, check_report *r, ch
     char *meta = NULL;
     int index_changed = 0, store_open_tx = 0;
 
-    meta = index_get_metadata(idx, DOCUMENT_META_REVISION);
+    meta = index_get_metadata(idx, DOCUMENT_META_REVISION, &st);
+    if (!meta) {
+        snprintf(err, err_size, "cannot read the index's revision: %s", index_last_error(idx));
+        goto out;
+    }
     r->index_revision = parse_u64(meta);
     free(meta);
     kq_status mst;
@@ -447,7 +449,7 @@ kq_status check_run(const char *db_dir, int repair, check_report *r, char *err, 
     dbpath_join(db_dir, DBPATH_STORE, spath, sizeof spath);
     if (stat(xapian, &sb) != 0) {
         snprintf(err, err_size, "no index at %s", db_dir);
-        return KQ_ERR_NOT_FOUND;
+        return KQ_ERR_NO_INDEX;
     }
 
     /* The writer lock keeps a batch from committing under the check (which

@@ -49,7 +49,7 @@ typedef struct check_report {
 /* Checks the database in db_dir and, when `repair`, repairs it.  Writes a
  * line on stderr for each kind of problem found.  Returns KQ_OK when the
  * check ran (see the report for what it found and repaired); KQ_ERR_LOCKED
- * when a writer holds the database (err names it); KQ_ERR_NOT_FOUND when
+ * when a writer holds the database (err names it); KQ_ERR_NO_INDEX when
  * there is no index; or another failure, with the reason in err. */
 kq_status check_run(const char *db_dir, int repair, check_report *out, char *err, size_t err_size);
 

@@ -262,8 +262,13 @@ static int run_stats(const char *db)
         fprintf(stderr, "indexer: cannot read statistics: %s\n", status_to_string(st));
         goto out;
     }
-    last = index_get_metadata(idx, DOCUMENT_META_LAST_UPDATE);
-    rev = index_get_metadata(idx, DOCUMENT_META_REVISION);
+    last = index_get_metadata(idx, DOCUMENT_META_LAST_UPDATE, &st);
+    if (last)
+        rev = index_get_metadata(idx, DOCUMENT_META_REVISION, &st);
+    if (!last || !rev) {
+        fprintf(stderr, "indexer: cannot read the index's metadata: %s\n", index_last_error(idx));
+        goto out;
+    }
     uint64_t store_bytes = dir_size(path);
     printf("database     %s\n", db);
     printf("articles     %llu", (unsigned long long)is.documents);
@@ -271,7 +276,8 @@ static int run_stats(const char *db)
         printf("  (the store has %llu: run indexer check to repair)", (unsigned long long)stored);
     printf("\nterms        %llu\n", (unsigned long long)terms);
     printf("index size   %.1f MB (Xapian %.1f MB, store %.1f MB)\n",
-           (is.size_bytes + store_bytes) / 1e6, is.size_bytes / 1e6, store_bytes / 1e6);
+           (double)(is.size_bytes + store_bytes) / 1e6, (double)is.size_bytes / 1e6,
+           (double)store_bytes / 1e6);
     /* The batch revision: Xapian's own starts again after a sharded build. */
     printf("revision     %llu\n",
            rev && *rev ? strtoull(rev, NULL, 10) : (unsigned long long)is.revision);

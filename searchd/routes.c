@@ -214,6 +214,7 @@ static void reply_search_failure(routes_app *app, http_request *req, search_engi
         http_reply_error(req, 400, "bad_query", message);
         return;
     case KQ_ERR_NOT_FOUND:
+    case KQ_ERR_NO_INDEX:
     case KQ_ERR_IO:
     case KQ_ERR_CORRUPT:
     case KQ_ERR_XAPIAN:
@@ -1089,7 +1090,7 @@ static void handle_healthz(http_request *req, void *ctx)
     search_status st;
     json_t *root = NULL;
     search_engine *e = worker_engine(app, err, sizeof err);
-    kq_status rc = KQ_ERR_NOT_FOUND;
+    kq_status rc = KQ_ERR_NO_INDEX;
     if (e) {
         rc = search_get_status(e, &st);
         if (rc != KQ_OK) {

@@ -23,10 +23,10 @@
 #define DECIMAL_MAX 8         /* ",5" or ".14" groups joined to one number (also 14.07.2020) */
 /* Code points below this have precomputed forms (Latin-1, Latin Extended-A/B). */
 #define FAST_LIMIT 0x250
-#define FOLD_CP_MAX 160    /* bytes of the folded form of one code point */
-#define FOLD_ENTRY_MAX 7   /* longest form of a fast entry, in bytes */
-#define STOP_MAX_LEN 8     /* longest stop word, in bytes */
-#define STOP_TABLE_BITS 9  /* the stop-word table has 2^9 slots for about 160 words */
+#define FOLD_CP_MAX 160   /* bytes of the folded form of one code point */
+#define FOLD_ENTRY_MAX 7  /* longest form of a fast entry, in bytes */
+#define STOP_MAX_LEN 8    /* longest stop word, in bytes */
+#define STOP_TABLE_BITS 9 /* the stop-word table has 2^9 slots for about 160 words */
 #define STOP_TABLE_SIZE (1u << STOP_TABLE_BITS)
 #define BAD_CP 0xFFFFFFFFu /* an invalid UTF-8 byte */
 /* The stem cache: 2^CACHE_SET_BITS sets of CACHE_WAYS entries (2 MB). */

@@ -77,18 +77,20 @@ enum analyzer_token_flags {
     TOKEN_CAPITALISED = 1u << 1, /* the surface form starts with an upper-case letter */
     TOKEN_NUMBER = 1u << 2,      /* a number: digits, joined groups, a decimal */
     TOKEN_PART = 1u << 3,        /* one part of a hyphenated word */
-    TOKEN_COMPOUND = 1u << 4,    /* the joined form of a hyphenated word; same position as its first part */
+    /* the joined form of a hyphenated word; same position as its first part */
+    TOKEN_COMPOUND = 1u << 4,
     TOKEN_SENTENCE_START = 1u << 5, /* the first word of the text or of a sentence */
-    TOKEN_ACRONYM = 1u << 6,     /* written in capitals or with dots (SNCF, S.N.C.F.) */
-    TOKEN_UNSTEMMED = 1u << 7,   /* not stemmed (analyzer_options.stem): stem is term */
+    TOKEN_ACRONYM = 1u << 6,        /* written in capitals or with dots (SNCF, S.N.C.F.) */
+    TOKEN_UNSTEMMED = 1u << 7,      /* not stemmed (analyzer_options.stem): stem is term */
 };
 
 typedef struct analyzer_token {
-    const char *term;  /* folded form, NUL-terminated; valid only during the callback */
-    size_t term_len;   /* bytes, without the NUL */
-    const char *exact; /* lower case with accents kept, NUL-terminated; equals term when unaccented */
+    const char *term; /* folded form, NUL-terminated; valid only during the callback */
+    size_t term_len;  /* bytes, without the NUL */
+    /* lower case with accents kept, NUL-terminated; equals term when unaccented */
+    const char *exact;
     size_t exact_len;
-    const char *stem;  /* Snowball French stem of term, NUL-terminated; equals term for numbers */
+    const char *stem; /* Snowball French stem of term, NUL-terminated; equals term for numbers */
     size_t stem_len;
     unsigned position; /* word position, counted from the caller's first_position */
     size_t start;      /* byte offset of the first byte of the surface form in the input */

@@ -1,4 +1,5 @@
-/* article: the article record and the reader of schema.org NewsArticle files (JSON Lines, JSON, gzip). */
+/* article: the article record and the reader of schema.org NewsArticle files (JSON Lines, JSON,
+ * gzip). */
 #ifndef KIOSQUE_ARTICLE_H
 #define KIOSQUE_ARTICLE_H
 
@@ -34,11 +35,11 @@ typedef struct article {
     char *language;    /* may be NULL; e.g. "fr" */
     char **authors;    /* n_authors names, in input order */
     size_t n_authors;
-    char **sections;   /* n_sections names, most general first (e.g. "societe", "culture") */
+    char **sections; /* n_sections names, most general first (e.g. "societe", "culture") */
     size_t n_sections;
-    char **keywords;   /* n_keywords, trimmed, no empty ones */
+    char **keywords; /* n_keywords, trimmed, no empty ones */
     size_t n_keywords;
-    char *date;          /* datePublished normalised to ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ", or NULL */
+    char *date; /* datePublished normalised to ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ", or NULL */
     int64_t published;   /* the same instant in seconds since the Unix epoch; 0 when unknown */
     char *date_modified; /* dateModified normalised the same way, or NULL */
     char hash[17];       /* content hash of every indexed field: 16 lower-case hex digits */

@@ -542,15 +542,19 @@ static char *dup_bytes(const std::string &s)
     return p;
 }
 
-extern "C" char *index_get_metadata(index_db *db, const char *key)
+extern "C" char *index_get_metadata(index_db *db, const char *key, kq_status *status)
 {
     char *out = NULL;
-    if (!db || !key || !*key)
-        return NULL;
-    kq_status st = guard(db, [&]() {
-        out = dup_bytes(db->db->get_metadata(key));
-        return out ? KQ_OK : fail(db, KQ_ERR_NOMEM, "out of memory");
-    });
+    kq_status st = KQ_ERR_INVALID;
+    if (db && key && *key)
+        st = guard(db, [&]() {
+            out = dup_bytes(db->db->get_metadata(key));
+            return out ? KQ_OK : fail(db, KQ_ERR_NOMEM, "out of memory");
+        });
+    else if (db)
+        fail(db, KQ_ERR_INVALID, "no metadata key given");
+    if (status)
+        *status = st;
     return st == KQ_OK ? out : NULL;
 }
 

@@ -91,9 +91,10 @@ kq_status index_lookup(index_db *db, const char *unique_term, unsigned *docid);
 
 /* User metadata of the database (key → value), committed with the batch. */
 kq_status index_set_metadata(index_db *db, const char *key, const char *value);
-/* Returns a copy of the value the caller frees with free(), "" when the key is
- * unset, or NULL on failure. */
-char *index_get_metadata(index_db *db, const char *key);
+/* Returns a copy of the value the caller frees with free(): "" when the key
+ * is unset (*status KQ_OK), or NULL on failure, with the failure in *status
+ * and its detail in index_last_error (status may be NULL). */
+char *index_get_metadata(index_db *db, const char *key, kq_status *status);
 
 /* --- Documents under construction -------------------------------------- */
 

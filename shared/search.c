@@ -31,7 +31,7 @@ double search_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 void search_set_refresh_interval(search_engine *e, unsigned ms)
@@ -82,10 +82,12 @@ search_engine *search_open(const char *db_dir, kq_status *status, char *err, siz
     }
     e->index = index_open(path, INDEX_READ, status, err, err_size);
     if (!e->index) {
-        if (*status == KQ_ERR_NOT_FOUND)
+        if (*status == KQ_ERR_NOT_FOUND) {
+            *status = KQ_ERR_NO_INDEX; /* the directory, not an article */
             snprintf(err, err_size,
                      "no index at %s; create one with: indexer --db %s add ARTICLES.jsonl", db_dir,
                      db_dir);
+        }
         goto fail;
     }
     e->analyzer = analyzer_new();
@@ -510,10 +512,10 @@ static kq_status status_once(search_engine *e, void *ctx)
     /* The indexer's batch revision: Xapian's own starts again in the new
      * directory a sharded build switches to, so it could come back to a
      * number already seen, with the same count, and key a stale cache. */
-    char *rev = index_get_metadata(e->index, DOCUMENT_META_REVISION);
+    char *rev = index_get_metadata(e->index, DOCUMENT_META_REVISION, NULL);
     out->revision = rev && *rev ? strtoull(rev, NULL, 10) : s.revision;
     free(rev);
-    char *last = index_get_metadata(e->index, DOCUMENT_META_LAST_UPDATE);
+    char *last = index_get_metadata(e->index, DOCUMENT_META_LAST_UPDATE, NULL);
     if (last)
         snprintf(out->last_update, sizeof out->last_update, "%s", last);
     free(last);

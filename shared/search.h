@@ -18,8 +18,9 @@
 typedef struct search_engine search_engine;
 
 /* Opens the Kiosque database directory `db_dir` (see dbpath.h) for reading.
- * Returns NULL on failure with *status set and the reason in err (for a
- * missing index: what to run to create one).  The caller owns the handle
+ * Returns NULL on failure with *status set and the reason in err;
+ * KQ_ERR_NO_INDEX when the directory holds no index yet (err says what to
+ * run to create one).  The caller owns the handle
  * and frees it with search_close. */
 search_engine *search_open(const char *db_dir, kq_status *status, char *err, size_t err_size);
 

@@ -18,6 +18,7 @@ static const char *const messages[KQ_STATUS_COUNT] = {
     [KQ_ERR_XAPIAN] = "Xapian error",
     [KQ_ERR_SQLITE] = "SQLite error",
     [KQ_ERR_INTERNAL] = "internal error",
+    [KQ_ERR_NO_INDEX] = "no index (the indexer creates it)",
 };
 
 const char *status_to_string(kq_status status)

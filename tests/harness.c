@@ -42,3 +42,26 @@ void harness_cleanup(void)
         tmpdir[0] = 0;
     }
 }
+
+bool harness_same(const char *a, const char *b)
+{
+    return (!a || !b) ? a == b : strcmp(a, b) == 0;
+}
+
+const char *harness_join(char **v, size_t n, char *buf, size_t size)
+{
+    if (n == 0)
+        return NULL;
+    buf[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            strncat(buf, "|", size - strlen(buf) - 1);
+        strncat(buf, v[i], size - strlen(buf) - 1);
+    }
+    return buf;
+}
+
+const char *harness_or_null(const char *s)
+{
+    return s ? s : "(null)";
+}

@@ -1,7 +1,10 @@
-/* harness: the minimal test harness of Kiosque's C tests (checks that count failures, table-driven style). */
+/* harness: the minimal test harness of Kiosque's C tests (checks that count failures, table-driven
+ * style). */
 #ifndef KIOSQUE_HARNESS_H
 #define KIOSQUE_HARNESS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,6 +46,22 @@ extern int harness_checks;
                     g_ ? g_ : "(null)", w_ ? w_ : "(null)");                                       \
         }                                                                                          \
     } while (0)
+
+/* Whether two strings are equal, NULL-ness included (NULL equals only NULL). */
+bool harness_same(const char *a, const char *b);
+
+/* Joins the n strings of v with '|' into buf (size bytes, truncated);
+ * returns buf, or NULL for an empty list, to compare a list with one
+ * string. */
+const char *harness_join(char **v, size_t n, char *buf, size_t size);
+
+/* s, or "(null)" when s is NULL, for a message. */
+const char *harness_or_null(const char *s);
+
+/* Checks that field `name` of case `ctx` is `want` (harness_same). */
+#define CHECK_FIELD(ctx, name, got, want)                                                          \
+    CHECK_MSG(harness_same((got), (want)), "%s: %s: got \"%s\", want \"%s\"", (ctx), (name),       \
+              harness_or_null(got), harness_or_null(want))
 
 /* Prints the summary and returns the exit status for main. */
 int harness_exit(const char *name);

@@ -16,29 +16,6 @@
 
 static char tmp[512];
 
-static bool same(const char *a, const char *b)
-{
-    return (!a || !b) ? a == b : strcmp(a, b) == 0;
-}
-
-/* Joins a list with '|' into buf; NULL for an empty list. */
-static const char *join(char **v, size_t n, char *buf, size_t size)
-{
-    if (n == 0)
-        return NULL;
-    buf[0] = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            strncat(buf, "|", size - strlen(buf) - 1);
-        strncat(buf, v[i], size - strlen(buf) - 1);
-    }
-    return buf;
-}
-
-#define CHECK_FIELD(ctx, name, got, want)                                                          \
-    CHECK_MSG(same((got), (want)), "%s: %s: got \"%s\", want \"%s\"", (ctx), (name),               \
-              (got) ? (got) : "(null)", (want) ? (want) : "(null)")
-
 /* The expected article; fields left out of a row must be NULL (or 0). */
 struct want {
     const char *id, *title, *description, *body, *url, *language;
@@ -56,9 +33,12 @@ static void check_article(const char *ctx, const article *a, const struct want *
     CHECK_FIELD(ctx, "body", a->body, w->body);
     CHECK_FIELD(ctx, "url", a->url, w->url);
     CHECK_FIELD(ctx, "language", a->language, w->language);
-    CHECK_FIELD(ctx, "authors", join(a->authors, a->n_authors, buf, sizeof buf), w->authors);
-    CHECK_FIELD(ctx, "sections", join(a->sections, a->n_sections, buf, sizeof buf), w->sections);
-    CHECK_FIELD(ctx, "keywords", join(a->keywords, a->n_keywords, buf, sizeof buf), w->keywords);
+    CHECK_FIELD(ctx, "authors", harness_join(a->authors, a->n_authors, buf, sizeof buf),
+                w->authors);
+    CHECK_FIELD(ctx, "sections", harness_join(a->sections, a->n_sections, buf, sizeof buf),
+                w->sections);
+    CHECK_FIELD(ctx, "keywords", harness_join(a->keywords, a->n_keywords, buf, sizeof buf),
+                w->keywords);
     CHECK_FIELD(ctx, "date", a->date, w->date);
     CHECK_FIELD(ctx, "date_modified", a->date_modified, w->date_modified);
     CHECK_MSG(a->published == w->published, "%s: published %lld, want %lld", ctx,
@@ -366,7 +346,7 @@ static void test_html(void)
         char err[256] = "";
         kq_status st = article_from_json(json, strlen(json), &a, err, sizeof err);
         CHECK_MSG(st == KQ_OK, "html row %zu: %s", i, err);
-        CHECK_MSG(same(a.body, rows[i].out), "html row %zu: got \"%s\", want \"%s\"", i,
+        CHECK_MSG(harness_same(a.body, rows[i].out), "html row %zu: got \"%s\", want \"%s\"", i,
                   a.body ? a.body : "(null)", rows[i].out);
         article_clear(&a);
     }

@@ -14,11 +14,6 @@ static char tmp[256];
  * damaged, of any size), as a searchd worker reuses its own. */
 static document_reader *shared_reader;
 
-static bool same(const char *a, const char *b)
-{
-    return (!a || !b) ? a == b : strcmp(a, b) == 0;
-}
-
 /* Returns a copy of n bytes in a buffer of exactly n bytes (one for n = 0),
  * so that the sanitizer build catches any read past the data.  The caller
  * frees it. */
@@ -57,9 +52,10 @@ static bool same_list(char **a, size_t na, char **b, size_t nb)
 /* True when two articles hold the same fields, NULL-ness included. */
 static bool same_article(const article *a, const article *b)
 {
-    return same(a->id, b->id) && same(a->title, b->title) && same(a->description, b->description) &&
-           same(a->body, b->body) && same(a->url, b->url) && same(a->language, b->language) &&
-           same(a->date, b->date) && same(a->date_modified, b->date_modified) &&
+    return harness_same(a->id, b->id) && harness_same(a->title, b->title) &&
+           harness_same(a->description, b->description) && harness_same(a->body, b->body) &&
+           harness_same(a->url, b->url) && harness_same(a->language, b->language) &&
+           harness_same(a->date, b->date) && harness_same(a->date_modified, b->date_modified) &&
            a->published == b->published && strcmp(a->hash, b->hash) == 0 &&
            same_list(a->authors, a->n_authors, b->authors, b->n_authors) &&
            same_list(a->sections, a->n_sections, b->sections, b->n_sections) &&
@@ -67,7 +63,7 @@ static bool same_article(const article *a, const article *b)
 }
 
 #define CHECK_VIEW(ctx, name, got, want)                                                           \
-    CHECK_MSG(same((got), (want)), "%s: %s: got \"%.80s\", want \"%.80s\"", (ctx), (name),         \
+    CHECK_MSG(harness_same((got), (want)), "%s: %s: got \"%.80s\", want \"%.80s\"", (ctx), (name), \
               (got) ? (got) : "(null)", (want) ? (want) : "(null)")
 
 /* Returns the field sequence in the zstd frame of version-2 record data

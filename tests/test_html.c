@@ -16,35 +16,6 @@
 #define P2                                                                                         \
     "Les travaux de la nouvelle médiathèque commenceront en mars, pour une ouverture en 2027."
 
-static bool same(const char *a, const char *b)
-{
-    return (!a || !b) ? a == b : strcmp(a, b) == 0;
-}
-
-/* Joins a list with '|' into buf; NULL for an empty list. */
-static const char *join(char **v, size_t n, char *buf, size_t size)
-{
-    if (n == 0)
-        return NULL;
-    buf[0] = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            strncat(buf, "|", size - strlen(buf) - 1);
-        strncat(buf, v[i], size - strlen(buf) - 1);
-    }
-    return buf;
-}
-
-/* A field for the message: "(null)" when absent. */
-static const char *or_null(const char *s)
-{
-    return s ? s : "(null)";
-}
-
-#define CHECK_FIELD(ctx, name, got, want)                                                          \
-    CHECK_MSG(same((got), (want)), "%s: %s: got \"%s\", want \"%s\"", (ctx), (name), or_null(got), \
-              or_null(want))
-
 /* --- main text: what is article text and what is not ---------------------- */
 
 static const struct {
@@ -282,8 +253,8 @@ static void test_main_text(void)
 {
     for (size_t i = 0; i < sizeof main_cases / sizeof *main_cases; i++) {
         char *got = html_main_text(main_cases[i].html, strlen(main_cases[i].html));
-        CHECK_MSG(same(got, main_cases[i].want), "%s: got \"%s\", want \"%s\"", main_cases[i].name,
-                  got ? got : "(null)", main_cases[i].want);
+        CHECK_MSG(harness_same(got, main_cases[i].want), "%s: got \"%s\", want \"%s\"",
+                  main_cases[i].name, got ? got : "(null)", main_cases[i].want);
         free(got);
     }
 }
@@ -352,11 +323,11 @@ static void test_pages(void)
         CHECK_FIELD(f, "language", a.language, page_cases[i].language);
         CHECK_FIELD(f, "date", a.date, page_cases[i].date);
         CHECK_FIELD(f, "date_modified", a.date_modified, page_cases[i].date_modified);
-        CHECK_FIELD(f, "authors", join(a.authors, a.n_authors, buf, sizeof buf),
+        CHECK_FIELD(f, "authors", harness_join(a.authors, a.n_authors, buf, sizeof buf),
                     page_cases[i].authors);
-        CHECK_FIELD(f, "sections", join(a.sections, a.n_sections, buf, sizeof buf),
+        CHECK_FIELD(f, "sections", harness_join(a.sections, a.n_sections, buf, sizeof buf),
                     page_cases[i].sections);
-        CHECK_FIELD(f, "keywords", join(a.keywords, a.n_keywords, buf, sizeof buf),
+        CHECK_FIELD(f, "keywords", harness_join(a.keywords, a.n_keywords, buf, sizeof buf),
                     page_cases[i].keywords);
         CHECK_MSG(strlen(a.hash) == 16, "%s: hash \"%s\"", f, a.hash);
         article_clear(&a);
@@ -439,8 +410,8 @@ static void test_ld_shapes(void)
         CHECK_MSG(st == KQ_OK, "%s: %s", ld_cases[i].name, err);
         CHECK_FIELD(ld_cases[i].name, "id", a.id, ld_cases[i].want_id);
         CHECK_FIELD(ld_cases[i].name, "title", a.title, ld_cases[i].want_title);
-        CHECK_FIELD(ld_cases[i].name, "authors", join(a.authors, a.n_authors, buf, sizeof buf),
-                    ld_cases[i].want_author);
+        CHECK_FIELD(ld_cases[i].name, "authors",
+                    harness_join(a.authors, a.n_authors, buf, sizeof buf), ld_cases[i].want_author);
         article_clear(&a);
     }
 }
@@ -648,10 +619,10 @@ static void test_metadata(void)
         CHECK_FIELD(n, "id", a.id, meta_cases[i].id);
         CHECK_FIELD(n, "title", a.title, meta_cases[i].title);
         CHECK_FIELD(n, "date", a.date, meta_cases[i].date);
-        CHECK_FIELD(n, "authors", join(a.authors, a.n_authors, buf, sizeof buf),
+        CHECK_FIELD(n, "authors", harness_join(a.authors, a.n_authors, buf, sizeof buf),
                     meta_cases[i].authors);
         CHECK_FIELD(n, "language", a.language, meta_cases[i].language);
-        CHECK_FIELD(n, "keywords", join(a.keywords, a.n_keywords, buf, sizeof buf),
+        CHECK_FIELD(n, "keywords", harness_join(a.keywords, a.n_keywords, buf, sizeof buf),
                     meta_cases[i].keywords);
         CHECK_FIELD(n, "description", a.description, meta_cases[i].description);
         article_clear(&a);
@@ -716,7 +687,8 @@ static void test_cms_page(void)
     };
     check_body("cms page", a.body, kept, left_out);
     CHECK_FIELD("cms", "title", a.title, "Marée verte : Saint-Brieuc ferme trois plages");
-    CHECK_FIELD("cms", "authors", join(a.authors, a.n_authors, buf, sizeof buf), "Yann Le Goff");
+    CHECK_FIELD("cms", "authors", harness_join(a.authors, a.n_authors, buf, sizeof buf),
+                "Yann Le Goff");
     CHECK_FIELD("cms", "date", a.date, "2025-07-15T06:20:00Z");
     article_clear(&a);
 }
@@ -765,7 +737,7 @@ static void test_french_pages(void)
             CHECK_MSG(strstr(a.body, french_pages[i].left_out[k]) == NULL,
                       "%s: body has \"%s\": %s", f, french_pages[i].left_out[k], a.body);
         CHECK_FIELD(f, "title", a.title, french_pages[i].title);
-        CHECK_FIELD(f, "authors", join(a.authors, a.n_authors, buf, sizeof buf),
+        CHECK_FIELD(f, "authors", harness_join(a.authors, a.n_authors, buf, sizeof buf),
                     french_pages[i].author);
         CHECK_FIELD(f, "date", a.date, french_pages[i].date);
         article_clear(&a);

@@ -232,10 +232,10 @@ static void test_write_read(void)
     CHECK(data == NULL);
 
     /* Metadata. */
-    char *v = index_get_metadata(r, "revision");
+    char *v = index_get_metadata(r, "revision", NULL);
     CHECK_STR(v, "7");
     free(v);
-    v = index_get_metadata(r, "unset");
+    v = index_get_metadata(r, "unset", NULL);
     CHECK_STR(v, "");
     free(v);
 

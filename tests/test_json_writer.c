@@ -24,9 +24,9 @@ static const char *const strings[] = {
     "<mark>html</mark> &amp; &lt;",
 };
 
-static const double reals[] = {0.0,      1.0,     -1.0,   0.5,   3.14159265, 1234567.0, 0.0001234,
-                               1e-7,     1e20,    -2.5e-8, 123456.0, 1234567890123.0, 42.125,
-                               0.333333333, 1e100, DBL_MIN};
+static const double reals[] = {0.0,       1.0,         -1.0,  0.5,     3.14159265, 1234567.0,
+                               0.0001234, 1e-7,        1e20,  -2.5e-8, 123456.0,   1234567890123.0,
+                               42.125,    0.333333333, 1e100, DBL_MIN};
 
 static const long long ints[] = {0, 1, -1, 36152, 2147483648LL, -9223372036854775807LL};
 
@@ -139,9 +139,12 @@ static void test_invalid_utf8(void)
     static const struct {
         const char *in, *want;
     } cases[] = {
-        {"a\xFF" "b", "\"a\xEF\xBF\xBD" "b\""},
-        {"\xC3", "\"\xEF\xBF\xBD\""},                         /* truncated */
-        {"\xC0\xAF", "\"\xEF\xBF\xBD\xEF\xBF\xBD\""},         /* overlong slash */
+        {"a\xFF"
+         "b",
+         "\"a\xEF\xBF\xBD"
+         "b\""},
+        {"\xC3", "\"\xEF\xBF\xBD\""},                                   /* truncated */
+        {"\xC0\xAF", "\"\xEF\xBF\xBD\xEF\xBF\xBD\""},                   /* overlong slash */
         {"\xED\xA0\x80z", "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBDz\""}, /* surrogate */
         {"ok \xC3\xA9", "\"ok \xC3\xA9\""},
     };

@@ -32,7 +32,7 @@ static double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int load(const char *path, page_buf *p)
@@ -123,10 +123,11 @@ int main(int argc, char **argv)
     }
     qsort(secs, (size_t)rounds, sizeof *secs, compare_double);
     printf("%s: %zu pages, %.1f MB of HTML, %zu read as articles\n",
-           parse_only ? "gumbo parse only" : "html_read_article", n_pages, bytes / 1e6,
+           parse_only ? "gumbo parse only" : "html_read_article", n_pages, (double)bytes / 1e6,
            parse_only ? (size_t)0 : articles);
-    printf("  best round   %.3f s  %.1f MB/s\n", secs[0], bytes / 1e6 / secs[0]);
-    printf("  median round %.3f s  %.1f MB/s\n", secs[rounds / 2], bytes / 1e6 / secs[rounds / 2]);
+    printf("  best round   %.3f s  %.1f MB/s\n", secs[0], (double)bytes / 1e6 / secs[0]);
+    printf("  median round %.3f s  %.1f MB/s\n", secs[rounds / 2],
+           (double)bytes / 1e6 / secs[rounds / 2]);
     for (size_t i = 0; i < n_pages; i++)
         free(pages[i].data);
     free(pages);

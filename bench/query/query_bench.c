@@ -19,7 +19,7 @@ static double now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static int hex(int c)
@@ -124,16 +124,16 @@ int main(int argc, char **argv)
             if (search_run(e, &req, &r) != KQ_OK)
                 fprintf(stderr, "query %s: %s\n", queries[i], search_last_error(e));
             lat[i] = now_ms() - t0;
-            hits += r.n_hits;
+            hits += (double)r.n_hits;
             search_result_clear(&r);
         }
         double total = now_ms() - start;
         if (slowest)
             print_slowest(queries, lat, n, slowest);
         qsort(lat, n, sizeof *lat, cmp_double);
-        printf("%-8s %8zu %10.0f %9.2f %9.2f %9.1f %9.2f\n", modes[m], n, n / (total / 1e3),
-               n ? lat[n / 2] : 0, n ? lat[(size_t)(n * 0.99)] : 0, n ? hits / n : 0,
-               n ? lat[(size_t)(n * 0.95)] : 0);
+        printf("%-8s %8zu %10.0f %9.2f %9.2f %9.1f %9.2f\n", modes[m], n, (double)n / (total / 1e3),
+               n ? lat[n / 2] : 0, n ? lat[(size_t)((double)n * 0.99)] : 0,
+               n ? hits / (double)n : 0, n ? lat[(size_t)((double)n * 0.95)] : 0);
     }
     search_close(e);
     for (size_t i = 0; i < n; i++)

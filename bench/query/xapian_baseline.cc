@@ -154,9 +154,9 @@ static int run_queries(const char *path, const char *file, size_t max, size_t th
     }
     std::sort(lat.begin(), lat.end());
     size_t n = lat.size();
-    std::printf("%-8s %8zu %10.0f %9.2f %9.2f %9.1f  (%zu thread%s)\n", "xapian", n, n / (total / 1e3),
-                n ? lat[n / 2] : 0, n ? lat[(size_t)(n * 0.99)] : 0, n ? hits / n : 0, threads,
-                threads > 1 ? "s" : "");
+    std::printf("%-8s %8zu %10.0f %9.2f %9.2f %9.1f  (%zu thread%s)\n", "xapian", n,
+                n / (total / 1e3), n ? lat[n / 2] : 0, n ? lat[(size_t)(n * 0.99)] : 0,
+                n ? hits / n : 0, threads, threads > 1 ? "s" : "");
     return 0;
 }
 
@@ -166,12 +166,14 @@ int main(int argc, char **argv)
         if (argc >= 4 && std::strcmp(argv[1], "index") == 0)
             return index_corpus(argv[2], argv[3]);
         if (argc >= 4 && std::strcmp(argv[1], "query") == 0)
-            return run_queries(argv[2], argv[3], argc > 4 ? std::strtoul(argv[4], nullptr, 10) : 2000,
+            return run_queries(argv[2], argv[3],
+                               argc > 4 ? std::strtoul(argv[4], nullptr, 10) : 2000,
                                argc > 5 ? std::max(1ul, std::strtoul(argv[5], nullptr, 10)) : 1);
     } catch (const Xapian::Error &e) {
         std::fprintf(stderr, "xapian_baseline: %s\n", e.get_description().c_str());
         return 2;
     }
-    std::fprintf(stderr, "usage: xapian_baseline index CORPUS DB | query DB QUERIES [MAX] [THREADS]\n");
+    std::fprintf(stderr,
+                 "usage: xapian_baseline index CORPUS DB | query DB QUERIES [MAX] [THREADS]\n");
     return 2;
 }

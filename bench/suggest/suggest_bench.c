@@ -21,7 +21,7 @@ static double now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static int cmp_double(const void *a, const void *b);
@@ -33,15 +33,15 @@ static double cpu_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static void print_line(const char *pass, const char *clock, double *lat, size_t n, double shown)
 {
     qsort(lat, n, sizeof *lat, cmp_double);
     printf("%-5s %-5s %8zu %9.2f %9.2f %9.2f %9.2f %12.1f\n", pass, clock, n, n ? lat[n / 2] : 0,
-           n ? lat[(size_t)(n * 0.9)] : 0, n ? lat[(size_t)(n * 0.99)] : 0, n ? lat[n - 1] : 0,
-           n ? shown / n : 0);
+           n ? lat[(size_t)((double)n * 0.9)] : 0, n ? lat[(size_t)((double)n * 0.99)] : 0,
+           n ? lat[n - 1] : 0, n ? shown / (double)n : 0);
 }
 
 static int cmp_double(const void *a, const void *b)

@@ -118,12 +118,12 @@ static uint64_t rng_below(rng *r, uint64_t n)
 /* A uniform double in [0, 1). */
 static double rng_unit(rng *r)
 {
-    return (rng_next(r) >> 11) * 0x1.0p-53;
+    return (double)(rng_next(r) >> 11) * 0x1.0p-53;
 }
 
 static double hash_unit(uint64_t h)
 {
-    return (h >> 11) * 0x1.0p-53;
+    return (double)(h >> 11) * 0x1.0p-53;
 }
 
 /* ---- growable buffers -------------------------------------------------------------------- */
@@ -204,11 +204,12 @@ static void for_each_word(const char *s, size_t n, word_fn *fn, void *ctx)
             if (!in) {
                 in = 1;
                 start = i;
-                h = 0xcbf29ce484222325ULL;
+                h = HASH_FNV1A_BASIS;
             }
             utf8proc_int32_t low =
                 cp < 0x80 ? (cp >= 'A' && cp <= 'Z' ? cp + 32 : cp) : utf8proc_tolower(cp);
-            h = (h ^ (uint64_t)low) * 0x100000001b3ULL;
+            h ^= (uint64_t)low; /* FNV-1a over code points */
+            h *= HASH_FNV1A_PRIME;
         } else if (in) {
             in = 0;
             fn(ctx, start, i - start, h);
@@ -313,8 +314,8 @@ static void counter_estimate(const counter *c, double *distinct, double *hapax)
     for (size_t i = 0; i < c->cap; i++)
         once += c->slots[i].key && c->slots[i].count == 1;
     double scale = ldexp(1.0, (int)c->level);
-    *distinct = c->used * scale;
-    *hapax = once * scale;
+    *distinct = (double)c->used * scale;
+    *hapax = (double)once * scale;
 }
 
 /* ---- statistics of a stream of articles: vocabulary, hapaxes, lengths, at checkpoints --- */
@@ -1016,7 +1017,7 @@ static const int64_t DATE_END = 1798761600;  /* 2027-01-01T00:00:00Z */
 /* Article i of n: the density of dates grows linearly, 4 times higher at the end. */
 static int64_t date_of(uint64_t i, uint64_t n)
 {
-    double x = (i + 0.5) / (double)n, t = (-1 + sqrt(1 + 15 * x)) / 3;
+    double x = ((double)i + 0.5) / (double)n, t = (-1 + sqrt(1 + 15 * x)) / 3;
     return DATE_FIRST + (int64_t)(t * (double)(DATE_END - DATE_FIRST));
 }
 
@@ -1066,8 +1067,9 @@ static void report(FILE *f, const source *src, const char *source_path, const st
     fprintf(f,
             "synthetic archive: %" PRIu64 " articles, seed %" PRIu64 ", from %s (%zu articles)\n",
             n, seed, source_path, src->n_articles);
-    fprintf(f, "republished copies: %" PRIu64 " (%.1f%%)\n", copies, n ? 100.0 * copies / n : 0);
-    fprintf(f, "body text: %" PRIu64 " bytes (%.1f MB)\n", body_bytes, body_bytes / 1e6);
+    fprintf(f, "republished copies: %" PRIu64 " (%.1f%%)\n", copies,
+            n ? 100.0 * (double)copies / (double)n : 0);
+    fprintf(f, "body text: %" PRIu64 " bytes (%.1f MB)\n", body_bytes, (double)body_bytes / 1e6);
     fprintf(f,
             "\nvocabulary (distinct lower-case words of headline, chapô and body) against N;\n"
             "Heaps' law fitted on the real corpus's prefixes: V = %.1f N^%.3f\n",
@@ -1260,7 +1262,7 @@ int main(int argc, char **argv)
         if (!quiet && (i + 1) % 100000 == 0) {
             double el = difftime(time(NULL), started);
             fprintf(stderr, "synth_generate: %" PRIu64 " articles, %.0f s, %.0f articles/s\n",
-                    i + 1, el, el > 0 ? (i + 1) / el : 0);
+                    i + 1, el, el > 0 ? (double)(i + 1) / el : 0);
         }
     }
     stats_mark(&st);

@@ -1,4 +1,5 @@
-/* fuzz_analyzer: libFuzzer target for analyzer_run, as for an article and as for a query (any bytes in). */
+/* fuzz_analyzer: libFuzzer target for analyzer_run, as for an article and as for a query (any bytes
+ * in). */
 #include "analyzer.h"
 #include "utf8.h"
 
@@ -33,6 +34,9 @@ static int on_token(void *ctx, const analyzer_token *t)
         s->last_position = t->position;
     return 0;
 }
+
+/* libFuzzer's entry point, declared for -Wmissing-prototypes. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

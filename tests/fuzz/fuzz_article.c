@@ -63,6 +63,9 @@ static void check_list(char **v, size_t n)
  * present, every string valid UTF-8, the id and the body within their
  * bounds, lists without empty or repeated items, a 16-digit hash, and a
  * date that parses back to the same instant.  A reject must say why. */
+/* libFuzzer's entry point, declared for -Wmissing-prototypes. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     article a;

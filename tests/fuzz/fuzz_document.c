@@ -144,6 +144,9 @@ static kq_status check_record(const char *copy, size_t size)
  * record and of a version-2 record (so the fields are fuzzed behind a valid
  * frame too): the two versions read the same.  The same bytes as article
  * JSON: an accepted article makes the round trip through the record. */
+/* libFuzzer's entry point, declared for -Wmissing-prototypes. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!reader && !(reader = document_reader_new()))

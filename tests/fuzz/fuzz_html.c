@@ -15,6 +15,9 @@ static void check_text(const char *s)
 /* A page read as an article has the required fields, every one valid UTF-8;
  * a page refused leaves the article cleared.  The main text of valid UTF-8
  * is valid UTF-8.  The sanitizers catch the rest. */
+/* libFuzzer's entry point, declared for -Wmissing-prototypes. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     article a;

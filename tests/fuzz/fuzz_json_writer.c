@@ -9,6 +9,9 @@
 
 /* Any bytes written as a string inside an array give JSON that jansson
  * reads back; when the bytes are valid UTF-8, as the same bytes. */
+/* libFuzzer's entry point, declared for -Wmissing-prototypes. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     json_writer w;

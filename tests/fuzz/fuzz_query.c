@@ -7,6 +7,9 @@
 
 /* Every input must give a tree with an AND root (NULL only when out of
  * memory) whose description can be built; the sanitizers catch the rest. */
+/* libFuzzer's entry point, declared for -Wmissing-prototypes. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     query_node *q = query_parse((const char *)data, size);
