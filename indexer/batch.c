@@ -58,6 +58,7 @@ struct batch {
     uint64_t shard_min_bytes; /* inputs at least this large start one */
     shard_builder *shards;
     unsigned next_docid;
+    unsigned shard, shard_count; /* batch_set_shard; shard_count 0 or 1: every article */
 };
 
 static double now_seconds(void)
@@ -399,10 +400,20 @@ static kq_status maybe_start_shards(batch *b, uint64_t bytes)
     return KQ_OK;
 }
 
+void batch_set_shard(batch *b, unsigned index, unsigned count)
+{
+    b->shard = index;
+    b->shard_count = count;
+}
+
 static kq_status add_article(batch *b, article *art)
 {
     char term[300], hash[17];
     unsigned docid;
+    if (b->shard_count > 1 && hash_shard_of(art->id, b->shard_count) != b->shard) {
+        b->counts.elsewhere++;
+        return KQ_OK;
+    }
     int seen = id_set_add(&b->seen, art->id);
     if (seen < 0)
         return KQ_ERR_NOMEM;

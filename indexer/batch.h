@@ -29,6 +29,7 @@ typedef struct batch_counts {
     uint64_t unreadable; /* inputs that could not be opened or read to the end */
     uint64_t kept;       /* sync: articles absent from the export but not deleted (refused) */
     uint64_t skipped;    /* pages that are not articles (home and section pages) */
+    uint64_t elsewhere;  /* articles of other shards, left out (batch_set_shard) */
 } batch_counts;
 
 /* Opens the database directory `db_dir` for writing, creating it when
@@ -50,6 +51,13 @@ batch *batch_open(const char *db_dir, kq_status *status, char *err, size_t err_s
  * input that changed the index directly keeps the rest of the batch on one
  * thread (a compaction reads the committed index only). */
 void batch_set_jobs(batch *b, unsigned jobs, uint64_t min_bytes);
+
+/* Keeps only the articles of shard `index` (0 to count - 1) of `count`
+ * (hash_shard_of, hash.h): the others are counted in `elsewhere` and left
+ * out, so that every shard is built from the same export; a sync then
+ * deletes what the shard holds of the others.  Call it before adding; by
+ * default (count 1) every article is kept. */
+void batch_set_shard(batch *b, unsigned index, unsigned count);
 
 /* Inputs from which `indexer` builds on several threads by default: about
  * 2,500 articles. */

@@ -34,10 +34,12 @@ static void usage(FILE *f)
           "       indexer -h|--help | --version\n"
           "\n"
           "commands:\n"
-          "  add FILE|DIR|- ...   add new and changed articles (.jsonl, .jsonl.gz, .json,\n"
+          "  add [--shard K/N] FILE|DIR|- ...\n"
+          "                       add new and changed articles (.jsonl, .jsonl.gz, .json,\n"
           "                       .html, .htm pages; a directory and its subdirectories;\n"
-          "                       - for stdin)\n"
-          "  sync [--force] FILE|DIR|- ...\n"
+          "                       - for stdin); --shard K/N: only those of shard K of N\n"
+          "                       (by a stable hash of the identifier)\n"
+          "  sync [--force] [--shard K/N] FILE|DIR|- ...\n"
           "                       make the index match a full export: add, update, and\n"
           "                       delete what the export no longer holds, in one step;\n"
           "                       deletions are refused when the export looks incomplete\n"
@@ -96,6 +98,8 @@ static void print_summary(const batch_counts *c, enum mode mode)
         if (c->repeated)
             fprintf(stderr, ", repeated in this batch %llu (the last copy wins)",
                     (unsigned long long)c->repeated);
+        if (c->elsewhere)
+            fprintf(stderr, ", other shards %llu", (unsigned long long)c->elsewhere);
         if (c->skipped)
             fprintf(stderr, ", not articles %llu (pages without an article)",
                     (unsigned long long)c->skipped);
@@ -114,14 +118,56 @@ static void set_jobs(batch *b, unsigned jobs)
     batch_set_jobs(b, jobs, min_bytes);
 }
 
+#define MAX_SHARDS 1024
+
+/* Reads "K/N" (1 <= K <= N <= MAX_SHARDS) into index K - 1 and count N;
+ * returns 0, or -1 when it is not that. */
+static int parse_shard(const char *v, unsigned *index, unsigned *count)
+{
+    char *end;
+    if (*v < '0' || *v > '9')
+        return -1;
+    unsigned long k = strtoul(v, &end, 10);
+    if (*end != '/' || end[1] < '0' || end[1] > '9')
+        return -1;
+    unsigned long n = strtoul(end + 1, &end, 10);
+    if (*end || k < 1 || n < 1 || k > n || n > MAX_SHARDS)
+        return -1;
+    *index = (unsigned)k - 1;
+    *count = (unsigned)n;
+    return 0;
+}
+
 static int run_batch(const char *db, int argc, char **argv, enum mode mode, int quiet,
                      unsigned jobs)
 {
     char err[1024];
     kq_status st;
     int force = 0, refused = 0;
-    if (mode == MODE_SYNC && argc > 0 && strcmp(argv[0], "--force") == 0)
-        force = 1, argc--, argv++;
+    unsigned shard = 0, shards = 1;
+    while (mode != MODE_DELETE && argc > 0) {
+        if (mode == MODE_SYNC && strcmp(argv[0], "--force") == 0) {
+            force = 1, argc--, argv++;
+        } else if ((strcmp(argv[0], "--shard") == 0 && argc > 1) ||
+                   strncmp(argv[0], "--shard=", 8) == 0) {
+            int step = argv[0][7] == '=' ? 1 : 2;
+            const char *v = step == 1 ? argv[0] + 8 : argv[1];
+            if (parse_shard(v, &shard, &shards) != 0) {
+                fprintf(stderr,
+                        "indexer: --shard takes K/N, the shard K (from 1 to N) of N shards "
+                        "(N from 1 to %u), not \"%s\"\n",
+                        MAX_SHARDS, v);
+                return EXIT_FAILED;
+            }
+            argc -= step;
+            argv += step;
+        } else if (strcmp(argv[0], "--shard") == 0) {
+            fprintf(stderr, "indexer: --shard needs K/N\n");
+            return EXIT_FAILED;
+        } else {
+            break;
+        }
+    }
     if (argc == 0) {
         fprintf(stderr, "indexer: %s needs at least one %s\n",
                 mode == MODE_DELETE ? "delete"
@@ -136,6 +182,7 @@ static int run_batch(const char *db, int argc, char **argv, enum mode mode, int 
         return exit_for(st);
     }
     set_jobs(b, jobs);
+    batch_set_shard(b, shard, shards);
     for (int i = 0; i < argc; i++) {
         if (mode == MODE_DELETE) {
             st = batch_delete(b, argv[i]);

@@ -43,4 +43,18 @@ static inline uint64_t hash_fnv1a_str(const char *s)
     return h;
 }
 
+/* The shard, from 0 to n - 1, of the article whose identifier is id when an
+ * archive is split in n shards (indexer add|sync --shard K/N keeps the
+ * articles of shard K - 1): FNV-1a of the identifier's bytes modulo n.
+ * Stable across versions and machines: FNV-1a is published (the values of
+ * tests/test_base.c), the identifier's bytes are the export's, and a shard
+ * built by one version must keep its articles under the next; changing this
+ * function means rebuilding every sharded archive.  A hash, and not the
+ * date, so that every shard holds about as many articles of every period,
+ * and searches (weighted to recent news) load every shard alike. */
+static inline unsigned hash_shard_of(const char *id, unsigned n)
+{
+    return n > 1 ? (unsigned)(hash_fnv1a_str(id) % n) : 0;
+}
+
 #endif

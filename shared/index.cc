@@ -33,6 +33,7 @@
  *    cancel_transaction() (or closing a writer mid-batch) discards it all. */
 
 #include "index.h"
+#include "dbpath.h"
 #include "hash.h"
 
 /* Documents buffered by a writer between flushes (see index_open). */
@@ -88,7 +89,14 @@ struct index_db {
      * path, and a reader must then open the new one instead of reopening. */
     dev_t dev;
     ino_t ino;
+    /* Opened from a stub file (open_stub): its shards, each also part of
+     * `db`, for what Xapian reads from the first shard only (metadata). */
+    std::vector<Xapian::Database> shards;
+    bool remote; /* a shard is remote: Xapian's own classes only go to it */
 };
+
+/* The timeout of a remote shard, to connect and for each reply. */
+static unsigned remote_timeout_ms = 10000;
 
 /* The device and inode `path` names now (following a symbolic link);
  * false when it cannot be stat'ed. */
@@ -227,6 +235,99 @@ static void copy_message(char *err, size_t err_size, const std::string &msg)
 
 /* --- Opening --------------------------------------------------------------- */
 
+extern "C" void index_set_remote_timeout(unsigned ms)
+{
+    remote_timeout_ms = ms ? ms : 10000;
+}
+
+static bool is_regular_file(const std::string &path)
+{
+    struct stat sb;
+    return stat(path.c_str(), &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* Opens the shards a Xapian stub file lists, as Xapian would, but with the
+ * timeout of index_set_remote_timeout (Xapian's own reading of a stub keeps
+ * 10 s).  A line is "auto|glass|chert PATH" (relative to the stub's
+ * directory; a Kiosque database directory stands for its xapian/), or
+ * "remote HOST:PORT" (xapian-tcpsrv); "#" starts a comment.  Throws
+ * Xapian::DatabaseOpeningError naming the line it cannot read. */
+static void open_stub(index_db *db)
+{
+    FILE *f = fopen(db->path.c_str(), "r");
+    if (!f)
+        throw Xapian::DatabaseOpeningError("cannot read the stub file " + db->path, errno);
+    std::string dir = db->path.substr(0, db->path.find_last_of('/') + 1);
+    std::vector<Xapian::Database> shards;
+    bool remote = false;
+    char line[4096];
+    unsigned number = 0;
+    std::string bad;
+    while (bad.empty() && fgets(line, sizeof line, f)) {
+        number++;
+        std::string l(line);
+        while (!l.empty() && (l.back() == '\n' || l.back() == '\r' || l.back() == ' ' ||
+                              l.back() == '\t'))
+            l.pop_back();
+        size_t start = l.find_first_not_of(" \t");
+        if (start == std::string::npos || l[start] == '#')
+            continue;
+        size_t sp = l.find_first_of(" \t", start);
+        size_t arg = sp == std::string::npos ? sp : l.find_first_not_of(" \t", sp);
+        std::string kind = l.substr(start, sp == std::string::npos ? sp : sp - start);
+        std::string value = arg == std::string::npos ? "" : l.substr(arg);
+        if ((kind == "auto" || kind == "glass" || kind == "chert") && !value.empty()) {
+            std::string path = value[0] == '/' ? value : dir + value;
+            struct stat sb;
+            if (stat((path + "/" DBPATH_XAPIAN).c_str(), &sb) == 0 && S_ISDIR(sb.st_mode) &&
+                stat((path + "/iamglass").c_str(), &sb) != 0)
+                path += "/" DBPATH_XAPIAN;
+            shards.emplace_back(path);
+        } else if (kind == "remote" && !value.empty() && value[0] != ':') {
+            size_t colon = value.rfind(':');
+            char *end = NULL;
+            unsigned long port =
+                colon == std::string::npos ? 0 : strtoul(value.c_str() + colon + 1, &end, 10);
+            if (colon == 0 || colon == std::string::npos || !end || *end || port < 1 ||
+                port > 65535) {
+                bad = "not HOST:PORT";
+            } else {
+                shards.push_back(Xapian::Remote::open(value.substr(0, colon), (unsigned)port,
+                                                      remote_timeout_ms, remote_timeout_ms));
+                remote = true;
+            }
+        } else {
+            bad = "not \"auto PATH\" nor \"remote HOST:PORT\"";
+        }
+    }
+    fclose(f);
+    if (!bad.empty())
+        throw Xapian::DatabaseOpeningError(db->path + ":" + std::to_string(number) + ": " + bad);
+    if (shards.empty())
+        throw Xapian::DatabaseOpeningError(db->path + ": the stub file names no database");
+    Xapian::Database *all = new Xapian::Database();
+    for (const Xapian::Database &shard : shards)
+        all->add_database(shard);
+    delete db->db;
+    db->db = all;
+    db->shards = std::move(shards);
+    db->remote = remote;
+}
+
+/* Opens a reader's Database at db->path. */
+static void open_reader(index_db *db)
+{
+    if (is_regular_file(db->path)) {
+        open_stub(db);
+        return;
+    }
+    Xapian::Database *fresh = new Xapian::Database(db->path);
+    delete db->db;
+    db->db = fresh;
+    db->shards.clear();
+    db->remote = false;
+}
+
 extern "C" index_db *index_open(const char *path, enum index_mode mode, kq_status *status,
                                 char *err, size_t err_size)
 {
@@ -264,7 +365,7 @@ extern "C" index_db *index_open(const char *path, enum index_mode mode, kq_statu
                                                              Xapian::DB_NO_SYNC);
             db->db = db->wdb;
         } else {
-            db->db = new Xapian::Database(path);
+            open_reader(db);
         }
         if (!identity_of(db->path, db->dev, db->ino))
             db->dev = 0, db->ino = 0;
@@ -311,9 +412,7 @@ extern "C" const char *index_last_error(const index_db *db)
 /* Replaces a reader's Database with one opened anew at its path. */
 static kq_status open_again(index_db *db, dev_t dev, ino_t ino)
 {
-    Xapian::Database *fresh = new Xapian::Database(db->path);
-    delete db->db;
-    db->db = fresh;
+    open_reader(db);
     db->dev = dev;
     db->ino = ino;
     return KQ_OK;
@@ -542,6 +641,24 @@ static char *dup_bytes(const std::string &s)
     return p;
 }
 
+extern "C" size_t index_shard_count(const index_db *db)
+{
+    return db && !db->shards.empty() ? db->shards.size() : 1;
+}
+
+extern "C" char *index_get_shard_metadata(index_db *db, size_t shard, const char *key)
+{
+    char *out = NULL;
+    if (!db || !key || !*key || shard >= index_shard_count(db))
+        return NULL;
+    kq_status st = guard(db, [&]() {
+        const Xapian::Database &d = db->shards.empty() ? *db->db : db->shards[shard];
+        out = dup_bytes(d.get_metadata(key));
+        return out ? KQ_OK : fail(db, KQ_ERR_NOMEM, "out of memory");
+    });
+    return st == KQ_OK ? out : NULL;
+}
+
 extern "C" char *index_get_metadata(index_db *db, const char *key, kq_status *status)
 {
     char *out = NULL;
@@ -681,8 +798,9 @@ extern "C" kq_status index_get_stats(index_db *db, index_stats *out)
         out->documents = db->db->get_doccount();
         out->last_docid = db->db->get_lastdocid();
         out->average_length = db->db->get_avlength();
-        /* Several databases searched as one (shards) have no single revision. */
-        out->revision = db->db->size() == 1 ? db->db->get_revision() : 0;
+        /* Several databases searched as one (shards), or a remote one, have no
+         * revision Xapian gives. */
+        out->revision = db->db->size() == 1 && !db->remote ? db->db->get_revision() : 0;
         out->size_bytes = disk_size(db->path);
         return KQ_OK;
     });
@@ -1287,7 +1405,7 @@ static uint64_t key_number(const std::string &v)
  * databases searched as one.  Xapian collapses then. */
 static const std::vector<uint64_t> *collapse_keys(index_db *db, Xapian::valueno slot)
 {
-    if (db->wdb)
+    if (db->wdb || db->remote)
         return nullptr;
     std::string uuid;
     Xapian::rev revision;

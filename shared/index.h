@@ -40,6 +40,15 @@ enum index_mode {
 index_db *index_open(const char *path, enum index_mode mode, kq_status *status, char *err,
                      size_t err_size);
 
+/* A stub file names one database per line, "auto PATH" (relative to the
+ * stub's directory; a Kiosque database directory stands for its xapian/) or
+ * "remote HOST:PORT" (a xapian-tcpsrv), searched as one: the shards of an
+ * archive (indexer add --shard K/N).  Sets the timeout of every remote
+ * shard opened afterwards, to connect and for each reply, in milliseconds
+ * (0: Xapian's default, 10 s).  A shard down or slower fails the operation
+ * after it with an error naming the shard. */
+void index_set_remote_timeout(unsigned ms);
+
 /* Closes the database; index_close(NULL) does nothing. */
 void index_close(index_db *db);
 
@@ -95,6 +104,12 @@ kq_status index_set_metadata(index_db *db, const char *key, const char *value);
  * is unset (*status KQ_OK), or NULL on failure, with the failure in *status
  * and its detail in index_last_error (status may be NULL). */
 char *index_get_metadata(index_db *db, const char *key, kq_status *status);
+
+/* The databases a stub file lists (1 for a database directory), and the
+ * metadata of one of them (index_get_metadata reads the first only, as
+ * Xapian does on several databases). */
+size_t index_shard_count(const index_db *db);
+char *index_get_shard_metadata(index_db *db, size_t shard, const char *key);
 
 /* --- Documents under construction -------------------------------------- */
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "analyzer.h"
@@ -75,7 +76,15 @@ search_engine *search_open(const char *db_dir, kq_status *status, char *err, siz
         snprintf(err, err_size, "out of memory");
         return NULL;
     }
-    if (dbpath_join(db_dir, DBPATH_XAPIAN, path, sizeof path) != 0) {
+    struct stat sb;
+    if (stat(db_dir, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        /* A Xapian stub file: the shards of an archive (index.h). */
+        if (snprintf(path, sizeof path, "%s", db_dir) >= (int)sizeof path) {
+            *status = KQ_ERR_INVALID;
+            snprintf(err, err_size, "database path too long: %s", db_dir);
+            goto fail;
+        }
+    } else if (dbpath_join(db_dir, DBPATH_XAPIAN, path, sizeof path) != 0) {
         *status = KQ_ERR_INVALID;
         snprintf(err, err_size, "database path too long: %s", db_dir);
         goto fail;
@@ -512,13 +521,20 @@ static kq_status status_once(search_engine *e, void *ctx)
     /* The indexer's batch revision: Xapian's own starts again in the new
      * directory a sharded build switches to, so it could come back to a
      * number already seen, with the same count, and key a stale cache. */
-    char *rev = index_get_metadata(e->index, DOCUMENT_META_REVISION, NULL);
-    out->revision = rev && *rev ? strtoull(rev, NULL, 10) : s.revision;
-    free(rev);
-    char *last = index_get_metadata(e->index, DOCUMENT_META_LAST_UPDATE, NULL);
-    if (last)
-        snprintf(out->last_update, sizeof out->last_update, "%s", last);
-    free(last);
+    /* Over shards (a stub file), the sum of their revisions, which grows
+     * whenever one commits, and the latest of their updates. */
+    size_t shards = index_shard_count(e->index);
+    uint64_t sum = 0;
+    for (size_t i = 0; i < shards; i++) {
+        char *rev = index_get_shard_metadata(e->index, i, DOCUMENT_META_REVISION);
+        sum += rev && *rev ? strtoull(rev, NULL, 10) : shards == 1 ? s.revision : 0;
+        free(rev);
+        char *last = index_get_shard_metadata(e->index, i, DOCUMENT_META_LAST_UPDATE);
+        if (last && strcmp(last, out->last_update) > 0) /* ISO 8601 UTC sorts as text */
+            snprintf(out->last_update, sizeof out->last_update, "%s", last);
+        free(last);
+    }
+    out->revision = sum;
     return KQ_OK;
 }
 
