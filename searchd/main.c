@@ -19,6 +19,7 @@
 
 #include "dbpath.h"
 #include "http.h"
+#include "index.h"
 #include "routes.h"
 #include "searchlog.h"
 
@@ -35,6 +36,7 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: searchd [--db PATH] [--listen HOST:PORT] [--threads N] [--allow-origin "
                  "URL]... [--per-ip-connections N] [--quiet]\n"
+                 "               [--shard-timeout MS]\n"
                  "               [--report] [--no-search-log] [--search-log-days N] "
                  "[--search-log-max-mb N]\n"
                  "       searchd -h|--help | --version\n"
@@ -49,6 +51,9 @@ static void usage(FILE *out)
                  "                       repeat for several origins\n"
                  "  --per-ip-connections N  connections open at once from one client "
                  "address (default 128; 0: no limit)\n"
+                 "  --shard-timeout MS   with --db a stub file of shards: how long a remote "
+                 "shard may take\n"
+                 "                       to connect or answer (default 10000)\n"
                  "  --quiet              no access log line per request\n"
                  "  --report             serve /api/report: what readers search, and do not find\n"
                  "  --no-search-log      record no search (by default each search's query, "
@@ -127,6 +132,19 @@ int main(int argc, char **argv)
             serve_report = 1;
         } else if (strcmp(a, "--no-search-log") == 0) {
             search_log = 0;
+        } else if (strcmp(a, "--shard-timeout") == 0) {
+            if (!(v = option_value(argc, argv, &i)))
+                return 2;
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (*end || end == v || n < 1 || n > 600000) {
+                fprintf(stderr,
+                        "searchd: --shard-timeout must be milliseconds from 1 to 600000, not "
+                        "'%s'\n",
+                        v);
+                return 2;
+            }
+            index_set_remote_timeout((unsigned)n);
         } else if (strcmp(a, "--search-log-days") == 0 || strcmp(a, "--search-log-max-mb") == 0) {
             if (!(v = option_value(argc, argv, &i)))
                 return 2;

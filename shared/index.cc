@@ -266,8 +266,8 @@ static void open_stub(index_db *db)
     while (bad.empty() && fgets(line, sizeof line, f)) {
         number++;
         std::string l(line);
-        while (!l.empty() && (l.back() == '\n' || l.back() == '\r' || l.back() == ' ' ||
-                              l.back() == '\t'))
+        while (!l.empty() &&
+               (l.back() == '\n' || l.back() == '\r' || l.back() == ' ' || l.back() == '\t'))
             l.pop_back();
         size_t start = l.find_first_not_of(" \t");
         if (start == std::string::npos || l[start] == '#')
@@ -292,8 +292,15 @@ static void open_stub(index_db *db)
                 port > 65535) {
                 bad = "not HOST:PORT";
             } else {
-                shards.push_back(Xapian::Remote::open(value.substr(0, colon), (unsigned)port,
-                                                      remote_timeout_ms, remote_timeout_ms));
+                try {
+                    shards.push_back(Xapian::Remote::open(value.substr(0, colon), (unsigned)port,
+                                                          remote_timeout_ms, remote_timeout_ms));
+                } catch (const Xapian::NetworkError &e) {
+                    fclose(f);
+                    throw Xapian::NetworkError("shard " + std::to_string(shards.size() + 1) +
+                                                   " (remote " + value + "): " + e.get_msg(),
+                                               e.get_context(), e.get_error_string());
+                }
                 remote = true;
             }
         } else {

@@ -285,6 +285,19 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+/* Writes the record's path: in the database directory, or beside the stub
+ * file that lists an archive's shards (index.h). */
+static void record_path(const char *db_dir, char *out, size_t out_size)
+{
+    struct stat sb;
+    const char *slash = strrchr(db_dir, '/');
+    if (stat(db_dir, &sb) == 0 && S_ISREG(sb.st_mode))
+        snprintf(out, out_size, "%.*s%s", slash ? (int)(slash - db_dir + 1) : 0, db_dir,
+                 SEARCHLOG_FILE);
+    else
+        snprintf(out, out_size, "%s/%s", db_dir, SEARCHLOG_FILE);
+}
+
 searchlog *searchlog_open(const char *db_dir, const searchlog_options *opt, char *err,
                           size_t err_size)
 {
@@ -296,7 +309,7 @@ searchlog *searchlog_open(const char *db_dir, const searchlog_options *opt, char
     log->retention_days =
         opt && opt->retention_days ? opt->retention_days : SEARCHLOG_RETENTION_DAYS;
     unsigned max_mb = opt && opt->max_mb ? opt->max_mb : SEARCHLOG_MAX_MB;
-    snprintf(log->path, sizeof log->path, "%s/%s", db_dir, SEARCHLOG_FILE);
+    record_path(db_dir, log->path, sizeof log->path);
     int rc =
         sqlite3_open_v2(log->path, &log->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -478,7 +491,7 @@ kq_status searchlog_report(const char *db_dir, const searchlog_report_options *o
 {
     char path[4096];
     *json = NULL;
-    snprintf(path, sizeof path, "%s/%s", db_dir, SEARCHLOG_FILE);
+    record_path(db_dir, path, sizeof path);
     struct stat sb;
     if (stat(path, &sb) != 0) {
         snprintf(err, err_size,
