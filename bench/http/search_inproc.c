@@ -13,6 +13,7 @@
 
 #include "result_render.h"
 #include "search.h"
+#include "../bench_util.h"
 
 static void url_decode(char *s)
 {
@@ -29,19 +30,6 @@ static void url_decode(char *s)
     *o = '\0';
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Runs one query; returns its time in ms, or -1 on failure. */
 static double run_one(search_engine *e, const char *query)
 {
@@ -49,10 +37,10 @@ static double run_one(search_engine *e, const char *query)
     search_result res = {0};
     req.query = query;
     req.limit = 10;
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     kq_status st = search_run(e, &req, &res);
     char *json = st == KQ_OK ? result_json(&res) : NULL;
-    double t = now_ms() - t0;
+    double t = bench_now_ms() - t0;
     free(json);
     search_result_clear(&res);
     return st == KQ_OK ? t : -1;
@@ -94,7 +82,7 @@ int main(int argc, char **argv)
     for (long k = 0; k < warm && k < n; k++)
         run_one(e, queries[k]);
     long done = 0, failed = 0;
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     for (long k = warm; k < n; k++) {
         double t = run_one(e, queries[k]);
         if (t < 0)
@@ -102,12 +90,12 @@ int main(int argc, char **argv)
         else
             times[done++] = t;
     }
-    double total = now_ms() - t0;
+    double total = bench_now_ms() - t0;
     if (done == 0) {
         fprintf(stderr, "search_inproc: no query succeeded (%s)\n", search_last_error(e));
         goto out;
     }
-    qsort(times, (size_t)done, sizeof *times, cmp_double);
+    qsort(times, (size_t)done, sizeof *times, bench_cmp_double);
     printf("inproc %ld queries, %ld failed: %.1f q/s on one thread, p50 %.2f ms, p99 %.2f ms\n",
            done, failed, (double)done * 1e3 / total, times[done / 2],
            times[(size_t)((double)done * 0.99)]);

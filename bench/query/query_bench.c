@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "search.h"
+#include "../bench_util.h"
 
 /* Runs every query of a file (one per line; %XX and + decoded, as written
  * by bench/http/make_queries.py) through search_run in each mode and prints
@@ -14,13 +15,6 @@
  *   plain   relevance order, 10 hits with snippets (the default request)
  *   facets  the same plus exact facet counts (sections, authors, years, months)
  *   date    sorted by date, newest first */
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static int hex(int c)
 {
@@ -43,12 +37,6 @@ static void url_decode(char *s)
             *o++ = *p;
     }
     *o = '\0';
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 /* Prints the k slowest queries of a run, slowest first (KQ_BENCH_SLOWEST=k). */
@@ -114,23 +102,23 @@ int main(int argc, char **argv)
     for (int m = 0; m < 3; m++) {
         if (!strstr(only, modes[m]))
             continue;
-        double hits = 0, start = now_ms();
+        double hits = 0, start = bench_now_ms();
         for (size_t i = 0; i < n; i++) {
             search_request req = {.query = queries[i], .limit = 10};
             req.facets = m == 1;
             req.sort = m == 2 ? SEARCH_SORT_DATE : SEARCH_SORT_RELEVANCE;
             search_result r;
-            double t0 = now_ms();
+            double t0 = bench_now_ms();
             if (search_run(e, &req, &r) != KQ_OK)
                 fprintf(stderr, "query %s: %s\n", queries[i], search_last_error(e));
-            lat[i] = now_ms() - t0;
+            lat[i] = bench_now_ms() - t0;
             hits += (double)r.n_hits;
             search_result_clear(&r);
         }
-        double total = now_ms() - start;
+        double total = bench_now_ms() - start;
         if (slowest)
             print_slowest(queries, lat, n, slowest);
-        qsort(lat, n, sizeof *lat, cmp_double);
+        qsort(lat, n, sizeof *lat, bench_cmp_double);
         printf("%-8s %8zu %10.0f %9.2f %9.2f %9.1f %9.2f\n", modes[m], n, (double)n / (total / 1e3),
                n ? lat[n / 2] : 0, n ? lat[(size_t)((double)n * 0.99)] : 0,
                n ? hits / (double)n : 0, n ? lat[(size_t)((double)n * 0.95)] : 0);

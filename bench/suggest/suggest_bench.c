@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "search.h"
+#include "../bench_util.h"
 
 /* Runs every prefix of a file (one per line, as bench/suggest/make_prefixes.py
  * writes them) through search_suggest on one engine, one thread, and prints
@@ -16,15 +17,6 @@
  * each as wall-clock time and as CPU time of the thread (the machine may be
  * shared: wall-clock figures then include waiting for a core).
  * With KQ_BENCH_SHOW=1 it prints each prefix with its suggestions. */
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b);
 
 /* CPU time of this thread: what a call costs, whatever else runs on the
  * machine (wall-clock latency on a shared machine also counts the time the
@@ -38,16 +30,10 @@ static double cpu_ms(void)
 
 static void print_line(const char *pass, const char *clock, double *lat, size_t n, double shown)
 {
-    qsort(lat, n, sizeof *lat, cmp_double);
+    qsort(lat, n, sizeof *lat, bench_cmp_double);
     printf("%-5s %-5s %8zu %9.2f %9.2f %9.2f %9.2f %12.1f\n", pass, clock, n, n ? lat[n / 2] : 0,
            n ? lat[(size_t)((double)n * 0.9)] : 0, n ? lat[(size_t)((double)n * 0.99)] : 0,
            n ? lat[n - 1] : 0, n ? shown / (double)n : 0);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 int main(int argc, char **argv)
@@ -95,10 +81,10 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < n; i++) {
             char **items = NULL;
             size_t k = 0;
-            double t0 = now_ms(), c0 = cpu_ms();
+            double t0 = bench_now_ms(), c0 = cpu_ms();
             st = search_suggest(e, prefixes[i], 8, &items, &k, NULL);
             cpu[i] = cpu_ms() - c0;
-            lat[i] = now_ms() - t0;
+            lat[i] = bench_now_ms() - t0;
             if (st != KQ_OK) {
                 fprintf(stderr, "prefix %s: %s\n", prefixes[i], status_to_string(st));
                 failed = 1;
