@@ -92,7 +92,8 @@ struct index_db {
     /* Opened from a stub file (open_stub): its shards, each also part of
      * `db`, for what Xapian reads from the first shard only (metadata). */
     std::vector<Xapian::Database> shards;
-    bool remote; /* a shard is remote: Xapian's own classes only go to it */
+    bool remote;    /* a shard is remote: Xapian's own classes only go to it */
+    bool reconnect; /* a remote shard's connection was lost: index_reopen connects again */
 };
 
 /* The timeout of a remote shard, to connect and for each reply. */
@@ -194,6 +195,17 @@ static kq_status fail_current(index_db *db) noexcept
         throw;
     } catch (const Xapian::DatabaseModifiedError &e) {
         return fail_xapian(db, e, KQ_ERR_MODIFIED);
+    } catch (const Xapian::NetworkTimeoutError &e) {
+        return fail_xapian(db, e, KQ_ERR_XAPIAN); /* a shard hangs: not tried again */
+    } catch (const Xapian::NetworkError &e) {
+        /* A remote shard's connection was lost (the shard restarted): as
+         * for a revision gone, reopening (connecting again) and trying
+         * again may succeed; if the shard is down, connecting fails at once. */
+        if (db && db->remote) {
+            db->reconnect = true;
+            return fail_xapian(db, e, KQ_ERR_MODIFIED);
+        }
+        return fail_xapian(db, e, KQ_ERR_XAPIAN);
     } catch (const Xapian::DatabaseLockError &e) {
         return fail_xapian(db, e, KQ_ERR_LOCKED);
     } catch (const Xapian::DatabaseNotFoundError &e) {
@@ -319,6 +331,7 @@ static void open_stub(index_db *db)
     db->db = all;
     db->shards = std::move(shards);
     db->remote = remote;
+    db->reconnect = false;
 }
 
 /* Opens a reader's Database at db->path. */
@@ -442,6 +455,8 @@ extern "C" kq_status index_reopen(index_db *db)
          * keep the revision at hand. */
         if (identity_of(db->path, dev, ino) && (dev != db->dev || ino != db->ino))
             return open_again(db, dev, ino);
+        if (db->reconnect)
+            return open_again(db, db->dev, db->ino);
         try {
             std::string uuid = db->db->get_uuid();
             db->db->reopen();
@@ -455,6 +470,14 @@ extern "C" kq_status index_reopen(index_db *db)
             if (!identity_of(db->path, dev, ino) || (dev == db->dev && ino == db->ino))
                 throw;
             return open_again(db, dev, ino);
+        } catch (const Xapian::NetworkTimeoutError &) {
+            throw; /* a shard hangs: waiting for it again would double the delay */
+        } catch (const Xapian::NetworkError &) {
+            /* A remote shard's connection was lost (the shard restarted):
+             * connect again, which fails at once while it is down. */
+            if (!db->remote)
+                throw;
+            return open_again(db, db->dev, db->ino);
         }
         return KQ_OK;
     });
@@ -926,7 +949,10 @@ extern "C" kq_status index_expand(index_db *db, const char *unique_term, const c
         rset.add_document(*p);
         Xapian::Enquire enquire(*db->db);
         Xapian::ExpandDeciderFilterPrefix decider(prefix);
-        Xapian::ESet eset = enquire.get_eset((Xapian::termcount)max, rset, &decider);
+        /* Over shards, the terms' frequencies summed exactly, as one index
+         * has them (Xapian approximates them by default). */
+        Xapian::ESet eset = enquire.get_eset((Xapian::termcount)max, rset,
+                                             Xapian::Enquire::USE_EXACT_TERMFREQ, &decider);
         for (Xapian::ESetIterator e = eset.begin(); e != eset.end(); ++e)
             if (cb(ctx, (*e).c_str(), e.get_weight()))
                 break;
