@@ -26,7 +26,6 @@
 
 /* --- input cleaning ------------------------------------------------------ */
 
-
 /* Copies the input into valid, NUL-terminated UTF-8 without control
  * characters: each byte of an invalid sequence becomes U+FFFD, and C0/C1
  * controls and NUL become spaces (they separate words).  Everything after
@@ -216,7 +215,8 @@ static int node_adopt(query_node *parent, query_node *child)
                 break;
         int rc = i == child->n_children ? 0 : -1;
         /* Children moved so far are the parent's; the rest are freed with child. */
-        memmove(child->children, child->children + i, (child->n_children - i) * sizeof(query_node *));
+        memmove(child->children, child->children + i,
+                (child->n_children - i) * sizeof(query_node *));
         child->n_children -= i;
         query_free(child);
         return rc;
@@ -231,8 +231,8 @@ static int node_adopt(query_node *parent, query_node *child)
 /* --- dates --------------------------------------------------------------- */
 
 /* Reads 1..max_digits ASCII digits at s[*i..n) into *v; returns 0 or -1. */
-static int read_number(const char *s, size_t n, size_t *i, unsigned min_digits,
-                       unsigned max_digits, unsigned *v)
+static int read_number(const char *s, size_t n, size_t *i, unsigned min_digits, unsigned max_digits,
+                       unsigned *v)
 {
     unsigned digits = 0, value = 0;
     while (*i < n && s[*i] >= '0' && s[*i] <= '9' && digits < max_digits) {
@@ -272,7 +272,8 @@ static int parse_period(const char *s, size_t n, int64_t *first, int64_t *last)
         end = date_days_from_civil((int64_t)y + 1, 1, 1);
     } else if (d == 0) {
         start = date_days_from_civil(y, m, 1);
-        end = m == 12 ? date_days_from_civil((int64_t)y + 1, 1, 1) : date_days_from_civil(y, m + 1, 1);
+        end = m == 12 ? date_days_from_civil((int64_t)y + 1, 1, 1)
+                      : date_days_from_civil(y, m + 1, 1);
     } else {
         start = date_days_from_civil(y, m, d);
         end = start + 1;
@@ -412,10 +413,10 @@ struct token {
 struct lexer {
     const char *s;
     size_t len, pos;
-    int depth;        /* open parentheses emitted and not yet closed */
-    size_t ignored;   /* open parentheses beyond the depth limit, read as absent */
-    size_t leaves;    /* leaf tokens emitted */
-    int oom;          /* sticky: an allocation failed */
+    int depth;      /* open parentheses emitted and not yet closed */
+    size_t ignored; /* open parentheses beyond the depth limit, read as absent */
+    size_t leaves;  /* leaf tokens emitted */
+    int oom;        /* sticky: an allocation failed */
     struct token peeked;
     int has_peeked;
 };
@@ -496,8 +497,8 @@ static enum scan scan_phrase(struct lexer *lx, struct token *t, size_t qlen, con
 
 /* A word s[start..end): leading stars are dropped, trailing stars make a
  * prefix when QUERY_MIN_PREFIX_CHARS characters remain; nothing left, nothing emitted. */
-static enum scan scan_word(struct lexer *lx, struct token *t, size_t start, size_t end,
-                           int negated, enum query_field field)
+static enum scan scan_word(struct lexer *lx, struct token *t, size_t start, size_t end, int negated,
+                           enum query_field field)
 {
     const char *s = lx->s;
     int star = 0;
@@ -509,9 +510,9 @@ static enum scan scan_word(struct lexer *lx, struct token *t, size_t start, size
     }
     if (start == end)
         return SCAN_NOTHING;
-    enum query_kind kind =
-        star && count_chars(s + start, end - start) >= QUERY_MIN_PREFIX_CHARS ? QUERY_PREFIX
-                                                                              : QUERY_WORD;
+    enum query_kind kind = star && count_chars(s + start, end - start) >= QUERY_MIN_PREFIX_CHARS
+                               ? QUERY_PREFIX
+                               : QUERY_WORD;
     return emit_leaf(lx, t, leaf_new(kind, s + start, end - start), negated, field);
 }
 
@@ -569,8 +570,8 @@ static enum scan scan_term(struct lexer *lx, struct token *t)
         /* Nothing glued to the field name in the word: a group or a phrase
          * may follow; anything else leaves the field empty, and it is dropped.
          * A date field takes neither, so they are read without it. */
-        enum query_field f = field_names[k].cls == FIELD_TEXT ? field_names[k].field
-                                                              : QUERY_FIELD_ANY;
+        enum query_field f =
+            field_names[k].cls == FIELD_TEXT ? field_names[k].field : QUERY_FIELD_ANY;
         if (end < len && s[end] == '(')
             return scan_open(lx, t, negated, f);
         qlen = open_quote_len(s, len, end, &closer);

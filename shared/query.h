@@ -1,4 +1,5 @@
-/* query: the Kiosque query language, parsed into a tree; forgiving, so no input is ever an error. */
+/* query: the Kiosque query language, parsed into a tree; forgiving, so no input is ever an error.
+ */
 #ifndef KIOSQUE_QUERY_H
 #define KIOSQUE_QUERY_H
 
@@ -52,9 +53,9 @@
  *   term is that term (a "-" on the group flips the term's own). */
 
 enum query_kind {
-    QUERY_AND,    /* children, all required (implicit between terms) */
-    QUERY_OR,     /* children, any */
-    QUERY_WORD,   /* text: one whitespace-free word as typed, e.g. "L'économie" or "porte-parole" */
+    QUERY_AND,  /* children, all required (implicit between terms) */
+    QUERY_OR,   /* children, any */
+    QUERY_WORD, /* text: one whitespace-free word as typed, e.g. "L'économie" or "porte-parole" */
     QUERY_PHRASE, /* text: the words between quotes, as typed */
     QUERY_PREFIX, /* text: the word before the '*', as typed (without the star) */
     QUERY_DATE,   /* a date range [date_from, date_to], seconds since the epoch, UTC, inclusive;
@@ -71,10 +72,11 @@ enum query_field {
 
 typedef struct query_node {
     enum query_kind kind;
-    enum query_field field;  /* for WORD, PHRASE, PREFIX (a field on a group is pushed down to its leaves) */
-    int negated;             /* 1 for -word, -"phrase", -(group), -date:... */
-    char *text;              /* WORD, PHRASE, PREFIX: NUL-terminated UTF-8; else NULL */
-    int64_t date_from, date_to; /* QUERY_DATE only */
+    enum query_field
+        field;   /* for WORD, PHRASE, PREFIX (a field on a group is pushed down to its leaves) */
+    int negated; /* 1 for -word, -"phrase", -(group), -date:... */
+    char *text;  /* WORD, PHRASE, PREFIX: NUL-terminated UTF-8; else NULL */
+    int64_t date_from, date_to;   /* QUERY_DATE only */
     struct query_node **children; /* AND, OR */
     size_t n_children;
 } query_node;
@@ -88,9 +90,9 @@ query_node *query_parse(const char *text, size_t len);
 void query_free(query_node *q);
 
 /* A compact description of the tree for tests and debugging, e.g.
- * (AND word:"l'économie" -phrase:"le monde" (OR title:word:"x" prefix:"intel") date:[1704067200,1735689599]);
- * groups are "(AND ...)"/"(OR ...)", leaves [-][field:]kind:"text" with field
- * one of title, author, section, keyword and '"' and '\' escaped by '\'; dates
+ * (AND word:"l'économie" -phrase:"le monde" (OR title:word:"x" prefix:"intel")
+ * date:[1704067200,1735689599]); groups are "(AND ...)"/"(OR ...)", leaves [-][field:]kind:"text"
+ * with field one of title, author, section, keyword and '"' and '\' escaped by '\'; dates
  * [-]date:[from,to].  Returns NULL when out of memory; the caller frees it. */
 char *query_describe(const query_node *q);
 

@@ -1,4 +1,5 @@
-/* snippet: the passage of an article that best shows why it matched, with the matching words marked. */
+/* snippet: the passage of an article that best shows why it matched, with the matching words
+ * marked. */
 #ifndef KIOSQUE_SNIPPET_H
 #define KIOSQUE_SNIPPET_H
 

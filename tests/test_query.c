@@ -26,12 +26,19 @@ static const struct parse_case cases[] = {
     /* words, kept as typed */
     {"économie", "(AND word:\"économie\")"},
     {"L'économie française", "(AND word:\"L'économie\" word:\"française\")"},
-    {"l\xE2\x80\x99" "Europe", "(AND word:\"l\xE2\x80\x99" "Europe\")"},
+    {"l\xE2\x80\x99"
+     "Europe",
+     "(AND word:\"l\xE2\x80\x99"
+     "Europe\")"},
     {"porte-parole", "(AND word:\"porte-parole\")"},
     {"+gouvernement", "(AND word:\"gouvernement\")"},
     {"+", "(AND)"},
     {"a  b\tc\nd", "(AND word:\"a\" word:\"b\" word:\"c\" word:\"d\")"},
-    {"a\xC2\xA0" "b\xE2\x80\xAF" "c\xE2\x80\x89" "d\xE3\x80\x80" "e",
+    {"a\xC2\xA0"
+     "b\xE2\x80\xAF"
+     "c\xE2\x80\x89"
+     "d\xE3\x80\x80"
+     "e",
      "(AND word:\"a\" word:\"b\" word:\"c\" word:\"d\" word:\"e\")"},
     {"NOT guerre", "(AND word:\"NOT\" word:\"guerre\")"},
 
@@ -185,8 +192,7 @@ static const struct parse_case cases[] = {
     {"apr\xC3\xA8s:2024-03-05", "(AND date:[1709683200,0])"},
     {"APR\xC3\x88S:2024-03-05", "(AND date:[1709683200,0])"},
     {"after:2023", "(AND date:[1704067200,0])"},
-    {"depuis:2024 avant:2024-07",
-     "(AND date:[1704067200,0] date:[0,1719791999])"},
+    {"depuis:2024 avant:2024-07", "(AND date:[1704067200,0] date:[0,1719791999])"},
     {"date:2023 OR date:2024",
      "(AND (OR date:[1672531200,1704067199] date:[1704067200,1735689599]))"},
     {"macron date:2024-03", "(AND word:\"macron\" date:[1709251200,1711929599])"},
@@ -211,7 +217,8 @@ static const struct parse_case cases[] = {
     {"-date:\"a b\"", "(AND -phrase:\"a b\")"},
 
     /* a mix */
-    {"titre:(intelligence OR IA) -auteur:\"Jean Dupont\" date:2024 \xC2\xAB march\xC3\xA9 unique \xC2\xBB",
+    {"titre:(intelligence OR IA) -auteur:\"Jean Dupont\" date:2024 \xC2\xAB march\xC3\xA9 unique "
+     "\xC2\xBB",
      "(AND (OR title:word:\"intelligence\" title:word:\"IA\") -author:phrase:\"Jean Dupont\" "
      "date:[1704067200,1735689599] phrase:\"march\xC3\xA9 unique\")"},
 };
@@ -262,9 +269,18 @@ static void test_bytes(void)
     } raw[] = {
         {"a\0b", 3, "(AND word:\"a\" word:\"b\")"},
         {"\0", 1, "(AND)"},
-        {"a\x01" "b\x7F" "c", 5, "(AND word:\"a\" word:\"b\" word:\"c\")"},
-        {"a\xC2\x85" "b", 4, "(AND word:\"a\" word:\"b\")"},
-        {"\xFF" "a", 2, "(AND word:\"\xEF\xBF\xBD" "a\")"},
+        {"a\x01"
+         "b\x7F"
+         "c",
+         5, "(AND word:\"a\" word:\"b\" word:\"c\")"},
+        {"a\xC2\x85"
+         "b",
+         4, "(AND word:\"a\" word:\"b\")"},
+        {"\xFF"
+         "a",
+         2,
+         "(AND word:\"\xEF\xBF\xBD"
+         "a\")"},
         {"\xC3", 1, "(AND word:\"\xEF\xBF\xBD\")"},
         {"\xC0\xA2", 2, "(AND word:\"\xEF\xBF\xBD\xEF\xBF\xBD\")"},
         {"\xED\xA0\x80", 3, "(AND word:\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\")"},
@@ -400,9 +416,32 @@ static void test_deep(void)
 static void test_random(void)
 {
     static const char *const pieces[] = {
-        "(", ")", "\"", "-", "+", "*", ":", " ", "OR", "titre:", "date:", "..", "2024", "-03",
-        "\xC2\xAB", "\xC2\xBB", "\xE2\x80\x9C", "\xE2\x80\x9D", "\xC2\xA0", "\xC3", "\xE2\x80",
-        "a", "\xC3\xA9", "'", "0", "\xFF",
+        "(",
+        ")",
+        "\"",
+        "-",
+        "+",
+        "*",
+        ":",
+        " ",
+        "OR",
+        "titre:",
+        "date:",
+        "..",
+        "2024",
+        "-03",
+        "\xC2\xAB",
+        "\xC2\xBB",
+        "\xE2\x80\x9C",
+        "\xE2\x80\x9D",
+        "\xC2\xA0",
+        "\xC3",
+        "\xE2\x80",
+        "a",
+        "\xC3\xA9",
+        "'",
+        "0",
+        "\xFF",
     };
     uint32_t seed = 12345;
     char buf[256];
