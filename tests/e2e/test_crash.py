@@ -298,7 +298,7 @@ def main():
                     help="seconds of random kill rounds at most (the whole test adds ~20 s)")
     ap.add_argument("--rounds", type=int, default=20, help="random kills per step at most")
     ap.add_argument("--matrix", type=int, default=80, help="kills at points of every phase")
-    ap.add_argument("--matrix-budget", type=float, default=400.0,
+    ap.add_argument("--matrix-budget", type=float, default=900.0,
                     help="seconds the kills of every phase may take at most")
     ap.add_argument("--min-kills", type=int, default=100, help="fail below this many kills")
     ap.add_argument("--seed", type=int, default=int(os.environ.get("KIOSQUE_CRASH_SEED", "0"))

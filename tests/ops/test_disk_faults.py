@@ -80,6 +80,10 @@ class DiskFaults(unittest.TestCase):
 
     def indexer(self, *args, pause_at=None, sharded=False, as_nobody=False, during=None):
         env = dict(os.environ)
+        if pause_at == "merge":
+            # Xapian 1.4.22's compactor leaks what it allocated when a write fails (seen with
+            # LeakSanitizer, all frames in libxapian); the process exits right after.
+            env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
         for k in ("KIOSQUE_DB", "KIOSQUE_CRASH_AT", "KIOSQUE_PAUSE_AT", "KIOSQUE_SHARD_MIN_BYTES"):
             env.pop(k, None)
         if pause_at:
