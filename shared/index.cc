@@ -266,9 +266,12 @@ static bool is_regular_file(const std::string &path)
  * Xapian::DatabaseOpeningError naming the line it cannot read. */
 static void open_stub(index_db *db)
 {
-    FILE *f = fopen(db->path.c_str(), "r");
-    if (!f)
+    FILE *opened = fopen(db->path.c_str(), "r");
+    if (!opened)
         throw Xapian::DatabaseOpeningError("cannot read the stub file " + db->path, errno);
+    /* Closed on every way out, a shard that cannot be opened included. */
+    std::unique_ptr<FILE, int (*)(FILE *)> file(opened, fclose);
+    FILE *f = file.get();
     std::string dir = db->path.substr(0, db->path.find_last_of('/') + 1);
     std::vector<Xapian::Database> shards;
     bool remote = false;
@@ -308,7 +311,6 @@ static void open_stub(index_db *db)
                     shards.push_back(Xapian::Remote::open(value.substr(0, colon), (unsigned)port,
                                                           remote_timeout_ms, remote_timeout_ms));
                 } catch (const Xapian::NetworkError &e) {
-                    fclose(f);
                     throw Xapian::NetworkError("shard " + std::to_string(shards.size() + 1) +
                                                    " (remote " + value + "): " + e.get_msg(),
                                                e.get_context(), e.get_error_string());
@@ -319,7 +321,7 @@ static void open_stub(index_db *db)
             bad = "not \"auto PATH\" nor \"remote HOST:PORT\"";
         }
     }
-    fclose(f);
+    file.reset();
     if (!bad.empty())
         throw Xapian::DatabaseOpeningError(db->path + ":" + std::to_string(number) + ": " + bad);
     if (shards.empty())

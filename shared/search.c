@@ -77,7 +77,8 @@ search_engine *search_open(const char *db_dir, kq_status *status, char *err, siz
         return NULL;
     }
     struct stat sb;
-    if (stat(db_dir, &sb) == 0 && S_ISREG(sb.st_mode)) {
+    int stub = stat(db_dir, &sb) == 0 && S_ISREG(sb.st_mode);
+    if (stub) {
         /* A Xapian stub file: the shards of an archive (index.h). */
         if (snprintf(path, sizeof path, "%s", db_dir) >= (int)sizeof path) {
             *status = KQ_ERR_INVALID;
@@ -91,8 +92,8 @@ search_engine *search_open(const char *db_dir, kq_status *status, char *err, siz
     }
     e->index = index_open(path, INDEX_READ, status, err, err_size);
     if (!e->index) {
-        if (*status == KQ_ERR_NOT_FOUND) {
-            *status = KQ_ERR_NO_INDEX; /* the directory, not an article */
+        if (*status == KQ_ERR_NOT_FOUND && !stub) { /* a stub's message names the shard */
+            *status = KQ_ERR_NO_INDEX;              /* the directory, not an article */
             snprintf(err, err_size,
                      "no index at %s; create one with: indexer --db %s add ARTICLES.jsonl", db_dir,
                      db_dir);

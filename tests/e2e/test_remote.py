@@ -180,7 +180,7 @@ def main():
 
         # A stub that names no database, or a line it cannot read: a clear error.
         for text, what in [("# nothing\n", "names no database"), ("remote nowhere\n", "HOST:PORT"),
-                           ("tcp 127.0.0.1:1\n", "auto PATH")]:
+                           ("tcp 127.0.0.1:1\n", "auto PATH"), ("auto no-such-shard\n", "no-such-shard")]:
             with open(os.path.join(tmp, "bad.stub"), "w") as f:
                 f.write(text)
             code, _, err = p.run("search", "--db", os.path.join(tmp, "bad.stub"), "macron", db=False)
