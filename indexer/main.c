@@ -118,7 +118,7 @@ static void set_jobs(batch *b, unsigned jobs)
     batch_set_jobs(b, jobs, min_bytes);
 }
 
-#define MAX_SHARDS 1024
+#define MAX_SHARDS 1024u
 
 /* Reads "K/N" (1 <= K <= N <= MAX_SHARDS) into index K - 1 and count N;
  * returns 0, or -1 when it is not that. */
