@@ -413,11 +413,18 @@ def main():
                   ("merged", True), ("index-commit", True), ("index-commit", False),
                   ("between-commits", True), ("between-commits", False), ("sync-delete", False),
                   ("sync-delete", True), ("open", False)]
-        kills_before = c.stats["deterministic kill points"] + c.stats["random kills mid-batch"]
+        kills_before = (c.stats["deterministic kill points"] + c.stats["random kills mid-batch"]
+                        + c.stats["random kills after the index commit"])
         state = c.counts()
         i = 0
-        while (c.stats["deterministic kill points"] + c.stats["random kills mid-batch"]
-               - kills_before < ARGS.matrix) and time.monotonic() < c.deadline + ARGS.matrix_budget:
+        def kills():
+            return (c.stats["deterministic kill points"] + c.stats["random kills mid-batch"]
+                    + c.stats["random kills after the index commit"])
+
+        # At least --matrix kills here, and on until the whole test has --min-kills (the random
+        # rounds, bounded in time, cover fewer on a loaded machine).
+        while (kills() - kills_before < ARGS.matrix or kills() < ARGS.min_kills) and \
+                time.monotonic() < c.deadline + ARGS.matrix_budget:
             point, sharded = points[i % len(points)]
             i += 1
             to_b = state == state_c
