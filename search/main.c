@@ -368,6 +368,11 @@ int main(int argc, char **argv)
         put_clean(r.suggestion, strlen(r.suggestion));
         printf(" ?\n");
     }
+    if (r.has_dates) {
+        printf("Articles publiés %s (« ", r.understood_dates.label);
+        put_clean(r.understood_dates.words, strlen(r.understood_dates.words));
+        printf(" » ; entre guillemets, ces mots sont cherchés comme des mots)\n");
+    }
     if (r.total == 0) {
         printf("Aucun article ne correspond à « ");
         put_clean(query, strlen(query));

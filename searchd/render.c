@@ -801,6 +801,30 @@ static void add_related(render_buf *b, const render_page_params *p, const search
     render_buf_puts(b, "</section>\n");
 }
 
+/* The date phrase of the query as the filter understood, and the same
+ * search with its words in quotes (searched as words, not as dates). */
+static void add_understood_dates(render_buf *b, const render_page_params *p, const search_result *r)
+{
+    const search_dates *d = &r->understood_dates;
+    render_buf_puts(b, "<p class=\"understood-dates\">Articles publiés <strong>");
+    render_buf_add_html(b, d->label);
+    render_buf_puts(b, "</strong> (« ");
+    render_buf_add_html(b, d->words);
+    render_buf_puts(b, " »)");
+    const char *at = *d->words ? strstr(p->query, d->words) : NULL;
+    char *quoted = at ? malloc(strlen(p->query) + 3) : NULL;
+    if (quoted) {
+        size_t before = (size_t)(at - p->query), n = strlen(d->words);
+        sprintf(quoted, "%.*s\"%s\"%s", (int)before, p->query, d->words, at + n);
+        page_link l = search_link(p);
+        l.query = quoted;
+        render_buf_puts(b, " · ");
+        add_anchor(b, &l, "class=\"as-words\"", "chercher ces mots plutôt");
+        free(quoted);
+    }
+    render_buf_puts(b, "</p>\n");
+}
+
 static void add_results(render_buf *b, const render_page_params *p, const search_result *r)
 {
     char count[64];
@@ -835,6 +859,8 @@ static void add_results(render_buf *b, const render_page_params *p, const search
         add_anchor(b, &l, NULL, r->suggestion);
         render_buf_puts(b, " ?</p>\n");
     }
+    if (r->has_dates && !*p->duplicates_of)
+        add_understood_dates(b, p, r);
     /* A journalist follows the search in a feed reader, without an account. */
     render_buf_puts(b, "<p class=\"feed\"><a class=\"feed-link\" type=\"application/atom+xml\" "
                        "href=\"");

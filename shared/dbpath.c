@@ -48,6 +48,20 @@ int dbpath_resolve(const char *cli_value, char *out, size_t out_size)
     return put(out, out_size, home, "/.local/share/kiosque");
 }
 
+int dbpath_beside(const char *db, const char *name, char *out, size_t out_size)
+{
+    struct stat sb;
+    if (stat(db, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return dbpath_join(db, name, out, out_size);
+    const char *slash = strrchr(db, '/');
+    int n = snprintf(out, out_size, "%.*s%s", slash ? (int)(slash - db + 1) : 0, db, name);
+    if (n < 0 || (size_t)n >= out_size) {
+        out[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
 int dbpath_join(const char *dir, const char *name, char *out, size_t out_size)
 {
     if (!dir || !name || !out || !out_size)

@@ -13,6 +13,9 @@
  *                  that one (index_reopen)
  *   store.sqlite   the SQLite metadata store
  *   writer.lock    who holds the writer lock, and since when
+ *   synonyms.txt   (optional) the newsroom's synonyms and acronyms (beside a
+ *                  stub file of shards), read by
+ *                  search and searchd at start (data/synonyms.txt)
  * Its location is --db PATH, else $KIOSQUE_DB, else the default
  * $XDG_DATA_HOME/kiosque (~/.local/share/kiosque). */
 
@@ -20,6 +23,11 @@
  * NULL), the environment and the default into out.  Returns 0, or -1 when it
  * does not fit in out_size bytes or no home directory is known. */
 int dbpath_resolve(const char *cli_value, char *out, size_t out_size);
+
+/* Writes the path of file `name` of database `db` into out: "<db>/<name>",
+ * or beside db when db is a stub file listing an archive's shards
+ * (index.h).  Returns 0, or -1 when it does not fit. */
+int dbpath_beside(const char *db, const char *name, char *out, size_t out_size);
 
 /* Writes "<dir>/<name>" into out; returns 0, or -1 when it does not fit. */
 int dbpath_join(const char *dir, const char *name, char *out, size_t out_size);
@@ -30,6 +38,7 @@ int dbpath_join(const char *dir, const char *name, char *out, size_t out_size);
 #define DBPATH_BUILD "build.tmp"               /* the parts of a sharded build */
 #define DBPATH_STORE "store.sqlite"
 #define DBPATH_LOCK "writer.lock"
+#define DBPATH_SYNONYMS "synonyms.txt" /* the newsroom's vocabulary (data/synonyms.txt) */
 
 /* Writes into out the name of the directory <dir>/xapian links to ("" when
  * xapian is a directory itself, or missing).  Returns 0, or -1 on failure. */

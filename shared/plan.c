@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "analyzer.h"
+#include "date.h"
 #include "search_impl.h"
 
 /* Two kinds of queries are ranked apart (tuned with bench/relevance on
@@ -152,6 +154,131 @@ int plan_has_positive_terms(const query_node *node)
     return 0;
 }
 
+const struct plan_expansion *plan_expansion_at(const search_plan *p, size_t i)
+{
+    for (size_t k = 0; k < p->n_expansions; k++)
+        if (p->expansions[k].first == i)
+            return &p->expansions[k];
+    return NULL;
+}
+
+int plan_is_date_word(const search_plan *p, size_t i)
+{
+    return p->dates.count && i >= p->dates.first && i < p->dates.first + p->dates.count;
+}
+
+/* A word of the date phrase that is not searched as a word. */
+static int is_date_filter_word(const search_plan *p, size_t i)
+{
+    return plan_is_date_word(p, i) && !p->dates.what.or_word;
+}
+
+/* Date phrases are read in a query of at most this many terms that is not
+ * a question: a question or a pasted passage ("... en 2019 ...") is about
+ * its words, and its dates are the article's subject, not when it was
+ * published. */
+#define DATE_MAX_QUERY_TERMS 8
+
+/* The first French date phrase among the plain words of the top level. */
+static void find_dates(search_plan *p)
+{
+    const query_node *root = p->tree;
+    size_t n = root->n_children;
+    if (p->question || n == 0 || n > DATE_MAX_QUERY_TERMS)
+        return;
+    char *words[DATE_MAX_QUERY_TERMS] = {0};
+    for (size_t i = 0; i < n; i++) {
+        const query_node *c = root->children[i];
+        if (!plan_is_plain_word(c))
+            continue;
+        char *w = analyzer_fold(c->text, strlen(c->text));
+        if (!w) {
+            p->status = KQ_ERR_NOMEM;
+            goto out;
+        }
+        /* ’ and ʼ are apostrophes (aujourd’hui, l’an dernier). */
+        char *r = w;
+        for (const char *s = w; *s;) {
+            size_t quote = strncmp(s, "\xE2\x80\x99", 3) == 0 ? 3
+                           : strncmp(s, "\xCA\xBC", 2) == 0   ? 2
+                                                              : 0;
+            if (quote) {
+                s += quote; /* before writing: r writes over what s reads */
+                *r++ = '\'';
+            } else {
+                *r++ = *s++;
+            }
+        }
+        *r = '\0';
+        words[i] = w;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t k = datewords_read((const char *const *)words, n, i, &p->dates.what);
+        if (k) {
+            p->dates.first = i;
+            p->dates.count = k;
+            break;
+        }
+    }
+out:
+    for (size_t i = 0; i < n; i++)
+        free(words[i]);
+}
+
+void plan_resolve_dates(search_plan *p)
+{
+    int y;
+    unsigned m, d;
+    int64_t now = (int64_t)(time(NULL) / 86400);
+    if (!p->dates.count)
+        return;
+    char *newest = index_value_upper_bound(p->e->index, DOCUMENT_SLOT_DAY);
+    if (newest && sscanf(newest, "%4d-%2u-%2u", &y, &m, &d) == 3 && m >= 1 && m <= 12 && d >= 1 &&
+        d <= 31)
+        now = date_days_from_civil(y, m, d);
+    free(newest);
+    datewords_resolve(&p->dates.what, now, &p->dates.from, &p->dates.to);
+    datewords_label(&p->dates.what, p->dates.from, p->dates.to, p->dates.label,
+                    sizeof p->dates.label);
+}
+
+/* The words of the top level that the vocabulary also finds as others. */
+static void find_expansions(search_plan *p)
+{
+    const query_node *root = p->tree;
+    size_t n = root->n_children;
+    if (!p->e->vocab || vocab_size(p->e->vocab) == 0 || n == 0)
+        return;
+    const char **terms = calloc(n, sizeof *terms);
+    if (!terms) {
+        p->status = KQ_ERR_NOMEM;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const query_node *c = root->children[i];
+        if (!plan_is_plain_word(c) || is_date_filter_word(p, i))
+            continue;
+        const struct qtokens *tk = plan_words(p, c->text);
+        size_t words = 0;
+        for (size_t k = 0; tk && k < tk->n; k++)
+            if (!(tk->t[k].flags & TOKEN_COMPOUND) && words++ == 0)
+                terms[i] = tk->t[k].term;
+        if (words != 1)
+            terms[i] = NULL;
+    }
+    for (size_t i = 0; i < n && p->n_expansions < PLAN_MAX_EXPANSIONS; i++) {
+        struct plan_expansion *x = &p->expansions[p->n_expansions];
+        size_t k = vocab_match(p->e->vocab, terms, n, i, x->alts, &x->n_alts);
+        if (!k)
+            continue;
+        x->first = i;
+        x->count = k;
+        p->n_expansions++;
+        i += k - 1;
+    }
+    free(terms);
+}
+
 /* Counts the content words of the top level, to tell a question from a
  * few keywords, and the words that are function words only. */
 static void count_words(search_plan *p)
@@ -159,7 +286,7 @@ static void count_words(search_plan *p)
     const query_node *root = p->tree;
     for (size_t i = 0; i < root->n_children; i++) {
         const query_node *c = root->children[i];
-        if (!plan_is_plain_word(c))
+        if (!plan_is_plain_word(c) || is_date_filter_word(p, i))
             continue;
         const struct qtokens *tk = plan_words(p, c->text);
         if (!tk)
@@ -183,7 +310,7 @@ static void proximity_terms(search_plan *p)
     x->n = 0;
     for (size_t i = 0; i < root->n_children && x->n < PROXIMITY_MAX_WORDS; i++) {
         const query_node *c = root->children[i];
-        if (!plan_is_plain_word(c))
+        if (!plan_is_plain_word(c) || is_date_filter_word(p, i))
             continue;
         const struct qtokens *tk = plan_words(p, c->text);
         for (size_t k = 0; tk && k < tk->n && x->n < PROXIMITY_MAX_WORDS; k++) {
@@ -249,6 +376,30 @@ const struct passage *plan_passage(search_plan *p)
     return x;
 }
 
+/* What depends on which words are searched: their count, the kind of
+ * query, the vocabulary's expansions, proximity. */
+static void analyse_words(search_plan *p)
+{
+    p->words = p->stops = 0;
+    p->n_expansions = 0;
+    p->prox.n = 0;
+    count_words(p);
+    find_expansions(p);
+    p->partial = p->words > LONG_QUERY_WORDS && (p->stops > 0 || p->words > KEYWORD_MAX_WORDS);
+    p->dated = p->dated_by_request || (p->dates.count && !p->dates.what.or_word);
+    if (p->words >= 2 && p->words <= 4)
+        proximity_terms(p);
+}
+
+int plan_drop_dates(search_plan *p)
+{
+    if (!p->dates.count || p->dates.what.or_word)
+        return 0;
+    memset(&p->dates, 0, sizeof p->dates);
+    analyse_words(p);
+    return 1;
+}
+
 kq_status plan_make(search_plan *p, search_engine *e, const search_request *req)
 {
     memset(p, 0, sizeof *p);
@@ -257,12 +408,10 @@ kq_status plan_make(search_plan *p, search_engine *e, const search_request *req)
     p->tree = query_parse(req->query, strlen(req->query));
     if (!p->tree)
         return KQ_ERR_NOMEM;
-    count_words(p);
-    p->partial = p->words > LONG_QUERY_WORDS && (p->stops > 0 || p->words > KEYWORD_MAX_WORDS);
-    p->dated = plan_has_node(p->tree, QUERY_DATE) || req->since || req->until;
     p->question = is_question(req->query);
-    if (p->words >= 2 && p->words <= 4)
-        proximity_terms(p);
+    p->dated_by_request = plan_has_node(p->tree, QUERY_DATE) || req->since || req->until;
+    find_dates(p);
+    analyse_words(p);
     if (p->status != KQ_OK) {
         kq_status st = p->status;
         plan_clear(p);

@@ -4,10 +4,12 @@
 #define KIOSQUE_PLAN_H
 
 #include <stddef.h>
+#include "datewords.h"
 #include "document.h"
 #include "query.h"
 #include "search.h"
 #include "status.h"
+#include "vocab.h"
 
 /* The plan holds what the later stages need of the query and would
  * otherwise compute again at each step and at each retry after a commit:
@@ -76,23 +78,48 @@ struct passage {
     size_t n_terms, n_pairs;
 };
 
+/* Words of the top level that the newsroom's vocabulary (vocab.h) also
+ * finds as other words: children [first, first + count) of the root, and
+ * the texts of what they also find (phrases, as written in the table). */
+#define PLAN_MAX_EXPANSIONS 8
+struct plan_expansion {
+    size_t first, count;
+    const char *alts[VOCAB_MAX_ALTERNATIVES];
+    size_t n_alts;
+};
+
+/* A French date phrase of the top level (datewords.h): children [first,
+ * first + count) of the root, read as a period when the query is not a
+ * question or a pasted passage; resolved against the archive's newest day
+ * by plan_resolve_dates, at each compilation. */
+struct plan_dates {
+    size_t first, count; /* count 0: none */
+    datewords what;
+    int64_t from, to; /* days since 1970-01-01, inclusive; to -1: no end */
+    char label[96];   /* datewords_label */
+};
+
 struct plan_text; /* one analysed text (plan.c) */
 
 typedef struct search_plan {
     search_engine *e;
     const char *text; /* the query as typed (the request's) */
     query_node *tree;
-    size_t words;   /* content words of the top level */
-    size_t stops;   /* top-level words that are function words only */
-    int only_stops; /* nothing but function words: they are searched */
-    int partial;    /* ranked partial matching (OR) from the start */
-    int dated;      /* the query or the filters name dates: no freshness */
-    int question;   /* the query ends with a question mark */
+    size_t words;         /* content words of the top level */
+    size_t stops;         /* top-level words that are function words only */
+    int only_stops;       /* nothing but function words: they are searched */
+    int partial;          /* ranked partial matching (OR) from the start */
+    int dated;            /* the query or the filters name dates: no freshness */
+    int dated_by_request; /* date: nodes or the request's filters (not the date phrase) */
+    int question;         /* the query ends with a question mark */
     struct proximity prox;
     struct plan_text **texts; /* the texts analysed so far */
     size_t n_texts, cap_texts;
     struct passage *passage; /* plan_passage's, once asked */
-    kq_status status;        /* the first failure of an analysis */
+    struct plan_expansion expansions[PLAN_MAX_EXPANSIONS];
+    size_t n_expansions;
+    struct plan_dates dates;
+    kq_status status; /* the first failure of an analysis */
 } search_plan;
 
 /* Parses and plans a request's query.  On failure the plan is cleared and
@@ -112,6 +139,21 @@ int plan_is_name(search_plan *p, struct qtoken *t);
 /* The word pairs of the query read as a pasted passage; NULL for a
  * question or on failure. */
 const struct passage *plan_passage(search_plan *p);
+
+/* The expansion beginning at child i of the root, or NULL. */
+const struct plan_expansion *plan_expansion_at(const search_plan *p, size_t i);
+
+/* 1 when child i of the root is a word of the date phrase. */
+int plan_is_date_word(const search_plan *p, size_t i);
+
+/* Forgets the date phrase (a filter that left no article): its words are
+ * searched as words, and the plan is as without it.  1 when there was one
+ * to forget; then p->status says whether the analysis failed. */
+int plan_drop_dates(search_plan *p);
+
+/* Resolves the date phrase against the newest day of the archive (today
+ * for an empty one): p->dates.from, to and label. */
+void plan_resolve_dates(search_plan *p);
 
 /* A plain word of the top level: not excluded, in no field. */
 int plan_is_plain_word(const query_node *c);

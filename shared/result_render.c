@@ -111,6 +111,23 @@ char *result_json(const search_result *r)
     jw_end(&w, ']');
     jw_key(&w, "suggestion");
     jw_string(&w, r->suggestion);
+    if (r->has_dates) {
+        /* The date phrase read as a filter (search.h, search_dates). */
+        const search_dates *d = &r->understood_dates;
+        jw_key(&w, "understood_dates");
+        jw_begin(&w, '{');
+        jw_key(&w, "words");
+        jw_string(&w, d->words);
+        jw_key(&w, "from");
+        jw_string(&w, d->from);
+        jw_key(&w, "to");
+        jw_string(&w, *d->to ? d->to : NULL);
+        jw_key(&w, "label");
+        jw_string(&w, d->label);
+        jw_key(&w, "or_word");
+        jw_bool(&w, d->or_word);
+        jw_end(&w, '}');
+    }
     if (r->has_facets) {
         jw_key(&w, "facets");
         jw_begin(&w, '{');

@@ -10,6 +10,7 @@
 
 #include "analyzer.h"
 #include "compile.h"
+#include "date.h"
 #include "dbpath.h"
 #include "document.h"
 #include "execute.h"
@@ -67,6 +68,33 @@ void search_set_error(search_engine *e, const char *fmt, ...)
     va_end(ap);
 }
 
+/* The built-in vocabulary, then the newsroom's file in the database
+ * directory (beside a stub file of shards) when there is one (see
+ * data/synonyms.txt). */
+static kq_status load_vocab(search_engine *e, const char *db_dir, char *err, size_t err_size)
+{
+    char path[PATH_MAX];
+    if (!(e->vocab = vocab_new())) {
+        snprintf(err, err_size, "out of memory");
+        return KQ_ERR_NOMEM;
+    }
+    const char *shipped = (const char *)vocab_shipped;
+    kq_status st = vocab_add_text(e->vocab, e->analyzer, shipped, strlen(shipped),
+                                  "data/synonyms.txt", err, err_size);
+    if (st != KQ_OK)
+        return st;
+    if (dbpath_beside(db_dir, DBPATH_SYNONYMS, path, sizeof path) != 0) {
+        snprintf(err, err_size, "database path too long: %s", db_dir);
+        return KQ_ERR_INVALID;
+    }
+    st = vocab_add_file(e->vocab, e->analyzer, path, err, err_size);
+    if (st == KQ_ERR_NOT_FOUND) {
+        err[0] = '\0';
+        return KQ_OK;
+    }
+    return st;
+}
+
 search_engine *search_open(const char *db_dir, kq_status *status, char *err, size_t err_size)
 {
     char path[PATH_MAX];
@@ -113,6 +141,8 @@ search_engine *search_open(const char *db_dir, kq_status *status, char *err, siz
         snprintf(err, err_size, "out of memory");
         goto fail;
     }
+    if ((*status = load_vocab(e, db_dir, err, err_size)) != KQ_OK)
+        goto fail;
     *status = KQ_OK;
     return e;
 fail:
@@ -127,6 +157,7 @@ void search_close(search_engine *e)
     index_close(e->index);
     analyzer_free(e->analyzer);
     document_reader_free(e->reader);
+    vocab_free(e->vocab);
     index_query_free(e->freshness);
     free(e);
 }
@@ -265,6 +296,34 @@ out:
     return st;
 }
 
+static void day_text(int64_t z, char out[11])
+{
+    int64_t y;
+    unsigned m, d;
+    date_civil_from_days(z, &y, &m, &d);
+    snprintf(out, 11, "%04u-%02u-%02u", (unsigned)(y & 0x1fff) % 10000, m % 13, d % 32);
+}
+
+/* The date phrase of the plan as the reader is shown it. */
+static void understood_dates(const search_plan *p, search_dates *out)
+{
+    size_t at = 0;
+    for (size_t i = 0; i < p->dates.count; i++) {
+        const char *w = p->tree->children[p->dates.first + i]->text;
+        int n = snprintf(out->words + at, sizeof out->words - at, i ? " %s" : "%s", w);
+        if (n < 0 || (size_t)n >= sizeof out->words - at)
+            break;
+        at += (size_t)n;
+    }
+    day_text(p->dates.from, out->from);
+    if (p->dates.to >= 0)
+        day_text(p->dates.to, out->to);
+    else
+        out->to[0] = '\0';
+    snprintf(out->label, sizeof out->label, "%s", p->dates.label);
+    out->or_word = p->dates.what.or_word;
+}
+
 kq_status search_run(search_engine *e, const search_request *req, search_result *out)
 {
     double started = search_now_ms();
@@ -310,9 +369,23 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
             r.mode.partial = 1;
             continue;
         }
+        if (out->total == 0 && plan_drop_dates(&plan)) {
+            /* No article of the period a date phrase says ("hier" in words
+             * recalled from an article): its words are searched instead,
+             * exactly as without the phrase. */
+            if ((st = plan.status) != KQ_OK)
+                goto out;
+            relaxed = 0;
+            r.mode.partial = plan.partial;
+            continue;
+        }
         break;
     }
     out->partial = r.mode.partial && r.none_has_all;
+    if (plan.dates.count) {
+        out->has_dates = 1;
+        understood_dates(&plan, &out->understood_dates);
+    }
     if ((out->total < 3 || out->partial) && plan.words > 0)
         out->suggestion = suggest_correction(&plan);
 out:

@@ -114,6 +114,16 @@ typedef struct search_hit {
     unsigned duplicates; /* near-identical articles collapsed into this hit */
 } search_hit;
 
+/* A French date phrase of the query read as a period (datewords.h): what
+ * the reader is shown as the filter understood. */
+typedef struct search_dates {
+    char words[128]; /* the words read, as typed ("depuis mars") */
+    char from[11];   /* the first day, YYYY-MM-DD (UTC) */
+    char to[11];     /* the last day, YYYY-MM-DD, or "" when open */
+    char label[96];  /* in French: "depuis le 1ᵉʳ mars 2026", "en 2019, ou qui citent 2019" */
+    int or_word;     /* a bare year: its articles, or those naming it (no filter) */
+} search_dates;
+
 typedef struct search_result {
     char *query;          /* the query as received */
     uint64_t total;       /* matching articles: exact, or else Xapian's estimate */
@@ -127,6 +137,8 @@ typedef struct search_result {
     char *suggestion; /* did-you-mean: the query with misspelt words corrected, or NULL */
     search_facet facets[SEARCH_FACET_COUNT]; /* filled when the request asked for facets */
     int has_facets;
+    int has_dates; /* 1 when the query held a date phrase (understood_dates) */
+    search_dates understood_dates;
 } search_result;
 
 /* At most this many authors are listed in a facet. */

@@ -8,11 +8,13 @@
 #include "index.h"
 #include "search.h"
 #include "status.h"
+#include "vocab.h"
 
 struct search_engine {
     index_db *index;
     analyzer *analyzer;
     document_reader *reader; /* reads the hits' document data (fill_hit) */
+    vocab *vocab;            /* synonyms and acronyms: built in, then the database's synonyms.txt */
     /* The freshness weights of the last query, reused while the newest day
      * of the archive and the half-life stay the same (building them costs
      * more than the search itself). */
