@@ -196,9 +196,16 @@ static index_query *phrase_query(struct builder *b, const char *text, enum query
     struct qtokens *tk = words_of(b, text);
     if (!tk)
         return NULL;
+    /* A field's words are indexed without their function words (document.c):
+     * those of a phrase in a field are left out, unless it has nothing else. */
+    int content = 0;
+    for (size_t i = 0; i < tk->n; i++)
+        content |= !(tk->t[i].flags & (TOKEN_STOPWORD | TOKEN_COMPOUND));
     for (size_t i = 0; i < tk->n; i++) {
         struct qtoken *t = &tk->t[i];
         if (t->flags & TOKEN_COMPOUND)
+            continue;
+        if (field != QUERY_FIELD_ANY && content && (t->flags & TOKEN_STOPWORD))
             continue;
         if (field == QUERY_FIELD_ANY) {
             snippet_terms_add(b->marks, t->term, NULL);

@@ -61,6 +61,9 @@ FINDS = [
     # A quotation no article holds as written: its words instead, never a dead end.
     ("a pasted quotation that no article holds",
      '"Tous ceux qui se prononcent sur un remaniement ne savent rien", tranche-t-il.', ["citation"], []),
+    # A phrase in the headline: its function words are not headline terms.
+    ("a headline phrase with function words", 'titre:"incendie dans les Landes"', ["passage"],
+     ["passage2"]),
     ("brand not over-stemmed", "openai", ["openai"], ["openbar"]),
     ("brand in capitals", "OpenAI", ["openai"], ["openbar"]),
 ]
