@@ -484,11 +484,13 @@ void search_result_clear(search_result *r)
     memset(r, 0, sizeof *r);
 }
 
-static char **steal_list(char ***items, size_t n, size_t *out_n)
+/* Moves a list out of an article (which then holds none). */
+static char **steal_list(char ***items, size_t *n, size_t *out_n)
 {
     char **list = *items;
     *items = NULL;
-    *out_n = n;
+    *out_n = *n;
+    *n = 0;
     return list;
 }
 
@@ -530,10 +532,9 @@ static kq_status article_once(search_engine *e, void *ctx)
         a->author = v.author, v.author = NULL;
         a->section = v.section, v.section = NULL;
         a->language = v.language, v.language = NULL;
-        a->authors = steal_list(&art.authors, art.n_authors, &a->n_authors);
-        a->sections = steal_list(&art.sections, art.n_sections, &a->n_sections);
-        a->keywords = steal_list(&art.keywords, art.n_keywords, &a->n_keywords);
-        art.n_authors = art.n_sections = art.n_keywords = 0;
+        a->authors = steal_list(&art.authors, &art.n_authors, &a->n_authors);
+        a->sections = steal_list(&art.sections, &art.n_sections, &a->n_sections);
+        a->keywords = steal_list(&art.keywords, &art.n_keywords, &a->n_keywords);
         if (!a->date_modified)
             st = KQ_ERR_NOMEM;
     }
@@ -556,13 +557,6 @@ kq_status search_get_article(search_engine *e, const char *id, search_article *o
     return st;
 }
 
-static void free_list(char **items, size_t n)
-{
-    for (size_t i = 0; items && i < n; i++)
-        free(items[i]);
-    free(items);
-}
-
 void search_article_clear(search_article *a)
 {
     if (!a)
@@ -576,9 +570,9 @@ void search_article_clear(search_article *a)
     free(a->author);
     free(a->section);
     free(a->language);
-    free_list(a->authors, a->n_authors);
-    free_list(a->sections, a->n_sections);
-    free_list(a->keywords, a->n_keywords);
+    search_strings_free(a->authors, a->n_authors);
+    search_strings_free(a->sections, a->n_sections);
+    search_strings_free(a->keywords, a->n_keywords);
     memset(a, 0, sizeof *a);
 }
 
@@ -615,10 +609,9 @@ static kq_status status_once(search_engine *e, void *ctx)
 kq_status search_get_status(search_engine *e, search_status *out)
 {
     memset(out, 0, sizeof *out);
-    kq_status st = refresh(e, 1);
-    if (st != KQ_OK) {
+    e->refreshed_at = 0; /* the status is always of the newest revision */
+    kq_status st = search_with_retry(e, status_once, out, 0);
+    if (st != KQ_OK)
         search_set_error(e, "%s", index_last_error(e->index));
-        return st;
-    }
-    return search_with_retry(e, status_once, out, 0);
+    return st;
 }
