@@ -368,7 +368,9 @@ kq_status execute_query(search_engine *e, const search_request *req, const index
         shown = limit;
     if (out->total_lower < req->offset + shown) /* the hits shown are there */
         out->total_lower = req->offset + shown;
-    if ((st = index_fetch_data(e->index, r.hits + first, shown)) != KQ_OK) {
+    /* A page past the last hit shows none: no pointer is formed past the hits read. */
+    index_hit *page = shown ? r.hits + first : NULL;
+    if ((st = index_fetch_data(e->index, page, shown)) != KQ_OK) {
         search_set_error(e, "search failed: %s", index_last_error(e->index));
         goto out;
     }

@@ -214,6 +214,20 @@ static void test_run(search_engine *e)
     CHECK(r.partial && r.n_hits == 2);
     search_result_clear(&r);
 
+    /* A page past the last hit, ranked or by date, and a query nothing
+     * matches: no hits and no fault (UBSan saw a pointer formed past them). */
+    const enum search_sort sorts[] = {SEARCH_SORT_RELEVANCE, SEARCH_SORT_DATE};
+    for (size_t i = 0; i < sizeof sorts / sizeof *sorts; i++) {
+        req = (search_request){.query = "chat OR maison", .offset = 10, .sort = sorts[i]};
+        CHECK(search_run(e, &req, &r) == KQ_OK);
+        CHECK(r.n_hits == 0 && r.total == 3);
+        search_result_clear(&r);
+        req = (search_request){.query = "xylophone", .sort = sorts[i]};
+        CHECK(search_run(e, &req, &r) == KQ_OK);
+        CHECK(r.n_hits == 0 && r.total == 0);
+        search_result_clear(&r);
+    }
+
     search_article a;
     CHECK(search_get_article(e, "s2", &a) == KQ_OK);
     CHECK(a.title && strcmp(a.title, "La maison de la culture rouvre") == 0);

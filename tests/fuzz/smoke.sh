@@ -7,6 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_EACH=${1:-20}
+# A sanitizer report is a failure here as in CI (UBSan only prints one by default).
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 TARGETS=(fuzz_query fuzz_article fuzz_document fuzz_html fuzz_analyzer fuzz_json_writer fuzz_http)
 if ! command -v clang >/dev/null; then
   echo "error: clang is not installed (apt-get install clang)" >&2
