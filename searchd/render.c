@@ -155,7 +155,11 @@ void render_count_fr(uint64_t n, char *out, size_t out_size)
 
 char *render_error_json(const char *code, const char *message, size_t *len)
 {
-    json_t *root = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
+    /* A message may quote what the reader sent, cut at a byte count. */
+    char *valid = utf8_repaired(message);
+    json_t *root =
+        valid ? json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", valid) : NULL;
+    free(valid);
     if (!root)
         return NULL;
     char *text = json_dumps(root, JSON_COMPACT);

@@ -1,5 +1,8 @@
 #include "utf8.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 size_t utf8_sequence_length(const unsigned char *s, size_t len)
 {
     uint32_t cp;
@@ -15,6 +18,28 @@ int utf8_is_valid(const unsigned char *s, size_t len)
         i += n;
     }
     return 1;
+}
+
+char *utf8_repaired(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t len = strlen(s);
+    char *out = malloc(len * 3 + 1), *o = out; /* U+FFFD: 3 bytes for 1 */
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_sequence_length(u + i, len - i);
+        if (n) {
+            memcpy(o, s + i, n);
+            o += n;
+            i += n;
+        } else {
+            o += utf8_encode(o, 0xFFFD);
+            i++;
+        }
+    }
+    *o = '\0';
+    return out;
 }
 
 size_t utf8_encode(char *out, uint32_t cp)

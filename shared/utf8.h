@@ -49,6 +49,11 @@ static inline size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *c
 /* Returns 1 when the len bytes at s are all valid UTF-8, else 0. */
 int utf8_is_valid(const unsigned char *s, size_t len);
 
+/* A copy of the NUL-terminated s in which each byte that starts no valid
+ * sequence is U+FFFD (a message that quotes a value cut at a byte count
+ * stays valid UTF-8); NULL when out of memory.  The caller frees it. */
+char *utf8_repaired(const char *s);
+
 /* Writes the UTF-8 encoding of code point cp (at most U+10FFFF, not a
  * surrogate) into out, which has room for 4 bytes; returns its length. */
 size_t utf8_encode(char *out, uint32_t cp);

@@ -88,6 +88,24 @@ static void test_utf8_decode(void)
     }
 }
 
+/* Each byte that starts no valid sequence becomes U+FFFD; valid text is kept. */
+static void test_utf8_repaired(void)
+{
+    static const char *const cases[][2] = {
+        {"vélo", "vélo"},
+        {"", ""},
+        {"cut \xE2\x80", "cut \xEF\xBF\xBD\xEF\xBF\xBD"}, /* U+200B cut after 2 bytes */
+        {"\xE9t\xE9", "\xEF\xBF\xBDt\xEF\xBF\xBD"},       /* Latin-1 */
+        {"\xC0\xAF/", "\xEF\xBF\xBD\xEF\xBF\xBD/"},       /* overlong */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *r = utf8_repaired(cases[i][0]);
+        CHECK_MSG(r && strcmp(r, cases[i][1]) == 0, "case %zu: %s", i, r ? r : "(null)");
+        CHECK(r && utf8_is_valid((const unsigned char *)r, strlen(r)));
+        free(r);
+    }
+}
+
 static void test_buffer_reserve(void)
 {
     render_buf b = RENDER_BUF_INIT;
@@ -108,6 +126,7 @@ int main(void)
     test_dates();
     test_hashes();
     test_utf8_decode();
+    test_utf8_repaired();
     test_buffer_reserve();
     return harness_exit("test_base");
 }

@@ -131,6 +131,12 @@ static void test_error_json(void)
     CHECK_STR(json, "{\"error\":{\"code\":\"bad_parameter\",\"message\":\"limit \\\"x\\\" <b>\"}}");
     CHECK(json && len == strlen(json));
     free(json);
+    /* A message quoting a value cut inside a character (found by fuzz_http:
+     * a 500 "out of memory" instead of the 400). */
+    json = render_error_json("bad_parameter", "until (got '4\xE2\x80')", &len);
+    CHECK_STR(json, "{\"error\":{\"code\":\"bad_parameter\",\"message\":"
+                    "\"until (got '4\xEF\xBF\xBD\xEF\xBF\xBD')\"}}");
+    free(json);
 }
 
 static void test_page(void)
