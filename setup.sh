@@ -18,6 +18,7 @@ export KIOSQUE_DB=${KIOSQUE_DB:-${XDG_DATA_HOME:-$HOME/.local/share}/kiosque}
 
 BUILD_PKGS="build-essential cmake pkg-config libxapian-dev xapian-tools libsqlite3-dev sqlite3
   libmicrohttpd-dev libstemmer-dev libjansson-dev libutf8proc-dev zlib1g-dev libzstd-dev libgumbo-dev
+  libjemalloc-dev
   libsystemd-dev
   python3 curl"
 TEST_PKGS="chromium wrk nginx-light gnuplot-nox time valgrind cppcheck clang-format"
