@@ -21,7 +21,7 @@ static void usage(FILE *f)
     fputs(
         "usage: search [--db PATH] [-n N] [--offset K] [--json] [--sort relevance|date|date_asc]\n"
         "              [--section S] [--author A] [--since DATE] [--until DATE] [--facets]\n"
-        "              [--all] [--duplicates-of ID] [--half-life DAYS] QUERY...\n"
+        "              [--all] [--duplicates-of ID] [--half-life DAYS] [--time-limit MS] QUERY...\n"
         "       search [--db PATH] [-n N] [--json] --related ID\n"
         "       search [--db PATH] report [--since DATE] [--until DATE] [-n N] [--json]\n"
         "       search -h|--help | --version\n"
@@ -30,7 +30,8 @@ static void usage(FILE *f)
         "snippet with the matched words highlighted.  -n N (or --limit N): at most N hits\n"
         "(default 10).  The query language: man kiosque-query.  The database is --db PATH, else\n"
         "$KIOSQUE_DB, else ~/.local/share/kiosque.  Exit status: 0 articles found, 1 none,\n"
-        "2 error.\n"
+        "2 error.  --time-limit MS: stop after MS milliseconds with the matches examined\n"
+        "(\"timed_out\"; default: no limit).\n"
         "\n"
         "search report: what readers searched with searchd (the last 7 days, or --since DATE\n"
         "to --until DATE), against the period as long before: the most frequent queries, the\n"
@@ -217,6 +218,7 @@ int main(int argc, char **argv)
     char db[PATH_MAX], err[1024];
     int json = 0, i;
     const char *related = NULL;
+    unsigned time_limit = 0;
     search_request req = {0};
     req.limit = 10;
     if (is_report(argc, argv))
@@ -290,7 +292,13 @@ int main(int argc, char **argv)
             req.duplicates_of = val;
         else if (strcmp(opt, "--related") == 0)
             related = val;
-        else if (strcmp(opt, "--half-life") == 0) {
+        else if (strcmp(opt, "--time-limit") == 0) {
+            if (parse_unsigned(val, 600000, &time_limit) != 0) {
+                fprintf(stderr,
+                        "search: --time-limit must be milliseconds from 0 (none) to 600000\n");
+                return EXIT_FAILED;
+            }
+        } else if (strcmp(opt, "--half-life") == 0) {
             char *end;
             req.half_life_days = strtod(val, &end);
             if (*end || end == val || req.half_life_days > 36500) {
@@ -346,6 +354,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "search: %s\n", err);
         goto out;
     }
+    search_set_time_limit(e, time_limit);
     st = related ? search_related(e, related, req.limit, &r) : search_run(e, &req, &r);
     if (st != KQ_OK) {
         fprintf(stderr, "search: %s\n", search_last_error(e));
@@ -373,6 +382,9 @@ int main(int argc, char **argv)
         put_clean(r.understood_dates.words, strlen(r.understood_dates.words));
         printf(" » ; entre guillemets, ces mots sont cherchés comme des mots)\n");
     }
+    if (r.timed_out)
+        printf("Recherche arrêtée au bout de %u ms : résultats parmi les articles examinés.\n",
+               time_limit);
     if (r.total == 0) {
         printf("Aucun article ne correspond à « ");
         put_clean(query, strlen(query));

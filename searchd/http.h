@@ -126,6 +126,10 @@ const char *http_request_header(const http_request *req, const char *name);
  * other replies get `Cache-Control: no-store`. */
 void http_request_set_revision(http_request *req, uint64_t revision);
 
+/* Undoes http_request_set_revision: the reply is `no-store`, without ETag (a
+ * search stopped by its time limit may give more another time). */
+void http_request_clear_revision(http_request *req);
+
 /* Adds a header to the reply the handler is about to send (up to 8 per
  * request; name and value must live until the reply is sent). */
 void http_request_add_header(http_request *req, const char *name, const char *value);

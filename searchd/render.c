@@ -880,16 +880,19 @@ static void add_results(render_buf *b, const render_page_params *p, const search
     if (r->partial && r->n_hits > 0)
         render_buf_puts(b, "<p class=\"notice partial\">Aucun article ne contient tous les mots : "
                            "résultats approchants.</p>\n");
-    if (r->n_hits == 0) {
-        if (r->total == 0)
-            render_buf_puts(b, "<p class=\"notice\">Vérifiez l’orthographe, essayez moins de mots "
-                               "ou retirez des filtres.</p>\n");
-        else
-            render_buf_puts(
-                b, "<p class=\"notice\">Cette page est au-delà des derniers résultats.</p>\n");
-    } else {
+    if (r->timed_out)
+        render_buf_puts(b, "<p class=\"notice timed-out\">Cette recherche a été arrêtée au bout du "
+                           "temps permis : les résultats ne portent que sur une partie des "
+                           "articles. Précisez-la (des mots moins courants, un filtre) pour des "
+                           "résultats complets.</p>\n");
+    if (r->n_hits > 0)
         add_hit_list(b, p, r);
-    }
+    else if (r->total == 0 && !r->timed_out)
+        render_buf_puts(b, "<p class=\"notice\">Vérifiez l’orthographe, essayez moins de mots "
+                           "ou retirez des filtres.</p>\n");
+    else if (!r->timed_out)
+        render_buf_puts(b,
+                        "<p class=\"notice\">Cette page est au-delà des derniers résultats.</p>\n");
     add_pager(b, p, r);
     render_buf_puts(b, "</section>\n");
 }

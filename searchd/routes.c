@@ -59,9 +59,11 @@ struct routes_app {
     atomic_ullong revision_tag;   /* revision and size of the index last seen; keys the cache */
     atomic_ullong revision_at_ms; /* monotonic time of that check */
     atomic_ulong
-        search_failures; /* library calls that failed for another reason than the request */
-    searchlog *log;      /* NULL: searches are not recorded */
-    int serve_report;    /* 1: /api/report answers */
+        search_failures;    /* library calls that failed for another reason than the request */
+    searchlog *log;         /* NULL: searches are not recorded */
+    int serve_report;       /* 1: /api/report answers */
+    unsigned time_limit_ms; /* routes_app_set_time_limit */
+    atomic_ulong timed_out; /* searches stopped by the time limit */
 };
 
 /* --- engines ------------------------------------------------------------------------- */
@@ -87,6 +89,11 @@ void routes_app_set_searchlog(routes_app *app, searchlog *log, int serve_report)
 {
     app->log = log;
     app->serve_report = serve_report;
+}
+
+void routes_app_set_time_limit(routes_app *app, unsigned ms)
+{
+    app->time_limit_ms = ms;
 }
 
 void routes_app_free(routes_app *app)
@@ -132,8 +139,10 @@ static search_engine *worker_engine(routes_app *app, char *err, size_t err_size)
         if (!slot->engine)
             snprintf(err, err_size, "the index cannot be opened: %s",
                      *why ? why : status_to_string(st));
-        else
+        else {
             search_set_refresh_interval(slot->engine, ENGINE_REFRESH_MS);
+            search_set_time_limit(slot->engine, app->time_limit_ms);
+        }
         slot->tag_seen = 0;
     }
     return slot->engine;
@@ -503,6 +512,18 @@ static int reply_cached(routes_app *app, http_request *req, const char *key, uin
     return 1;
 }
 
+/* 1 when a result may be kept (cached, with the ETag of its revision); 0 for
+ * one stopped by the time limit, which another try may complete: counted,
+ * and its reply is no-store. */
+static int result_keepable(routes_app *app, http_request *req, const search_result *r)
+{
+    if (!r->timed_out)
+        return 1;
+    atomic_fetch_add(&app->timed_out, 1);
+    http_request_clear_revision(req);
+    return 0;
+}
+
 /* Replies with a result as JSON, caching it under key (when not NULL) for
  * index revision tag, or with the failure of the search that made it. */
 static void reply_result_json(routes_app *app, http_request *req, search_engine *e, kq_status st,
@@ -513,10 +534,12 @@ static void reply_result_json(routes_app *app, http_request *req, search_engine 
         return;
     }
     char *json = result_json(result);
-    if (json && key)
-        cache_put(app->replies, key, tag, json, strlen(json));
     http_request_add_header(req, "X-Kiosque-Cache", "miss");
-    http_request_set_revision(req, tag);
+    if (result_keepable(app, req, result)) {
+        if (json && key)
+            cache_put(app->replies, key, tag, json, strlen(json));
+        http_request_set_revision(req, tag);
+    }
     http_reply_owned(req, 200, HTTP_KIND_API, "application/json", json, json ? strlen(json) : 0);
 }
 
@@ -705,6 +728,7 @@ static void handle_page(http_request *req, void *ctx)
                             : search_run(e, &sp.req, &result);
         if (st == KQ_OK) {
             record_search(app, &sp, "page", result.total, result.took_ms);
+            result_keepable(app, req, &result);
             html = render_page(&p, &result, NULL, &len);
         } else if (st == KQ_ERR_NOT_FOUND && subject_id && unknown_article(e, st, subject_id)) {
             snprintf(message, sizeof message, "Aucun article n’a l’identifiant « %s ».",
@@ -805,10 +829,12 @@ static void handle_feed(http_request *req, void *ctx)
     feed_params fp = {.search = &pp, .updated_fallback = status.last_update};
     size_t len = 0;
     char *xml = feed_atom(&fp, &result, &len);
-    if (xml && key)
-        cache_put(app->replies, key, tag, xml, len);
     http_request_add_header(req, "X-Kiosque-Cache", "miss");
-    http_request_set_revision(req, tag);
+    if (result_keepable(app, req, &result)) {
+        if (xml && key)
+            cache_put(app->replies, key, tag, xml, len);
+        http_request_set_revision(req, tag);
+    }
     http_reply_owned(req, 200, HTTP_KIND_API, ATOM_TYPE, xml, len);
 out:
     search_result_clear(&result);
@@ -1126,8 +1152,12 @@ static void handle_metrics(http_request *req, void *ctx)
         "# TYPE kiosque_cache_misses_total counter\nkiosque_cache_misses_total %llu\n"
         "# HELP kiosque_search_failures_total Search library calls that failed (not bad "
         "requests).\n"
-        "# TYPE kiosque_search_failures_total counter\nkiosque_search_failures_total %lu\n",
-        (unsigned long long)hits, (unsigned long long)misses, atomic_load(&app->search_failures));
+        "# TYPE kiosque_search_failures_total counter\nkiosque_search_failures_total %lu\n"
+        "# HELP kiosque_searches_timed_out_total Searches stopped by the time limit "
+        "(--search-time-limit), answered with the matches examined.\n"
+        "# TYPE kiosque_searches_timed_out_total counter\nkiosque_searches_timed_out_total %lu\n",
+        (unsigned long long)hits, (unsigned long long)misses, atomic_load(&app->search_failures),
+        atomic_load(&app->timed_out));
     if (app->log) {
         searchlog_stats ls;
         searchlog_get_stats(app->log, &ls);

@@ -46,6 +46,10 @@ void routes_app_free(routes_app *app);
  * serve_report 1 answers /api/report. */
 void routes_app_set_searchlog(routes_app *app, searchlog *log, int serve_report);
 
+/* Each search and list of related articles stops after about ms milliseconds of work (0: no
+ * limit; search_set_time_limit): its reply says timed_out, is not cached and carries no ETag. */
+void routes_app_set_time_limit(routes_app *app, unsigned ms);
+
 /* The route table, for http_config; static storage. */
 const http_route *routes_table(size_t *n_routes);
 

@@ -315,6 +315,7 @@ kq_status execute_query(search_engine *e, const search_request *req, const index
     opts.count_matches = COUNT_MATCHES;
     opts.collapse_slot = req->no_collapse || req->duplicates_of ? -1 : DOCUMENT_SLOT_COLLAPSE;
     opts.check_at_least = CHECK_AT_LEAST;
+    opts.deadline_ms = e->deadline_ms;
     opts.bm25_k1 = plan_ranking(sentence)->k1;
     opts.bm25_b = plan_ranking(sentence)->b;
     opts.bm25_min_normlen = BM25_MIN_NORMLEN;
@@ -342,15 +343,18 @@ kq_status execute_query(search_engine *e, const search_request *req, const index
         goto out;
     }
     out->total = r.matches_estimated;
-    out->total_exact = r.matches_lower == r.matches_upper;
+    out->total_exact = r.matches_lower == r.matches_upper && !r.timed_out;
     out->total_lower = r.matches_lower;
+    out->timed_out = r.timed_out;
     /* With copies collapsed, Xapian keeps its upper bound loose even when it
      * has seen every match; having found fewer distinct articles than it was
      * asked for (or than it was asked to check), it has seen them all. */
-    if (!out->total_exact && opts.collapse_slot >= 0 && r.n_hits > 0 && r.n_hits < opts.limit) {
+    int seen_all = !r.timed_out; /* stopped by the time limit, the matches seen are not all */
+    if (seen_all && !out->total_exact && opts.collapse_slot >= 0 && r.n_hits > 0 &&
+        r.n_hits < opts.limit) {
         out->total = opts.offset + r.n_hits;
         out->total_exact = 1;
-    } else if (!out->total_exact && opts.collapse_slot >= 0 &&
+    } else if (seen_all && !out->total_exact && opts.collapse_slot >= 0 &&
                r.matches_lower + 1 < opts.check_at_least) {
         out->total = r.matches_lower;
         out->total_exact = 1;

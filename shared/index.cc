@@ -46,6 +46,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <dirent.h>
 #include <map>
 #include <unordered_map>
@@ -1503,6 +1504,144 @@ static const CopyValues &copy_values(index_db *db, const std::vector<uint64_t> &
     return c;
 }
 
+/* The monotonic clock in milliseconds, the clock of deadline_ms. */
+static double monotonic_ms()
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Ends a local match at a deadline.  Filtering a query (OP_FILTER), it
+ * claims every document, so that Xapian's bounds and estimates are the
+ * query's own and it is consulted last, on each candidate the rest of the
+ * query agrees on (phrase checks come after it); every 16 candidates it
+ * reads the clock, and past the deadline it ends, so that the matcher stops
+ * and returns the best of the matches seen.  Xapian's Enquire::set_time_limit
+ * cannot do this: it only stops examining matches beyond the page.  Xapian
+ * copies it for each database searched; the copies share the flag.  Never
+ * sent to a remote shard (xapian-tcpsrv knows Xapian's classes only). */
+class DeadlineSource : public Xapian::PostingSource
+{
+  public:
+    DeadlineSource(double deadline_ms, std::shared_ptr<bool> expired)
+        : deadline_(deadline_ms), expired_(std::move(expired))
+    {
+    }
+
+    DeadlineSource *clone() const override
+    {
+        return new DeadlineSource(deadline_, expired_);
+    }
+
+    void init(const Xapian::Database &database) override
+    {
+        last_ = database.get_lastdocid();
+        did_ = 0;
+        n_ = database.get_doccount();
+    }
+
+    Xapian::doccount get_termfreq_min() const override
+    {
+        return n_;
+    }
+
+    Xapian::doccount get_termfreq_est() const override
+    {
+        return n_;
+    }
+
+    Xapian::doccount get_termfreq_max() const override
+    {
+        return n_;
+    }
+
+    Xapian::docid get_docid() const override
+    {
+        return did_;
+    }
+
+    bool at_end() const override
+    {
+        return *expired_ || did_ > last_;
+    }
+
+    void next(double) override
+    {
+        did_++;
+        tick();
+    }
+
+    void skip_to(Xapian::docid did, double) override
+    {
+        if (did > did_)
+            did_ = did;
+        tick();
+    }
+
+    bool check(Xapian::docid did, double) override
+    {
+        did_ = did;
+        tick();
+        return true;
+    }
+
+  private:
+    void tick()
+    {
+        if ((++calls_ & 15) == 0 && monotonic_ms() >= deadline_)
+            *expired_ = true;
+    }
+
+    double deadline_;
+    std::shared_ptr<bool> expired_;
+    Xapian::docid did_ = 0, last_ = 0;
+    Xapian::doccount n_ = 0;
+    unsigned calls_ = 0;
+};
+
+/* The deadline of one index_search: the queries it runs, bounded.  On
+ * remote shards nothing ends a match: xapian-tcpsrv knows Xapian's classes
+ * only, and Xapian's own Enquire::set_time_limit, which the remote protocol
+ * carries, only stops examining matches beyond those asked for (facets ask
+ * for every match); the steps after the match are skipped once the deadline
+ * has passed, and a shard's reply waits at most the remote timeout. */
+class Deadline
+{
+  public:
+    Deadline(const index_db *db, double deadline_ms)
+        : at_(deadline_ms), remote_(db->remote), expired_(std::make_shared<bool>(false))
+    {
+    }
+
+    /* q, ending at the deadline (as it is without one, or remote). */
+    Xapian::Query bound(const Xapian::Query &q) const
+    {
+        if (at_ <= 0 || remote_)
+            return q;
+        return Xapian::Query(Xapian::Query::OP_FILTER, q,
+                             Xapian::Query((new DeadlineSource(at_, expired_))->release()));
+    }
+
+    /* True once a bounded query has ended at the deadline: its matches are
+     * those seen before it. */
+    bool expired() const
+    {
+        return *expired_;
+    }
+
+    /* True once the deadline has passed: no further step is worth starting. */
+    bool passed() const
+    {
+        return at_ > 0 && monotonic_ms() >= at_;
+    }
+
+  private:
+    double at_;
+    bool remote_;
+    std::shared_ptr<bool> expired_;
+};
+
 struct collapsed_hit {
     Xapian::docid did;
     double weight;
@@ -1514,13 +1653,14 @@ struct collapsed_hit {
  * table of keys when given, else by Xapian's collapse on collapse_slot
  * (-1: none).  `upper` bounds the matches (Xapian's bound).  Xapian's
  * estimate beyond the first matches was measured far off (median +45% on
- * the dev query sets: correlated words, phrases). */
+ * the dev query sets: correlated words, phrases).  Ended by the deadline
+ * (dl.expired() after it), the count is of the matches seen. */
 static Xapian::doccount count_results(const Xapian::Database &database, const Xapian::Query &q,
                                       Xapian::doccount upper, const std::vector<uint64_t> *keys,
-                                      int collapse_slot)
+                                      int collapse_slot, const Deadline &dl)
 {
     Xapian::Enquire counter(database);
-    counter.set_query(q);
+    counter.set_query(dl.bound(q));
     counter.set_weighting_scheme(Xapian::BoolWeight());
     upper = std::max<Xapian::doccount>(upper, 1);
     if (collapse_slot < 0)
@@ -1548,8 +1688,9 @@ static Xapian::doccount count_results(const Xapian::Database &database, const Xa
  * exact when every match was fetched, else Xapian's, scaled by the share of
  * distinct matches among those fetched. */
 static void search_collapsed(Xapian::Enquire &enquire, const Xapian::Database &database,
-                             const std::vector<uint64_t> &keys, uint64_t redundant,
-                             const index_search_options *opts, index_results *out,
+                             const Xapian::Query &query, const std::vector<uint64_t> &keys,
+                             uint64_t redundant, const index_search_options *opts,
+                             const Deadline &dl, index_results *out,
                              std::vector<collapsed_hit> &page)
 {
     size_t want = (size_t)opts->offset + opts->limit;
@@ -1573,25 +1714,29 @@ static void search_collapsed(Xapian::Enquire &enquire, const Xapian::Database &d
             distinct.push_back({did, m.get_weight(), 0});
         }
         Xapian::doccount upper = mset.get_matches_upper_bound();
-        bool all = mset.size() < fetch || mset.size() >= upper;
+        bool cut = dl.expired(); /* the matches seen are not all */
+        bool all = !cut && (mset.size() < fetch || mset.size() >= upper);
         if (all) {
             out->matches_lower = out->matches_estimated = out->matches_upper = distinct.size();
-        } else if (distinct.size() >= want) {
+        } else if (cut || distinct.size() >= want) {
             /* Few enough matches to count: the count.  Else true lower
              * bounds: the distinct matches fetched, and Xapian's bound less
              * every copy the index holds; the estimate is Xapian's, less the
              * share of copies among those fetched. */
-            if (upper <= opts->count_matches) {
-                out->matches_lower = out->matches_estimated = out->matches_upper =
-                    count_results(database, enquire.get_query(), upper, &keys, opts->collapse_slot);
-                break;
+            if (!cut && !dl.passed() && upper <= opts->count_matches) {
+                Xapian::doccount n =
+                    count_results(database, query, upper, &keys, opts->collapse_slot, dl);
+                if (!dl.expired()) {
+                    out->matches_lower = out->matches_estimated = out->matches_upper = n;
+                    break;
+                }
             }
             double matches = mset.get_matches_estimated();
             uint64_t lower = mset.get_matches_lower_bound();
             lower = lower > redundant ? lower - redundant : 0;
-            out->matches_lower = std::max<uint64_t>({distinct.size(), lower, 1});
-            out->matches_upper = upper;
-            double share = (double)distinct.size() / (double)mset.size();
+            out->matches_lower = std::max<uint64_t>({distinct.size(), lower, cut ? 0u : 1u});
+            out->matches_upper = std::max<uint64_t>(upper, out->matches_lower);
+            double share = mset.empty() ? 1.0 : (double)distinct.size() / (double)mset.size();
             uint64_t est = (uint64_t)(matches * share + 0.5);
             out->matches_estimated =
                 std::min(std::max(est, out->matches_lower), out->matches_upper);
@@ -1629,12 +1774,11 @@ class MatchIds : public Xapian::MatchSpy
  * copies, the values they hold are read from their documents and each value
  * is counted once, whichever slots of its facet hold it.  Only copies are
  * read.  Totals are exact. */
-static void
-search_facets_collapsed(index_db *db, Xapian::Enquire &enquire, const std::vector<uint64_t> *keys,
-                        const index_search_options *opts,
-                        const std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> &spies,
-                        index_results *out, std::vector<collapsed_hit> &page,
-                        std::vector<std::map<std::string, uint64_t>> &counts)
+static void search_facets_collapsed(
+    index_db *db, Xapian::Enquire &enquire, const Xapian::Query &query,
+    const std::vector<uint64_t> *keys, const index_search_options *opts, const Deadline &dl,
+    const std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> &spies, index_results *out,
+    std::vector<collapsed_hit> &page, std::vector<std::map<std::string, uint64_t>> &counts)
 {
     Xapian::doccount all = std::max<Xapian::doccount>(db->db->get_doccount(), 1);
     std::unordered_map<uint64_t, std::vector<Xapian::docid>> sets; /* key → its matches */
@@ -1644,7 +1788,8 @@ search_facets_collapsed(index_db *db, Xapian::Enquire &enquire, const std::vecto
         enquire.add_matchspy(&ids);
         index_search_options first = *opts;
         first.check_at_least = all;
-        search_collapsed(enquire, *db->db, *keys, db->collapse.redundant, &first, out, page);
+        search_collapsed(enquire, *db->db, query, *keys, db->collapse.redundant, &first, dl, out,
+                         page);
         for (size_t i = 0; i < spies.size(); i++) /* before a retry cleared them */
             counts[i] = spy_counts(*spies[i]);
         for (Xapian::docid did : ids.ids) {
@@ -1684,7 +1829,11 @@ search_facets_collapsed(index_db *db, Xapian::Enquire &enquire, const std::vecto
         }
     }
     distinct += sets.size();
-    out->matches_lower = out->matches_estimated = out->matches_upper = distinct;
+    if (dl.expired()) /* the facets count the matches seen */
+        out->matches_lower = out->matches_estimated =
+            std::max<uint64_t>(out->matches_lower, distinct);
+    else
+        out->matches_lower = out->matches_estimated = out->matches_upper = distinct;
     const CopyValues *cached =
         keys ? &copy_values(db, *keys, opts->facet_slots, opts->n_facet_slots) : nullptr;
     /* Each set of copies: a value its matches hold n times in the slots of
@@ -1731,7 +1880,8 @@ extern "C" kq_status index_search(index_db *db, const index_query *query,
         return KQ_ERR_INVALID;
     return guard(db, [&]() {
         Xapian::Enquire enquire(*db->db);
-        enquire.set_query(query->q);
+        Deadline dl(db, opts->deadline_ms);
+        enquire.set_query(dl.bound(query->q));
 
         if (opts->bm25_k1 != 0 || opts->bm25_k2 != 0 || opts->bm25_k3 != 0 || opts->bm25_b != 0 ||
             opts->bm25_min_normlen != 0) {
@@ -1772,9 +1922,11 @@ extern "C" kq_status index_search(index_db *db, const index_query *query,
         std::vector<collapsed_hit> page;
         std::vector<std::map<std::string, uint64_t>> counts(opts->n_facet_slots);
         if (facets_collapsed) {
-            search_facets_collapsed(db, enquire, keys, opts, spies, out, page, counts);
+            search_facets_collapsed(db, enquire, query->q, keys, opts, dl, spies, out, page,
+                                    counts);
         } else if (keys) {
-            search_collapsed(enquire, *db->db, *keys, db->collapse.redundant, opts, out, page);
+            search_collapsed(enquire, *db->db, query->q, *keys, db->collapse.redundant, opts, dl,
+                             out, page);
         } else {
             Xapian::MSet mset = enquire.get_mset(opts->offset, opts->limit, opts->check_at_least);
             out->matches_lower = mset.get_matches_lower_bound();
@@ -1782,11 +1934,20 @@ extern "C" kq_status index_search(index_db *db, const index_query *query,
             out->matches_upper = mset.get_matches_upper_bound();
             for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m)
                 page.push_back({*m, m.get_weight(), m.get_collapse_count()});
-            if (out->matches_lower != out->matches_upper &&
-                out->matches_upper <= opts->count_matches)
-                out->matches_lower = out->matches_estimated = out->matches_upper =
+            if (!dl.passed() && out->matches_lower != out->matches_upper &&
+                out->matches_upper <= opts->count_matches) {
+                Xapian::doccount n =
                     count_results(*db->db, query->q, (Xapian::doccount)out->matches_upper, nullptr,
-                                  opts->collapse_slot);
+                                  opts->collapse_slot, dl);
+                if (!dl.expired())
+                    out->matches_lower = out->matches_estimated = out->matches_upper = n;
+            }
+        }
+        if (dl.expired()) {
+            /* The matches seen: the total is no count, at most a lower bound. */
+            out->timed_out = 1;
+            out->matches_upper =
+                std::max({out->matches_upper, out->matches_estimated, out->matches_lower + 1});
         }
         if (!page.empty()) {
             out->hits = static_cast<index_hit *>(calloc(page.size(), sizeof *out->hits));

@@ -265,6 +265,12 @@ typedef struct index_search_options {
      * many documents can match (Xapian's upper bound; 0: never), count the
      * results (copies collapsed), without weights: the total is then exact. */
     unsigned count_matches;
+    /* A deadline on the CLOCK_MONOTONIC clock, in milliseconds (0: none).  On
+     * local databases the match ends there and the matches seen so far are
+     * the results (timed_out); over remote shards nothing can end a match
+     * (its reply waits at most index_set_remote_timeout): only the counting
+     * after it is skipped once the deadline has passed. */
+    double deadline_ms;
 } index_search_options;
 
 typedef struct index_hit {
@@ -293,6 +299,9 @@ typedef struct index_results {
     uint64_t matches_lower, matches_estimated, matches_upper;
     index_facet *facets; /* one per requested facet slot, in request order */
     size_t n_facets;
+    /* 1 when the deadline ended the search: the hits are the best of the
+     * matches seen, matches_lower counts some of them, facets count those seen. */
+    int timed_out;
 } index_results;
 
 /* Runs a query.  *out is filled (the caller clears it with

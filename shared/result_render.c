@@ -82,6 +82,8 @@ char *result_json(const search_result *r)
     jw_int(&w, (long long)r->total_lower);
     jw_key(&w, "partial");
     jw_bool(&w, r->partial);
+    jw_key(&w, "timed_out");
+    jw_bool(&w, r->timed_out);
     jw_key(&w, "hits");
     jw_begin(&w, '[');
     for (size_t i = 0; i < r->n_hits; i++) {

@@ -41,6 +41,17 @@ void search_set_refresh_interval(search_engine *e, unsigned ms)
     e->refresh_ms = ms;
 }
 
+void search_set_time_limit(search_engine *e, unsigned ms)
+{
+    e->time_limit_ms = ms;
+}
+
+/* The deadline of a call started at `started` (search_now_ms), 0 for none. */
+static double deadline_of(const search_engine *e, double started)
+{
+    return e->time_limit_ms ? started + e->time_limit_ms : 0;
+}
+
 /* Opens the latest committed revision of the index, unless it was looked
  * for less than refresh_ms ago; `force` (a search found its revision gone)
  * always does. */
@@ -209,7 +220,7 @@ static kq_status check_request(search_engine *e, const search_request *req)
 /* 1 when at least one article matches q (the first match found is enough). */
 static int has_any_match(search_engine *e, const index_query *q)
 {
-    index_search_options opts = {.limit = 1, .collapse_slot = -1};
+    index_search_options opts = {.limit = 1, .collapse_slot = -1, .deadline_ms = e->deadline_ms};
     index_results r = {0};
     int found = index_search(e->index, q, &opts, &r) == KQ_OK && r.n_hits > 0;
     index_results_clear(&r);
@@ -341,6 +352,7 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
         st = KQ_ERR_NOMEM;
         goto out;
     }
+    e->deadline_ms = deadline_of(e, started);
     if ((st = plan_make(&plan, e, req)) != KQ_OK)
         goto out;
     struct run r = {
@@ -356,8 +368,8 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
         /* Function words say a question or a passage, whatever its length. */
         r.mode.sentence = r.mode.partial || plan.stops > 0;
         st = search_with_retry(e, run_once, &r, req->duplicates_of != NULL);
-        if (st != KQ_OK)
-            goto out;
+        if (st != KQ_OK || out->timed_out)
+            break; /* a failure, or the time limit: no other matching mode */
         if (out->total == 0 && !relaxed && plan_has_node(plan.tree, QUERY_PHRASE)) {
             /* No article has the phrases (a pasted quotation, say): their
              * words instead, the articles with a phrase ranked first. */
@@ -381,14 +393,17 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
         }
         break;
     }
+    if (st != KQ_OK)
+        goto out;
     out->partial = r.mode.partial && r.none_has_all;
     if (plan.dates.count) {
         out->has_dates = 1;
         understood_dates(&plan, &out->understood_dates);
     }
-    if ((out->total < 3 || out->partial) && plan.words > 0)
+    if ((out->total < 3 || out->partial) && plan.words > 0 && !out->timed_out)
         out->suggestion = suggest_correction(&plan);
 out:
+    e->deadline_ms = 0;
     if (st != KQ_OK && !e->error[0])
         search_set_error(e, "%s", status_to_string(st));
     out->took_ms = search_now_ms() - started;
@@ -468,7 +483,9 @@ kq_status search_related(search_engine *e, const char *id, unsigned limit, searc
     }
     /* An article unknown to a revision read less than refresh_ms ago may
      * have been committed since: the newest is looked at once. */
+    e->deadline_ms = deadline_of(e, search_now_ms());
     st = search_with_retry(e, related_once, &x, 1);
+    e->deadline_ms = 0;
     if (st == KQ_ERR_NOT_FOUND)
         search_set_error(e, "no article %s", id);
     return st;

@@ -37,6 +37,16 @@ void search_close(search_engine *e);
  * an article found by one engine is never missing from another. */
 void search_set_refresh_interval(search_engine *e, unsigned ms);
 
+/* With ms > 0, search_run and search_related stop after about ms
+ * milliseconds of work: the reader gets the best of the matches examined
+ * so far, said by search_result.timed_out (the total then a lower bound,
+ * facets counting the matches examined, no did-you-mean), so that no query
+ * holds the engine for long.  0 (the default): no limit.  Over remote
+ * shards only the steps after the match stop (exact counts, did-you-mean):
+ * a shard's match cannot be stopped, and its reply waits at most the remote
+ * timeout (index_set_remote_timeout). */
+void search_set_time_limit(search_engine *e, unsigned ms);
+
 /* Opens the latest committed revision now.  search_get_status always does. */
 kq_status search_refresh(search_engine *e);
 
@@ -132,6 +142,7 @@ typedef struct search_result {
     unsigned offset, limit;
     double took_ms; /* wall-clock time of search_run */
     int partial;    /* 1 when no article had every word and partial matching was used */
+    int timed_out;  /* 1 when the time limit stopped the search: results among the matches seen */
     search_hit *hits;
     size_t n_hits;
     char *suggestion; /* did-you-mean: the query with misspelt words corrected, or NULL */

@@ -21,7 +21,9 @@ struct search_engine {
     index_query *freshness;
     char freshness_day[16];
     double freshness_half_life;
-    unsigned refresh_ms; /* search_set_refresh_interval */
+    unsigned refresh_ms;    /* search_set_refresh_interval */
+    unsigned time_limit_ms; /* search_set_time_limit; 0: none */
+    double deadline_ms;     /* search_now_ms() at which the running call stops; 0: none */
     int debug_query;     /* KQ_DEBUG_QUERY set: each Xapian query goes to stderr (ranking work) */
     double refreshed_at; /* search_now_ms() of the last look for a new revision; 0 never */
     char error[1024];

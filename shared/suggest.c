@@ -158,6 +158,10 @@ char *suggest_correction(search_plan *plan)
     out[0] = '\0';
     for (size_t i = 0; i < root->n_children; i++) {
         const query_node *c = root->children[i];
+        if (e->deadline_ms > 0 && search_now_ms() >= e->deadline_ms) {
+            free(out); /* the time limit (search_set_time_limit): no suggestion */
+            return NULL;
+        }
         if (c->kind != QUERY_WORD || c->negated || c->field != QUERY_FIELD_ANY) {
             free(out); /* keep it simple: only plain word queries get a suggestion */
             return NULL;

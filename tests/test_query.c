@@ -362,6 +362,29 @@ static void test_long(void)
     free(buf);
 }
 
+/* At most 16 prefixes: the 17th and later are read as their words. */
+static void test_many_prefixes(void)
+{
+    char *buf = NULL, word[32];
+    size_t len = 0;
+    for (int i = 0; i < 20; i++) {
+        snprintf(word, sizeof word, "p%c* OR ", 'a' + i);
+        append(&buf, &len, word);
+    }
+    query_node *q = query_parse(buf, len);
+    char *d = query_describe(q);
+    CHECK(d != NULL);
+    if (d) {
+        CHECK(strstr(d, "prefix:\"pp\"") != NULL); /* the 16th */
+        CHECK(strstr(d, "prefix:\"pq\"") == NULL); /* the 17th */
+        CHECK(strstr(d, "word:\"pq\"") != NULL);
+        CHECK(strstr(d, "word:\"pt\"") != NULL);
+    }
+    free(d);
+    query_free(q);
+    free(buf);
+}
+
 /* Parentheses 1000 deep: no recursion blow-up, the word is still found, and
  * the tree stays shallow.  Then alternating signs and fields at each level. */
 static void test_deep(void)
@@ -478,6 +501,7 @@ int main(void)
     test_node_fields();
     test_bytes();
     test_long();
+    test_many_prefixes();
     test_deep();
     test_random();
     return harness_exit("test_query");
