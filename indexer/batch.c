@@ -186,6 +186,117 @@ static kq_status read_revision(batch *b, char *err, size_t err_size)
     return KQ_OK;
 }
 
+/* The near-duplicate keys of the index, rewritten: each document's own
+ * key, from the article its data holds. */
+struct rekey {
+    analyzer *analyzer;
+    unsigned *docids;
+    char (*keys)[17];
+    size_t n, cap;
+    uint64_t unreadable;
+    kq_status status;
+};
+
+static int rekey_one(void *ctx, unsigned docid, const char *data, size_t len)
+{
+    struct rekey *r = ctx;
+    article art = {0};
+    char why[256];
+    kq_status st = document_read_article(data, len, &art, why, sizeof why);
+    if (st == KQ_ERR_CORRUPT) { /* indexer check reports it; its key stays */
+        r->unreadable++;
+        return 0;
+    }
+    if (st == KQ_OK && r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 1024;
+        unsigned *d = realloc(r->docids, cap * sizeof *d);
+        if (d)
+            r->docids = d;
+        char(*k)[17] = d ? realloc(r->keys, cap * sizeof *k) : NULL;
+        if (k)
+            r->keys = k, r->cap = cap;
+        else
+            st = KQ_ERR_NOMEM;
+    }
+    if (st == KQ_OK)
+        st = document_duplicate_key(r->analyzer, &art, NULL, r->keys[r->n]);
+    if (st == KQ_OK)
+        r->docids[r->n++] = docid;
+    article_clear(&art);
+    r->status = st;
+    return st != KQ_OK;
+}
+
+/* An index whose near-duplicate keys are of another version than
+ * DOCUMENT_COLLAPSE_KEY_VERSION (document.h; an index written before
+ * version 2 has none) gets every key rewritten, and the version, in a
+ * batch of its own committed before the run's: keys of two versions never
+ * match, so copies indexed before and after would not collapse.  A new
+ * revision, so that searchd drops the replies it cached.  A crash leaves
+ * the previous keys, rewritten by the next run. */
+static kq_status rekey_duplicates(batch *b, uint64_t documents, char *err, size_t err_size)
+{
+    kq_status st;
+    char *version = index_get_metadata(b->index, DOCUMENT_META_COLLAPSE_KEY, &st);
+    if (!version) {
+        snprintf(err, err_size, "cannot read the index's metadata: %s", index_last_error(b->index));
+        return st;
+    }
+    int current = strcmp(version, DOCUMENT_COLLAPSE_KEY_VERSION) == 0;
+    free(version);
+    if (current || documents == 0) /* an empty index gets the version at its first commit */
+        return KQ_OK;
+    struct rekey r = {.analyzer = b->analyzer, .status = KQ_OK};
+    char rev[32], when[32];
+    snprintf(rev, sizeof rev, "%llu", (unsigned long long)(b->revision + 1));
+    iso_now(when);
+    st = index_begin(b->index);
+    if (st == KQ_OK)
+        st = index_foreach_document(b->index, rekey_one, &r);
+    if (st == KQ_OK)
+        st = r.status;
+    for (size_t i = 0; i < r.n && st == KQ_OK; i++)
+        st = index_set_document_value(b->index, r.docids[i], DOCUMENT_SLOT_COLLAPSE, r.keys[i], 16);
+    if (st == KQ_OK)
+        st =
+            index_set_metadata(b->index, DOCUMENT_META_COLLAPSE_KEY, DOCUMENT_COLLAPSE_KEY_VERSION);
+    if (st == KQ_OK)
+        st = index_set_metadata(b->index, DOCUMENT_META_REVISION, rev);
+    if (st == KQ_OK)
+        st = index_set_metadata(b->index, DOCUMENT_META_LAST_UPDATE, when);
+    if (st == KQ_OK)
+        st = index_commit(b->index);
+    if (st != KQ_OK) {
+        snprintf(err, err_size, "cannot rewrite the near-duplicate keys: %s",
+                 index_last_error(b->index));
+        index_cancel(b->index);
+        goto out;
+    }
+    b->revision++;
+    /* The store follows, as after any batch (a crash here: repaired at the
+     * next open, the store being behind the index). */
+    st = store_begin(b->store);
+    if (st == KQ_OK)
+        st = store_meta_set(b->store, "revision", rev);
+    if (st == KQ_OK)
+        st = store_meta_set(b->store, "last_update", when);
+    if (st == KQ_OK)
+        st = store_commit(b->store);
+    if (st != KQ_OK)
+        snprintf(err, err_size, "the keys are rewritten but the store is not in step (%s)",
+                 store_last_error(b->store));
+    else
+        fprintf(stderr,
+                "indexer: near-duplicate keys of %zu indexed articles rewritten (key version "
+                "%s)%s\n",
+                r.n, DOCUMENT_COLLAPSE_KEY_VERSION,
+                r.unreadable ? "; unreadable documents kept theirs (run indexer check)" : "");
+out:
+    free(r.docids);
+    free(r.keys);
+    return st;
+}
+
 void batch_set_jobs(batch *b, unsigned jobs, uint64_t min_bytes)
 {
     b->jobs = jobs;
@@ -287,6 +398,8 @@ batch *batch_open(const char *db_dir, kq_status *status, char *err, size_t err_s
     writer_crash_point("open");
     st = index_get_stats(b->index, &stats);
     b->indexed_before = stats.documents;
+    if (st == KQ_OK && (st = rekey_duplicates(b, stats.documents, err, err_size)) != KQ_OK)
+        goto fail;
     if (st == KQ_OK)
         st = index_begin(b->index);
     if (st == KQ_OK)
@@ -772,7 +885,10 @@ kq_status batch_commit(batch *b)
         }
     }
     if (!merged) {
-        st = index_set_metadata(b->index, DOCUMENT_META_REVISION, rev);
+        st =
+            index_set_metadata(b->index, DOCUMENT_META_COLLAPSE_KEY, DOCUMENT_COLLAPSE_KEY_VERSION);
+        if (st == KQ_OK)
+            st = index_set_metadata(b->index, DOCUMENT_META_REVISION, rev);
         if (st == KQ_OK)
             st = index_set_metadata(b->index, DOCUMENT_META_LAST_UPDATE, when);
     }

@@ -389,6 +389,8 @@ kq_status shards_merge(shard_builder *s, index_db *index, const char *db_dir,
         return st;
     }
     if (st == KQ_OK)
+        st = index_set_metadata(db, DOCUMENT_META_COLLAPSE_KEY, DOCUMENT_COLLAPSE_KEY_VERSION);
+    if (st == KQ_OK)
         st = index_set_metadata(db, DOCUMENT_META_REVISION, rev);
     if (st == KQ_OK)
         st = index_set_metadata(db, DOCUMENT_META_LAST_UPDATE, when);

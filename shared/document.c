@@ -9,15 +9,28 @@
 #include "hash.h"
 #include "utf8.h"
 
+/* The near-duplicate key being computed (document_duplicate_key): two
+ * hashes fed the same terms, the opening's and the rest's. */
+struct dupkey {
+    document_dupkey_params p;
+    int in_body;        /* 0: the chapô, 1: the body */
+    size_t opening_end; /* body byte where its first paragraph ends; SIZE_MAX: its first sentence */
+    int past_opening;   /* 1 once the body's first paragraph is behind */
+    int body_started;   /* 1 after the body's first term */
+    unsigned opening_terms; /* terms folded into `opening` */
+    unsigned rest_terms;    /* terms folded into `rest` */
+    uint64_t opening;       /* FNV-1a of the first terms of chapô and body (key version 1) */
+    uint64_t rest;          /* FNV-1a of the first terms of the body after its first paragraph */
+};
+
 /* State of one document_build: where terms go and the first failure. */
 struct build {
     index_doc *doc;
     unsigned weight;      /* wdf increment of the field being analysed */
     int in_title;         /* 1 while analysing the headline */
     int in_text;          /* 1 while analysing chapô and body (near-duplicate key) */
-    unsigned key_terms;   /* terms folded into the near-duplicate key */
     unsigned title_words; /* content words of the headline (DOCUMENT_SLOT_TITLE_WORDS) */
-    uint64_t key;         /* FNV-1a of the first DUPLICATE_KEY_TERMS text terms */
+    struct dupkey key;    /* the near-duplicate key (DOCUMENT_SLOT_COLLAPSE) */
     int in_pairs;         /* 1 while analysing a field whose word pairs are kept (XP) */
     size_t prev_len;      /* bytes of prev; 0 at the start of a field or sentence */
     char prev[DOCUMENT_MAX_TERM + 1]; /* the last content word of the field */
@@ -25,9 +38,88 @@ struct build {
     char term[DOCUMENT_MAX_TERM * 2 + 8];
 };
 
-/* Wire copy republished with a different headline or a corrected last
- * paragraph still shares its opening words. */
-#define DUPLICATE_KEY_TERMS 40u
+const document_dupkey_params document_dupkey_default = {
+    .opening_terms = 40, .rest_terms = 50, .min_terms = 8, .skip_opening = 1};
+
+/* Starts a key of the article with parameters p (NULL: the default). */
+static void dupkey_start(struct dupkey *k, const document_dupkey_params *p)
+{
+    memset(k, 0, sizeof *k);
+    k->p = p ? *p : document_dupkey_default;
+    k->opening = k->rest = HASH_DUPLICATE_KEY_BASIS;
+}
+
+/* The body comes next: its first paragraph ends at its first line break,
+ * or when it is one line (the team kit's corpus glues its paragraphs), at
+ * its first sentence. */
+static void dupkey_body(struct dupkey *k, const char *body)
+{
+    const char *nl = body ? strchr(body, '\n') : NULL;
+    k->in_body = 1;
+    k->opening_end = SIZE_MAX;
+    if (nl) {
+        while (*nl == '\n' || *nl == '\r' || *nl == ' ')
+            nl++;
+        if (*nl) /* text follows the line break */
+            k->opening_end = (size_t)(nl - body);
+    }
+}
+
+static void dupkey_token(struct dupkey *k, const analyzer_token *t)
+{
+    if (t->flags & TOKEN_COMPOUND)
+        return;
+    if (k->opening_terms < k->p.opening_terms) {
+        k->opening = hash_fnv1a(k->opening, t->term, t->term_len + 1);
+        k->opening_terms++;
+    }
+    if (!k->in_body)
+        return;
+    if (!k->past_opening && k->body_started)
+        k->past_opening = k->opening_end != SIZE_MAX ? t->start >= k->opening_end
+                                                     : (t->flags & TOKEN_SENTENCE_START) != 0;
+    k->body_started = 1;
+    if (k->past_opening && k->rest_terms < k->p.rest_terms) {
+        k->rest = hash_fnv1a(k->rest, t->term, t->term_len + 1);
+        k->rest_terms++;
+    }
+}
+
+/* The key: the rest's when it has min_terms terms or more, else the
+ * opening's, with the headline when even the opening is that short (too
+ * short to tell copies apart by their text alone). */
+static uint64_t dupkey_finish(struct dupkey *k, const char *title)
+{
+    if (k->p.skip_opening && k->rest_terms >= k->p.min_terms)
+        return k->rest ^ 1; /* never equal to an opening key of the same terms */
+    if (k->opening_terms < k->p.min_terms)
+        k->opening = hash_fnv1a(k->opening, title, strlen(title));
+    return k->opening;
+}
+
+static int on_key_token(void *ctx, const analyzer_token *t)
+{
+    if (t->term_len > 0 && t->term_len <= DOCUMENT_MAX_TERM)
+        dupkey_token(ctx, t);
+    return 0;
+}
+
+kq_status document_duplicate_key(analyzer *a, const article *art, const document_dupkey_params *p,
+                                 char out[17])
+{
+    struct dupkey k;
+    const char *chapo = art->description ? art->description : "";
+    const char *body = art->body ? art->body : "";
+    unsigned pos = 1;
+    dupkey_start(&k, p);
+    kq_status st =
+        analyzer_run(a, chapo, strlen(chapo), pos, ANALYZER_DOCUMENT, on_key_token, &k, &pos);
+    dupkey_body(&k, body);
+    if (st == KQ_OK)
+        st = analyzer_run(a, body, strlen(body), pos, ANALYZER_DOCUMENT, on_key_token, &k, NULL);
+    snprintf(out, 17, "%016llx", (unsigned long long)dupkey_finish(&k, art->title));
+    return st;
+}
 
 /* Writes prefix + a [+ sep + b] into b->term; returns 0, or -1 when too long. */
 static int make_term(struct build *b, const char *prefix, const char *s, size_t n, const char *s2,
@@ -100,10 +192,8 @@ static int on_text_token(void *ctx, const analyzer_token *t)
     if (b->in_pairs)
         add_pair(b, t);
     b->status = index_doc_add_posting(b->doc, t->term, t->position, b->weight);
-    if (b->in_text && b->key_terms < DUPLICATE_KEY_TERMS && !(t->flags & TOKEN_COMPOUND)) {
-        b->key = hash_fnv1a(b->key, t->term, t->term_len + 1);
-        b->key_terms++;
-    }
+    if (b->in_text)
+        dupkey_token(&b->key, t);
     if (!(t->flags & TOKEN_STOPWORD)) {
         add_term(b, DOCUMENT_PREFIX_STEM, t->stem, t->stem_len, b->weight);
         if (t->exact_len != t->term_len || memcmp(t->exact, t->term, t->term_len) != 0) {
@@ -308,7 +398,7 @@ out:
 
 kq_status document_build(analyzer *a, const article *art, index_doc *doc)
 {
-    struct build b = {.doc = doc, .status = KQ_OK, .key = HASH_DUPLICATE_KEY_BASIS};
+    struct build b = {.doc = doc, .status = KQ_OK};
     char buf[64];
     char *data = NULL;
     unsigned pos = 1;
@@ -324,15 +414,16 @@ kq_status document_build(analyzer *a, const article *art, index_doc *doc)
     pos = analyse(&b, a, art->title, pos);
     b.in_title = 0;
     b.in_text = 1;
+    dupkey_start(&b.key, NULL);
     b.weight = DOCUMENT_WEIGHT_DESCRIPTION;
     b.prev_len = 0;
     pos = analyse(&b, a, art->description, pos);
     b.in_pairs = 0;
     b.weight = DOCUMENT_WEIGHT_BODY;
+    dupkey_body(&b.key, art->body);
     analyse(&b, a, art->body, pos);
     b.in_text = 0;
-    if (b.key_terms < 8) /* too short to tell copies apart by their text alone */
-        b.key = hash_fnv1a(b.key, art->title, strlen(art->title));
+    uint64_t key = dupkey_finish(&b.key, art->title);
 
     add_names(&b, a, art->authors, art->n_authors, DOCUMENT_PREFIX_AUTHOR_FULL,
               DOCUMENT_PREFIX_AUTHOR);
@@ -359,7 +450,7 @@ kq_status document_build(analyzer *a, const article *art, index_doc *doc)
     index_doc_set_value(doc, DOCUMENT_SLOT_HASH, art->hash, strlen(art->hash));
     size_t title_words = index_serialise_number((double)b.title_words, buf);
     index_doc_set_value(doc, DOCUMENT_SLOT_TITLE_WORDS, buf, title_words);
-    snprintf(buf, sizeof buf, "%016llx", (unsigned long long)b.key);
+    snprintf(buf, sizeof buf, "%016llx", (unsigned long long)key);
     index_doc_set_value(doc, DOCUMENT_SLOT_COLLAPSE, buf, 16);
     for (size_t i = 0; i < art->n_sections && i < DOCUMENT_FACET_SECTIONS; i++)
         index_doc_set_value(doc, DOCUMENT_SLOT_SECTION + (unsigned)i, art->sections[i],

@@ -88,6 +88,13 @@
  * revision starts again) and the UTC time of the commit (ISO 8601). */
 #define DOCUMENT_META_REVISION "kiosque.revision"
 #define DOCUMENT_META_LAST_UPDATE "kiosque.last_update"
+/* The version of the near-duplicate keys the index holds in
+ * DOCUMENT_SLOT_COLLAPSE (unset: 1, the first 40 terms of chapô and body).
+ * Keys of two versions never match, so an index whose keys are of another
+ * version has them all rewritten by the next indexer run (batch.c), from
+ * the articles its documents hold, before anything else is indexed. */
+#define DOCUMENT_META_COLLAPSE_KEY "kiosque.collapse_key"
+#define DOCUMENT_COLLAPSE_KEY_VERSION "2"
 
 #define DOCUMENT_PREFIX_ID "Q"
 #define DOCUMENT_PREFIX_STEM "Z"
@@ -135,7 +142,7 @@ extern const document_field_terms document_fields[DOCUMENT_FIELD_COUNT];
 enum document_slot {
     DOCUMENT_SLOT_PUBLISHED = 0, /* publication time, index_serialise_number(seconds) */
     DOCUMENT_SLOT_HASH = 1,      /* content hash, 16 hex digits */
-    DOCUMENT_SLOT_COLLAPSE = 2,  /* near-duplicate key: same key, same wire copy */
+    DOCUMENT_SLOT_COLLAPSE = 2,  /* near-duplicate key (document_duplicate_key), 16 hex digits */
     DOCUMENT_SLOT_YEAR = 3,      /* "2024" */
     DOCUMENT_SLOT_MONTH = 4,     /* "2024-03" */
     DOCUMENT_SLOT_DAY = 5,       /* "2024-03-05": freshness weights are keyed by day */
@@ -157,6 +164,37 @@ enum document_slot {
 /* Fills `doc` (cleared first) with the terms, values and data of `art`,
  * analysed by `a`.  Returns KQ_OK or KQ_ERR_NOMEM. */
 kq_status document_build(analyzer *a, const article *art, index_doc *doc);
+
+/* The near-duplicate key of an article (DOCUMENT_SLOT_COLLAPSE): articles
+ * with the same key are copies of one dispatch, collapsed into one hit.
+ * Computed from the article alone, so that a document's key does not depend
+ * on what else is indexed, nor on which shard holds it (Xapian collapses on
+ * one value, also over remote shards, and no custom class can go to those):
+ * a sharded archive collapses exactly as one index does.
+ *
+ * The key is a fingerprint of the first `rest_terms` terms (the folded
+ * words, stop words included, as the index holds them) of the body after its
+ * first paragraph: its first line, or when the body is one line, its first
+ * sentence.  A dispatch republished with a new headline, a new chapô or a
+ * new first paragraph keeps it, and so does one with a corrected ending;
+ * two articles that only share a sentence of boilerplate do not, unless it
+ * opens the rest of both.  When the rest has fewer than `min_terms` terms,
+ * the key is that of version 1, the first `opening_terms` terms of chapô
+ * and body (with the headline when they are fewer than `min_terms`).
+ * `rest_terms` was chosen on half A of the team kit's duplicate groups and
+ * measured on both halves: bench/duplicates, whose figures are in its
+ * README.  skip_opening 0 gives the key of version 1. */
+typedef struct document_dupkey_params {
+    unsigned opening_terms, rest_terms, min_terms;
+    int skip_opening;
+} document_dupkey_params;
+extern const document_dupkey_params document_dupkey_default; /* what document_build stores */
+
+/* Writes the key of `art` with parameters p (NULL: the default) into out
+ * as 16 hex digits and a NUL, as document_build stores it in
+ * DOCUMENT_SLOT_COLLAPSE.  Returns KQ_OK or the analyzer's failure. */
+kq_status document_duplicate_key(analyzer *a, const article *art, const document_dupkey_params *p,
+                                 char out[17]);
 
 /* Writes the unique term of an article identifier ("Q" + id) into out.
  * Returns 0, or -1 when it does not fit. */

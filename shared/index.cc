@@ -780,6 +780,25 @@ extern "C" kq_status index_doc_set_value(index_doc *doc, unsigned slot, const ch
     });
 }
 
+extern "C" char *index_doc_get_value(const index_doc *doc, unsigned slot, size_t *len)
+{
+    if (!doc)
+        return NULL;
+    try {
+        std::string v = doc->doc.get_value(slot);
+        char *out = static_cast<char *>(malloc(v.size() + 1));
+        if (!out)
+            return NULL;
+        memcpy(out, v.data(), v.size());
+        out[v.size()] = '\0';
+        if (len)
+            *len = v.size();
+        return out;
+    } catch (...) {
+        return NULL;
+    }
+}
+
 extern "C" kq_status index_doc_set_data(index_doc *doc, const char *data, size_t len)
 {
     if (!doc || (!data && len))
@@ -991,6 +1010,23 @@ extern "C" kq_status index_delete_document(index_db *db, unsigned docid)
         return fail(db, KQ_ERR_INVALID, "index_delete_document: no document id");
     return guard(db, [&]() {
         db->wdb->delete_document(docid); /* DocNotFoundError becomes KQ_ERR_NOT_FOUND */
+        return KQ_OK;
+    });
+}
+
+extern "C" kq_status index_set_document_value(index_db *db, unsigned docid, unsigned slot,
+                                              const char *bytes, size_t len)
+{
+    kq_status st = need_writer(db);
+    if (st != KQ_OK)
+        return st;
+    if (docid == 0 || (!bytes && len))
+        return fail(db, KQ_ERR_INVALID, "index_set_document_value: no document id or value");
+    return guard(db, [&]() {
+        /* Xapian writes back only what changed of a document it read. */
+        Xapian::Document doc = db->wdb->get_document(docid);
+        doc.add_value(slot, std::string(bytes ? bytes : "", len));
+        db->wdb->replace_document(docid, doc);
         return KQ_OK;
     });
 }

@@ -127,6 +127,10 @@ kq_status index_doc_add_term(index_doc *doc, const char *term, unsigned wdf_inc)
 kq_status index_doc_add_boolean_term(index_doc *doc, const char *term);
 kq_status index_doc_set_value(index_doc *doc, unsigned slot, const char *bytes, size_t len);
 kq_status index_doc_set_data(index_doc *doc, const char *data, size_t len);
+/* The value of `slot` of a document under construction, NUL-terminated, its
+ * length in *len (may be NULL): a copy the caller frees with free(), ""
+ * when unset, NULL when out of memory. */
+char *index_doc_get_value(const index_doc *doc, unsigned slot, size_t *len);
 
 /* Encodes a number so that byte order is numeric order (Xapian's
  * sortable_serialise), for values used in ranges and sorting.  Writes at most
@@ -187,6 +191,12 @@ kq_status index_get_document(index_db *db, unsigned docid, char **data, size_t *
 /* Deletes document `docid` (a writer, inside a batch); KQ_ERR_NOT_FOUND
  * when there is none.  Used by repairs, to drop a duplicate. */
 kq_status index_delete_document(index_db *db, unsigned docid);
+
+/* Sets value `slot` of document `docid` (a writer, inside a batch), the
+ * rest of the document unchanged; KQ_ERR_NOT_FOUND when there is none.
+ * Used to rewrite the near-duplicate keys of an index (batch.c). */
+kq_status index_set_document_value(index_db *db, unsigned docid, unsigned slot, const char *bytes,
+                                   size_t len);
 
 /* Calls cb with each document's id and data, in docid order, until cb
  * returns nonzero.  Used by checks and repairs. */

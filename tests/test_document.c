@@ -806,6 +806,146 @@ static void test_reader_reuse(void)
     }
 }
 
+/* --- The near-duplicate key (DOCUMENT_SLOT_COLLAPSE) ----------------------
+ * Paragraphs of a regional dispatch, written for this test: P1 its lead, P1B
+ * another lead for the same news, then the rest. */
+#define P1                                                                                         \
+    "Le conseil régional a voté jeudi un plan de quarante millions d'euros pour rénover les "   \
+    "lycées les plus anciens du département."
+#define P1B                                                                                                \
+    "Réunis en séance plénière, les élus régionaux ont adopté à une large majorité un programme " \
+    "de rénovation des vieux lycées."
+#define P2                                                                                           \
+    "Les travaux commenceront à l'automne par les toitures et les chaudières, puis viendront les " \
+    "salles de sciences et les internats, selon le calendrier présenté aux élus par la "          \
+    "vice-présidente chargée de l'éducation."
+#define P3                                                                                         \
+    "Les syndicats d'enseignants saluent un effort attendu depuis dix ans, mais regrettent que "   \
+    "les établissements privés sous contrat reçoivent une part de l'enveloppe."
+#define P4 "Le plan doit encore être approuvé par le préfet avant la fin du mois."
+#define P4B "Le préfet a approuvé le plan vendredi, sans y changer une ligne."
+/* Boilerplate two unrelated articles of one site share. */
+#define BOILER                                                                                     \
+    "Retrouvez toutes les informations pratiques sur les horaires, les tarifs et les accès sur "  \
+    "le site de la mairie ou en appelant le standard du lundi au vendredi."
+#define NOTICE                                                                                     \
+    "Cet article réservé à nos abonnés est mis à jour régulièrement au fil de la journée."
+#define FETE                                                                                        \
+    "La fête de la musique s'installe cette année sur les quais, avec six scènes ouvertes aux "  \
+    "groupes amateurs de la ville et un concert gratuit de l'orchestre municipal à la tombée de " \
+    "la nuit."
+#define PISCINE                                                                                    \
+    "La piscine municipale rouvre ses bassins après deux ans de travaux, avec un toit ouvrant, "  \
+    "un bassin nordique chauffé toute l'année et des créneaux réservés aux écoles le matin."
+
+struct dup_case {
+    const char *what;
+    const char *title[2], *chapo[2], *body[2];
+    int same;    /* the two are copies: the same key */
+    int same_v1; /* what key version 1 (the first 40 terms of chapô and body) said */
+};
+
+static const struct dup_case dup_cases[] = {
+    {"the same dispatch under another headline",
+     {"Quarante millions pour les lycées", "Lycées : la région vote un plan"},
+     {"Un plan de rénovation.", "Un plan de rénovation."},
+     {P1 "\n" P2 "\n" P3 "\n" P4, P1 "\n" P2 "\n" P3 "\n" P4},
+     1,
+     1},
+    {"rewritten: new headline, new chapô, new first paragraph",
+     {"Quarante millions pour les lycées", "Lycées : la région vote un plan de rénovation"},
+     {"La région investit dans ses lycées.",
+      "Les élus ont tranché jeudi soir après trois heures de débat."},
+     {P1 "\n" P2 "\n" P3 "\n" P4, P1B "\n" P2 "\n" P3 "\n" P4},
+     1,
+     0},
+    {"rewritten, paragraphs glued (one line): new first sentence",
+     {"Quarante millions pour les lycées", "Lycées : la région vote un plan de rénovation"},
+     {NULL, NULL},
+     {P1 P2 P3 P4, P1B P2 P3 P4},
+     1,
+     0},
+    {"rewritten lead of two paragraphs on separate lines, the rest the same",
+     {"Quarante millions pour les lycées", "Lycées : un plan voté"},
+     {NULL, NULL},
+     {P1 "\n" P2 "\n" P3 "\n" P4, P1B " Le vote a eu lieu jeudi.\n" P2 "\n" P3 "\n" P4},
+     1,
+     0},
+    {"the ending corrected",
+     {"Quarante millions pour les lycées", "Quarante millions pour les lycées"},
+     {NULL, NULL},
+     {P1 "\n" P2 "\n" P3 "\n" P4, P1 "\n" P2 "\n" P3 "\n" P4B},
+     1,
+     1},
+    {"two articles sharing a closing sentence of boilerplate",
+     {"La fête de la musique sur les quais", "La piscine rouvre"},
+     {NULL, NULL},
+     {"Programme complet ce week-end.\n" FETE "\n" BOILER,
+      "Enfin la réouverture.\n" PISCINE "\n" BOILER},
+     0,
+     0},
+    {"two articles opening on the same notice",
+     {"La fête de la musique sur les quais", "La piscine rouvre"},
+     {NULL, NULL},
+     {NOTICE "\n" FETE "\n" BOILER, NOTICE "\n" PISCINE "\n" BOILER},
+     0,
+     0},
+    {"two articles sharing a first sentence, glued",
+     {"La fête de la musique sur les quais", "La piscine rouvre"},
+     {NULL, NULL},
+     {NOTICE FETE, NOTICE PISCINE},
+     0,
+     0},
+    {"short copies: the opening decides",
+     {"Match reporté", "Le match de dimanche est reporté"},
+     {"Le match contre Nantes est reporté à dimanche prochain en raison de la pluie.",
+      "Le match contre Nantes est reporté à dimanche prochain en raison de la pluie."},
+     {"Décision de la ligue.", "Décision de la ligue."},
+     1,
+     1},
+    {"short articles under one headline, other texts",
+     {"Mercato : qui part, qui reste ?", "Mercato : qui part, qui reste ?"},
+     {"L'heure des transferts a sonné pour les radios.",
+      "Europe 1 chamboule de nouveau sa grille du matin."},
+     {NULL, NULL},
+     0,
+     0},
+};
+
+static void test_duplicate_keys(void)
+{
+    analyzer *an = analyzer_new();
+    index_doc *doc = index_doc_new();
+    const document_dupkey_params v1 = {40, 0, 8, 0};
+    CHECK(an && doc);
+    for (size_t i = 0; an && doc && i < sizeof dup_cases / sizeof dup_cases[0]; i++) {
+        const struct dup_case *c = &dup_cases[i];
+        char stored[2][17] = {"", ""}, old[2][17] = {"", ""};
+        for (int k = 0; k < 2; k++) {
+            article a = {.id = (char *)(k ? "copie" : "original"),
+                         .title = (char *)c->title[k],
+                         .description = (char *)c->chapo[k],
+                         .body = (char *)c->body[k]};
+            char key[17];
+            CHECK(document_build(an, &a, doc) == KQ_OK);
+            char *v = index_doc_get_value(doc, DOCUMENT_SLOT_COLLAPSE, NULL);
+            CHECK_MSG(v && strlen(v) == 16, "%s: a key of 16 hex digits", c->what);
+            snprintf(stored[k], sizeof stored[k], "%s", v ? v : "");
+            free(v);
+            CHECK(document_duplicate_key(an, &a, NULL, key) == KQ_OK);
+            CHECK_MSG(strcmp(key, stored[k]) == 0,
+                      "%s: document_duplicate_key gives what the index stores", c->what);
+            CHECK(document_duplicate_key(an, &a, &v1, old[k]) == KQ_OK);
+        }
+        CHECK_MSG((strcmp(stored[0], stored[1]) == 0) == c->same, "%s: %s", c->what,
+                  c->same ? "copies, but the keys differ" : "distinct articles, but one key");
+        CHECK_MSG((strcmp(old[0], old[1]) == 0) == c->same_v1, "%s: key version 1 %s", c->what,
+                  c->same_v1 ? "collapsed them" : "told them apart");
+    }
+    index_doc_free(doc);
+    analyzer_free(an);
+}
+
 int main(void)
 {
     if (harness_tmpdir(tmp, sizeof tmp) != 0)
@@ -819,6 +959,7 @@ int main(void)
     test_corrupt();
     test_corrupt_v2();
     test_reader_reuse();
+    test_duplicate_keys();
     document_reader_free(shared_reader);
     harness_cleanup();
     return harness_exit("test_document");

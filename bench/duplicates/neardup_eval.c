@@ -3,17 +3,22 @@
  *
  *   neardup_eval CORPUS.jsonl.gz GROUPS.csv
  *
- * Reads every article of the corpus, analyses its chapô and body with Kiosque's French analyzer
- * (the terms the index holds), and compares, on the pairs of articles of the groups file (ids
- * of articles that republish the same text, one group a line), two ways of telling copies:
- *   - the duplicate key the index collapses on today (shared/document.c: FNV-1a of the first 40
- *     text terms; the title too when the text has fewer than 8): copies share it exactly;
- *   - a MinHash of the text's 3-term shingles (128 hashes; candidates from 32 bands of 4), two
- *     articles being copies when their estimated Jaccard similarity reaches a threshold.
- * For each it prints the pairs it finds over the whole corpus, and their precision and recall
- * against the groups' pairs, on half A and half B of the articles (by a hash of the id): the
- * threshold is chosen on half A (best F1) and reported on half B.  Also the distribution of the
- * true pairs' exact shingle Jaccard, to see what "the same text" means in this corpus. */
+ * Reads every article of the corpus and compares, on the pairs of articles of the groups file
+ * (ids of articles that republish the same text, one group a line):
+ *   - the near-duplicate key the index collapses on, read from the value slot document_build
+ *     fills (DOCUMENT_SLOT_COLLAPSE): exactly what the index holds; copies share it;
+ *   - the same key computed by document_duplicate_key with other parameters: key version 1 (the
+ *     first 40 terms of chapô and body) and the first N terms of the body after its first
+ *     paragraph for several N, the parameter chosen on half A (best F1) and read on half B;
+ *   - for reference, a MinHash of the text's 3-term shingles (128 hashes; candidates from 32
+ *     bands of 4), two articles being copies when their estimated Jaccard similarity reaches a
+ *     threshold: a relation between pairs, which no key of one document can give (Xapian
+ *     collapses on one value per document).
+ * Pairs are scored on half A and half B of the articles (by a hash of the id; a pair counts when
+ * both its articles are in the half).  The pairs a key finds outside the groups are classed by
+ * their estimated Jaccard and by whether their headlines differ: the groups file holds almost
+ * only pairs of identical headlines, so a dispatch republished under a new headline counts as
+ * wrong there.  Also the distribution of the true pairs' exact shingle Jaccard. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,13 +26,21 @@
 
 #include "analyzer.h"
 #include "article.h"
+#include "document.h"
 #include "hash.h"
+#include "index.h"
 
 #define N_HASHES 128
 #define BAND_ROWS 4
 #define N_BANDS (N_HASHES / BAND_ROWS)
 #define SHINGLE 3
-#define KEY_TERMS 40 /* document.c's DUPLICATE_KEY_TERMS */
+/* The keys compared: row 0 the index's (read from the document), then document_duplicate_key
+ * with these parameters. */
+static const document_dupkey_params key_rows[] = {
+    {40, 0, 8, 0},  {40, 20, 8, 1}, {40, 30, 8, 1}, {40, 40, 8, 1},
+    {40, 50, 8, 1}, {40, 60, 8, 1}, {40, 80, 8, 1}, {40, 120, 8, 1},
+};
+#define N_ROWS (1 + (int)(sizeof key_rows / sizeof key_rows[0]))
 /* The groups file holds two groups of 55 and 83 daily roundups under one headline ("Coronavirus:
  * le point sur la pandémie"), whose texts differ (shingle Jaccard < 0.1): collapsing them would
  * hide a day's news.  Scores are given with every group, and without the pairs of groups of
@@ -36,7 +49,8 @@
 
 typedef struct doc {
     char *id;
-    uint64_t key; /* today's duplicate key */
+    uint64_t keys[N_ROWS]; /* keys[0]: the index's; keys[1 + i]: key_rows[i]'s */
+    uint64_t title;        /* FNV-1a of the headline */
     uint32_t minhash[N_HASHES];
     uint64_t *shingles; /* sorted, unique: only for articles of a group */
     size_t n_shingles;
@@ -48,8 +62,6 @@ typedef struct doc {
 typedef struct terms {
     uint64_t *hashes; /* each term's FNV-1a */
     size_t n, cap;
-    uint64_t key;
-    unsigned key_terms;
 } terms;
 
 static int on_token(void *ctx, const analyzer_token *t)
@@ -57,10 +69,6 @@ static int on_token(void *ctx, const analyzer_token *t)
     terms *ts = ctx;
     if (t->term_len == 0 || (t->flags & TOKEN_COMPOUND))
         return 0;
-    if (ts->key_terms < KEY_TERMS) {
-        ts->key = hash_fnv1a(ts->key, t->term, t->term_len + 1);
-        ts->key_terms++;
-    }
     if (ts->n == ts->cap) {
         ts->cap = ts->cap ? ts->cap * 2 : 256;
         ts->hashes = realloc(ts->hashes, ts->cap * sizeof *ts->hashes);
@@ -233,7 +241,7 @@ static void print_score(const char *what, const score s[2])
 }
 
 /* Adds to out the pairs of articles whose MinHash values first .. first + rows - 1 are all
- * equal (a band of rows; rows 0: today's key). */
+ * equal (a band of rows; rows 0: the key keys[first]). */
 static void same_key_pairs(const doc *docs, size_t n, int first, int rows, pairset *out)
 {
     size_t tcap = 1;
@@ -243,7 +251,7 @@ static void same_key_pairs(const doc *docs, size_t n, int first, int rows, pairs
     uint32_t *heads = malloc(tcap * sizeof *heads), *next = malloc(n * sizeof *next);
     memset(heads, 0xff, tcap * sizeof *heads);
     for (size_t i = 0; i < n; i++) {
-        uint64_t k = rows == 0 ? docs[i].key : HASH_FNV1A_BASIS + (uint64_t)first;
+        uint64_t k = rows == 0 ? docs[i].keys[first] : (uint64_t)HASH_FNV1A_BASIS + (uint64_t)first;
         for (int row = first; row < first + rows; row++)
             k = mix(k ^ docs[i].minhash[row]);
         size_t s = mix(k) & (tcap - 1);
@@ -291,7 +299,7 @@ static void score_pairs(score out[2], const doc *docs, const pairset *found, con
             if (pass == 0 ? !by_minhash : by_minhash)
                 continue; /* pass 1 adds the key's pairs the MinHash did not find */
             out[p->half].found++;
-            out[p->half].right += pairset_has(scored, c);
+            out[p->half].right += (size_t)pairset_has(scored, c);
         }
     }
 }
@@ -309,13 +317,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "neardup_eval: %s\n", r ? "no analyzer" : err);
         return 2;
     }
+    index_doc *idoc = index_doc_new();
+    if (!idoc)
+        return 2;
     doc *docs = NULL;
     size_t n = 0, cap = 0;
     terms ts = {0};
     article art = {0};
     uint64_t seeds[N_HASHES];
     for (int i = 0; i < N_HASHES; i++)
-        seeds[i] = mix(0x9e3779b97f4a7c15ull * (uint64_t)(i + 1));
+        seeds[i] = mix((uint64_t)0x9e3779b97f4a7c15ull * (uint64_t)(i + 1));
     uint64_t *sh = NULL;
     size_t sh_cap = 0;
     kq_status st;
@@ -333,16 +344,34 @@ int main(int argc, char **argv)
         d->id = strdup(art.id);
         d->published = art.published;
         ts.n = 0;
-        ts.key = HASH_DUPLICATE_KEY_BASIS;
-        ts.key_terms = 0;
         unsigned pos = 1;
         const char *chapo = art.description ? art.description : "",
                    *body = art.body ? art.body : "";
         analyzer_run(a, chapo, strlen(chapo), pos, ANALYZER_DOCUMENT, on_token, &ts, &pos);
         analyzer_run(a, body, strlen(body), pos, ANALYZER_DOCUMENT, on_token, &ts, NULL);
-        if (ts.key_terms < 8 && art.title)
-            ts.key = hash_fnv1a(ts.key, art.title, strlen(art.title));
-        d->key = ts.key;
+        /* The index's key: what document_build stores, read back from the document; then the
+         * same function with the parameters compared. */
+        if (document_build(a, &art, idoc) != KQ_OK) {
+            fprintf(stderr, "neardup_eval: cannot build the document of %s\n", art.id);
+            return 2;
+        }
+        char *stored = index_doc_get_value(idoc, DOCUMENT_SLOT_COLLAPSE, NULL);
+        char key[17];
+        if (!stored || document_duplicate_key(a, &art, NULL, key) != KQ_OK ||
+            strcmp(stored, key) != 0) {
+            fprintf(stderr,
+                    "neardup_eval: %s: the index's key %s is not document_duplicate_key's\n",
+                    art.id, stored ? stored : "(none)");
+            return 2;
+        }
+        d->keys[0] = strtoull(stored, NULL, 16);
+        free(stored);
+        for (int row = 1; row < N_ROWS; row++) {
+            if (document_duplicate_key(a, &art, &key_rows[row - 1], key) != KQ_OK)
+                return 2;
+            d->keys[row] = strtoull(key, NULL, 16);
+        }
+        d->title = hash_fnv1a_str(art.title);
         if (ts.n + 1 > sh_cap) {
             sh_cap = ts.n + 1;
             sh = realloc(sh, sh_cap * sizeof *sh);
@@ -419,11 +448,12 @@ int main(int argc, char **argv)
     }
     fclose(g);
 
-    /* Candidate pairs: articles sharing one band of their MinHash; and today's key's pairs. */
-    pairset cands = {0}, keyed = {0};
+    /* Candidate pairs: articles sharing one band of their MinHash; and each key's pairs. */
+    pairset cands = {0}, keyed[N_ROWS] = {{0}};
     for (int band = 0; band < N_BANDS; band++)
         same_key_pairs(docs, n, band * BAND_ROWS, BAND_ROWS, &cands);
-    same_key_pairs(docs, n, 0, 0, &keyed);
+    for (int row = 0; row < N_ROWS; row++)
+        same_key_pairs(docs, n, row, 0, &keyed[row]);
 
     printf("articles %zu, groups %zu (ids not in the corpus: %zu), true pairs %zu (half A %zu, "
            "half B %zu), MinHash candidate pairs %zu\n\n",
@@ -434,74 +464,89 @@ int main(int argc, char **argv)
             printf("| %.1f%s | %.0f |\n", b / 10.0, b < 10 ? "–" : "", jbins[b]);
 
     if (getenv("NEARDUP_DUMP")) {
-        /* Examples, for reading: true pairs today's key misses, and MinHash pairs not in the
-         * groups. */
+        /* Examples, for reading: true pairs the index's key misses, and the pairs it finds
+         * that the groups do not hold. */
         for (size_t k = 0; k < truth.cap; k++) {
             uint64_t c = truth.slots[k];
-            if (!c || pairset_has(&keyed, c) || !pairset_has(&truth_small, c))
+            if (!c || pairset_has(&keyed[0], c) || !pairset_has(&truth_small, c))
                 continue;
             const doc *p = &docs[(c - 1) >> 32], *q = &docs[(c - 1) & 0xffffffffu];
             printf("missed-by-key %s %s J=%.2f est=%.2f\n", p->id, q->id, exact_jaccard(p, q),
                    estimated_jaccard(p, q));
         }
-        for (size_t k = 0; k < cands.cap; k++) {
-            uint64_t c = cands.slots[k];
+        for (size_t k = 0; k < keyed[0].cap; k++) {
+            uint64_t c = keyed[0].slots[k];
             if (!c || pairset_has(&truth, c))
                 continue;
             const doc *p = &docs[(c - 1) >> 32], *q = &docs[(c - 1) & 0xffffffffu];
-            printf("not-in-groups %s %s est=%.2f key=%d\n", p->id, q->id, estimated_jaccard(p, q),
-                   p->key == q->key);
+            printf("not-in-groups %s %s est=%.2f same-headline=%d\n", p->id, q->id,
+                   estimated_jaccard(p, q), p->title == q->title);
         }
     }
     /* Scores: a pair counts in half h when both its articles are in h. */
     for (int small = 0; small < 2; small++) {
         const size_t *tn = small ? truth_small_n : truth_n;
         const pairset *scored = small ? &truth_small : &truth;
-        printf(
-            "\n%s\n\n| method | A pairs | A precision | A recall | A F1 | B pairs | B precision | "
-            "B recall | B F1 |\n|---|---|---|---|---|---|---|---|---|\n",
-            small ? "Without the two recurring roundups (groups of more than 10):"
-                  : "Every group:");
-        score ks[2];
-        score_pairs(&ks[0], docs, &keyed, NULL, 0, &truth, scored, tn);
-        print_score("today's key (first 40 text terms)", ks);
-        double best_t = 0, best_f1 = -1;
-        int64_t best_window = 0;
-        for (int ti = 30; ti <= 95 + 70; ti += 5) {
-            /* Then the same thresholds again, for pairs published at most 3 days apart. */
-            double t = (ti > 95 ? ti - 70 : ti) / 100.0;
-            window_s = ti > 95 ? 3 * 86400 : 0;
-            score ms[2], us[2];
-            score_pairs(&ms[0], docs, &cands, NULL, t, &truth, scored, tn);
-            score_pairs(&us[0], docs, &cands, &keyed, t, &truth, scored, tn);
-            char what[96];
-            snprintf(what, sizeof what, "MinHash, Jaccard ≥ %.2f%s", t,
-                     window_s ? ", ≤ 3 days" : "");
-            print_score(what, ms);
-            snprintf(what, sizeof what, "key or MinHash ≥ %.2f%s", t, window_s ? ", ≤ 3 days" : "");
-            print_score(what, us);
-            double f1 = f1_of(&us[0]);
-            if (f1 > best_f1)
-                best_f1 = f1, best_t = t, best_window = window_s;
+        printf("\n%s\n\n| key | A pairs | A precision | A recall | A F1 | B pairs | B precision | "
+               "B recall | B F1 |\n|---|---|---|---|---|---|---|---|---|\n",
+               small ? "Without the two recurring roundups (groups of more than 10):"
+                     : "Every group:");
+        int best_row = 0;
+        double best_f1 = -1;
+        for (int row = 0; row < N_ROWS; row++) {
+            score ks[2];
+            score_pairs(&ks[0], docs, &keyed[row], NULL, 0, &truth, scored, tn);
+            char what[128];
+            const document_dupkey_params *kp = row ? &key_rows[row - 1] : &document_dupkey_default;
+            if (kp->skip_opening)
+                snprintf(what, sizeof what,
+                         "%sfirst %u terms of the body after its first paragraph",
+                         row ? "" : "**the index's key**: ", kp->rest_terms);
+            else
+                snprintf(what, sizeof what, "%sversion 1: first %u terms of chapô and body",
+                         row ? "" : "**the index's key**: ", kp->opening_terms);
+            print_score(what, ks);
+            if (row && kp->skip_opening && f1_of(&ks[0]) > best_f1)
+                best_f1 = f1_of(&ks[0]), best_row = row;
         }
-        window_s = 0;
-        printf("\nchosen on half A (best F1 of key or MinHash): Jaccard ≥ %.2f%s (F1 %.3f)\n",
-               best_t, best_window ? ", at most 3 days apart" : "", best_f1);
-        /* One key in place of today's (the index collapses on one value): the first r minimum
-         * hashes together, equal for two texts with probability J^r. */
+        printf("\nchosen on half A (best F1 of the keys skipping the opening): the first %u terms "
+               "(F1 %.3f)%s\n",
+               key_rows[best_row - 1].rest_terms, best_f1,
+               key_rows[best_row - 1].rest_terms == document_dupkey_default.rest_terms
+                   ? ", the index's"
+                   : "; the index uses another: see document.c");
+        /* The pairs the index's key finds outside the groups, by how much text they share. */
+        if (small) {
+            size_t bins[3][2] = {{0}}; /* est. Jaccard >= 0.5, 0.2-0.5, < 0.2; same headline */
+            for (size_t k = 0; k < keyed[0].cap; k++) {
+                uint64_t c = keyed[0].slots[k];
+                if (!c || pairset_has(&truth, c))
+                    continue;
+                const doc *p = &docs[(c - 1) >> 32], *q = &docs[(c - 1) & 0xffffffffu];
+                double j = estimated_jaccard(p, q);
+                bins[j >= 0.5 ? 0 : j >= 0.2 ? 1 : 2][p->title == q->title]++;
+            }
+            printf("\nPairs the index's key finds that no group holds (whole corpus), by the "
+                   "estimated Jaccard of their shingles:\n\n| Jaccard | other headline | same "
+                   "headline |\n|---|---|---|\n| ≥ 0.5 | %zu | %zu |\n| 0.2–0.5 | %zu | %zu |\n| "
+                   "< 0.2 | %zu | %zu |\n",
+                   bins[0][0], bins[0][1], bins[1][0], bins[1][1], bins[2][0], bins[2][1]);
+        }
+        /* For reference: pairs, not a key (the union of the index's key and a MinHash
+         * threshold). */
         printf(
-            "\n| one key: the first r MinHash values | A pairs | A precision | A recall | A F1 | B "
-            "pairs | B precision | B recall | B F1 |\n|---|---|---|---|---|---|---|---|---|\n");
-        for (int rows = 1; rows <= 8; rows++) {
-            pairset band = {0};
-            same_key_pairs(docs, n, 0, rows, &band);
-            score bs[2];
-            score_pairs(&bs[0], docs, &band, NULL, 0, &truth, scored, tn);
-            char what[64];
-            snprintf(what, sizeof what, "r = %d", rows);
-            print_score(what, bs);
-            free(band.slots);
+            "\n| for reference, pairs (no key gives them) | A pairs | A precision | A recall | A "
+            "F1 | B pairs | B precision | B recall | B F1 "
+            "|\n|---|---|---|---|---|---|---|---|---|\n");
+        for (int ti = 50; ti <= 90; ti += 20) {
+            double t = ti / 100.0;
+            score us[2];
+            score_pairs(&us[0], docs, &cands, &keyed[0], t, &truth, scored, tn);
+            char what[96];
+            snprintf(what, sizeof what, "the index's key or MinHash ≥ %.2f", t);
+            print_score(what, us);
         }
     }
+    index_doc_free(idoc);
     return 0;
 }

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # bench/duplicates/run.sh [BUILD_DIR]
 #
-# Republished and rewritten wire copy (issue 17, point 4): today's duplicate key against a MinHash
-# of 3-term shingles, on the team kit's duplicate groups (../shared/eval/news-duplicate-groups.csv)
-# over the 36k-article corpus: the pairs each finds, their precision and recall, halves A and B,
-# the threshold chosen on half A.  See neardup_eval.c for the method and README.md for the
-# figures.  NEARDUP_DUMP=1 also lists the true pairs today's key misses and the MinHash pairs the
-# groups do not hold, to read them.  Skips (77) when the corpus or the groups are absent.
+# Republished and rewritten wire copy (issue 17, point 4): the index's near-duplicate key (read
+# from the documents document_build makes), the same key with other parameters and key version 1,
+# and for reference a MinHash of 3-term shingles, on the team kit's duplicate groups
+# (../shared/eval/news-duplicate-groups.csv) over the 36k-article corpus: the pairs each finds,
+# their precision and recall, halves A and B, the parameter chosen on half A.  See neardup_eval.c
+# for the method and README.md for the figures.  NEARDUP_DUMP=1 also lists the true pairs the
+# index's key misses and the pairs it finds that the groups do not hold, to read them.  Skips (77) when the corpus or the groups are absent.
 # Environment: KQ_CORPUS, KQ_EVAL.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)

@@ -26,7 +26,8 @@ from kiosque_e2e import Programs, Rows, Searchd  # noqa: E402
 SHARDS = 3
 QUERIES = ["macron", "réforme des retraites", "intelligence artificielle", "jeux olympiques", "paris",
            "budget -sécurité", "titre:macron", "date:2024-03", "intellig*", "intelligance",
-           "retraites OR mistral", "le gouvernement a annoncé une baisse des impôts pour les ménages"]
+           "retraites OR mistral", "le gouvernement a annoncé une baisse des impôts pour les ménages",
+           "toitures chaudières internats", "informations pratiques horaires"]
 VARIANTS = [[], ["--sort", "date"], ["--facets"], ["--offset", "5", "-n", "5"], ["--all"],
             ["--section", "politique"]]
 HIT_FIELDS = ["id", "url", "title", "date", "author", "section", "snippet"]

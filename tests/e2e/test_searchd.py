@@ -404,6 +404,33 @@ class News(unittest.TestCase):
 
     # --- the API ---------------------------------------------------------------------------------
 
+    def test_rewritten_dispatch_collapsed(self):
+        # A dispatch republished under another headline, with another chapô and first paragraph
+        # (lycees-1, lycees-bis): one hit, its copy listed; two articles sharing a closing sentence
+        # of boilerplate (fete-musique, piscine-rouvre): two hits.
+        for words in ("rénovation lycées", "toitures chaudières internats"):
+            _, _, r = SERVER.json("/api/search?" + q(q=words))
+            hits = [(h["id"], h.get("duplicates")) for h in r["hits"]]
+            self.assertEqual(len(hits), 1, f"{words}: {hits}")
+            self.assertIn(hits[0], [("lycees-1", 1), ("lycees-bis", 1)], words)
+            self.assertEqual(r["total"], 1)
+        _, _, every = SERVER.json("/api/search?" + q(q="toitures chaudières internats", all=1))
+        self.assertEqual({h["id"] for h in every["hits"]}, {"lycees-1", "lycees-bis"})
+        for one in ("lycees-1", "lycees-bis"):
+            _, _, copies = SERVER.json("/api/search?" + q(duplicates_of=one))
+            self.assertEqual({h["id"] for h in copies["hits"]}, {"lycees-1", "lycees-bis"}, one)
+        _, _, r = SERVER.json("/api/search?" + q(q="informations pratiques horaires tarifs"))
+        self.assertEqual(sorted((h["id"], h.get("duplicates")) for h in r["hits"]),
+                         [("fete-musique", None), ("piscine-rouvre", None)])
+        _, _, copies = SERVER.json("/api/search?" + q(duplicates_of="fete-musique"))
+        self.assertEqual([h["id"] for h in copies["hits"]], ["fete-musique"])
+        # The page offers the other copy.
+        status, html_text = page("/?" + q(q="toitures chaudières internats"))
+        self.assertEqual(status, 200)
+        copies = [href for text, href in links(html_text).items() if text.startswith("+1 ")]
+        self.assertEqual(len(copies), 1, links(html_text))
+        self.assertRegex(copies[0], r"duplicates_of=lycees-(1|bis)$")
+
     def test_copies_collapsed_listed_and_shown_all(self):
         _, _, r = SERVER.json("/api/search?" + q(q="TER"))
         by_id = {h["id"]: h for h in r["hits"]}
