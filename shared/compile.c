@@ -58,6 +58,7 @@ struct builder {
     int keep_stops;    /* the query has nothing but stop words: search them */
     int relax_phrases; /* a phrase matches its words, and ranks higher as a phrase */
     int sentence;      /* ranked as a sentence (struct ranking), not as keywords */
+    int no_variants;   /* phrases are searched without their variants (phrase_variants) */
     kq_status status;
 };
 
@@ -185,41 +186,129 @@ static index_query *section_query(const char *text)
     return whole_query(text, QUERY_FIELD_SECTION);
 }
 
-/* A phrase of the unprefixed word terms (stop words included: they are
- * indexed with positions); for fields without positions, all the words. */
+/* The query of the tokens t[0..n) of a phrase: in the text, the word terms
+ * in order (stop words included: they are indexed with positions); in a
+ * field, which has no positions, all the words, without their function
+ * words (document.c does not index them there) unless it has nothing else.
+ * NULL when there is nothing to search. */
+static index_query *phrase_tokens_query(struct builder *b, struct qtoken *const *t, size_t n,
+                                        enum query_field field)
+{
+    index_query *subs[MAX_WORD_TOKENS];
+    size_t m = 0;
+    int content = 0;
+    for (size_t i = 0; i < n; i++)
+        content |= !(t[i]->flags & TOKEN_STOPWORD);
+    for (size_t i = 0; i < n && m < MAX_WORD_TOKENS; i++) {
+        if (field != QUERY_FIELD_ANY && content && (t[i]->flags & TOKEN_STOPWORD))
+            continue;
+        if (field == QUERY_FIELD_ANY) {
+            snippet_terms_add(b->marks, t[i]->term, NULL);
+            subs[m++] = index_query_term(t[i]->term, 1);
+        } else {
+            subs[m++] = field_token_query(b, t[i], field);
+        }
+    }
+    if (m == 0)
+        return NULL;
+    if (m == 1)
+        return subs[0];
+    return compile_combine(field == QUERY_FIELD_ANY ? INDEX_OP_PHRASE : INDEX_OP_AND, subs, m,
+                           (unsigned)m);
+}
+
+/* What the vocabulary also finds for a word counts at most this much of
+ * the word as typed, shared among its words (a phrase of two words, a
+ * quarter each), so that an article with the word as typed ranks above one
+ * with its synonym only. */
+#define SYNONYM_WEIGHT 0.5
+
+/* typed, or else other: an article matching typed weighs what it weighs
+ * without the vocabulary, whether it matches other too or not, so those
+ * articles keep their order: typed OR (other AND_NOT typed).  (Summed, the
+ * "Rassemblement national journal" of news-kw-body lost its article from
+ * rank 3 to 8; Xapian's OP_MAX crashes over several shards.)  Takes both. */
+static index_query *typed_or_else(struct builder *b, index_query *typed, index_query *other)
+{
+    if (!other)
+        return typed;
+    if (!typed)
+        return other;
+    index_query *typed2 = index_query_scale(typed, 1.0);
+    if (!typed2) {
+        b->status = KQ_ERR_NOMEM;
+        index_query_free(typed);
+        index_query_free(other);
+        return NULL;
+    }
+    index_query *unless[2] = {other, typed2};
+    index_query *either[2] = {typed, compile_combine(INDEX_OP_AND_NOT, unless, 2, 0)};
+    return compile_combine(INDEX_OP_OR, either, 2, 0);
+}
+
+/* The variants of a phrase of tokens t[0..n): the phrase with a form of
+ * the vocabulary it holds in place of what the form also finds ("l'IA
+ * générative": "l'intelligence artificielle générative"), each weighed
+ * SYNONYM_WEIGHT of the phrase as typed.  Not for a phrase that is one form
+ * and nothing else (`"IA"`, `"Front national"`: quotes around a name are
+ * how a reader asks for it as typed), nor in a question.  Returns the
+ * variants ORed, or NULL. */
+static index_query *phrase_variants(struct builder *b, struct qtoken *const *t, size_t n,
+                                    enum query_field field)
+{
+    const vocab *v = b->e->vocab;
+    if (!v || vocab_size(v) == 0 || b->plan->question || b->no_variants || n < 2)
+        return NULL;
+    const char *terms[MAX_WORD_TOKENS], *alts[VOCAB_MAX_ALTERNATIVES];
+    index_query *variants[VOCAB_MAX_ALTERNATIVES];
+    size_t n_variants = 0, n_alts;
+    for (size_t i = 0; i < n; i++)
+        terms[i] = t[i]->term;
+    for (size_t i = 0; i < n && n_variants < VOCAB_MAX_ALTERNATIVES; i++) {
+        size_t k = vocab_match(v, terms, n, i, alts, &n_alts);
+        if (!k)
+            continue;
+        for (size_t a = 0; k < n && a < n_alts && n_variants < VOCAB_MAX_ALTERNATIVES; a++) {
+            struct qtokens *alt = words_of(b, alts[a]);
+            struct qtoken *w[MAX_WORD_TOKENS];
+            size_t m = 0;
+            for (size_t j = 0; j < i; j++)
+                w[m++] = t[j];
+            for (size_t j = 0; alt && j < alt->n && m < MAX_WORD_TOKENS; j++)
+                if (!(alt->t[j].flags & TOKEN_COMPOUND))
+                    w[m++] = &alt->t[j];
+            for (size_t j = i + k; j < n && m < MAX_WORD_TOKENS; j++)
+                w[m++] = t[j];
+            index_query *q = alt ? phrase_tokens_query(b, w, m, field) : NULL;
+            if (q) {
+                variants[n_variants++] =
+                    index_query_scale(q, SYNONYM_WEIGHT * (double)n / (double)m);
+                index_query_free(q);
+            }
+        }
+        i += k - 1;
+    }
+    return compile_combine(INDEX_OP_OR, variants, n_variants, 0);
+}
+
+/* A phrase: its words in order in the text, all of them in a field, and
+ * its variants by the vocabulary ranked below (phrase_variants). */
 static index_query *phrase_query(struct builder *b, const char *text, enum query_field field)
 {
     index_query *subs[MAX_WORD_TOKENS];
+    struct qtoken *t[MAX_WORD_TOKENS];
     size_t n = 0;
     if (field == QUERY_FIELD_SECTION)
         return section_query(text);
     struct qtokens *tk = words_of(b, text);
     if (!tk)
         return NULL;
-    /* A field's words are indexed without their function words (document.c):
-     * those of a phrase in a field are left out, unless it has nothing else. */
-    int content = 0;
     for (size_t i = 0; i < tk->n; i++)
-        content |= !(tk->t[i].flags & (TOKEN_STOPWORD | TOKEN_COMPOUND));
-    for (size_t i = 0; i < tk->n; i++) {
-        struct qtoken *t = &tk->t[i];
-        if (t->flags & TOKEN_COMPOUND)
-            continue;
-        if (field != QUERY_FIELD_ANY && content && (t->flags & TOKEN_STOPWORD))
-            continue;
-        if (field == QUERY_FIELD_ANY) {
-            snippet_terms_add(b->marks, t->term, NULL);
-            subs[n++] = index_query_term(t->term, 1);
-        } else {
-            subs[n++] = field_token_query(b, t, field);
-        }
-    }
-    if (n == 0)
-        return NULL;
-    if (n == 1)
-        return subs[0];
-    index_query *phrase = compile_combine(field == QUERY_FIELD_ANY ? INDEX_OP_PHRASE : INDEX_OP_AND,
-                                          subs, n, (unsigned)n);
+        if (!(tk->t[i].flags & TOKEN_COMPOUND))
+            t[n++] = &tk->t[i];
+    index_query *phrase = phrase_tokens_query(b, t, n, field);
+    if (phrase)
+        phrase = typed_or_else(b, phrase, phrase_variants(b, t, n, field));
     if (!b->relax_phrases || field != QUERY_FIELD_ANY || !phrase)
         return phrase;
     /* Relaxed: the phrase's content words, ranked up by the phrase. */
@@ -414,57 +503,35 @@ static index_query *number_query(struct builder *b, const query_node *node, size
     return word_query(b, buf, QUERY_FIELD_ANY, NULL);
 }
 
-/* What the vocabulary also finds for a word counts at most this much of
- * the word as typed, shared among its words (a phrase of two words, a
- * quarter each), so that an article with the word as typed ranks above one
- * with its synonym only. */
-#define SYNONYM_WEIGHT 0.5
-
-/* Children [x->first, + x->count) of the root as typed, or what the
- * vocabulary also finds for them, each searched as a phrase; an article
- * with the words as typed weighs them only. */
+/* Children [x->first, + x->count) of a group as typed, or what the
+ * vocabulary also finds for them, each searched as a phrase in the words'
+ * field; an article with the words as typed weighs them only. */
 static index_query *expansion_query(struct builder *b, const query_node *node,
                                     const struct plan_expansion *x)
 {
     index_query *words[PLAN_MAX_EXPANSIONS * 2], *alts[VOCAB_MAX_ALTERNATIVES];
     size_t n = 0, n_alts = 0;
+    enum query_field field = node->children[x->first]->field;
     for (size_t k = 0; k < x->count && n < sizeof words / sizeof *words; k++)
         words[n++] = build(b, node->children[x->first + k]);
     index_query *typed = compile_combine(b->partial ? INDEX_OP_OR : INDEX_OP_AND, words, n, 0);
     int relax = b->relax_phrases;
     b->relax_phrases = 0; /* a synonym is its phrase, never its words apart */
+    b->no_variants = 1;   /* and only itself */
     for (size_t k = 0; k < x->n_alts; k++) {
         const struct qtokens *tk = words_of(b, x->alts[k]);
         size_t terms = 0;
         for (size_t t = 0; tk && t < tk->n; t++)
             terms += !(tk->t[t].flags & TOKEN_COMPOUND);
-        index_query *q = terms ? phrase_query(b, x->alts[k], QUERY_FIELD_ANY) : NULL;
+        index_query *q = terms ? phrase_query(b, x->alts[k], field) : NULL;
         if (q) {
             alts[n_alts++] = index_query_scale(q, SYNONYM_WEIGHT / (double)terms);
             index_query_free(q);
         }
     }
     b->relax_phrases = relax;
-    index_query *other = compile_combine(INDEX_OP_OR, alts, n_alts, 0);
-    if (!other)
-        return typed;
-    if (!typed)
-        return other;
-    /* An article with the words as typed weighs what it weighs without the
-     * vocabulary, whether it holds a synonym too or not, so those articles
-     * keep their order: typed OR (other AND_NOT typed).  (Summed, the
-     * "Rassemblement national journal" of news-kw-body lost its article
-     * from rank 3 to 8; Xapian's OP_MAX crashes over several shards.) */
-    index_query *typed2 = index_query_scale(typed, 1.0);
-    if (!typed2) {
-        b->status = KQ_ERR_NOMEM;
-        index_query_free(typed);
-        index_query_free(other);
-        return NULL;
-    }
-    index_query *unless[2] = {other, typed2};
-    index_query *either[2] = {typed, compile_combine(INDEX_OP_AND_NOT, unless, 2, 0)};
-    return compile_combine(INDEX_OP_OR, either, 2, 0);
+    b->no_variants = 0;
+    return typed_or_else(b, typed, compile_combine(INDEX_OP_OR, alts, n_alts, 0));
 }
 
 /* The period of the plan's date phrase, as a filter. */
@@ -511,7 +578,7 @@ static index_query *build_group(struct builder *b, const query_node *node)
                 pos[np++] = sub;
             continue;
         }
-        const struct plan_expansion *x = root ? plan_expansion_at(b->plan, i) : NULL;
+        const struct plan_expansion *x = plan_expansion_at(b->plan, node, i);
         if (x) {
             index_query *sub = expansion_query(b, node, x);
             i += x->count - 1;
@@ -524,9 +591,12 @@ static index_query *build_group(struct builder *b, const query_node *node)
             and&&run == 1 && ns < MAX_SPLIT_WORDS && c->kind == QUERY_WORD && !c->negated
                 ? &split[ns]
                 : NULL;
+        int variants = b->no_variants;
+        b->no_variants |= c->negated; /* an exclusion is searched as typed */
         index_query *sub = run > 1 ? number_query(b, node, i, run)
                            : sw    ? word_query(b, c->text, c->field, sw)
                                    : build(b, c);
+        b->no_variants = variants;
         i += run - 1;
         if (sw && sw->parts) {
             ns++;

@@ -154,10 +154,11 @@ int plan_has_positive_terms(const query_node *node)
     return 0;
 }
 
-const struct plan_expansion *plan_expansion_at(const search_plan *p, size_t i)
+const struct plan_expansion *plan_expansion_at(const search_plan *p, const query_node *group,
+                                               size_t i)
 {
     for (size_t k = 0; k < p->n_expansions; k++)
-        if (p->expansions[k].first == i)
+        if (p->expansions[k].group == group && p->expansions[k].first == i)
             return &p->expansions[k];
     return NULL;
 }
@@ -242,43 +243,79 @@ void plan_resolve_dates(search_plan *p)
                     sizeof p->dates.label);
 }
 
-/* The words of the top level that the vocabulary also finds as others; not
- * in a question, which paraphrases anyway (measured on PIAF and FQuAD: 6
- * questions of 6,835 moved their article, 4 of them down). */
-static void find_expansions(search_plan *p)
+/* A word the vocabulary may expand: not excluded, in the text, the headline
+ * or the keywords (authors are names, sections whole values). */
+static int expandable_word(const query_node *c)
 {
-    const query_node *root = p->tree;
-    size_t n = root->n_children;
-    if (!p->e->vocab || vocab_size(p->e->vocab) == 0 || n == 0 || p->question)
-        return;
-    const char **terms = calloc(n, sizeof *terms);
+    return c->kind == QUERY_WORD && !c->negated &&
+           (c->field == QUERY_FIELD_ANY || c->field == QUERY_FIELD_TITLE ||
+            c->field == QUERY_FIELD_KEYWORD);
+}
+
+/* The expansions of the words of one group of the tree (the root, a group
+ * in parentheses or an OR, not excluded), then of the groups inside it.  A
+ * form of several words is read among consecutive words of one field of an
+ * AND (`intelligence artificielle`, `titre:(Front national)`); each
+ * alternative of an OR is read alone (`IA OR robot`); the conditions of a
+ * line (sauf, si) look at the other words of the group in that field. */
+static void group_expansions(search_plan *p, const query_node *group)
+{
+    size_t n = group->n_children;
+    int root = group == p->tree, alone = group->kind == QUERY_OR;
+    const char **terms = calloc(n ? n : 1, sizeof *terms);
     if (!terms) {
         p->status = KQ_ERR_NOMEM;
         return;
     }
-    for (size_t i = 0; i < n; i++) {
-        const query_node *c = root->children[i];
-        if (!plan_is_plain_word(c) || is_date_filter_word(p, i))
-            continue;
-        const struct qtokens *tk = plan_words(p, c->text);
-        size_t words = 0;
-        for (size_t k = 0; tk && k < tk->n; k++)
-            if (!(tk->t[k].flags & TOKEN_COMPOUND) && words++ == 0)
-                terms[i] = tk->t[k].term;
-        if (words != 1)
+    for (int field = QUERY_FIELD_ANY; field <= QUERY_FIELD_KEYWORD; field++) {
+        int any = 0;
+        for (size_t i = 0; i < n; i++) {
+            const query_node *c = group->children[i];
             terms[i] = NULL;
-    }
-    for (size_t i = 0; i < n && p->n_expansions < PLAN_MAX_EXPANSIONS; i++) {
-        struct plan_expansion *x = &p->expansions[p->n_expansions];
-        size_t k = vocab_match(p->e->vocab, terms, n, i, x->alts, &x->n_alts);
-        if (!k)
-            continue;
-        x->first = i;
-        x->count = k;
-        p->n_expansions++;
-        i += k - 1;
+            if (!expandable_word(c) || (int)c->field != field ||
+                (root && is_date_filter_word(p, i)))
+                continue;
+            const struct qtokens *tk = plan_words(p, c->text);
+            size_t words = 0;
+            for (size_t k = 0; tk && k < tk->n; k++)
+                if (!(tk->t[k].flags & TOKEN_COMPOUND) && words++ == 0)
+                    terms[i] = tk->t[k].term;
+            if (words != 1)
+                terms[i] = NULL;
+            any |= terms[i] != NULL;
+        }
+        for (size_t i = 0; any && i < n && p->n_expansions < PLAN_MAX_EXPANSIONS; i++) {
+            struct plan_expansion *x = &p->expansions[p->n_expansions];
+            size_t k =
+                alone ? (terms[i] ? vocab_match(p->e->vocab, &terms[i], 1, 0, x->alts, &x->n_alts)
+                                  : 0)
+                      : vocab_match(p->e->vocab, terms, n, i, x->alts, &x->n_alts);
+            if (!k)
+                continue;
+            x->group = group;
+            x->first = i;
+            x->count = k;
+            p->n_expansions++;
+            i += k - 1;
+        }
     }
     free(terms);
+    for (size_t i = 0; i < n; i++) {
+        const query_node *c = group->children[i];
+        if ((c->kind == QUERY_AND || c->kind == QUERY_OR) && !c->negated)
+            group_expansions(p, c);
+    }
+}
+
+/* The words of the query that the vocabulary also finds as others; not
+ * in a question, which paraphrases anyway (measured on PIAF and FQuAD: 6
+ * questions of 6,835 moved their article, 4 of them down).  Words in
+ * quotes are compiled with their phrase (compile.c). */
+static void find_expansions(search_plan *p)
+{
+    if (!p->e->vocab || vocab_size(p->e->vocab) == 0 || p->tree->n_children == 0 || p->question)
+        return;
+    group_expansions(p, p->tree);
 }
 
 /* Counts the content words of the top level, to tell a question from a

@@ -78,11 +78,13 @@ struct passage {
     size_t n_terms, n_pairs;
 };
 
-/* Words of the top level that the newsroom's vocabulary (vocab.h) also
- * finds as other words: children [first, first + count) of the root, and
- * the texts of what they also find (phrases, as written in the table). */
+/* Words of the query that the newsroom's vocabulary (vocab.h) also finds
+ * as other words: children [first, first + count) of `group` (the root, or
+ * a group inside it), and the texts of what they also find (phrases, as
+ * written in the table). */
 #define PLAN_MAX_EXPANSIONS 8
 struct plan_expansion {
+    const query_node *group;
     size_t first, count;
     const char *alts[VOCAB_MAX_ALTERNATIVES];
     size_t n_alts;
@@ -140,8 +142,9 @@ int plan_is_name(search_plan *p, struct qtoken *t);
  * question or on failure. */
 const struct passage *plan_passage(search_plan *p);
 
-/* The expansion beginning at child i of the root, or NULL. */
-const struct plan_expansion *plan_expansion_at(const search_plan *p, size_t i);
+/* The expansion beginning at child i of `group`, or NULL. */
+const struct plan_expansion *plan_expansion_at(const search_plan *p, const query_node *group,
+                                               size_t i);
 
 /* 1 when child i of the root is a word of the date phrase. */
 int plan_is_date_word(const search_plan *p, size_t i);

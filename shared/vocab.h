@@ -43,7 +43,7 @@ kq_status vocab_add_text(vocab *v, analyzer *a, const char *text, size_t len, co
  * exist, KQ_ERR_IO when it cannot be read, as vocab_add_text otherwise. */
 kq_status vocab_add_file(vocab *v, analyzer *a, const char *path, char *err, size_t err_size);
 
-/* The words of a query at the top level, as folded terms: terms[k] is
+/* The words of a group of a query (or of a phrase), as folded terms: terms[k] is
  * NULL for a word that is not one term (a phrase, a hyphenated word...).
  * When forms of v begin at word i, returns the number of words of the
  * longest and puts the texts of what it also finds (as written in the

@@ -30,7 +30,22 @@ SYNONYMS = [
     ("RSA", "RSA", ["rsa-long"], []),
     ("LR finds Les Républicains", "LR", ["lr-long"], []),
     ("a quoted acronym is searched alone", '"IA"', ["ia-court"], ["ia-long"]),
-    ("an acronym in a field is searched alone", "titre:IA", ["ia-court"], ["ia-long"]),
+    ("a quoted name is searched alone", '"Front national"', ["fn-histoire"], ["rn-parti"]),
+    ("an excluded acronym is excluded as typed", "Mistral -IA", ["ia-long", "ia-epars"], ["ia-court"]),
+    # Inside OR, fields and phrases.
+    ("IA inside OR", "IA OR robot", ["ia-court", "ia-long", "robot-usine"], ["ia-epars"]),
+    ("IA inside OR, in parentheses", "(IA OR robot) Mistral", ["ia-court", "ia-long"], ["robot-usine", "ia-epars"]),
+    ("intelligence artificielle in parentheses inside OR", "(intelligence artificielle) OR robot",
+     ["ia-court", "ia-long", "robot-usine"], []),
+    ("an acronym in the headline field", "titre:IA", ["ia-court", "ia-long", "gen-court", "gen-epars"],
+     ["ia-epars"]),
+    ("a form of two words in the headline field", "titre:(intelligence artificielle)",
+     ["ia-long", "ia-court", "gen-long"], ["ia-epars"]),
+    ("a phrase holding an acronym finds its synonym in place", '"l\'IA générative"',
+     ["gen-court", "gen-long"], ["gen-epars", "ia-court"]),
+    ("and the other way", '"intelligence artificielle générative"', ["gen-long", "gen-court"], ["gen-epars"]),
+    ("a phrase in the headline field", 'titre:"IA générative"', ["gen-court", "gen-long"], ["ia-court"]),
+    ("RN 7 in quotes is still a road", '"RN 7"', ["rn-route"], ["rn-parti"]),
 ]
 
 # (behaviour, query, article expected above, article expected below it)
@@ -42,6 +57,11 @@ SYNONYM_RANKS = [
     ("Parti socialiste as typed above PS", "parti socialiste", "ps-long", "ps-court"),
     ("UE as typed above Union européenne", "UE", "ue-court", "ue-long"),
     ("Union européenne as typed above UE", "union européenne", "ue-long", "ue-court"),
+    ("IA as typed above its synonym inside OR", "IA OR robot", "ia-court", "ia-long"),
+    ("IA as typed above its synonym in the headline", "titre:IA", "ia-court", "ia-long"),
+    ("the phrase as typed above its variant", '"l\'IA générative"', "gen-court", "gen-long"),
+    ("the other phrase as typed above its variant", '"intelligence artificielle générative"', "gen-long",
+     "gen-court"),
 ]
 
 # French dates, the archive's clock being 2026-03-18: (behaviour, query, the articles found
@@ -79,6 +99,27 @@ DATES = [
 def check_page(p, row):
     d = Searchd(p.bin_dir, p.db)
     try:
+        # Every row again, through the real searchd's /api/search.
+        def api(query):
+            status, _, body = d.json(f"/api/search?q={urllib.parse.quote(query)}&limit=50")
+            return status, body
+
+        for what, query, want, unwanted in SYNONYMS:
+            status, body = api(query)
+            ids = [h["id"] for h in body.get("hits", [])]
+            row(status == 200 and all(w in ids for w in want) and not any(u in ids for u in unwanted),
+                f"searchd: {what}: {query!r} → {ids}")
+        for what, query, first, below in SYNONYM_RANKS:
+            status, body = api(query)
+            ids = [h["id"] for h in body.get("hits", [])]
+            row(status == 200 and first in ids and below in ids and ids.index(first) < ids.index(below),
+                f"searchd: {what}: {query!r} → {ids}")
+        for what, query, want, label in DATES:
+            status, body = api(query)
+            ids = sorted(h["id"] for h in body.get("hits", []))
+            got = (body.get("understood_dates") or {}).get("label")
+            row(status == 200 and (want is None or ids == sorted(want)) and got == label,
+                f"searchd: {what}: {query!r} → {ids}, understood {got!r}")
         q = urllib.parse.quote("conseil depuis janvier")
         status, _, body = d.json(f"/api/search?q={q}&limit=20")
         u = body.get("understood_dates") or {}
