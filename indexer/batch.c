@@ -186,6 +186,19 @@ static kq_status read_revision(batch *b, char *err, size_t err_size)
     return KQ_OK;
 }
 
+/* The metadata a commit of the index carries (document.h): the version of
+ * its near-duplicate keys, the batch revision and the time. */
+static kq_status stamp_index(index_db *idx, const char *rev, const char *when)
+{
+    kq_status st =
+        index_set_metadata(idx, DOCUMENT_META_COLLAPSE_KEY, DOCUMENT_COLLAPSE_KEY_VERSION);
+    if (st == KQ_OK)
+        st = index_set_metadata(idx, DOCUMENT_META_REVISION, rev);
+    if (st == KQ_OK)
+        st = index_set_metadata(idx, DOCUMENT_META_LAST_UPDATE, when);
+    return st;
+}
+
 /* The near-duplicate keys of the index, rewritten: each document's own
  * key, from the article its data holds. */
 struct rekey {
@@ -258,12 +271,7 @@ static kq_status rekey_duplicates(batch *b, uint64_t documents, char *err, size_
     for (size_t i = 0; i < r.n && st == KQ_OK; i++)
         st = index_set_document_value(b->index, r.docids[i], DOCUMENT_SLOT_COLLAPSE, r.keys[i], 16);
     if (st == KQ_OK)
-        st =
-            index_set_metadata(b->index, DOCUMENT_META_COLLAPSE_KEY, DOCUMENT_COLLAPSE_KEY_VERSION);
-    if (st == KQ_OK)
-        st = index_set_metadata(b->index, DOCUMENT_META_REVISION, rev);
-    if (st == KQ_OK)
-        st = index_set_metadata(b->index, DOCUMENT_META_LAST_UPDATE, when);
+        st = stamp_index(b->index, rev, when);
     if (st == KQ_OK)
         st = index_commit(b->index);
     if (st != KQ_OK) {
@@ -884,14 +892,8 @@ kq_status batch_commit(batch *b)
             return st;
         }
     }
-    if (!merged) {
-        st =
-            index_set_metadata(b->index, DOCUMENT_META_COLLAPSE_KEY, DOCUMENT_COLLAPSE_KEY_VERSION);
-        if (st == KQ_OK)
-            st = index_set_metadata(b->index, DOCUMENT_META_REVISION, rev);
-        if (st == KQ_OK)
-            st = index_set_metadata(b->index, DOCUMENT_META_LAST_UPDATE, when);
-    }
+    if (!merged)
+        st = stamp_index(b->index, rev, when);
     writer_crash_point("index-commit");
     if (st == KQ_OK && merged) {
         st = shards_switch(b->shards, b->dir, &b->index, merged, target);
