@@ -39,6 +39,8 @@ SYNONYMS = [
      ["ia-court", "ia-long", "robot-usine"], []),
     ("an acronym in the headline field", "titre:IA", ["ia-court", "ia-long", "gen-court", "gen-epars"],
      ["ia-epars"]),
+    ("IA inside OR in the headline field", "titre:(IA OR robot)", ["ia-court", "ia-long", "robot-usine"],
+     ["ia-epars"]),
     ("a form of two words in the headline field", "titre:(intelligence artificielle)",
      ["ia-long", "ia-court", "gen-long"], ["ia-epars"]),
     ("a phrase holding an acronym finds its synonym in place", '"l\'IA générative"',
