@@ -13,12 +13,11 @@
 #define HASH_FNV1A_BASIS 14695981039346656037ull
 #define HASH_FNV1A_PRIME 1099511628211ull
 
-/* The offset basis of the duplicate keys (value slot DOCUMENT_SLOT_DUPKEY,
- * document.h): the first version wrote FNV-1a's basis with a digit
- * missing, 1469598103934665603.  The keys are stored in every index, and
- * copies are told apart by comparing them, so that basis is kept: a key
- * computed with the right one would not match the key of the same text
- * indexed before. */
+/* The offset basis of the near-duplicate keys (value slot
+ * DOCUMENT_SLOT_COLLAPSE, document_duplicate_key in document.h): the first
+ * version wrote FNV-1a's basis with a digit missing, 1469598103934665603.
+ * Version 2's keys, and its fallback to version 1's for short articles,
+ * keep that basis, so that a short article keeps the key it had. */
 #define HASH_DUPLICATE_KEY_BASIS 1469598103934665603ull
 
 /* Returns h updated with the n bytes at data. */
