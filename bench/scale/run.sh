@@ -131,9 +131,10 @@ for N in "${SIZES[@]}"; do
   rm -rf "$DB"
   echo "   indexing from empty"
   timed index "$BUILD/indexer" --db "$DB" --quiet add "$A"
-  # xapian is a symbolic link to the current revision's directory: the slash follows it.
-  echo "index_mb $(du -sk "$DB/xapian/" | awk '{ printf "%.1f", $1 / 1024 }')" >>"$R"
-  echo "store_mb $(du -ck "$DB"/store.sqlite* | awk 'END { printf "%.1f", $1 / 1024 }')" >>"$R"
+  # Sizes in MB of 10^6 bytes, like the body text.  xapian is a symbolic link to the current
+  # revision's directory: the slash follows it.
+  echo "index_mb $(du -sk "$DB/xapian/" | awk '{ printf "%.1f", $1 * 1024 / 1e6 }')" >>"$R"
+  echo "store_mb $(du -ck "$DB"/store.sqlite* | awk 'END { printf "%.1f", $1 * 1024 / 1e6 }')" >>"$R"
   echo "   re-indexing the unchanged archive"
   timed reindex "$BUILD/indexer" --db "$DB" add "$A"
   grep -q "unchanged $N" "$D/reindex.log" || echo "   warning: re-indexing did not find every article unchanged: $(tail -1 "$D/reindex.log")"
@@ -206,7 +207,7 @@ for N in "${SIZES[@]}"; do
     : >"$R"
     rm -rf "$D/xapian"
     timed xapian_index "$BUILD/xapian_baseline" index "$A" "$D/xapian"
-    echo "xapian_mb $(du -sk "$D/xapian/" | awk '{ printf "%.1f", $1 / 1024 }')" >>"$R"
+    echo "xapian_mb $(du -sk "$D/xapian/" | awk '{ printf "%.1f", $1 * 1024 / 1e6 }')" >>"$R"
     log_cmd "$BUILD/xapian_baseline query $D/xapian $Q/kinds/two.txt $NQ 1"
     "$BUILD/xapian_baseline" query "$D/xapian" "$Q/kinds/two.txt" "$NQ" 1 >"$D/xapian-query.txt"
     awk '$1 == "xapian" { printf "x_two_qps %s\nx_two_p50 %s\nx_two_p99 %s\n", $3, $4, $5 }' "$D/xapian-query.txt" >>"$R"
