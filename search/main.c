@@ -10,6 +10,7 @@
 
 #include "article.h"
 #include "dbpath.h"
+#include "index.h"
 #include "result_render.h"
 #include "search.h"
 #include "searchlog.h"
@@ -21,7 +22,8 @@ static void usage(FILE *f)
     fputs(
         "usage: search [--db PATH] [-n N] [--offset K] [--json] [--sort relevance|date|date_asc]\n"
         "              [--section S] [--author A] [--since DATE] [--until DATE] [--facets]\n"
-        "              [--all] [--duplicates-of ID] [--half-life DAYS] [--time-limit MS] QUERY...\n"
+        "              [--all] [--duplicates-of ID] [--half-life DAYS] [--time-limit MS]\n"
+        "              [--shard-timeout MS] QUERY...\n"
         "       search [--db PATH] [-n N] [--json] --related ID\n"
         "       search [--db PATH] report [--since DATE] [--until DATE] [-n N] [--json]\n"
         "       search -h|--help | --version\n"
@@ -32,12 +34,27 @@ static void usage(FILE *f)
         "$KIOSQUE_DB, else ~/.local/share/kiosque.  Exit status: 0 articles found, 1 none,\n"
         "2 error.  --time-limit MS: stop after MS milliseconds with the matches examined\n"
         "(\"timed_out\"; default: no limit).\n"
+        "With --db a stub file of shards, a shard that does not answer within\n"
+        "--shard-timeout MS (default 10000) is left out: the others' articles are printed,\n"
+        "and standard error names the shards missing.\n"
         "\n"
         "search report: what readers searched with searchd (the last 7 days, or --since DATE\n"
         "to --until DATE), against the period as long before: the most frequent queries, the\n"
         "most frequent with zero or few results, rising queries; -n N rows each (default 20).\n"
         "To search for the word itself: search -- report.\n",
         f);
+}
+
+/* Names on stderr the shards whose articles are missing from r. */
+static void warn_missing_shards(search_engine *e, const search_result *r)
+{
+    for (unsigned i = 0; r->shards_failed && i < r->shards_total; i++) {
+        search_shard s;
+        search_shard_state(e, i, &s);
+        if (!s.up)
+            fprintf(stderr, "search: shard %u (%s) does not answer, its articles are missing: %s\n",
+                    i + 1, s.name, s.error);
+    }
 }
 
 /* Prints text without control characters, so an article cannot drive the terminal. */
@@ -298,6 +315,13 @@ int main(int argc, char **argv)
                         "search: --time-limit must be milliseconds from 0 (none) to 600000\n");
                 return EXIT_FAILED;
             }
+        } else if (strcmp(opt, "--shard-timeout") == 0) {
+            unsigned ms;
+            if (parse_unsigned(val, 600000, &ms) != 0 || ms == 0) {
+                fprintf(stderr, "search: --shard-timeout must be milliseconds from 1 to 600000\n");
+                return EXIT_FAILED;
+            }
+            index_set_remote_timeout(ms);
         } else if (strcmp(opt, "--half-life") == 0) {
             char *end;
             req.half_life_days = strtod(val, &end);
@@ -361,6 +385,7 @@ int main(int argc, char **argv)
         goto out;
     }
     code = r.n_hits ? EXIT_FOUND : EXIT_NONE;
+    warn_missing_shards(e, &r);
     if (json) {
         char *s = result_json(&r);
         if (!s) {

@@ -180,6 +180,7 @@ void http_request_set_revision(http_request *req, uint64_t revision)
 void http_request_clear_revision(http_request *req)
 {
     req->has_revision = 0;
+    req->revision = 0;
 }
 
 void http_request_add_header(http_request *req, const char *name, const char *value)

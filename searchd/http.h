@@ -125,9 +125,9 @@ const char *http_request_header(const http_request *req, const char *name);
  * answered 304 without a body.  Static files get an ETag of the version;
  * other replies get `Cache-Control: no-store`. */
 void http_request_set_revision(http_request *req, uint64_t revision);
-
 /* Undoes http_request_set_revision: the reply is `no-store`, without ETag (a
- * search stopped by its time limit may give more another time). */
+ * search stopped by its time limit may give more another time, one without
+ * shards that did not answer too). */
 void http_request_clear_revision(http_request *req);
 
 /* Adds a header to the reply the handler is about to send (up to 8 per

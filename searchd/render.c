@@ -790,6 +790,20 @@ static void add_pager(render_buf *b, const render_page_params *p, const search_r
     render_buf_puts(b, "</nav>\n");
 }
 
+/* Said when shards of the archive did not answer: their articles are
+ * missing from the results shown. */
+static void add_missing_shards(render_buf *b, const search_result *r)
+{
+    if (r->shards_failed == 0)
+        return;
+    render_buf_printf(b,
+                      "<p class=\"notice shards-missing\" role=\"status\">Des résultats manquent : "
+                      "%u partie%s de l’archive sur %u ne répond%s pas pour le moment. "
+                      "Réessayez dans un instant.</p>\n",
+                      r->shards_failed, r->shards_failed > 1 ? "s" : "", r->shards_total,
+                      r->shards_failed > 1 ? "ent" : "");
+}
+
 /* The articles related to one (?related=). */
 static void add_related(render_buf *b, const render_page_params *p, const search_result *r)
 {
@@ -798,6 +812,7 @@ static void add_related(render_buf *b, const render_page_params *p, const search
     add_subject(b, p);
     render_buf_puts(b, "</h2>\n");
     add_back_link(b, p);
+    add_missing_shards(b, r);
     if (r->n_hits == 0)
         render_buf_puts(b, "<p class=\"notice\">Aucun article proche n’a été trouvé.</p>\n");
     else
@@ -885,6 +900,7 @@ static void add_results(render_buf *b, const render_page_params *p, const search
                            "temps permis : les résultats ne portent que sur une partie des "
                            "articles. Précisez-la (des mots moins courants, un filtre) pour des "
                            "résultats complets.</p>\n");
+    add_missing_shards(b, r);
     if (r->n_hits > 0)
         add_hit_list(b, p, r);
     else if (r->total == 0 && !r->timed_out)

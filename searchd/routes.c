@@ -59,11 +59,12 @@ struct routes_app {
     atomic_ullong revision_tag;   /* revision and size of the index last seen; keys the cache */
     atomic_ullong revision_at_ms; /* monotonic time of that check */
     atomic_ulong
-        search_failures;    /* library calls that failed for another reason than the request */
-    searchlog *log;         /* NULL: searches are not recorded */
-    int serve_report;       /* 1: /api/report answers */
-    unsigned time_limit_ms; /* routes_app_set_time_limit */
-    atomic_ulong timed_out; /* searches stopped by the time limit */
+        search_failures; /* library calls that failed for another reason than the request */
+    atomic_ulong partial_replies; /* results without the articles of shards that did not answer */
+    searchlog *log;               /* NULL: searches are not recorded */
+    int serve_report;             /* 1: /api/report answers */
+    unsigned time_limit_ms;       /* routes_app_set_time_limit */
+    atomic_ulong timed_out;       /* searches stopped by the time limit */
 };
 
 /* --- engines ------------------------------------------------------------------------- */
@@ -184,8 +185,15 @@ static uint64_t monotonic_ms(void)
 static uint64_t status_tag(const search_status *st)
 {
     /* The document count joins the revision so that an index rebuilt from
-     * scratch up to the same revision number still invalidates the cache. */
-    return st->revision * 1000003u + st->documents;
+     * scratch up to the same revision number still invalidates the cache.
+     * While shards do not answer, the tag is another one (its top bit
+     * set, the shards down mixed in), so that no reply cached with every
+     * shard is confused with the state without some; partial results
+     * themselves are never cached (reply_result_json). */
+    uint64_t tag = st->revision * 1000003u + st->documents;
+    if (st->shards_failed)
+        tag = ((tag ^ (st->shards_down * 0x9e3779b97f4a7c15ull)) | 1ull << 63);
+    return tag;
 }
 
 /* The cache tag of the index as last seen, refreshed by at most one worker
@@ -202,8 +210,11 @@ static uint64_t current_tag(routes_app *app, search_engine *e)
     if (now - last >= REVISION_CHECK_MS &&
         atomic_compare_exchange_strong(&app->revision_at_ms, &last, now)) {
         search_status st;
-        if (search_get_status(e, &st) == KQ_OK)
+        kq_status rc = search_get_status(e, &st);
+        if (rc == KQ_OK)
             atomic_store(&app->revision_tag, status_tag(&st));
+        else if (rc == KQ_ERR_UNAVAILABLE) /* no shard answers: no reply cached before */
+            atomic_store(&app->revision_tag, UINT64_MAX);
     }
     uint64_t tag = atomic_load(&app->revision_tag);
     if (thread_slot && thread_slot->engine == e && thread_slot->tag_seen != tag &&
@@ -221,6 +232,10 @@ static void reply_search_failure(routes_app *app, http_request *req, search_engi
     switch (st) {
     case KQ_ERR_INVALID:
         http_reply_error(req, 400, "bad_query", message);
+        return;
+    case KQ_ERR_UNAVAILABLE: /* shards do not answer; the engine follows them (index.h) */
+        atomic_fetch_add(&app->search_failures, 1);
+        http_reply_error(req, 503, "index_unavailable", message);
         return;
     case KQ_ERR_NOT_FOUND:
     case KQ_ERR_NO_INDEX:
@@ -513,13 +528,17 @@ static int reply_cached(routes_app *app, http_request *req, const char *key, uin
 }
 
 /* 1 when a result may be kept (cached, with the ETag of its revision); 0 for
- * one stopped by the time limit, which another try may complete: counted,
- * and its reply is no-store. */
+ * one stopped by the time limit, which another try may complete, or one
+ * without the articles of shards that did not answer (partial results):
+ * counted, and its reply is no-store. */
 static int result_keepable(routes_app *app, http_request *req, const search_result *r)
 {
-    if (!r->timed_out)
+    if (!r->timed_out && !r->shards_failed)
         return 1;
-    atomic_fetch_add(&app->timed_out, 1);
+    if (r->timed_out)
+        atomic_fetch_add(&app->timed_out, 1);
+    if (r->shards_failed)
+        atomic_fetch_add(&app->partial_replies, 1);
     http_request_clear_revision(req);
     return 0;
 }
@@ -1125,15 +1144,70 @@ static void handle_healthz(http_request *req, void *ctx)
             worker_engine_reset();
         }
     }
-    if (rc == KQ_OK)
-        root = json_pack("{s:s,s:I,s:I,s:s}", "status", "ok", "documents", (json_int_t)st.documents,
-                         "revision", (json_int_t)st.revision, "last_update", st.last_update);
-    else
+    if (rc == KQ_OK) {
+        /* While a shard answers: 200, "degraded" naming those that do not. */
+        root = json_pack(
+            "{s:s,s:I,s:I,s:s,s:{s:i,s:i,s:i}}", "status", st.shards_failed ? "degraded" : "ok",
+            "documents", (json_int_t)st.documents, "revision", (json_int_t)st.revision,
+            "last_update", st.last_update, "shards", "total", (int)st.shards_total, "successful",
+            (int)(st.shards_total - st.shards_failed), "failed", (int)st.shards_failed);
+        json_t *down = st.shards_failed ? json_array() : NULL;
+        for (unsigned i = 0; down && i < st.shards_total; i++) {
+            search_shard sh;
+            search_shard_state(e, i, &sh);
+            if (!sh.up)
+                json_array_append_new(down, json_pack("{s:i,s:s,s:s}", "shard", (int)i + 1, "name",
+                                                      sh.name, "error", sh.error));
+        }
+        if (root && down)
+            json_object_set_new(root, "shards_down", down);
+        else
+            json_decref(down);
+    } else
         root = json_pack("{s:s,s:s}", "status", "unavailable", "error", err);
     char *json = root ? json_dumps(root, JSON_COMPACT) : NULL;
     json_decref(root);
     http_reply_owned(req, rc == KQ_OK ? 200 : 503, HTTP_KIND_API, "application/json", json,
                      json ? strlen(json) : 0);
+}
+
+/* Appends s to b as a Prometheus label value (backslash, quote and
+ * newline escaped). */
+static void add_label_value(render_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\\' || *s == '"')
+            render_buf_printf(b, "\\%c", *s);
+        else if (*s == '\n')
+            render_buf_puts(b, "\\n");
+        else
+            render_buf_printf(b, "%c", *s);
+    }
+}
+
+/* Each shard's state and failures, labelled with its number and name. */
+static void add_shard_metrics(render_buf *b, search_engine *e, unsigned n)
+{
+    static const char *const lines[2][2] = {
+        {"kiosque_shard_up", "# HELP kiosque_shard_up 1 while the shard answers, 0 while its "
+                             "articles are missing from results.\n"
+                             "# TYPE kiosque_shard_up gauge\n"},
+        {"kiosque_shard_failures_total",
+         "# HELP kiosque_shard_failures_total Failures of the shard found by searches and "
+         "connections (refused, lost, timed out).\n"
+         "# TYPE kiosque_shard_failures_total counter\n"},
+    };
+    for (int m = 0; m < 2; m++) {
+        render_buf_puts(b, lines[m][1]);
+        for (unsigned i = 0; i < n; i++) {
+            search_shard sh;
+            search_shard_state(e, i, &sh);
+            render_buf_printf(b, "%s{shard=\"%u\",name=\"", lines[m][0], i + 1);
+            add_label_value(b, sh.name);
+            render_buf_printf(b, "\"} %llu\n",
+                              m == 0 ? (unsigned long long)sh.up : (unsigned long long)sh.failures);
+        }
+    }
 }
 
 static void handle_metrics(http_request *req, void *ctx)
@@ -1186,6 +1260,14 @@ static void handle_metrics(http_request *req, void *ctx)
                           "# HELP kiosque_index_revision Committed revision of the index.\n"
                           "# TYPE kiosque_index_revision gauge\nkiosque_index_revision %llu\n",
                           (unsigned long long)st.documents, (unsigned long long)st.revision);
+    render_buf_printf(&b,
+                      "# HELP kiosque_partial_replies_total Results without the articles of "
+                      "shards that did not answer.\n"
+                      "# TYPE kiosque_partial_replies_total counter\n"
+                      "kiosque_partial_replies_total %lu\n",
+                      atomic_load(&app->partial_replies));
+    if (up)
+        add_shard_metrics(&b, e, st.shards_total);
     size_t len = 0;
     char *text = render_buf_release(&b, &len);
     http_reply_owned(req, 200, HTTP_KIND_API, "text/plain; version=0.0.4; charset=utf-8", text,

@@ -48,12 +48,18 @@
 #include <cstring>
 #include <ctime>
 #include <dirent.h>
+#include <fcntl.h>
 #include <map>
-#include <unordered_map>
 #include <memory>
+#include <mutex>
+#include <netdb.h>
 #include <new>
+#include <poll.h>
 #include <string>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <unordered_map>
 #include <vector>
 
 /* The collapse keys of a read-only index by docid, read once per revision
@@ -77,6 +83,19 @@ struct CopyValues {
     std::unordered_map<Xapian::docid, std::vector<std::string>> of; /* values, by slot */
 };
 
+/* One line of a stub file.  A remote shard that fails (its connection
+ * lost, a reply or a connection timed out) is left out of the combined
+ * database: the others still answer (partial results), and it comes back
+ * once a probe finds it answering (see ShardHealth). */
+struct Shard {
+    std::string name;  /* "remote HOST:PORT", or the local database's path */
+    std::string host;  /* remote: its host, port and the context Xapian gives */
+    unsigned port = 0; /* its errors ("remote:tcp(HOST:PORT)"); 0: a local shard */
+    std::string context;
+    Xapian::Database db; /* meaningful while up */
+    bool up = false;
+};
+
 struct index_db {
     Xapian::Database *db;          /* the reader, or the writer seen as a Database */
     Xapian::WritableDatabase *wdb; /* the same object when writing, else NULL */
@@ -90,15 +109,49 @@ struct index_db {
      * path, and a reader must then open the new one instead of reopening. */
     dev_t dev;
     ino_t ino;
-    /* Opened from a stub file (open_stub): its shards, each also part of
-     * `db`, for what Xapian reads from the first shard only (metadata). */
-    std::vector<Xapian::Database> shards;
-    bool remote;    /* a shard is remote: Xapian's own classes only go to it */
-    bool reconnect; /* a remote shard's connection was lost: index_reopen connects again */
+    /* Opened from a stub file (open_stub): its shards, those up also part
+     * of `db`; read one by one for what Xapian reads from the first shard
+     * only (metadata). */
+    std::vector<Shard> shards;
+    bool remote;         /* a shard is remote: Xapian's own classes only go to it */
+    uint64_t recombined; /* times the shards were combined anew (index_shard_changes) */
 };
 
 /* The timeout of a remote shard, to connect and for each reply. */
 static unsigned remote_timeout_ms = 10000;
+
+/* A remote shard found failing is probed again after this long, doubled at
+ * each failed probe up to the maximum. */
+#define SHARD_RETRY_FIRST_MS 500.0
+#define SHARD_RETRY_MAX_MS 5000.0
+
+/* What the process knows of a remote shard, shared by all its handles (the
+ * workers of searchd): once one handle finds the shard failing, the others
+ * leave it out at their next reopen without waiting for it, and no search
+ * waits for it again while it is down.  A probe (probe_step) connects
+ * without blocking anyone and waits for the greeting xapian-tcpsrv sends
+ * to every new connection (it sends nothing: nothing custom goes to a
+ * shard); once it comes, every handle connects again at its next reopen. */
+struct ShardHealth {
+    bool down = false;
+    double retry_at = 0; /* monotonic ms: the next probe starts then */
+    double backoff = 0;  /* ms before the probe after a failed one */
+    int probe_fd = -1;   /* a probe under way, or -1 */
+    double probe_started = 0;
+    uint64_t failures = 0; /* failures found by searches and connections (not probes) */
+    std::string error;     /* the last failure */
+};
+static std::mutex health_lock;
+static std::map<std::string, ShardHealth> health; /* by "HOST:PORT", guarded by health_lock */
+
+/* The monotonic clock in milliseconds: of the shards' probes, and of
+ * deadline_ms. */
+static double monotonic_ms()
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 
 /* The device and inode `path` names now (following a symbolic link);
  * false when it cannot be stat'ed. */
@@ -187,6 +240,228 @@ static kq_status fail_opening(index_db *db, const Xapian::Error &e)
     return fail_xapian(db, e, error_has_errno(e, ENOENT) ? KQ_ERR_NOT_FOUND : KQ_ERR_XAPIAN);
 }
 
+/* --- Shards that fail ------------------------------------------------------- */
+
+/* Records a failure of a remote shard found by a search or a connection:
+ * it is down for every handle of the process until a probe finds it
+ * answering. */
+static void note_failure(const Shard &s, const std::string &msg)
+{
+    std::lock_guard<std::mutex> lock(health_lock);
+    ShardHealth &h = health[s.host + ":" + std::to_string(s.port)];
+    h.failures++;
+    h.error = msg;
+    if (!h.down) {
+        h.down = true;
+        h.backoff = SHARD_RETRY_FIRST_MS;
+        h.retry_at = monotonic_ms() + h.backoff;
+    }
+}
+
+/* A probe failed: the next one waits twice as long, up to the maximum. */
+static void probe_failed(ShardHealth &h, const std::string &why)
+{
+    if (h.probe_fd >= 0)
+        close(h.probe_fd);
+    h.probe_fd = -1;
+    h.error = why;
+    h.backoff = std::min(std::max(h.backoff * 2, SHARD_RETRY_FIRST_MS), SHARD_RETRY_MAX_MS);
+    h.retry_at = monotonic_ms() + h.backoff;
+}
+
+/* Advances the probe of a shard that is down, never blocking (called with
+ * health_lock held, at each reopen of any handle): starts it when its
+ * time has come, then looks whether the shard's greeting arrived.  The
+ * shard is up again once it did. */
+static void probe_step(ShardHealth &h, const Shard &s)
+{
+    double now = monotonic_ms();
+    if (h.probe_fd < 0) {
+        if (now < h.retry_at)
+            return;
+        struct addrinfo hints, *ai = NULL;
+        memset(&hints, 0, sizeof hints);
+        hints.ai_socktype = SOCK_STREAM;
+        hints.ai_flags = AI_NUMERICSERV;
+        std::string port = std::to_string(s.port);
+        int rc = getaddrinfo(s.host.c_str(), port.c_str(), &hints, &ai);
+        if (rc != 0) {
+            probe_failed(h, std::string("cannot resolve ") + s.host + ": " + gai_strerror(rc));
+            return;
+        }
+        int fd =
+            socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
+            int err = errno;
+            close(fd);
+            fd = -1;
+            errno = err;
+        }
+        std::string why = fd < 0 ? std::string("cannot connect: ") + strerror(errno) : "";
+        freeaddrinfo(ai);
+        if (fd < 0) {
+            probe_failed(h, why);
+            return;
+        }
+        h.probe_fd = fd;
+        h.probe_started = now;
+    }
+    struct pollfd p = {h.probe_fd, POLLIN, 0};
+    if (poll(&p, 1, 0) > 0) {
+        char buf[64];
+        ssize_t got = (p.revents & POLLIN) ? read(h.probe_fd, buf, sizeof buf) : -1;
+        if (got > 0) {
+            close(h.probe_fd);
+            h.probe_fd = -1;
+            h.down = false;
+            h.backoff = 0;
+            return;
+        }
+        int err = 0;
+        socklen_t len = sizeof err;
+        if (got < 0 && getsockopt(h.probe_fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err)
+            probe_failed(h, std::string("cannot connect: ") + strerror(err));
+        else
+            probe_failed(h,
+                         got == 0 ? "closed the connection without a greeting" : "cannot connect");
+        return;
+    }
+    if (now - h.probe_started >= remote_timeout_ms)
+        probe_failed(h, "no greeting within " + std::to_string(remote_timeout_ms) + " ms");
+}
+
+/* Connects to a remote shard (Xapian's own remote database, with the
+ * timeout of index_set_remote_timeout); throws Xapian::NetworkError. */
+static void connect_shard(Shard &s)
+{
+    s.db = Xapian::Remote::open(s.host, s.port, remote_timeout_ms, remote_timeout_ms);
+    s.up = true;
+}
+
+/* The name of shard i as messages give it: "shard 2 (remote HOST:PORT)". */
+static std::string shard_label(const index_db *db, size_t i)
+{
+    return "shard " + std::to_string(i + 1) + " (" + db->shards[i].name + ")";
+}
+
+/* Rebuilds db->db from the shards that are up; KQ_ERR_UNAVAILABLE, naming
+ * every shard and why, when none is. */
+static kq_status combine_shards(index_db *db)
+{
+    std::unique_ptr<Xapian::Database> all(new Xapian::Database());
+    std::string why;
+    for (size_t i = 0; i < db->shards.size(); i++) {
+        const Shard &s = db->shards[i];
+        if (s.up) {
+            all->add_database(s.db);
+            continue;
+        }
+        std::lock_guard<std::mutex> lock(health_lock);
+        why += (why.empty() ? "" : "; ") + shard_label(db, i) + ": " +
+               health[s.host + ":" + std::to_string(s.port)].error;
+    }
+    /* With none up, the empty database: nothing waits on a shard found down. */
+    delete db->db;
+    db->db = all.release();
+    db->recombined++;
+    if (db->db->size() == 0)
+        return fail(db, KQ_ERR_UNAVAILABLE, ("no shard answers: " + why).c_str());
+    return KQ_OK;
+}
+
+/* Leaves shard s out after a failure with `msg`: connected again at once
+ * first when the failure was not a timeout (a shard that restarted). */
+static void drop_shard(Shard &s, const std::string &msg, bool timeout)
+{
+    s.up = false;
+    s.db = Xapian::Database();
+    if (!timeout) {
+        try {
+            connect_shard(s);
+            return;
+        } catch (const Xapian::Error &) {
+        }
+    }
+    note_failure(s, msg);
+}
+
+/* A network error from the combined database of remote shards: the shard
+ * it came from is found (Xapian's context of the error names it; a
+ * connection closed has none, and then each shard up is asked with a
+ * reopen, which fails for the one that is gone), left out, and the
+ * others combined again.  KQ_ERR_MODIFIED: run the operation again, on the
+ * shards that answer; KQ_ERR_UNAVAILABLE when none does. */
+static kq_status shard_failed(index_db *db, const Xapian::Error &e, bool timeout)
+{
+    std::string msg;
+    try {
+        msg = message_of_xapian(e);
+        bool found = false;
+        for (Shard &s : db->shards) {
+            if (s.up && s.port && !e.get_context().empty() && e.get_context() == s.context) {
+                drop_shard(s, msg, timeout);
+                found = true;
+            }
+        }
+        for (size_t i = 0; !found && i < db->shards.size(); i++) {
+            Shard &s = db->shards[i];
+            if (!s.up || !s.port)
+                continue;
+            try {
+                s.db.reopen();
+            } catch (const Xapian::NetworkTimeoutError &again) {
+                drop_shard(s, message_of_xapian(again), true);
+            } catch (const Xapian::Error &again) {
+                drop_shard(s, message_of_xapian(again), false);
+            }
+        }
+        kq_status st = combine_shards(db);
+        if (st != KQ_OK)
+            return st;
+        return fail(db, KQ_ERR_MODIFIED, msg.c_str());
+    } catch (const std::bad_alloc &) {
+        return fail(db, KQ_ERR_NOMEM, "out of memory");
+    } catch (...) {
+        return fail(db, KQ_ERR_XAPIAN, msg.c_str());
+    }
+}
+
+/* Before a handle's reopen: the shards another handle found failing are
+ * left out, those found answering again are connected, and the probes of
+ * those down are advanced.  Combines again when that changed anything. */
+static kq_status sync_shards(index_db *db)
+{
+    bool changed = false;
+    std::vector<Shard *> connect;
+    {
+        std::lock_guard<std::mutex> lock(health_lock);
+        for (Shard &s : db->shards) {
+            if (!s.port)
+                continue;
+            ShardHealth &h = health[s.host + ":" + std::to_string(s.port)];
+            if (s.up && h.down) {
+                s.up = false;
+                s.db = Xapian::Database();
+                changed = true;
+            } else if (!s.up) {
+                if (h.down)
+                    probe_step(h, s);
+                if (!h.down)
+                    connect.push_back(&s);
+            }
+        }
+    }
+    for (Shard *s : connect) {
+        try {
+            connect_shard(*s);
+            changed = true;
+        } catch (const Xapian::Error &e) {
+            note_failure(*s, message_of_xapian(e));
+        }
+    }
+    return changed ? combine_shards(db) : KQ_OK;
+}
+
 /* Maps the exception being handled to a status recorded in db (may be NULL).
  * Xapian::Error is not polymorphic, so the type is found by rethrowing it
  * into an ordered list of handlers, most derived first. */
@@ -197,15 +472,15 @@ static kq_status fail_current(index_db *db) noexcept
     } catch (const Xapian::DatabaseModifiedError &e) {
         return fail_xapian(db, e, KQ_ERR_MODIFIED);
     } catch (const Xapian::NetworkTimeoutError &e) {
-        return fail_xapian(db, e, KQ_ERR_XAPIAN); /* a shard hangs: not tried again */
+        /* A shard hangs: left out, never waited for again while it does. */
+        if (db && db->remote)
+            return shard_failed(db, e, true);
+        return fail_xapian(db, e, KQ_ERR_XAPIAN);
     } catch (const Xapian::NetworkError &e) {
-        /* A remote shard's connection was lost (the shard restarted): as
-         * for a revision gone, reopening (connecting again) and trying
-         * again may succeed; if the shard is down, connecting fails at once. */
-        if (db && db->remote) {
-            db->reconnect = true;
-            return fail_xapian(db, e, KQ_ERR_MODIFIED);
-        }
+        /* A remote shard's connection was lost: connected again at once
+         * (it restarted), or left out when it does not answer. */
+        if (db && db->remote)
+            return shard_failed(db, e, false);
         return fail_xapian(db, e, KQ_ERR_XAPIAN);
     } catch (const Xapian::DatabaseLockError &e) {
         return fail_xapian(db, e, KQ_ERR_LOCKED);
@@ -264,8 +539,11 @@ static bool is_regular_file(const std::string &path)
  * 10 s).  A line is "auto|glass|chert PATH" (relative to the stub's
  * directory; a Kiosque database directory stands for its xapian/), or
  * "remote HOST:PORT" (xapian-tcpsrv); "#" starts a comment.  Throws
- * Xapian::DatabaseOpeningError naming the line it cannot read. */
-static void open_stub(index_db *db)
+ * Xapian::DatabaseOpeningError naming the line it cannot read, or a local
+ * shard's error.  A remote shard that does not answer is left out (and
+ * not waited for when the process already knows it down); KQ_ERR_UNAVAILABLE
+ * when no shard answers. */
+static kq_status open_stub(index_db *db)
 {
     FILE *opened = fopen(db->path.c_str(), "r");
     if (!opened)
@@ -274,7 +552,7 @@ static void open_stub(index_db *db)
     std::unique_ptr<FILE, int (*)(FILE *)> file(opened, fclose);
     FILE *f = file.get();
     std::string dir = db->path.substr(0, db->path.find_last_of('/') + 1);
-    std::vector<Xapian::Database> shards;
+    std::vector<Shard> shards;
     bool remote = false;
     char line[4096];
     unsigned number = 0;
@@ -298,7 +576,11 @@ static void open_stub(index_db *db)
             if (stat((path + "/" DBPATH_XAPIAN).c_str(), &sb) == 0 && S_ISDIR(sb.st_mode) &&
                 stat((path + "/iamglass").c_str(), &sb) != 0)
                 path += "/" DBPATH_XAPIAN;
-            shards.emplace_back(path);
+            Shard s;
+            s.name = path;
+            s.db = Xapian::Database(path);
+            s.up = true;
+            shards.push_back(std::move(s));
         } else if (kind == "remote" && !value.empty() && value[0] != ':') {
             size_t colon = value.rfind(':');
             char *end = NULL;
@@ -308,14 +590,12 @@ static void open_stub(index_db *db)
                 port > 65535) {
                 bad = "not HOST:PORT";
             } else {
-                try {
-                    shards.push_back(Xapian::Remote::open(value.substr(0, colon), (unsigned)port,
-                                                          remote_timeout_ms, remote_timeout_ms));
-                } catch (const Xapian::NetworkError &e) {
-                    throw Xapian::NetworkError("shard " + std::to_string(shards.size() + 1) +
-                                                   " (remote " + value + "): " + e.get_msg(),
-                                               e.get_context(), e.get_error_string());
-                }
+                Shard s;
+                s.name = "remote " + value;
+                s.host = value.substr(0, colon);
+                s.port = (unsigned)port;
+                s.context = "remote:tcp(" + s.host + ":" + std::to_string(port) + ")";
+                shards.push_back(std::move(s));
                 remote = true;
             }
         } else {
@@ -327,28 +607,24 @@ static void open_stub(index_db *db)
         throw Xapian::DatabaseOpeningError(db->path + ":" + std::to_string(number) + ": " + bad);
     if (shards.empty())
         throw Xapian::DatabaseOpeningError(db->path + ": the stub file names no database");
-    Xapian::Database *all = new Xapian::Database();
-    for (const Xapian::Database &shard : shards)
-        all->add_database(shard);
-    delete db->db;
-    db->db = all;
     db->shards = std::move(shards);
     db->remote = remote;
-    db->reconnect = false;
+    /* The remote shards are connected as those found answering again. */
+    kq_status st = sync_shards(db);
+    return st == KQ_OK ? combine_shards(db) : st;
 }
 
 /* Opens a reader's Database at db->path. */
-static void open_reader(index_db *db)
+static kq_status open_reader(index_db *db)
 {
-    if (is_regular_file(db->path)) {
-        open_stub(db);
-        return;
-    }
+    if (is_regular_file(db->path))
+        return open_stub(db);
     Xapian::Database *fresh = new Xapian::Database(db->path);
     delete db->db;
     db->db = fresh;
     db->shards.clear();
     db->remote = false;
+    return KQ_OK;
 }
 
 extern "C" index_db *index_open(const char *path, enum index_mode mode, kq_status *status,
@@ -388,7 +664,9 @@ extern "C" index_db *index_open(const char *path, enum index_mode mode, kq_statu
                                                              Xapian::DB_NO_SYNC);
             db->db = db->wdb;
         } else {
-            open_reader(db);
+            kq_status opened = open_reader(db);
+            if (opened != KQ_OK)
+                return opened;
         }
         if (!identity_of(db->path, db->dev, db->ino))
             db->dev = 0, db->ino = 0;
@@ -396,6 +674,7 @@ extern "C" index_db *index_open(const char *path, enum index_mode mode, kq_statu
     });
     if (st != KQ_OK) {
         copy_message(err, err_size, db->last_error);
+        delete db->db; /* a stub's shards combined, none answering */
         delete db;
         db = NULL;
     }
@@ -435,10 +714,10 @@ extern "C" const char *index_last_error(const index_db *db)
 /* Replaces a reader's Database with one opened anew at its path. */
 static kq_status open_again(index_db *db, dev_t dev, ino_t ino)
 {
-    open_reader(db);
+    kq_status st = open_reader(db);
     db->dev = dev;
     db->ino = ino;
-    return KQ_OK;
+    return st;
 }
 
 extern "C" kq_status index_reopen(index_db *db)
@@ -452,37 +731,43 @@ extern "C" kq_status index_reopen(index_db *db)
         }
         dev_t dev = 0;
         ino_t ino = 0;
-        /* The path names another database (a sharded build replaced it):
-         * reopen() would read the new version file against the old
-         * tables, so open it anew.  When it names nothing for a moment,
-         * keep the revision at hand. */
+        /* The path names another database (a sharded build replaced it, or
+         * the stub file was written again): reopen() would read the new
+         * version file against the old tables, so open it anew.  When it
+         * names nothing for a moment, keep the revision at hand. */
         if (identity_of(db->path, dev, ino) && (dev != db->dev || ino != db->ino))
             return open_again(db, dev, ino);
-        if (db->reconnect)
-            return open_again(db, db->dev, db->ino);
-        try {
-            std::string uuid = db->db->get_uuid();
-            db->db->reopen();
-            if (db->db->get_uuid() != uuid) {
-                /* Replaced between the stat and reopen(). */
-                identity_of(db->path, dev, ino);
-                return open_again(db, dev, ino);
-            }
-        } catch (const Xapian::DatabaseError &) {
-            /* The old database was removed after the replacement. */
-            if (!identity_of(db->path, dev, ino) || (dev == db->dev && ino == db->ino))
-                throw;
-            return open_again(db, dev, ino);
-        } catch (const Xapian::NetworkTimeoutError &) {
-            throw; /* a shard hangs: waiting for it again would double the delay */
-        } catch (const Xapian::NetworkError &) {
-            /* A remote shard's connection was lost (the shard restarted):
-             * connect again, which fails at once while it is down. */
-            if (!db->remote)
-                throw;
-            return open_again(db, db->dev, db->ino);
+        if (db->remote) {
+            kq_status st = sync_shards(db);
+            if (st == KQ_OK && index_shards_up(db) == 0)
+                st = combine_shards(db); /* says which and why */
+            if (st != KQ_OK)
+                return st;
         }
-        return KQ_OK;
+        /* Each shard that fails is left out and the others reopened again. */
+        for (size_t attempt = 0;; attempt++) {
+            try {
+                std::string uuid = db->db->get_uuid();
+                db->db->reopen();
+                if (db->db->get_uuid() != uuid) {
+                    /* Replaced between the stat and reopen(). */
+                    identity_of(db->path, dev, ino);
+                    return open_again(db, dev, ino);
+                }
+                return KQ_OK;
+            } catch (const Xapian::DatabaseError &) {
+                /* The old database was removed after the replacement. */
+                if (!identity_of(db->path, dev, ino) || (dev == db->dev && ino == db->ino))
+                    throw;
+                return open_again(db, dev, ino);
+            } catch (const Xapian::NetworkError &) {
+                if (!db->remote || attempt > db->shards.size())
+                    throw;
+                kq_status st = fail_current(db); /* the failing shard left out */
+                if (st != KQ_ERR_MODIFIED)
+                    return st;
+            }
+        }
     });
 }
 
@@ -679,13 +964,55 @@ extern "C" size_t index_shard_count(const index_db *db)
     return db && !db->shards.empty() ? db->shards.size() : 1;
 }
 
+extern "C" uint64_t index_shard_changes(const index_db *db)
+{
+    return db ? db->recombined : 0;
+}
+
+extern "C" size_t index_shards_up(const index_db *db)
+{
+    if (!db || db->shards.empty())
+        return 1;
+    size_t up = 0;
+    for (const Shard &s : db->shards)
+        up += s.up;
+    return up;
+}
+
+extern "C" void index_shard_state(const index_db *db, size_t shard, index_shard_info *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!db || shard >= index_shard_count(db))
+        return;
+    if (db->shards.empty()) {
+        snprintf(out->name, sizeof out->name, "%s", db->path.c_str());
+        out->up = 1;
+        return;
+    }
+    const Shard &s = db->shards[shard];
+    snprintf(out->name, sizeof out->name, "%s", s.name.c_str());
+    out->up = s.up;
+    if (!s.port)
+        return;
+    try {
+        std::lock_guard<std::mutex> lock(health_lock);
+        const ShardHealth &h = health[s.host + ":" + std::to_string(s.port)];
+        out->failures = h.failures;
+        if (!s.up)
+            snprintf(out->error, sizeof out->error, "%s", h.error.c_str());
+    } catch (...) {
+    }
+}
+
 extern "C" char *index_get_shard_metadata(index_db *db, size_t shard, const char *key)
 {
     char *out = NULL;
     if (!db || !key || !*key || shard >= index_shard_count(db))
         return NULL;
+    if (!db->shards.empty() && !db->shards[shard].up)
+        return NULL;
     kq_status st = guard(db, [&]() {
-        const Xapian::Database &d = db->shards.empty() ? *db->db : db->shards[shard];
+        const Xapian::Database &d = db->shards.empty() ? *db->db : db->shards[shard].db;
         out = dup_bytes(d.get_metadata(key));
         return out ? KQ_OK : fail(db, KQ_ERR_NOMEM, "out of memory");
     });
@@ -1538,14 +1865,6 @@ static const CopyValues &copy_values(index_db *db, const std::vector<uint64_t> &
     c.revision = revision;
     c.slots = want;
     return c;
-}
-
-/* The monotonic clock in milliseconds, the clock of deadline_ms. */
-static double monotonic_ms()
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 /* Ends a local match at a deadline.  Filtering a query (OP_FILTER), it

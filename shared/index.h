@@ -45,8 +45,8 @@ index_db *index_open(const char *path, enum index_mode mode, kq_status *status, 
  * "remote HOST:PORT" (a xapian-tcpsrv), searched as one: the shards of an
  * archive (indexer add --shard K/N).  Sets the timeout of every remote
  * shard opened afterwards, to connect and for each reply, in milliseconds
- * (0: Xapian's default, 10 s).  A shard down or slower fails the operation
- * after it with an error naming the shard. */
+ * (0: Xapian's default, 10 s).  A remote shard down or slower is left out
+ * (see index_shards_up); opening fails only when no shard answers. */
 void index_set_remote_timeout(unsigned ms);
 
 /* Closes the database; index_close(NULL) does nothing. */
@@ -110,6 +110,36 @@ char *index_get_metadata(index_db *db, const char *key, kq_status *status);
  * Xapian does on several databases). */
 size_t index_shard_count(const index_db *db);
 char *index_get_shard_metadata(index_db *db, size_t shard, const char *key);
+
+/* Partial results.  A remote shard that fails (connection refused or lost,
+ * a reply or a connection slower than the timeout) is left out: the
+ * operation fails with KQ_ERR_MODIFIED (run it again: the retry runs on
+ * the shards that answer), or KQ_ERR_UNAVAILABLE when no shard answers.
+ * The process then leaves it out of every handle's searches, without
+ * waiting for it, until a probe finds it answering: the probe connects
+ * without blocking anyone, 0.5 s after the failure and then at doubling
+ * intervals up to 5 s, advanced at each index_reopen of any handle, and
+ * sends nothing (xapian-tcpsrv greets every connection; the greeting is
+ * the answer).  Each handle connects again at its next index_reopen. */
+
+/* The shards searched now (1 for a database directory). */
+size_t index_shards_up(const index_db *db);
+/* Changes when the shards searched change (one left out, or back): what
+ * was read before, document ids above all, belongs to another combination,
+ * and a failure some caller let pass (a term frequency, say) may have
+ * changed it under an operation. */
+uint64_t index_shard_changes(const index_db *db);
+
+typedef struct index_shard_info {
+    char name[300];    /* "remote HOST:PORT", or the local database's path */
+    int up;            /* 1: searched; 0: left out until it answers again */
+    uint64_t failures; /* failures found in this process (searches, connections) */
+    char error[300];   /* why it is down; "" while up */
+} index_shard_info;
+
+/* The state of shard `shard` (0 ≤ shard < index_shard_count) as this handle
+ * sees it. */
+void index_shard_state(const index_db *db, size_t shard, index_shard_info *out);
 
 /* --- Documents under construction -------------------------------------- */
 

@@ -84,6 +84,16 @@ char *result_json(const search_result *r)
     jw_bool(&w, r->partial);
     jw_key(&w, "timed_out");
     jw_bool(&w, r->timed_out);
+    /* Elasticsearch's _shards: shards searched, answering, left out. */
+    jw_key(&w, "shards");
+    jw_begin(&w, '{');
+    jw_key(&w, "total");
+    jw_int(&w, r->shards_total);
+    jw_key(&w, "successful");
+    jw_int(&w, (long long)r->shards_total - r->shards_failed);
+    jw_key(&w, "failed");
+    jw_int(&w, r->shards_failed);
+    jw_end(&w, '}');
     jw_key(&w, "hits");
     jw_begin(&w, '[');
     for (size_t i = 0; i < r->n_hits; i++) {

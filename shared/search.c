@@ -183,8 +183,19 @@ kq_status search_with_retry(search_engine *e, kq_status (*attempt)(search_engine
 {
     for (int i = 0;; i++) {
         kq_status st = refresh(e, i > 0);
+        double began = search_now_ms();
+        uint64_t shards = index_shard_changes(e->index);
         if (st == KQ_OK)
             st = attempt(e, ctx);
+        if (st == KQ_OK && index_shard_changes(e->index) != shards)
+            st = KQ_ERR_MODIFIED; /* a shard left out while it ran, a failure let pass */
+        if (st == KQ_ERR_MODIFIED && e->deadline_ms > 0)
+            /* The attempt thrown away does not count against the time
+             * limit: a shard left out after its timeout (index.h) may
+             * have held it for longer than the limit. */
+            e->deadline_ms += search_now_ms() - began;
+        else if (st != KQ_ERR_MODIFIED)
+            search_set_error(e, "%s", index_last_error(e->index)); /* no shard answers, say */
         if ((st == KQ_ERR_MODIFIED || (not_found_again && st == KQ_ERR_NOT_FOUND && i == 0)) &&
             i < SEARCH_MAX_RETRIES)
             continue; /* a commit landed, or may have: read the newest revision */
@@ -225,6 +236,24 @@ static int has_any_match(search_engine *e, const index_query *q)
     int found = index_search(e->index, q, &opts, &r) == KQ_OK && r.n_hits > 0;
     index_results_clear(&r);
     return found;
+}
+
+/* The shards a result comes from: those searched by its last attempt. */
+static void note_shards(search_engine *e, search_result *out)
+{
+    out->shards_total = (unsigned)index_shard_count(e->index);
+    out->shards_failed = out->shards_total - (unsigned)index_shards_up(e->index);
+}
+
+void search_shard_state(search_engine *e, unsigned i, search_shard *out)
+{
+    index_shard_info info;
+    index_shard_state(e->index, i, &info);
+    memset(out, 0, sizeof *out);
+    memcpy(out->name, info.name, sizeof out->name);
+    memcpy(out->error, info.error, sizeof out->error);
+    out->up = info.up;
+    out->failures = info.failures;
 }
 
 /* One search of a plan in one matching mode (search_with_retry's attempt). */
@@ -353,8 +382,18 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
         goto out;
     }
     e->deadline_ms = deadline_of(e, started);
+    uint64_t shards = index_shard_changes(e->index);
     if ((st = plan_make(&plan, e, req)) != KQ_OK)
         goto out;
+    if (index_shard_changes(e->index) != shards) {
+        /* A shard failed while the plan read term frequencies (its
+         * timeout waited for): planned again on the shards that answer,
+         * and the time waited does not count against the time limit. */
+        plan_clear(&plan);
+        e->deadline_ms = deadline_of(e, search_now_ms());
+        if ((st = plan_make(&plan, e, req)) != KQ_OK)
+            goto out;
+    }
     struct run r = {
         .req = req,
         .plan = &plan,
@@ -396,6 +435,7 @@ kq_status search_run(search_engine *e, const search_request *req, search_result 
     if (st != KQ_OK)
         goto out;
     out->partial = r.mode.partial && r.none_has_all;
+    note_shards(e, out); /* those the hits came from, before did-you-mean reads */
     if (plan.dates.count) {
         out->has_dates = 1;
         understood_dates(&plan, &out->understood_dates);
@@ -462,6 +502,20 @@ static kq_status related_once(search_engine *e, void *ctx)
     return st;
 }
 
+/* An article not found while shards are down may be on one of them: the
+ * answer is then unknown (KQ_ERR_UNAVAILABLE), not "no such article". */
+static kq_status not_found_in_shards(search_engine *e, kq_status st, const char *id)
+{
+    size_t down = index_shard_count(e->index) - index_shards_up(e->index);
+    if (st != KQ_ERR_NOT_FOUND || down == 0)
+        return st;
+    search_set_error(e,
+                     "article %s is not in the shards that answer; %zu of %zu shards do not "
+                     "answer",
+                     id, down, index_shard_count(e->index));
+    return KQ_ERR_UNAVAILABLE;
+}
+
 kq_status search_related(search_engine *e, const char *id, unsigned limit, search_result *out)
 {
     char term[512];
@@ -486,8 +540,11 @@ kq_status search_related(search_engine *e, const char *id, unsigned limit, searc
     e->deadline_ms = deadline_of(e, search_now_ms());
     st = search_with_retry(e, related_once, &x, 1);
     e->deadline_ms = 0;
+    st = not_found_in_shards(e, st, id);
     if (st == KQ_ERR_NOT_FOUND)
         search_set_error(e, "no article %s", id);
+    else if (st == KQ_OK)
+        note_shards(e, out);
     return st;
 }
 
@@ -568,7 +625,7 @@ kq_status search_get_article(search_engine *e, const char *id, search_article *o
     if (document_unique_term(id, term, sizeof term) != 0)
         return KQ_ERR_NOT_FOUND;
     struct article_lookup x = {.id = id, .term = term, .out = out};
-    kq_status st = search_with_retry(e, article_once, &x, 1);
+    kq_status st = not_found_in_shards(e, search_with_retry(e, article_once, &x, 1), id);
     if (st != KQ_OK)
         search_article_clear(out);
     return st;
@@ -608,10 +665,28 @@ static kq_status status_once(search_engine *e, void *ctx)
      * number already seen, with the same count, and key a stale cache. */
     /* Over shards (a stub file), the sum of their revisions, which grows
      * whenever one commits, and the latest of their updates. */
+    /* A shard left out (partial results) counts for nothing but its bit
+     * in shards_down; one that fails while read here is left out, and the
+     * status read again. */
     size_t shards = index_shard_count(e->index);
     uint64_t sum = 0;
+    out->shards_total = (unsigned)shards;
+    out->shards_failed = 0;
+    out->shards_down = 0;
+    out->last_update[0] = '\0';
     for (size_t i = 0; i < shards; i++) {
+        index_shard_info info;
+        index_shard_state(e->index, i, &info);
+        if (!info.up) {
+            out->shards_failed++;
+            out->shards_down |= 1ull << (i < 63 ? i : 63);
+            continue;
+        }
         char *rev = index_get_shard_metadata(e->index, i, DOCUMENT_META_REVISION);
+        if (!rev && shards > 1) {
+            search_set_error(e, "%s", index_last_error(e->index));
+            return KQ_ERR_MODIFIED; /* the shard was left out: again without it */
+        }
         sum += rev && *rev ? strtoull(rev, NULL, 10) : shards == 1 ? s.revision : 0;
         free(rev);
         char *last = index_get_shard_metadata(e->index, i, DOCUMENT_META_LAST_UPDATE);

@@ -150,6 +150,10 @@ typedef struct search_result {
     int has_facets;
     int has_dates; /* 1 when the query held a date phrase (understood_dates) */
     search_dates understood_dates;
+    /* The shards searched (a stub file's lines; 1 for a database
+     * directory) and those that did not answer, whose articles are
+     * missing from the result (index.h, partial results). */
+    unsigned shards_total, shards_failed;
 } search_result;
 
 /* At most this many authors are listed in a facet. */
@@ -203,9 +207,24 @@ typedef struct search_status {
     uint64_t revision;    /* the indexer's batch revision (kiosque.revision); Xapian's own
                            * revision for an index without one */
     char last_update[32]; /* ISO 8601 UTC time of the last commit, or "" */
+    /* Shards as in search_result; documents, revision and last_update are
+     * those of the shards that answer.  Bit i of shards_down is set when
+     * shard i (of the first 63; bit 63 for any later one) does not answer. */
+    unsigned shards_total, shards_failed;
+    uint64_t shards_down;
 } search_status;
 
-/* The state of the index as this engine sees it now (after a reopen). */
+/* The state of the index as this engine sees it now (after a reopen).
+ * KQ_ERR_UNAVAILABLE when no shard answers (search_last_error says why). */
 kq_status search_get_status(search_engine *e, search_status *out);
+
+/* One shard as this engine sees it now (0 ≤ i < shards_total). */
+typedef struct search_shard {
+    char name[300];    /* "remote HOST:PORT", or the local database's path */
+    int up;            /* 0: its articles are missing from the results */
+    uint64_t failures; /* failures found by this process since it started */
+    char error[300];   /* why it is down; "" while up */
+} search_shard;
+void search_shard_state(search_engine *e, unsigned i, search_shard *out);
 
 #endif

@@ -19,6 +19,7 @@ static const char *const messages[KQ_STATUS_COUNT] = {
     [KQ_ERR_SQLITE] = "SQLite error",
     [KQ_ERR_INTERNAL] = "internal error",
     [KQ_ERR_NO_INDEX] = "no index (the indexer creates it)",
+    [KQ_ERR_UNAVAILABLE] = "a shard of the index does not answer",
 };
 
 const char *status_to_string(kq_status status)

@@ -18,20 +18,21 @@
  *     caller, says there once that recording stopped.) */
 typedef enum kq_status {
     KQ_OK = 0,
-    KQ_END,           /* no more items: end of an input or an iteration; not a failure */
-    KQ_ERR_NOMEM,     /* out of memory */
-    KQ_ERR_IO,        /* a file could not be opened, read or written */
-    KQ_ERR_INVALID,   /* bad input or argument; the detailed message says which */
-    KQ_ERR_NOT_FOUND, /* no such article or document (or file, at the lowest level) */
-    KQ_ERR_LOCKED,    /* another writer holds the index */
-    KQ_ERR_MODIFIED,  /* the database changed under a reader: reopen and retry */
-    KQ_ERR_CORRUPT,   /* the index or the store is damaged */
-    KQ_ERR_FULL,      /* the disk is full */
-    KQ_ERR_READONLY,  /* the index is on a read-only file system or not writable */
-    KQ_ERR_XAPIAN,    /* any other Xapian error */
-    KQ_ERR_SQLITE,    /* any other SQLite error */
-    KQ_ERR_INTERNAL,  /* a bug: an invariant did not hold */
-    KQ_ERR_NO_INDEX,  /* the database directory holds no index yet: index something first */
+    KQ_END,             /* no more items: end of an input or an iteration; not a failure */
+    KQ_ERR_NOMEM,       /* out of memory */
+    KQ_ERR_IO,          /* a file could not be opened, read or written */
+    KQ_ERR_INVALID,     /* bad input or argument; the detailed message says which */
+    KQ_ERR_NOT_FOUND,   /* no such article or document (or file, at the lowest level) */
+    KQ_ERR_LOCKED,      /* another writer holds the index */
+    KQ_ERR_MODIFIED,    /* the database changed under a reader: reopen and retry */
+    KQ_ERR_CORRUPT,     /* the index or the store is damaged */
+    KQ_ERR_FULL,        /* the disk is full */
+    KQ_ERR_READONLY,    /* the index is on a read-only file system or not writable */
+    KQ_ERR_XAPIAN,      /* any other Xapian error */
+    KQ_ERR_SQLITE,      /* any other SQLite error */
+    KQ_ERR_INTERNAL,    /* a bug: an invariant did not hold */
+    KQ_ERR_NO_INDEX,    /* the database directory holds no index yet: index something first */
+    KQ_ERR_UNAVAILABLE, /* a shard that would hold the answer does not answer (index.h) */
     KQ_STATUS_COUNT
 } kq_status;
 

@@ -6,9 +6,12 @@ and /api/search on the stub must give what the single index gives (the same hits
 snippets, totals, facets, suggestions, related articles; scores within 1e-9 relative: Xapian sums
 the shards' statistics, so BM25 is the same, only the order of a floating-point sum may differ).
 Then faults: a shard stopped (SIGSTOP: it accepts connections but never answers) and a shard killed
-must make searchd answer 503 within a bounded time (--shard-timeout), never hang, and the command
-line exit 2 naming the shard; when the shard is back, searchd gives full results again without a
-restart.  Skipped (exit 77) when xapian-tcpsrv (Debian's xapian-tools) is not installed."""
+give the other shards' results (partial results: exactly what a stub of the two others gives, none
+of the missing shard's articles, "shards": {"total": 3, "successful": 2, "failed": 1}, not cached),
+the first search within a bounded time (--shard-timeout), the next ones without waiting for the
+shard; the page says results are missing, /metrics counts the failures, /healthz answers 200
+naming the shard, and the command line prints the others' hits and names it; when the shard is
+back, searchd gives full, identical results again without a restart.  Every shard down: 503.  Skipped (exit 77) when xapian-tcpsrv (Debian's xapian-tools) is not installed."""
 import argparse
 import json
 import os
@@ -194,8 +197,11 @@ def main():
         try:
             def api(d, q, extra="", timeout=30):
                 t = time.monotonic()
-                status, _, body = d.request("/api/search?q=" + urllib.parse.quote(q) + extra, timeout=timeout)
-                return status, json.loads(body), time.monotonic() - t
+                status, headers, body = d.request("/api/search?q=" + urllib.parse.quote(q) + extra,
+                                                  timeout=timeout)
+                reply = json.loads(body)
+                reply["_headers"] = headers
+                return status, reply, time.monotonic() - t
 
             for q in QUERIES:
                 for extra in ["", "&facets=1", "&sort=date", "&offset=3&limit=4"]:
@@ -203,42 +209,132 @@ def main():
                     s2, got, _ = api(remote_d, q, extra)
                     diff = same_reply(got, want, "*" not in q)
                     check(s1 == s2 == 200 and not diff, f"/api/search?q={q}{extra}: {s2} {diff}")
-            status, health, _ = api(remote_d, "")  # the empty search still answers
-            code, _, body = remote_d.request("/healthz")
-            check(code == 200, f"/healthz with every shard up: {code}")
+            _, got, _ = api(remote_d, "macron")
+            _, want, _ = api(single_d, "macron")
+            check(got.get("shards") == {"total": 3, "successful": 3, "failed": 0} and
+                  want.get("shards") == {"total": 1, "successful": 1, "failed": 0},
+                  f"every reply says its shards: {got.get('shards')} over the stub, {want.get('shards')} "
+                  "on one index")
+            code, _, health = remote_d.json("/healthz")
+            check(code == 200 and health.get("status") == "ok" and
+                  health.get("shards") == {"total": 3, "successful": 3, "failed": 0},
+                  f"/healthz with every shard up: {code} {health}")
 
-            bound = 4 * timeout_ms / 1000 + 2
-            # A shard that hangs: it accepts connections but never answers.
+            down_port = servers[1].port
+            down_name = f"remote 127.0.0.1:{down_port}"
+            # What the other two shards give: the partial answer must be exactly that.
+            two_stub = os.path.join(tmp, "two.stub")
+            with open(two_stub, "w") as f:
+                f.write("auto shard1\nauto shard3\n")
+            only2 = set()
+            for q in ["gouvernement", "ministre", "élection", "macron"]:
+                only2 |= set(p.ids("--db", shards[1], "-n", "100", q, db=False))
+
+            def partial_as_two(what, q, status, got, took, bound):
+                want = p.search_json("--db", two_stub, q, db=False)
+                diff = same_reply(got, want)
+                ids = {h["id"] for h in got.get("hits", [])}
+                check(status == 200 and got.get("shards") == {"total": 3, "successful": 2, "failed": 1}
+                      and not diff and ids and not ids & only2 and took < bound,
+                      f"{what}: {q!r} answers {status} in {took:.1f} s (bound {bound:.1f} s) with the "
+                      f"other shards' {len(ids)} hits, shards {got.get('shards')} {diff}")
+                check("etag" not in got["_headers"] and got["_headers"].get("cache-control") == "no-store",
+                      f"{what}: a partial reply is not to be cached: {got['_headers'].get('cache-control')}")
+
+            def degraded(what):
+                code, _, health = remote_d.json("/healthz")
+                names = [(d.get("shard"), d.get("name")) for d in health.get("shards_down", [])]
+                check(code == 200 and health.get("status") == "degraded" and names == [(2, down_name)] and
+                      health.get("shards", {}).get("failed") == 1,
+                      f"{what}: /healthz 200 naming shard 2: {code} {health}")
+                _, _, metrics = remote_d.request("/metrics")
+                m = metrics.decode()
+                up = f'kiosque_shard_up{{shard="2",name="{down_name}"}} 0'
+                failures = [int(line.split()[-1]) for line in m.splitlines()
+                            if line.startswith('kiosque_shard_failures_total{shard="2"')]
+                partial = [int(line.split()[-1]) for line in m.splitlines()
+                           if line.startswith("kiosque_partial_replies_total ")]
+                check(up in m and failures and failures[0] >= 1 and partial and partial[0] >= 1 and
+                      'kiosque_shard_up{shard="1"' in m,
+                      f"{what}: /metrics says shard 2 down, {failures} failures, {partial} partial replies")
+                code, _, page = remote_d.request("/?q=" + urllib.parse.quote("ministre"))
+                check(code == 200 and "Des résultats manquent" in page.decode(),
+                      f"{what}: the page says results are missing ({code})")
+
+            def back(what, q):
+                """Full, identical results without restarting searchd, once the shard answers (it is
+                probed again within 5 s of its last failed probe)."""
+                _, want, _ = api(single_d, q)
+                deadline, status, got, diff = time.monotonic() + 30, 0, {}, "not tried"
+                while time.monotonic() < deadline:
+                    status, got, _ = api(remote_d, q, timeout=60)
+                    diff = same_reply(got, want)
+                    if status == 200 and got.get("shards", {}).get("failed") == 0:
+                        break
+                    time.sleep(0.25)
+                check(status == 200 and not diff and got.get("shards") == {"total": 3, "successful": 3,
+                                                                            "failed": 0} and want["hits"],
+                      f"{what}: full results again without restarting searchd: {status} {got.get('shards')} "
+                      f"{diff}")
+                code, _, health = remote_d.json("/healthz")
+                check(code == 200 and health.get("status") == "ok", f"{what}: /healthz ok again: {health}")
+
+            # A shard that hangs: it accepts connections but never answers.  The first search
+            # waits once for the timeout, the next ones not at all while it stays down.
+            first = 3 * timeout_ms / 1000 + 3
+            quick = timeout_ms / 1000
             servers[1].signal(signal.SIGSTOP)
-            status, reply, took = api(remote_d, "gouvernement", timeout=60)
-            check(status == 503 and took < bound,
-                  f"shard 2 stopped: /api/search answers {status} in {took:.1f} s (bound {bound:.0f} s): "
-                  f"{reply.get('error', {}).get('message', '')}")
-            status, reply, took = api(remote_d, "ministre", timeout=60)
-            check(status == 503 and took < bound, f"shard 2 still stopped: {status} in {took:.1f} s")
+            status, got, took = api(remote_d, "gouvernement", timeout=60)
+            partial_as_two("shard 2 stopped", "gouvernement", status, got, took, first)
+            for q in ["ministre", "élection", "macron"]:
+                status, got, took = api(remote_d, q, timeout=60)
+                partial_as_two("shard 2 still stopped", q, status, got, took, quick)
+            status, again, _ = api(remote_d, "macron")
+            check(again["_headers"].get("x-kiosque-cache") == "miss" and
+                  again.get("shards", {}).get("failed") == 1,
+                  f"shard 2 still stopped: the partial reply was not cached: {again['_headers']}")
+            degraded("shard 2 stopped")
+            t = time.monotonic()
+            code, out, err = p.run("search", "--db", stub, "--shard-timeout", str(timeout_ms), "--json",
+                                   "élection", db=False)
+            took = time.monotonic() - t
+            reply = json.loads(out) if out.strip().startswith("{") else {}
+            check(code == 0 and reply.get("shards", {}).get("failed") == 1 and
+                  f"shard 2 ({down_name}) does not answer" in err and took < first,
+                  f"shard 2 stopped: search exits {code} in {took:.1f} s with the others' hits, naming it: "
+                  f"{err.strip()}")
             servers[1].signal(signal.SIGCONT)
-            status, got, _ = api(remote_d, "ministre")
-            _, want, _ = api(single_d, "ministre")
-            diff = same_reply(got, want)
-            check(status == 200 and not diff, f"shard 2 answering again: full results without a restart {diff}")
+            back("shard 2 answering again", "ministre")
 
             # A shard that is gone: connections refused.
             servers[1].kill()
-            status, reply, took = api(remote_d, "élection", timeout=60)
-            check(status == 503 and took < bound, f"shard 2 killed: /api/search answers {status} in {took:.1f} s: "
-                                                  f"{reply.get('error', {}).get('message', '')}")
-            t = time.monotonic()
-            code, _, err = p.run("search", "--db", stub, "élection", db=False)
-            took = time.monotonic() - t
-            check(code == 2 and f"shard 2 (remote 127.0.0.1:{servers[1].port})" in err and took < bound,
-                  f"shard 2 killed: search exits {code} in {took:.1f} s naming the shard: {err.strip()}")
+            status, got, took = api(remote_d, "élection", timeout=60)
+            partial_as_two("shard 2 killed", "élection", status, got, took, first)
+            status, got, took = api(remote_d, "gouvernement", timeout=60)
+            partial_as_two("shard 2 still killed", "gouvernement", status, got, took, quick)
+            degraded("shard 2 killed")
+            code, out, err = p.run("search", "--db", stub, "--json", "élection", db=False)
+            reply = json.loads(out) if out.strip().startswith("{") else {}
+            check(code == 0 and reply.get("shards", {}).get("failed") == 1 and
+                  f"shard 2 ({down_name}) does not answer" in err,
+                  f"shard 2 killed: search exits {code} with the others' hits, naming it: {err.strip()}")
             servers[1].start()
-            status, got, _ = api(remote_d, "élection")
-            _, want, _ = api(single_d, "élection")
-            diff = same_reply(got, want)
-            check(status == 200 and not diff and want["hits"],
-                  f"shard 2 restarted: full results without restarting searchd: {status} {diff} "
+            back("shard 2 restarted", "élection")
+
+            # Every shard gone: no answer at all, 503 (and /healthz 503), then back.
+            for s in servers:
+                s.kill()
+            time.sleep(0.5)  # cached replies are served until the revision is checked (200 ms)
+            status, got, took = api(remote_d, "ministre", timeout=60)
+            code, _, health = remote_d.json("/healthz")
+            check(status == 503 and code == 503 and took < first,
+                  f"every shard down: /api/search {status} in {took:.1f} s, /healthz {code}: "
                   f"{got.get('error', {}).get('message', '')}")
+            code, _, err = p.run("search", "--db", stub, "ministre", db=False)
+            check(code == 2 and "no shard answers" in err, f"every shard down: search exits {code}: {err.strip()}")
+            for s in servers:
+                s.start()
+            back("every shard restarted", "ministre")
         finally:
             check(remote_d.stop() == 0, "searchd on the shards stops cleanly")
             single_d.stop()
