@@ -91,6 +91,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_query: %s\n", err);
         return 2;
     }
+    /* KQ_BENCH_TIME_LIMIT=MS: searches under a time limit, as searchd's (its cost measured). */
+    const char *limit = getenv("KQ_BENCH_TIME_LIMIT");
+    if (limit)
+        search_set_time_limit(e, (unsigned)strtoul(limit, NULL, 10));
     static const char *const modes[] = {"plain", "facets", "date"};
     double *lat = calloc(n ? n : 1, sizeof *lat);
     printf("command: %s %s %s %zu\n", argv[0], argv[1], argv[2], max);

@@ -8,7 +8,7 @@
 # from build/synth_generate (bench/synth), recombined from the team kit's corpus when present,
 # else from corpus/.  Prints a table per minute (requests, errors, p50/p99, searchd's RSS and
 # open descriptors), then `indexer check --no-repair` and every committed article looked up by
-# its id and by its headline; exits 1 on any error, growth of RSS past 10% or of descriptors
+# its id and by its headline; exits 1 on any error, growth of RSS past 10% after the warm-up (the first third of the run) or of descriptors
 # after the first minute, an unclean check or a missing article.  Skips (77) without wrk.
 #
 # Environment: KQ_BUILD_DIR (build), KQ_SOAK_OUT (bench/out/soak), KQ_SOAK_ARTICLES (articles
