@@ -5,7 +5,7 @@ stopped and answered with the matches examined, said so, and never kept by a cac
 The archive is made by the test: 8,000 short articles over a vocabulary of 455 invented words,
 so that an OR of 16 two-letter prefixes matches nearly all of them and counting its facets
 examines every match (about 0.1 s on an idle core).  The same query is asked of a searchd with
-the default limit (1 s: it completes) and of one with a 5 ms limit (it is stopped).  Times are
+a limit of 60 s (it completes) and of one with a 5 ms limit (it is stopped).  Times are
 compared loosely (the limited search at most half the complete one), since the 2 cores of CI
 are shared."""
 import argparse
@@ -25,7 +25,7 @@ ARGS = None
 N_ARTICLES = 8000
 LIMIT_MS = 5
 COSTLY = " OR ".join(a + b + "*" for a in "bcdf" for b in "aeio")  # 16 prefixes, the most a query keeps
-FULL = {}  # the complete answers, from the searchd without a tight limit
+FULL = {}  # the complete answers, from the searchd with a far limit
 
 
 def write_archive(path):
@@ -51,7 +51,8 @@ def setUpModule():
                        capture_output=True, text=True, timeout=600)
     if p.returncode != 0:
         raise AssertionError(f"indexer add exited {p.returncode}: {p.stderr}")
-    FAST = e2e.Searchd(ARGS.bin_dir, setUpModule.db, "--quiet", "--no-search-log")
+    # The reference: a limit far away (the default's 1 s may be reached by a loaded machine).
+    FAST = e2e.Searchd(ARGS.bin_dir, setUpModule.db, "--quiet", "--no-search-log", "--search-time-limit", "60000")
     LIMITED = e2e.Searchd(ARGS.bin_dir, setUpModule.db, "--quiet", "--no-search-log",
                           "--search-time-limit", str(LIMIT_MS))
 
@@ -64,13 +65,13 @@ def tearDownModule():
 
 
 def url(extra, i=0):
-    # offset varies the request, so that the default searchd's reply cache does not answer
+    # offset varies the request, so that the far-limit searchd's reply cache does not answer
     # the repeats (the limited one never caches a stopped search anyway).
     return f"/api/search?{extra}&limit=5&offset={i}&q=" + urllib.parse.quote(COSTLY)
 
 
 def full(extra):
-    """The complete answer (and the fastest of 3 tries' took_ms) from the default searchd."""
+    """The complete answer (and the fastest of 3 tries' took_ms) from the far-limit searchd."""
     if extra not in FULL:
         tries = []
         for i in range(3):
@@ -82,7 +83,7 @@ def full(extra):
 
 
 class TimeLimit(unittest.TestCase):
-    def test_complete_under_the_default_limit(self):
+    def test_complete_under_a_far_limit(self):
         d, took = full("facets=1&all=1")
         print(f"  complete: total {d['total']}, took_ms {took:.1f} (fastest of 3)")
         self.assertFalse(d["timed_out"])
