@@ -154,12 +154,19 @@ static double monotonic_ms()
 }
 
 /* The device and inode `path` names now (following a symbolic link);
- * false when it cannot be stat'ed. */
+ * false when it cannot be stat'ed.  A directory holding a stub file
+ * XAPIANDB (a replica kept by xapian-replicate) is known by its stub: a
+ * full copy writes the new database beside the old one and renames a new
+ * stub over the old, after which reopen() would still read the old copy
+ * (removed), so a new stub means opening anew. */
 static bool identity_of(const std::string &path, dev_t &dev, ino_t &ino)
 {
     struct stat sb;
     if (stat(path.c_str(), &sb) != 0)
         return false;
+    struct stat stub;
+    if (S_ISDIR(sb.st_mode) && stat((path + "/XAPIANDB").c_str(), &stub) == 0)
+        sb = stub;
     dev = sb.st_dev;
     ino = sb.st_ino;
     return true;

@@ -44,6 +44,18 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_for_port(port, seconds=10):
+    """True once a server accepts connections on the loopback port, False after `seconds`."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
 class Shard:
     """A xapian-tcpsrv serving one shard's index, in its own process group (it forks a child per
     connection, and a fault must reach them all)."""
@@ -56,13 +68,8 @@ class Shard:
         self.proc = subprocess.Popen(["xapian-tcpsrv", "--interface", "127.0.0.1", "--port", str(self.port),
                                       self.path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      start_new_session=True)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
+        if wait_for_port(self.port):
+            return
         raise RuntimeError(f"xapian-tcpsrv on port {self.port} did not start")
 
     def signal(self, sig):
