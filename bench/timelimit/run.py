@@ -18,18 +18,11 @@ import urllib.parse
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-WORDS = "retraites budget intelligence mistral energie climat football vaccin".split()
-COSTLY = {
-    "500 nested parentheses": "(" * 500 + "retraites" + ")" * 500,
-    "200 terms": " ".join(WORDS[i % len(WORDS)] + str(i % 7) for i in range(200)),
-    "120 ORs": " OR ".join(WORDS[i % len(WORDS)] for i in range(120)),
-    "26 one-letter prefixes": " ".join(c + "*" for c in "abcdefghijklmnopqrstuvwxyz"),
-    "250 two-letter prefixes": " ".join(a + b + "*" for a in "abcdefghijklmnopqrst" for b in "aeiouyrlmnstpcd"),
-    "110-word phrase": '"' + " ".join(WORDS[i % len(WORDS)] for i in range(110)) + '"',
-    "130 exclusions": "retraites " + " ".join("-" + WORDS[i % len(WORDS)] for i in range(130)),
-    "60 parentheses around 35 ORed prefixes": "(" * 60 + " OR ".join(a + b + "*" for a in "cdeprst" for b in "aeiou") + ")" * 60,
-    "35 ORed prefixes, by date": " OR ".join(a + b + "*" for a in "cdeprst" for b in "aeiou"),
-}
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+import kiosque_e2e  # noqa: E402
+
+COSTLY = kiosque_e2e.costly_queries()
+COSTLY["nested ORs of prefixes, by date"] = COSTLY["nested ORs of prefixes"]
 
 
 def get(port, path):
@@ -68,7 +61,6 @@ def main():
         print("| query (facets=1) | took_ms | total | timed_out | matches counted by the facets |")
         print("|---|---|---|---|---|")
         for name, q in COSTLY.items():
-            q = q.encode()[:1024].decode("utf-8", "ignore")
             extra = "&sort=date" if "by date" in name else ""
             t = time.monotonic()
             d = get(port, f"/api/search?facets=1{extra}&q=" + urllib.parse.quote(q))

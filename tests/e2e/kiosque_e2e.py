@@ -118,3 +118,21 @@ class Searchd:
         self.reader.join(5)
         self.proc.stderr.close()
         return rc
+
+
+def costly_queries():
+    """Queries made to cost (tests/ops/test_hostile.py, bench/timelimit), each cut to the
+    1,024 bytes searchd takes: deep nesting, many terms and ORs, prefixes of one and two
+    letters, a long phrase, many exclusions."""
+    words = "retraites budget intelligence mistral energie climat football vaccin".split()
+    costly = {
+        "500 nested parentheses": "(" * 500 + "retraites" + ")" * 500,
+        "200 terms": " ".join(words[i % len(words)] + str(i % 7) for i in range(200)),
+        "100 ORs": " OR ".join(words[i % len(words)] for i in range(120)),
+        "one-letter prefixes": " ".join(c + "*" for c in "abcdefghijklmnopqrstuvwxyz"),
+        "250 two-letter prefixes": " ".join(a + b + "*" for a in "abcdefghijklmnopqrst" for b in "aeiouyrlmnstpcd"),
+        "long phrase": '"' + " ".join(words[i % len(words)] for i in range(110)) + '"',
+        "130 exclusions": "retraites " + " ".join("-" + words[i % len(words)] for i in range(130)),
+        "nested ORs of prefixes": "(" * 60 + " OR ".join(a + b + "*" for a in "cdeprst" for b in "aeiou") + ")" * 60,
+    }
+    return {k: v.encode()[:1024].decode("utf-8", "ignore") for k, v in costly.items()}

@@ -412,19 +412,8 @@ class Hostile(unittest.TestCase):
         self.assert_good(good, "bad encodings")
 
     def test_costly_queries_are_bounded(self):
-        words = "retraites budget intelligence mistral energie climat football vaccin".split()
         # q is at most 1,024 bytes (searchd refuses longer ones): each fills it.
-        costly = {
-            "500 nested parentheses": "(" * 500 + "retraites" + ")" * 500,
-            "200 terms": " ".join(words[i % len(words)] + str(i % 7) for i in range(200)),
-            "100 ORs": " OR ".join(words[i % len(words)] for i in range(120)),
-            "one-letter prefixes": " ".join(c + "*" for c in "abcdefghijklmnopqrstuvwxyz"),
-            "250 two-letter prefixes": " ".join(a + b + "*" for a in "abcdefghijklmnopqrst" for b in "aeiouyrlmnstpcd"),
-            "long phrase": '"' + " ".join(words[i % len(words)] for i in range(110)) + '"',
-            "130 exclusions": "retraites " + " ".join("-" + words[i % len(words)] for i in range(130)),
-            "nested ORs of prefixes": "(" * 60 + " OR ".join(a + b + "*" for a in "cdeprst" for b in "aeiou") + ")" * 60,
-        }
-        costly = {k: v.encode()[:1024].decode("utf-8", "ignore") for k, v in costly.items()}
+        costly = e2e.costly_queries()
         timings = {}
         attack_stop = threading.Event()
 
