@@ -182,9 +182,13 @@ kq_status search_with_retry(search_engine *e, kq_status (*attempt)(search_engine
                             void *ctx, int not_found_again)
 {
     for (int i = 0;; i++) {
-        kq_status st = refresh(e, i > 0);
         double began = search_now_ms();
         uint64_t shards = index_shard_changes(e->index);
+        kq_status st = refresh(e, i > 0);
+        if (e->deadline_ms > 0 && index_shard_changes(e->index) != shards)
+            e->deadline_ms += search_now_ms() - began; /* waited for a shard left out */
+        began = search_now_ms();
+        shards = index_shard_changes(e->index);
         if (st == KQ_OK)
             st = attempt(e, ctx);
         if (st == KQ_OK && index_shard_changes(e->index) != shards)
