@@ -34,10 +34,16 @@ static int one(void *ctx, unsigned docid, const char *data, size_t len)
     char why[256];
     j->st = document_read_article(data, len, &art, why, sizeof why);
     if (j->st == KQ_OK && n == cap) {
-        cap = cap ? cap * 2 : 256;
-        ids = realloc(ids, cap * sizeof *ids);
-        keys = realloc(keys, cap * sizeof *keys);
-        if (!ids || !keys)
+        size_t more = cap ? cap * 2 : 256;
+        unsigned *new_ids = realloc(ids, more * sizeof *ids);
+        if (new_ids)
+            ids = new_ids;
+        char(*new_keys)[17] = new_ids ? realloc(keys, more * sizeof *keys) : NULL;
+        if (new_keys)
+            keys = new_keys;
+        if (new_ids && new_keys)
+            cap = more;
+        else
             j->st = KQ_ERR_NOMEM;
     }
     if (j->st == KQ_OK)
