@@ -199,6 +199,17 @@ static kq_status stamp_index(index_db *idx, const char *rev, const char *when)
     return st;
 }
 
+/* The store's side of the same commit: its revision and time, committed. */
+static kq_status stamp_store(store *s, const char *rev, const char *when)
+{
+    kq_status st = store_meta_set(s, "revision", rev);
+    if (st == KQ_OK)
+        st = store_meta_set(s, "last_update", when);
+    if (st == KQ_OK)
+        st = store_commit(s);
+    return st;
+}
+
 /* The near-duplicate keys of the index, rewritten: each document's own
  * key, from the article its data holds. */
 struct rekey {
@@ -285,11 +296,7 @@ static kq_status rekey_duplicates(batch *b, uint64_t documents, char *err, size_
      * next open, the store being behind the index). */
     st = store_begin(b->store);
     if (st == KQ_OK)
-        st = store_meta_set(b->store, "revision", rev);
-    if (st == KQ_OK)
-        st = store_meta_set(b->store, "last_update", when);
-    if (st == KQ_OK)
-        st = store_commit(b->store);
+        st = stamp_store(b->store, rev, when);
     if (st != KQ_OK)
         snprintf(err, err_size, "the keys are rewritten but the store is not in step (%s)",
                  store_last_error(b->store));
@@ -909,11 +916,7 @@ kq_status batch_commit(batch *b)
     }
     b->revision++;
     writer_crash_point("between-commits");
-    st = store_meta_set(b->store, "revision", rev);
-    if (st == KQ_OK)
-        st = store_meta_set(b->store, "last_update", when);
-    if (st == KQ_OK)
-        st = store_commit(b->store);
+    st = stamp_store(b->store, rev, when);
     if (st != KQ_OK)
         set_error(b,
                   "the index is committed but the store is not (%s); the next run of the "
