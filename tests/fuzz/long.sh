@@ -3,10 +3,11 @@
 # CPU time: builds the targets in DIR/build (clang, ASan, UBSan; default DIR build-fuzz-long),
 # fuzzes TARGET at nice 19 from its seeds (tests/fuzz/seeds.sh) and its own growing corpus in
 # DIR/TARGET until the fuzzer has used CPU_SECONDS (3600 by default) of CPU, summed over runs
-# (an interrupted or crashed run is resumed by running the command again), then minimises
-# the corpus into DIR/TARGET.min and prints one line: target, commit, CPU hours, executions,
-# coverage (libFuzzer's cov and ft), corpus size.  A crash stops it with the input kept as
-# DIR/TARGET-crash-*; turn it into a seed in tests/fuzz/corpus/ once fixed.
+# (an interrupted, crashed or killed run is resumed by running the command again: the state is
+# written every 10 s), then minimises the corpus into DIR/TARGET.min and prints one line:
+# target, commit, CPU hours, executions, coverage (libFuzzer's cov and ft), corpus size.
+# A crash stops it with the input kept as DIR/TARGET-crash-*; turn it into a seed in
+# tests/fuzz/corpus/ once fixed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 t=${1:?usage: tests/fuzz/long.sh TARGET [CPU_SECONDS] [DIR]}
@@ -31,6 +32,9 @@ while kill -0 "$pid" 2>/dev/null; do
   sleep 10
   now=$(cpu_of "$pid")
   [ "$now" -gt 0 ] && cpu=$now
+  # The state as it stands, so that a run killed outright (not interrupted) still counts.
+  seen=$(grep -ao '^#[0-9]*' "$log" | tail -1 | tr -d '#' || true)
+  echo "$((cpu_before + cpu)) $((execs_before + ${seen:-0}))" > "$state"
   if [ $((cpu_before + cpu)) -ge "$budget" ]; then kill -INT "$pid" 2>/dev/null || true; fi
 done
 rc=0
