@@ -26,6 +26,7 @@
 # KQ_SCALE_QUERIES (in-process queries per kind, 1000), KQ_SCALE_WRK_SECONDS (20 per HTTP run),
 # KQ_SCALE_SKIP_XAPIAN=1 (no Xapian baseline: its indexing is the longest step),
 # KQ_SCALE_XAPIAN_ONLY=1 (only the Xapian baseline, e.g. beside a run that skipped it),
+# KQ_SCALE_KEEP_XAPIAN=1 (keep Xapian's database, to query it again beside Kiosque's),
 # KQ_SCALE_REPORT_ONLY=1 (measure nothing: print the table and draw the plot of the results
 # already in OUT for the N given, e.g. measured by separate runs).
 # Skips (77) when the corpus, wrk or gnuplot is absent.
@@ -214,7 +215,8 @@ for N in "${SIZES[@]}"; do
     log_cmd "$BUILD/xapian_baseline query $D/xapian $Q/base/two.txt 4000 $THREADS"
     "$BUILD/xapian_baseline" query "$D/xapian" "$Q/base/two.txt" 4000 "$THREADS" >"$D/xapian-query-threads.txt"
     awk '$1 == "xapian" { printf "x_two_threads_qps %s\n", $3 }' "$D/xapian-query-threads.txt" >>"$R"
-    rm -rf "$D/xapian" # only its size is kept: the disk is shared
+    # Only its size is kept (the disk is shared), unless KQ_SCALE_KEEP_XAPIAN=1 (to query it again).
+    [ "${KQ_SCALE_KEEP_XAPIAN:-0}" = 1 ] || rm -rf "$D/xapian"
   fi
   echo "   done ($(date -u +%H:%M) UTC)"
 done
