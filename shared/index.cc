@@ -1661,16 +1661,26 @@ class TableMapSource : public Xapian::ValueMapPostingSource
             t.weights.push_back(kv.second);
         t.weights.push_back(default_);
         t.with_value = 0;
+        /* Documents next to each other often have the same value: the
+         * previous one's entry is reused without looking it up again. */
+        std::string value, last;
+        size_t index = map_->size();
+        bool have_last = false;
         for (Xapian::ValueIterator v = database.valuestream_begin(slot_);
              v != database.valuestream_end(slot_); ++v) {
             Xapian::docid did = v.get_docid();
             if (did >= t.entry_of.size())
                 continue;
-            auto it = std::lower_bound(map_->begin(), map_->end(), *v,
-                                       [](const std::pair<std::string, double> &kv,
-                                          const std::string &k) { return kv.first < k; });
-            size_t index =
-                it != map_->end() && it->first == *v ? (size_t)(it - map_->begin()) : map_->size();
+            value = *v;
+            if (!have_last || value != last) {
+                auto it = std::lower_bound(map_->begin(), map_->end(), value,
+                                           [](const std::pair<std::string, double> &kv,
+                                              const std::string &k) { return kv.first < k; });
+                index = it != map_->end() && it->first == value ? (size_t)(it - map_->begin())
+                                                                : map_->size();
+                last.swap(value);
+                have_last = true;
+            }
             t.entry_of[did] = (uint16_t)(index + 1);
             t.with_value++;
         }
@@ -1822,24 +1832,31 @@ static const std::vector<uint64_t> *collapse_keys(index_db *db, Xapian::valueno 
         return &k.of;
     k.slot = Xapian::BAD_VALUENO; /* until read whole */
     k.of.assign((size_t)db->db->get_lastdocid() + 1, 0);
-    std::unordered_map<uint64_t, unsigned> holders;
+    std::vector<uint64_t> held; /* every document's key */
+    held.reserve(k.of.size());
     for (Xapian::ValueIterator v = db->db->valuestream_begin(slot);
          v != db->db->valuestream_end(slot); ++v) {
         Xapian::docid did = v.get_docid();
         if (did < k.of.size())
-            holders[k.of[did] = key_number(*v)]++;
+            held.push_back(k.of[did] = key_number(*v));
     }
     /* A key no other document has collapses nothing: such documents count
-     * as distinct at once, and only the copies are looked up. */
+     * as distinct at once, and only the copies are looked up.  Sorted, the
+     * keys held by several documents are runs; a table of them (far fewer
+     * than the documents) says which keys to keep. */
+    std::sort(held.begin(), held.end());
+    std::vector<uint64_t> shared; /* sorted */
     k.redundant = 0;
-    for (uint64_t &key : k.of) {
-        auto h = key ? holders.find(key) : holders.end();
-        if (h == holders.end() || h->second < 2)
-            key = 0;
+    for (size_t i = 1; i < held.size(); i++) {
+        if (held[i] != held[i - 1])
+            continue;
+        k.redundant++;
+        if (shared.empty() || shared.back() != held[i])
+            shared.push_back(held[i]);
     }
-    for (const auto &h : holders)
-        if (h.second > 1)
-            k.redundant += h.second - 1;
+    for (uint64_t &key : k.of)
+        if (key && !std::binary_search(shared.begin(), shared.end(), key))
+            key = 0;
     k.uuid = uuid;
     k.revision = revision;
     k.slot = slot;
@@ -2040,6 +2057,19 @@ static Xapian::doccount count_results(const Xapian::Database &database, const Xa
             results++;
     }
     return results;
+}
+
+/* The data of document did, a match of db's current revision.  The
+ * document is not looked up first (DOC_ASSUME_VALID: Xapian's check reads
+ * its length, 40% of the cost of a hit's data); a document that is not
+ * there reads as no data, so only then is it looked up, which throws
+ * DocNotFoundError as before. */
+static std::string match_data(const Xapian::Database &database, Xapian::docid did)
+{
+    std::string data = database.get_document(did, Xapian::DOC_ASSUME_VALID).get_data();
+    if (data.empty())
+        data = database.get_document(did).get_data();
+    return data;
 }
 
 /* Collapsing with a table of keys: the first matches are fetched as they
@@ -2319,7 +2349,7 @@ extern "C" kq_status index_search(index_db *db, const index_query *query,
         for (const collapsed_hit &p : page) {
             index_hit *h = &out->hits[out->n_hits];
             if (!opts->without_data) {
-                std::string data = db->db->get_document(p.did).get_data();
+                std::string data = match_data(*db->db, p.did);
                 h->data = dup_bytes(data);
                 if (!h->data)
                     throw std::bad_alloc();
@@ -2354,7 +2384,7 @@ extern "C" kq_status index_fetch_data(index_db *db, index_hit *hits, size_t n)
         for (size_t i = 0; i < n; i++) {
             if (hits[i].data)
                 continue;
-            std::string d = db->db->get_document(hits[i].docid).get_data();
+            std::string d = match_data(*db->db, hits[i].docid);
             hits[i].data = dup_bytes(d);
             if (!hits[i].data)
                 throw std::bad_alloc();
@@ -2397,7 +2427,11 @@ extern "C" kq_status index_number_values(index_db *db, unsigned slot, const unsi
         return KQ_ERR_INVALID;
     return guard(db, [&]() {
         for (size_t d = 0; d < n_docs; d++) {
-            std::string v = db->db->get_document(docids[d]).get_value(slot);
+            /* Not looked up first (see match_data): only an unset value is. */
+            std::string v =
+                db->db->get_document(docids[d], Xapian::DOC_ASSUME_VALID).get_value(slot);
+            if (v.empty())
+                v = db->db->get_document(docids[d]).get_value(slot);
             out[d] = v.empty() ? missing : Xapian::sortable_unserialise(v);
         }
         return KQ_OK;

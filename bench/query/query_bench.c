@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "result_render.h"
 #include "search.h"
 #include "../bench_util.h"
 
@@ -14,7 +15,9 @@
  * queries per second and p50/p99 latency of one thread:
  *   plain   relevance order, 10 hits with snippets (the default request)
  *   facets  the same plus exact facet counts (sections, authors, years, months)
- *   date    sorted by date, newest first */
+ *   date    sorted by date, newest first
+ * KQ_BENCH_REPLIES=FILE also writes the JSON of every reply to FILE, one a
+ * line, with took_ms 0 (what two builds must answer alike: compare the files). */
 
 static int hex(int c)
 {
@@ -103,6 +106,12 @@ int main(int argc, char **argv)
     const char *only = argc > 4 ? argv[4] : "plain,facets,date";
     const char *env = getenv("KQ_BENCH_SLOWEST");
     size_t slowest = env ? strtoul(env, NULL, 10) : 0;
+    const char *replies_path = getenv("KQ_BENCH_REPLIES");
+    FILE *replies = replies_path ? fopen(replies_path, "w") : NULL;
+    if (replies_path && !replies) {
+        perror(replies_path);
+        return 2;
+    }
     for (int m = 0; m < 3; m++) {
         if (!strstr(only, modes[m]))
             continue;
@@ -117,6 +126,12 @@ int main(int argc, char **argv)
                 fprintf(stderr, "query %s: %s\n", queries[i], search_last_error(e));
             lat[i] = bench_now_ms() - t0;
             hits += (double)r.n_hits;
+            if (replies) {
+                r.took_ms = 0;
+                char *json = result_json(&r);
+                fprintf(replies, "%s\t%s\n", modes[m], json ? json : "(out of memory)");
+                free(json);
+            }
             search_result_clear(&r);
         }
         double total = bench_now_ms() - start;
@@ -126,6 +141,10 @@ int main(int argc, char **argv)
         printf("%-8s %8zu %10.0f %9.2f %9.2f %9.1f %9.2f\n", modes[m], n, (double)n / (total / 1e3),
                n ? lat[n / 2] : 0, n ? lat[(size_t)((double)n * 0.99)] : 0,
                n ? hits / (double)n : 0, n ? lat[(size_t)((double)n * 0.95)] : 0);
+    }
+    if (replies && fclose(replies) != 0) {
+        perror(replies_path);
+        return 2;
     }
     search_close(e);
     for (size_t i = 0; i < n; i++)
