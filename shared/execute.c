@@ -194,12 +194,12 @@ static int by_weight(const void *a, const void *b)
 /* The headline weight of each query term: its BM25 idf among headlines. */
 static kq_status headline_idf(search_engine *e, const struct headline *h, double *idf)
 {
-    index_stats stats;
-    kq_status st = index_get_stats(e->index, &stats);
+    uint64_t documents = 0;
+    kq_status st = index_doc_count(e->index, &documents);
     for (size_t t = 0; t < h->n && st == KQ_OK; t++) {
         uint64_t df = 0;
         st = index_term_freq(e->index, h->ptrs[t], &df);
-        double n = (double)stats.documents, d = (double)df;
+        double n = (double)documents, d = (double)df;
         idf[t] = log(1.0 + (n - d + 0.5) / (d + 0.5));
     }
     return st;
@@ -326,16 +326,15 @@ kq_status execute_query(search_engine *e, const search_request *req, const index
     if (req->facets) {
         /* Facet counts are exact: every match is examined.  With copies
          * collapsed, a count is the number of results choosing it gives. */
-        index_stats stats;
+        uint64_t documents = 0;
         facet_slots(slots, &n_slots);
         for (size_t i = 0; i < n_slots; i++)
             groups[i] = facet_of_slot(slots[i]);
         opts.facet_slots = slots;
         opts.n_facet_slots = n_slots;
         opts.facet_groups = groups;
-        if (index_get_stats(e->index, &stats) == KQ_OK)
-            opts.check_at_least =
-                (unsigned)(stats.documents > UINT_MAX ? UINT_MAX : stats.documents);
+        if (index_doc_count(e->index, &documents) == KQ_OK)
+            opts.check_at_least = (unsigned)(documents > UINT_MAX ? UINT_MAX : documents);
     }
     kq_status st = index_search(e->index, q, &opts, &r);
     if (st != KQ_OK) {

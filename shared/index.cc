@@ -1192,6 +1192,17 @@ extern "C" kq_status index_get_stats(index_db *db, index_stats *out)
     });
 }
 
+extern "C" kq_status index_doc_count(index_db *db, uint64_t *out)
+{
+    if (!db || !out)
+        return KQ_ERR_INVALID;
+    *out = 0;
+    return guard(db, [&]() {
+        *out = db->db->get_doccount();
+        return KQ_OK;
+    });
+}
+
 extern "C" kq_status index_count_terms(index_db *db, uint64_t *out)
 {
     if (!db || !out)

@@ -177,7 +177,12 @@ typedef struct index_stats {
     uint64_t size_bytes;   /* bytes on disk of the database files */
 } index_stats;
 
+/* Fills *out; the size on disk walks the database's directory (a stat a
+ * file), so searches that need the document count ask index_doc_count. */
 kq_status index_get_stats(index_db *db, index_stats *out);
+
+/* Number of documents, as index_get_stats gives it, without the disk size. */
+kq_status index_doc_count(index_db *db, uint64_t *out);
 
 /* Number of distinct terms (walks the term list: cost grows with the index). */
 kq_status index_count_terms(index_db *db, uint64_t *out);
