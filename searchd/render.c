@@ -981,9 +981,12 @@ char *render_page(const render_page_params *params, const search_result *r, cons
     add_form(&b, p, r && !error);
     add_help(&b);
     if (error) {
+        /* A message may quote what the reader sent, cut at a byte count. */
+        char *valid = utf8_repaired(error);
         render_buf_puts(&b, "<p class=\"error\" role=\"alert\">");
-        render_buf_add_html(&b, error);
+        render_buf_add_html(&b, valid ? valid : "Requête invalide.");
         render_buf_puts(&b, "</p>\n");
+        free(valid);
     } else if (r && *p->related) {
         add_related(&b, p, r);
     } else if (r) {
