@@ -2083,6 +2083,16 @@ static std::string match_data(const Xapian::Database &database, Xapian::docid di
     return data;
 }
 
+/* Value slot of document did, a match, read as match_data reads its data. */
+static std::string match_value(const Xapian::Database &database, Xapian::docid did,
+                               Xapian::valueno slot)
+{
+    std::string v = database.get_document(did, Xapian::DOC_ASSUME_VALID).get_value(slot);
+    if (v.empty())
+        v = database.get_document(did).get_value(slot);
+    return v;
+}
+
 /* Collapsing with a table of keys: the first matches are fetched as they
  * rank, each copy is folded into the best-ranked match of its key (as
  * Xapian's collapse does), and more are fetched while the page of distinct
@@ -2438,11 +2448,7 @@ extern "C" kq_status index_number_values(index_db *db, unsigned slot, const unsi
         return KQ_ERR_INVALID;
     return guard(db, [&]() {
         for (size_t d = 0; d < n_docs; d++) {
-            /* Not looked up first (see match_data): only an unset value is. */
-            std::string v =
-                db->db->get_document(docids[d], Xapian::DOC_ASSUME_VALID).get_value(slot);
-            if (v.empty())
-                v = db->db->get_document(docids[d]).get_value(slot);
+            std::string v = match_value(*db->db, docids[d], slot);
             out[d] = v.empty() ? missing : Xapian::sortable_unserialise(v);
         }
         return KQ_OK;
