@@ -283,6 +283,30 @@ def score(queries, qrels, run, groups, half=None):
     }
 
 
+def first_rank(ranked, rel, groups):
+    """The rank of the first relevant document among the top DEPTH, or 0."""
+    rel = {groups.get(d, d) for d in rel}
+    for i, doc in enumerate(ranked[:DEPTH], 1):
+        if groups.get(doc, doc) in rel:
+            return i
+    return 0
+
+
+def best_per_query(queries, qrels, runs, groups):
+    """An oracle, not an engine: for each query, the run of whichever engine
+    ranks its relevant document highest.  What no ranking of one of them can
+    pass unless it beats each of them where it is best: a ceiling for
+    choosing between their rankings query by query."""
+    best = {}
+    for qid, _ in queries:
+        rel = qrels.get(qid)
+        if not rel:
+            continue
+        ranks = [(first_rank(r.get(qid, []), rel, groups) or DEPTH + 1, i) for i, r in enumerate(runs)]
+        best[qid] = runs[min(ranks)[1]].get(qid, [])
+    return best
+
+
 # ---- Xapian defaults -------------------------------------------------------
 
 
@@ -617,6 +641,7 @@ def main():
     }
 
     results = {}  # (engine, variant, set, half or None) -> scores
+    kept = {}  # (engine, variant, set) -> (queries, qrels, run)
     counts = {}
     timing = {}
     for s in sets:
@@ -654,6 +679,7 @@ def main():
                 for h in (None, "A", "B"):
                     results[(e, variant, s, h)] = score(qs, qrels, run, groups, h)
                 save_run(path, key, qs, run)
+                kept[(e, variant, s)] = (qs, qrels, run)
                 r = results[(e, variant, s, None)]
                 log(
                     f"{e:8} {s:14} {variant:9} MRR@10 {r['mrr']:.3f} (A {results[(e, variant, s, 'A')]['mrr']:.3f}"
@@ -661,6 +687,20 @@ def main():
                     f"first {r['first']:.3f} zero {r['zero']:.3f} "
                     f"({len(qs)} queries, {timing[(e, variant, s)]:.0f} s)"
                 )
+
+    # Best of each query's engines, beside the engines (see best_per_query).
+    oracles = []
+    if "kiosque" in engines and "fts5" in engines:
+        oracles.append(("best of kiosque, fts5 per query", ["kiosque", "fts5"]))
+    if len(engines) == 3:
+        oracles.append(("best of all 3 per query", engines))
+    for label, of in oracles:
+        for s in sets:
+            for variant, _ in VARIANTS:
+                qs, qrels, _ = kept[(of[0], variant, s)]
+                run = best_per_query(qs, qrels, [kept[(e, variant, s)][2] for e in of], groups)
+                for h in (None, "A", "B"):
+                    results[(label, variant, s, h)] = score(qs, qrels, run, groups, h)
 
     print(f"command: {command}")
     print(
@@ -676,7 +716,7 @@ def main():
     print()
     header = ["engine / queries"] + [f"{SETS[s][0]} MRR@10" for s in sets]
     rows = []
-    for e in engines:
+    for e in engines + [label for label, _ in oracles]:
         for variant, vlabel in VARIANTS:
             rows.append((f"{e} {vlabel}", [f"{results[(e, variant, s, None)]['mrr']:.3f}" for s in sets]))
     print_table(header, rows)
@@ -684,7 +724,7 @@ def main():
         print(f"\n{SETS[s][0]}")
         header = ["engine / queries", "MRR@10 A", "MRR@10 B", "MRR@10", "R@10", "nDCG@10", "first", "zero"]
         rows = []
-        for e in engines:
+        for e in engines + [label for label, _ in oracles]:
             for variant, vlabel in VARIANTS:
                 r = results[(e, variant, s, None)]
                 cells = [f"{results[(e, variant, s, h)]['mrr']:.3f}" for h in ("A", "B")]
