@@ -9,10 +9,16 @@ hits in the same order, snippets, totals, facets), without a restart:
   - after a large batch built in parts and switched to (a new database: a full copy, which the
     replica makes live beside the old one and names in its stub XAPIANDB);
   - after one more article on the database switched to (changesets again).
+Glass renames its version file before the changeset of a commit (set_revision_number then
+changes.commit, backends/glass/glass_database.cc): a poll in between finds the new revision and no
+changeset from the old one, and is served a full copy (correct, but not what is under test). So
+xapian-replicate is stopped while one article is published and started again after the commit;
+it runs throughout the large batch, whose switch is a full copy anyway.
 Skipped (exit 77) when xapian-replicate (Debian's xapian-tools) is not installed."""
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -35,7 +41,7 @@ class Proc:
 
     def __init__(self, cmd, log):
         self.log = log
-        with open(log, "wb") as out:
+        with open(log, "ab") as out:
             self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
     def text(self):
@@ -91,9 +97,15 @@ def main():
                       os.path.join(tmp, "server.log"))
         procs.append(server)
         wait_for_port(port)
-        client = Proc(["xapian-replicate", "-h", "127.0.0.1", "-p", str(port), "-m", "xapian", "-i", "1",
-                       "-r", "0", "-v", os.path.join(replica, "xapian")], os.path.join(tmp, "replicate.log"))
-        procs.append(client)
+
+        clients = []
+
+        def start_client():
+            client = Proc(["xapian-replicate", "-h", "127.0.0.1", "-p", str(port), "-m", "xapian", "-i", "1",
+                           "-r", "0", "-v", os.path.join(replica, "xapian")], os.path.join(tmp, "replicate.log"))
+            procs.append(client)
+            clients.append(client)
+        start_client()
         deadline = time.time() + 30
         while time.time() < deadline and not live_copy(replica):
             time.sleep(0.1)
@@ -149,18 +161,21 @@ def main():
             with open(path, "w", encoding="utf-8") as f:
                 f.write(line)
             before = live_copy(replica)
+            clients[-1].stop()
             p.run("indexer", "--db", primary, "--quiet", "add", path, db=False, env=env, check=0)
+            start_client()
             took = wait_for(f"{what}: article {art['identifier']} through the replica",
                             lambda: replica_d.request("/api/articles/" + urllib.parse.quote(art["identifier"]))[0] == 200)
             check(took is not None and live_copy(replica) == before and not expect_copy,
                   f"{what}: article {art['identifier']} found through the replica's searchd {took or 0:.1f} s after the "
-                  f"primary's commit, by a changeset (live copy still {before})")
+                  f"primary's commit, by a changeset (live copy {before} → {live_copy(replica)})")
 
         with open(exports[2], encoding="utf-8") as f:
             lines = [line for line in f if line.strip()]
         publish("one article published", lines[0], False)
         same_everywhere("after one article")
-        check("changeset" in client.text(), "xapian-replicate applied changesets")
+        applied = re.findall(r"Update complete: 0 copies, ([1-9][0-9]*) changesets", clients[-1].text())
+        check(applied, f"xapian-replicate applied changesets ({applied})")
 
         # A large batch is built in parts, merged into a new database and switched to: the replica
         # gets a full copy, made live beside the old one.
@@ -203,7 +218,7 @@ def main():
         for pr in procs:
             pr.stop()
         if check.failures:
-            for pr in procs:
+            for pr in {pr.log: pr for pr in procs}.values():
                 print(f"--- {pr.log}:\n{pr.text()[-2000:]}")
         p.close()
     print(f"{check.failures} failure(s)")
